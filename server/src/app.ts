@@ -1,0 +1,88 @@
+import express, { type Express } from 'express';
+import type { Config } from './config.ts';
+import { type AppContext, type Clock, systemClock } from './context.ts';
+import { bootstrapKeys } from './crypto/keyBootstrap.ts';
+import { createKeyring } from './crypto/keyring.ts';
+import { type Db, openDatabase } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { errorMiddleware, notFoundHandler } from './http/errors.ts';
+import { mountRoutes } from './http/mountRoutes.ts';
+import { requestContext } from './http/requestContext.ts';
+import { apiHeaders } from './http/securityHeaders.ts';
+import { createLogger, type Logger } from './log.ts';
+import { buildOpenApiDocument } from './openapi/document.ts';
+import { allRoutes } from './routes/index.ts';
+import { VERSION } from './version.ts';
+
+/** What `createApp` needs; tests pass a clock and a logger that captures lines. */
+export interface AppOptions {
+  readonly config: Config;
+  readonly db?: Db;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+}
+
+/** A built application: the Express app, its context, and how to release it. */
+export interface PatchbayApp {
+  readonly app: Express;
+  readonly ctx: AppContext;
+  close(): void;
+}
+
+/**
+ * Builds the whole server: opens and migrates the database, checks the encryption keys, and
+ * mounts every route. Production and tests build it the same way.
+ */
+export function createApp(options: AppOptions): PatchbayApp {
+  const { config } = options;
+  const log = options.log ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const db = options.db ?? openDatabase(config.dbFile);
+  migrate(db);
+  const keyring = createKeyring(config.encryptionKey, config.previousEncryptionKeys);
+  bootstrapKeys(db, keyring, new Date(clock.now()).toISOString());
+  const ctx: AppContext = { config, db, keyring, log, clock };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxyHops);
+  app.set('query parser', 'simple');
+  app.use(requestContext(log));
+
+  const hsts = config.publicUrl.startsWith('https://');
+  app.use(['/api', '/embed/api', '/admin/api', '/healthz', '/readyz'], apiHeaders(hsts));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    try {
+      db.get({ text: 'SELECT 1', values: [] });
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ error: { code: 'unavailable', message: 'The database is not reachable' } });
+    }
+  });
+
+  const routes = allRoutes(ctx);
+  const documented = routes.filter((r) => r.path.startsWith('/api/v1') || r.path.startsWith('/embed/api'));
+  let openApi: unknown;
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    openApi ??= buildOpenApiDocument(documented, { serverUrl: config.publicUrl, version: VERSION });
+    res.json(openApi);
+  });
+
+  const router = express.Router();
+  mountRoutes(router, ctx, routes);
+  app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(log));
+
+  return {
+    app,
+    ctx,
+    close: () => {
+      if (!options.db) db.close();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { parseKey } from './crypto/keyring.ts';
+
+const HOW_TO_MAKE_A_KEY =
+  "Make one with `patchbay keys generate` or `node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\"`.";
+
+const keySchema = z
+  .string({ error: `PATCHBAY_ENCRYPTION_KEY is missing. It must be 32 random bytes, base64. ${HOW_TO_MAKE_A_KEY}` })
+  .refine((v) => parseKey(v) !== null, {
+    message: `PATCHBAY_ENCRYPTION_KEY is malformed: it must be 32 random bytes, base64 (44 characters). ${HOW_TO_MAKE_A_KEY}`,
+  });
+
+const booleanText = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
+
+/** The environment Patchbay reads (SPEC §11); nothing else reads `process.env`. */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  PATCHBAY_HOST: z.string().default('0.0.0.0'),
+  PATCHBAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PATCHBAY_DB: z.string().min(1).default('./data/patchbay.db'),
+  PATCHBAY_ENCRYPTION_KEY: keySchema,
+  PATCHBAY_PREVIOUS_ENCRYPTION_KEYS: z
+    .string()
+    .default('')
+    .refine(
+      (v) =>
+        v
+          .split(',')
+          .filter(Boolean)
+          .every((k) => parseKey(k) !== null),
+      {
+        message: 'PATCHBAY_PREVIOUS_ENCRYPTION_KEYS must be a comma-separated list of base64 32-byte keys',
+      },
+    ),
+  PATCHBAY_ALLOW_INSECURE_LOOPBACK: booleanText.default(false),
+  PATCHBAY_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  PATCHBAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+/** Parsed, frozen configuration passed down from the entry point. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Public base URL without a trailing slash, e.g. `https://patchbay.example.com`. */
+  readonly publicUrl: string;
+  readonly dbFile: string;
+  readonly encryptionKey: Buffer;
+  readonly previousEncryptionKeys: readonly Buffer[];
+  readonly allowInsecureLoopback: boolean;
+  readonly trustProxyHops: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+/** Configuration could not be parsed; the message names each variable and what is wrong. */
+export class ConfigError extends Error {}
+
+/** Parses the environment once. Throws {@link ConfigError} with one line per problem. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => {
+      const name = String(i.path[0] ?? 'environment');
+      return i.message.startsWith(name) ? i.message : `${name}: ${i.message}`;
+    });
+    throw new ConfigError(`Patchbay cannot start:\n- ${lines.join('\n- ')}`);
+  }
+  const e = result.data;
+  const publicUrl = (e.PATCHBAY_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return Object.freeze({
+    port: e.PORT,
+    host: e.PATCHBAY_HOST,
+    publicUrl,
+    dbFile: e.PATCHBAY_DB,
+    encryptionKey: parseKey(e.PATCHBAY_ENCRYPTION_KEY) as Buffer,
+    previousEncryptionKeys: Object.freeze(
+      e.PATCHBAY_PREVIOUS_ENCRYPTION_KEYS.split(',')
+        .filter(Boolean)
+        .map((k) => parseKey(k) as Buffer),
+    ),
+    allowInsecureLoopback: e.PATCHBAY_ALLOW_INSECURE_LOOPBACK,
+    trustProxyHops: e.PATCHBAY_TRUST_PROXY,
+    logLevel: e.PATCHBAY_LOG_LEVEL,
+  });
+}

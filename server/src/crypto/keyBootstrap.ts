@@ -1,0 +1,28 @@
+import type { Db } from '../db/database.ts';
+import { sql } from '../db/sql.ts';
+import { type Keyring, keyCheckValue } from './keyring.ts';
+
+/** Start-up must stop: the data needs a key that was not given, or a key does not match its record. */
+export class KeyMismatchError extends Error {}
+
+/**
+ * Registers the current key and checks that every key the data was written under is in the
+ * keyring, with a matching check value. Refuses to start otherwise (a lost key is lost data).
+ */
+export function bootstrapKeys(db: Db, keyring: Keyring, nowIso: string): void {
+  const known = db.all<{ kid: string; check_value: string }>(sql`SELECT kid, check_value FROM encryption_keys`);
+  for (const row of known) {
+    const key = keyring.find(row.kid);
+    if (!key) {
+      throw new KeyMismatchError(
+        `Stored secrets are encrypted under key ${row.kid}, which is neither PATCHBAY_ENCRYPTION_KEY nor in PATCHBAY_PREVIOUS_ENCRYPTION_KEYS. ` +
+          'Start with the key the data was written with; to change keys, run `patchbay keys rotate` with the old key in PATCHBAY_PREVIOUS_ENCRYPTION_KEYS.',
+      );
+    }
+    if (keyCheckValue(key.key) !== row.check_value) throw new KeyMismatchError(`Key ${row.kid} does not match its stored check value`);
+  }
+  if (!known.some((k) => k.kid === keyring.current.kid)) {
+    db.run(sql`INSERT INTO encryption_keys (kid, check_value, created_at)
+      VALUES (${keyring.current.kid}, ${keyCheckValue(keyring.current.key)}, ${nowIso})`);
+  }
+}

@@ -1,0 +1,11 @@
+import * as m0001 from './0001_initial.ts';
+
+/** A numbered, append-only migration. Never edit one that has shipped; add the next number. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly up: string;
+}
+
+/** Every migration, in order. Version N is at index N − 1. */
+export const migrations: readonly Migration[] = [{ version: 1, name: 'initial', up: m0001.up }];

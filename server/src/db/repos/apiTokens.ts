@@ -1,0 +1,49 @@
+import type { ApiTokenScope } from '@patchbay/shared';
+import type { Db } from '../database.ts';
+import { sql } from '../sql.ts';
+
+/** An API token row (the token itself is never stored, only its SHA-256). */
+export interface ApiTokenRow {
+  id: string;
+  admin_user_id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+/** Inserts an API token. */
+export function insertApiToken(
+  db: Db,
+  row: Omit<ApiTokenRow, 'scopes' | 'last_used_at' | 'revoked_at'> & { scopes: readonly ApiTokenScope[] },
+): void {
+  db.run(sql`INSERT INTO api_tokens (id, admin_user_id, name, token_hash, prefix, scopes, created_at, expires_at)
+    VALUES (${row.id}, ${row.admin_user_id}, ${row.name}, ${row.token_hash}, ${row.prefix}, ${JSON.stringify(row.scopes)},
+      ${row.created_at}, ${row.expires_at})`);
+}
+
+/** Finds a live token by hash, with its admin user's role. */
+export function findLiveApiToken(
+  db: Db,
+  tokenHash: string,
+  nowIso: string,
+): (ApiTokenRow & { role: 'owner' | 'admin' | 'member' }) | undefined {
+  return db.get(sql`SELECT t.*, u.role FROM api_tokens t JOIN admin_users u ON u.id = t.admin_user_id
+    WHERE t.token_hash = ${tokenHash} AND t.revoked_at IS NULL AND u.disabled_at IS NULL
+      AND (t.expires_at IS NULL OR t.expires_at > ${nowIso})`);
+}
+
+/** Records use, at most once a minute per token (keeps the hot path read-only). */
+export function touchApiToken(db: Db, id: string, nowIso: string, lastUsedAt: string | null): void {
+  if (lastUsedAt && Date.parse(nowIso) - Date.parse(lastUsedAt) < 60_000) return;
+  db.run(sql`UPDATE api_tokens SET last_used_at = ${nowIso} WHERE id = ${id}`);
+}
+
+/** Revokes a token. Answers whether it existed and was live. */
+export function revokeApiToken(db: Db, id: string, nowIso: string): boolean {
+  return db.run(sql`UPDATE api_tokens SET revoked_at = ${nowIso} WHERE id = ${id} AND revoked_at IS NULL`).changes === 1;
+}

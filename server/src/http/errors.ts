@@ -1,0 +1,76 @@
+import { ERROR_STATUS, type ErrorCode } from '@patchbay/shared';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { z } from 'zod';
+import type { Logger } from '../log.ts';
+
+/** The one error class of the HTTP layer: a code from the closed set, a readable message, details. */
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+/** `404 not_found` naming what was looked for. */
+export function notFound(what: string, id?: string): AppError {
+  return new AppError('not_found', id === undefined ? `${what} not found` : `${what} ${JSON.stringify(id)} not found`);
+}
+
+/** Turns zod issues into `validation_failed`, naming each field as `where.path.to.field`. */
+export function validationError(where: string, error: z.ZodError): AppError {
+  const issues = error.issues.slice(0, 50).map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+  }));
+  const fields = [...new Set(issues.map((i) => i.path))].slice(0, 5).join(', ');
+  return new AppError('validation_failed', `Invalid request: ${fields}`, { issues });
+}
+
+/** Sends the error envelope. */
+export function sendError(res: Parameters<RequestHandler>[1], error: AppError): void {
+  if (res.headersSent) return;
+  const requestId = res.locals.requestId as string | undefined;
+  res.status(error.status).json({
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(requestId ? { requestId } : {}),
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  });
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+/** The one error middleware: known errors keep their code; anything else is `server_error` without internals. */
+export function errorMiddleware(log: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    if (err instanceof AppError) return sendError(res, err);
+    const parserError = err as BodyParserError;
+    if (parserError?.type === 'entity.too.large') return sendError(res, new AppError('body_too_large', 'The request body is too large'));
+    if (parserError?.type === 'entity.parse.failed')
+      return sendError(res, new AppError('bad_request', 'The request body is not valid JSON'));
+    if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
+      return sendError(res, new AppError('unsupported_media_type', 'Unsupported content encoding or charset'));
+    }
+    if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+      return sendError(res, new AppError('bad_request', 'The request could not be read'));
+    }
+    const reqLog = (res.locals.log as Logger | undefined) ?? log;
+    reqLog.error('unhandled error', { err, method: req.method, path: req.path });
+    sendError(res, new AppError('server_error', 'Something went wrong on our side'));
+  };
+}
+
+/** Answers `404 not_found` for any route that does not exist. */
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendError(res, new AppError('not_found', `No route for ${req.method} ${req.path}`));
+};

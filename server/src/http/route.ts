@@ -1,0 +1,69 @@
+import type { ApiTokenScope } from '@patchbay/shared';
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+import type { AdminPrincipal, EndUserPrincipal } from '../auth/principal.ts';
+import type { Logger } from '../log.ts';
+
+/** How a route authenticates its caller. */
+export type RouteAuth = 'apiToken' | 'embedSession' | 'none';
+
+type Principal<A extends RouteAuth> = A extends 'apiToken' ? AdminPrincipal : A extends 'embedSession' ? EndUserPrincipal : null;
+
+/** What a handler gets: parsed input and the caller. */
+export interface HandlerInput<P, Q, B, A extends RouteAuth> {
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  readonly principal: Principal<A>;
+  readonly requestId: string;
+  readonly log: Logger;
+  readonly req: Request;
+  readonly res: Response;
+}
+
+/**
+ * One route, declared once: its path (OpenAPI style, `{id}`), schemas, auth, and handler.
+ * The same declaration validates requests, shapes responses and generates the OpenAPI document.
+ */
+export interface RouteDef<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+  A extends RouteAuth = RouteAuth,
+> {
+  readonly method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  readonly path: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tags: readonly string[];
+  readonly auth: A;
+  /** API-token scope needed; defaults to `read` for GET and `write` otherwise. */
+  readonly scope?: ApiTokenScope;
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  /** Largest accepted JSON body; defaults to 100 kB. */
+  readonly bodyLimit?: string;
+  readonly status?: 200 | 201 | 202 | 204;
+  /** Response schema; parsing strips any field it does not name, a last guard against leaks. */
+  readonly response?: R;
+  /** Extra documented error codes besides the usual ones. */
+  readonly errors?: readonly number[];
+  /** Express middleware run before the handler (e.g. a rate limit). */
+  readonly before?: readonly import('express').RequestHandler[];
+  readonly handler: (
+    input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>, A>,
+  ) => Promise<z.input<R> | undefined> | z.input<R> | undefined;
+}
+
+/** Declares a route with full type inference. */
+export function defineRoute<
+  P extends z.ZodType = z.ZodObject<{}>,
+  Q extends z.ZodType = z.ZodObject<{}>,
+  B extends z.ZodType = z.ZodUndefined,
+  R extends z.ZodType = z.ZodUndefined,
+  A extends RouteAuth = RouteAuth,
+>(def: RouteDef<P, Q, B, R, A>): RouteDef {
+  return def as unknown as RouteDef;
+}

@@ -1,0 +1,55 @@
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+
+/**
+ * Security headers per route class. helmet's defaults are wrong for an embeddable product
+ * (`frame-ancestors 'self'`, `X-Frame-Options: SAMEORIGIN`, `COOP: same-origin`), so each class is
+ * configured explicitly.
+ */
+const common = (hsts: boolean) => ({
+  strictTransportSecurity: hsts ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  xPoweredBy: false as const,
+  referrerPolicy: { policy: 'no-referrer' as const },
+  xContentTypeOptions: true,
+});
+
+/** JSON APIs (`/api/v1`, `/embed/api`, `/admin/api`): nothing to render, nothing to cache, never framed. */
+export function apiHeaders(hsts: boolean): RequestHandler {
+  const h = helmet({
+    ...common(hsts),
+    contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
+    frameguard: { action: 'deny' },
+    crossOriginOpenerPolicy: false,
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
+  return (req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    h(req, res, next);
+  };
+}
+
+/** The admin console: top-level only, strict CSP, same-origin everything. */
+export function adminPageHeaders(hsts: boolean): RequestHandler {
+  return helmet({
+    ...common(hsts),
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'"],
+        'img-src': ["'self'", 'data:', 'https:'],
+        'connect-src': ["'self'"],
+        'object-src': ["'none'"],
+        'base-uri': ["'none'"],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    crossOriginOpenerPolicy: { policy: 'same-origin' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
+}

@@ -1,0 +1,93 @@
+import { errorEnvelopeSchema } from '@patchbay/shared';
+import { z } from 'zod';
+import type { RouteDef } from '../http/route.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+/** Converts one zod schema to JSON Schema 2020-12, moving named definitions into `components.schemas`. */
+function toSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<string, JsonSchema>): JsonSchema {
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
+  delete json.$defs;
+  delete json.$schema;
+  const rewrite = (value: JsonSchema): JsonSchema =>
+    JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
+  for (const [name, def] of Object.entries(defs)) components[name] ??= rewrite(def);
+  // A schema that carries an id itself comes back as a $ref to its own $defs entry.
+  const id = (json.id as string | undefined) ?? undefined;
+  if (id) {
+    delete json.id;
+    components[id] ??= rewrite(json);
+    return { $ref: `#/components/schemas/${id}` };
+  }
+  return rewrite(json);
+}
+
+function objectShape(schema: z.ZodType | undefined): Record<string, z.ZodType> {
+  if (!schema) return {};
+  const def = (schema as z.ZodObject).shape;
+  return (def ?? {}) as Record<string, z.ZodType>;
+}
+
+const ERROR_RESPONSE = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+
+/** Builds the OpenAPI 3.1 document from the same route declarations that serve requests. */
+export function buildOpenApiDocument(routes: readonly RouteDef[], opts: { serverUrl: string; version: string }) {
+  const components: Record<string, JsonSchema> = {};
+  toSchema(errorEnvelopeSchema, 'output', components);
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const parameters: unknown[] = [];
+    for (const [name, s] of Object.entries(objectShape(route.params))) {
+      parameters.push({ name: name.replace(/\+$/, ''), in: 'path', required: true, schema: toSchema(s, 'input', components) });
+    }
+    for (const [name, s] of Object.entries(objectShape(route.query))) {
+      parameters.push({ name, in: 'query', required: !s.safeParse(undefined).success, schema: toSchema(s, 'input', components) });
+    }
+    const status = String(route.status ?? 200);
+    const responses: Record<string, unknown> = {
+      [status]:
+        route.response && status !== '204'
+          ? { description: 'Success', content: { 'application/json': { schema: toSchema(route.response, 'output', components) } } }
+          : { description: 'Success' },
+    };
+    const errorStatuses = new Set<number>([500, ...(route.errors ?? [])]);
+    if (route.params || route.query || route.body) errorStatuses.add(400);
+    if (route.auth !== 'none') errorStatuses.add(401);
+    if (route.auth === 'apiToken') errorStatuses.add(403);
+    if (route.params) errorStatuses.add(404);
+    for (const s of [...errorStatuses].sort()) responses[String(s)] = ERROR_RESPONSE;
+    const operation: Record<string, unknown> = {
+      operationId: `${route.method}${route.path.replace(/\{(\w+)\+?\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: [...route.tags],
+      parameters,
+      responses,
+      security: route.auth === 'apiToken' ? [{ apiToken: [] }] : route.auth === 'embedSession' ? [{ embedSession: [] }] : [],
+    };
+    if (route.body) {
+      operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input', components) } } };
+    }
+    const path = route.path.replace(/\{(\w+)\+\}/g, '{$1}');
+    paths[path] ??= {};
+    (paths[path] as Record<string, unknown>)[route.method] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Patchbay API',
+      version: opts.version,
+      description: 'Vendor API (`/api/v1`, API tokens `pb_…`) and the headless embed API (`/embed/api`, session tokens `pbs_…`).',
+    },
+    servers: [{ url: opts.serverUrl }],
+    paths,
+    components: {
+      schemas: components,
+      securitySchemes: {
+        apiToken: { type: 'http', scheme: 'bearer', description: 'A vendor API token, `pb_…`' },
+        embedSession: { type: 'http', scheme: 'bearer', description: 'An embed session token, `pbs_…`, from POST /embed/api/session' },
+      },
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { AppContext } from '../context.ts';
+import type { RouteDef } from '../http/route.ts';
+import { authRoutes } from './admin/auth.ts';
+import { adminUsersRoutes } from './api/adminUsers.ts';
+import { auditEventsRoutes } from './api/auditEvents.ts';
+import { connectorAuthsRoutes } from './api/connectorAuths.ts';
+import { connectorsRoutes } from './api/connectors.ts';
+import { embedConfigsRoutes } from './api/embedConfigs.ts';
+import { flowsRoutes } from './api/flows.ts';
+import { integrationsRoutes } from './api/integrations.ts';
+import { sessionRoutes } from './embed/session.ts';
+
+/** Every declared route of the JSON APIs, in documentation order. */
+export function allRoutes(ctx: AppContext): RouteDef[] {
+  return [
+    ...connectorsRoutes(ctx),
+    ...embedConfigsRoutes(ctx),
+    ...flowsRoutes(ctx),
+    ...integrationsRoutes(ctx),
+    ...connectorAuthsRoutes(ctx),
+    ...auditEventsRoutes(ctx),
+    ...adminUsersRoutes(ctx),
+    ...sessionRoutes(ctx),
+    ...authRoutes(ctx),
+  ];
+}

@@ -1,0 +1,148 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { AdminRole, ApiTokenScope } from '@patchbay/shared';
+import { createApp, type PatchbayApp } from '../app.ts';
+import { loadConfig } from '../config.ts';
+import type { Clock } from '../context.ts';
+import { hashPassword } from '../crypto/passwords.ts';
+import { replaceGroupPermissions } from '../db/repos/adminUsers.ts';
+import { createLogger } from '../log.ts';
+import { createAdminUser } from '../services/adminUsers.ts';
+import { createApiToken } from '../services/apiTokens.ts';
+
+/** A clock tests can move. */
+export class TestClock implements Clock {
+  constructor(private ms = Date.now()) {}
+  now(): number {
+    return this.ms;
+  }
+  /** Moves time forward by `seconds`. */
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+  /** Sets the time. */
+  set(ms: number): void {
+    this.ms = ms;
+  }
+}
+
+/** A JSON answer as seen by a client. */
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+  text: string;
+}
+
+/** A real Patchbay on port 0 with a real SQLite file in a temp directory. */
+export interface TestServer {
+  readonly url: string;
+  readonly app: PatchbayApp;
+  readonly server: Server;
+  readonly dir: string;
+  readonly dbFile: string;
+  readonly encryptionKey: string;
+  readonly clock: TestClock;
+  /** Every log line written so far. */
+  readonly logs: string[];
+  /** An API token of a fresh admin with `role` (and, for members, group permissions). */
+  adminToken(opts?: {
+    role?: AdminRole;
+    scopes?: ApiTokenScope[];
+    groups?: { groupId: string; view?: boolean; run?: boolean; manage?: boolean }[];
+  }): Promise<string>;
+  /** Calls the server with JSON; `token` becomes a bearer header. */
+  request<T = any>(
+    method: string,
+    urlPath: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string },
+  ): Promise<ApiResponse<T>>;
+  close(): Promise<void>;
+}
+
+let sharedHash: Promise<string> | undefined;
+/** The password every test admin gets. */
+export const TEST_ADMIN_PASSWORD = 'correct horse battery staple';
+
+/** Starts a server; pass `env` to override configuration. */
+export async function startTestServer(opts: { env?: Record<string, string>; clock?: TestClock } = {}): Promise<TestServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchbay-test-'));
+  const dbFile = path.join(dir, 'patchbay.db');
+  const encryptionKey = crypto.randomBytes(32).toString('base64');
+  const config = loadConfig({
+    PATCHBAY_DB: dbFile,
+    PATCHBAY_ENCRYPTION_KEY: encryptionKey,
+    PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
+    PATCHBAY_LOG_LEVEL: 'debug',
+    PORT: '0',
+    ...opts.env,
+  });
+  const logs: string[] = [];
+  const clock = opts.clock ?? new TestClock();
+  const app = createApp({ config, clock, log: createLogger('debug', (line) => logs.push(line)) });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  sharedHash ??= hashPassword(TEST_ADMIN_PASSWORD);
+  let n = 0;
+  const request: TestServer['request'] = async (method, urlPath, o = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    let body: string | undefined;
+    if (o.rawBody !== undefined) body = o.rawBody;
+    else if (o.body !== undefined) body = JSON.stringify(o.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await fetch(url + urlPath, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed as never, headers: res.headers, text };
+  };
+  return {
+    url,
+    app,
+    server,
+    dir,
+    dbFile,
+    encryptionKey,
+    clock,
+    logs,
+    request,
+    async adminToken({ role = 'owner', scopes, groups } = {}) {
+      n += 1;
+      const { id } = await createAdminUser(
+        app.ctx,
+        { kind: 'system' },
+        {
+          email: `${role}${n}-${crypto.randomBytes(3).toString('hex')}@vendor.test`,
+          name: `Test ${role} ${n}`,
+          role,
+          password: TEST_ADMIN_PASSWORD,
+          passwordHash: await (sharedHash as Promise<string>),
+        },
+      );
+      if (groups) {
+        replaceGroupPermissions(
+          app.ctx.db,
+          id,
+          groups.map((g) => ({ groupId: g.groupId, view: g.view ?? false, run: g.run ?? false, manage: g.manage ?? false })),
+        );
+      }
+      return createApiToken(app.ctx, { kind: 'system' }, { adminUserId: id, name: 'test', ...(scopes ? { scopes } : {}) }).token;
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      app.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { connectorIdSchema, timestampSchema } from './common.ts';
+
+/** How a connector authenticates. */
+export const authTypeSchema = z.enum(['oauth2', 'oauth1', 'basic', 'api_key', 'none']);
+/** Auth type. */
+export type AuthType = z.infer<typeof authTypeSchema>;
+
+const urlSchema = z.url({ protocol: /^https?$/ }).max(2048);
+const httpMethodSchema = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
+/** A path below a connector's `baseUrl`, e.g. `/me`. */
+export const relativePathSchema = z
+  .string()
+  .max(2048)
+  .regex(/^\/(?!\/)[^\s\\]*$/, 'must be a path starting with a single "/"');
+
+const oauth2InputSchema = z.strictObject({
+  authorizeUrl: urlSchema.optional(),
+  tokenUrl: urlSchema.optional(),
+  revokeUrl: urlSchema.optional(),
+  clientId: z.string().min(1).max(1024),
+  clientSecret: z.string().min(1).max(4096).optional(),
+  scopes: z.array(z.string().min(1).max(256)).max(100).optional(),
+  scopeDelimiter: z.string().min(1).max(3).optional(),
+  pkce: z.boolean().optional(),
+  grantType: z.enum(['authorization_code', 'client_credentials']).optional(),
+  authorizeParams: z.record(z.string().max(100), z.string().max(1000)).optional(),
+});
+
+const oauth1InputSchema = z.strictObject({
+  requestTokenUrl: urlSchema,
+  authorizeUrl: urlSchema,
+  accessTokenUrl: urlSchema,
+  consumerKey: z.string().min(1).max(1024),
+  consumerSecret: z.string().min(1).max(4096),
+  signatureMethod: z.enum(['HMAC-SHA1', 'HMAC-SHA256', 'PLAINTEXT']).optional(),
+});
+
+/** One input field shown to the end user for basic/api_key connectors. */
+export const credentialFieldSchema = z.strictObject({
+  key: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,62}$/),
+  label: z.string().min(1).max(200),
+  type: z.enum(['text', 'password']),
+  required: z.boolean().default(true),
+});
+
+const apiKeyInputSchema = z.strictObject({
+  in: z.enum(['header', 'query']),
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a header or query parameter name'),
+  prefix: z.string().max(50).optional(),
+});
+
+/** A request run when credentials are created, to refuse wrong ones at once. */
+export const validationRequestSchema = z.strictObject({
+  method: httpMethodSchema.default('GET'),
+  path: relativePathSchema,
+  expectStatus: z.number().int().min(100).max(599).default(200),
+});
+
+/** `POST /api/v1/connectors` body: a custom service or a catalogue entry. */
+export const connectorCreateSchema = z
+  .strictObject({
+    id: connectorIdSchema,
+    name: z.string().min(1).max(200).optional(),
+    catalogKey: z
+      .string()
+      .regex(/^[a-z0-9_-]{1,64}$/)
+      .optional(),
+    authType: authTypeSchema.optional(),
+    baseUrl: urlSchema.optional(),
+    iconUrl: urlSchema.optional(),
+    oauth2: oauth2InputSchema.optional(),
+    oauth1: oauth1InputSchema.optional(),
+    apiKey: apiKeyInputSchema.optional(),
+    fields: z.array(credentialFieldSchema).max(10).optional(),
+    validation: validationRequestSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.catalogKey) return;
+    if (!c.name) ctx.addIssue({ code: 'custom', path: ['name'], message: 'required for a custom connector' });
+    if (!c.authType) {
+      ctx.addIssue({ code: 'custom', path: ['authType'], message: 'required for a custom connector' });
+      return;
+    }
+    const need = (key: 'oauth2' | 'oauth1' | 'apiKey') => {
+      if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: `required for authType ${c.authType}` });
+    };
+    if (c.authType === 'oauth2') {
+      need('oauth2');
+      if (c.oauth2 && !c.oauth2.tokenUrl) {
+        ctx.addIssue({ code: 'custom', path: ['oauth2', 'tokenUrl'], message: 'required for a custom connector' });
+      }
+      if (c.oauth2 && (c.oauth2.grantType ?? 'authorization_code') === 'authorization_code' && !c.oauth2.authorizeUrl) {
+        ctx.addIssue({ code: 'custom', path: ['oauth2', 'authorizeUrl'], message: 'required for authorization_code' });
+      }
+    }
+    if (c.authType === 'oauth1') need('oauth1');
+    if (c.authType === 'api_key') need('apiKey');
+    for (const key of ['oauth2', 'oauth1', 'apiKey'] as const) {
+      const allowed = { oauth2: 'oauth2', oauth1: 'oauth1', apiKey: 'api_key' }[key];
+      if (c[key] && c.authType !== allowed) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `not allowed for authType ${c.authType}` });
+      }
+    }
+  });
+/** Connector create body. */
+export type ConnectorCreate = z.infer<typeof connectorCreateSchema>;
+
+/** `PATCH /api/v1/connectors/{id}` body; the id and auth type are fixed. */
+export const connectorUpdateSchema = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  baseUrl: urlSchema.optional(),
+  iconUrl: urlSchema.nullable().optional(),
+  oauth2: oauth2InputSchema.partial().optional(),
+  oauth1: oauth1InputSchema.partial().optional(),
+  apiKey: apiKeyInputSchema.optional(),
+  fields: z.array(credentialFieldSchema).max(10).optional(),
+  validation: validationRequestSchema.nullable().optional(),
+});
+/** Connector update body. */
+export type ConnectorUpdate = z.infer<typeof connectorUpdateSchema>;
+
+/** A connector as answered by the API: never a secret, only whether one is set. */
+export const connectorSchema = z
+  .object({
+    id: connectorIdSchema,
+    name: z.string(),
+    authType: authTypeSchema,
+    catalogKey: z.string().nullable(),
+    baseUrl: z.string().nullable(),
+    iconUrl: z.string().nullable(),
+    redirectUri: z.string().nullable().describe('Register this at the provider (OAuth connectors)'),
+    oauth2: z
+      .object({
+        authorizeUrl: z.string().nullable(),
+        tokenUrl: z.string().nullable(),
+        revokeUrl: z.string().nullable(),
+        clientId: z.string(),
+        hasClientSecret: z.boolean(),
+        scopes: z.array(z.string()),
+        scopeDelimiter: z.string(),
+        pkce: z.boolean(),
+        grantType: z.enum(['authorization_code', 'client_credentials']),
+        authorizeParams: z.record(z.string(), z.string()),
+      })
+      .nullable(),
+    oauth1: z
+      .object({
+        requestTokenUrl: z.string(),
+        authorizeUrl: z.string(),
+        accessTokenUrl: z.string(),
+        consumerKey: z.string(),
+        hasConsumerSecret: z.boolean(),
+        signatureMethod: z.string(),
+      })
+      .nullable(),
+    apiKey: z.object({ in: z.enum(['header', 'query']), name: z.string(), prefix: z.string().nullable() }).nullable(),
+    fields: z.array(z.object({ key: z.string(), label: z.string(), type: z.enum(['text', 'password']), required: z.boolean() })),
+    validation: z.object({ method: z.string(), path: z.string(), expectStatus: z.number() }).nullable(),
+    createdAt: timestampSchema,
+    updatedAt: timestampSchema,
+  })
+  .meta({ id: 'Connector' });
+/** Connector as answered. */
+export type Connector = z.infer<typeof connectorSchema>;
