@@ -35,6 +35,8 @@ export const envSchema = z.object({
   PATCHBAY_ALLOW_INSECURE_LOOPBACK: booleanText.default(false),
   PATCHBAY_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   PATCHBAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  PATCHBAY_SESSION_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  PATCHBAY_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
 });
 
 /** Parsed, frozen configuration passed down from the entry point. */
@@ -49,6 +51,10 @@ export interface Config {
   readonly allowInsecureLoopback: boolean;
   readonly trustProxyHops: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Embed token exchanges per minute per client IP. */
+  readonly sessionRateLimit: number;
+  /** Admin login attempts per 15 minutes per client IP and e-mail. */
+  readonly loginRateLimit: number;
 }
 
 /** Configuration could not be parsed; the message names each variable and what is wrong. */
@@ -80,5 +86,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     allowInsecureLoopback: e.PATCHBAY_ALLOW_INSECURE_LOOPBACK,
     trustProxyHops: e.PATCHBAY_TRUST_PROXY,
     logLevel: e.PATCHBAY_LOG_LEVEL,
+    sessionRateLimit: e.PATCHBAY_SESSION_RATE_LIMIT,
+    loginRateLimit: e.PATCHBAY_LOGIN_RATE_LIMIT,
   });
 }
