@@ -1,5 +1,9 @@
 // Bundles the server (and the workspace's `shared` sources) into dist/cli.js; npm dependencies stay external.
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+
+// `packages: 'external'` would leave the workspace's TypeScript sources to Node, which cannot load them.
+const sharedEntry = fileURLToPath(new URL('../../shared/src/index.ts', import.meta.url));
 
 await build({
   entryPoints: ['src/cli.ts'],
@@ -14,7 +18,7 @@ await build({
     {
       name: 'bundle-workspace',
       setup(b) {
-        b.onResolve({ filter: /^@patchbay\// }, () => ({ external: false }));
+        b.onResolve({ filter: /^@patchbay\/shared$/ }, () => ({ path: sharedEntry }));
       },
     },
   ],

@@ -4,22 +4,22 @@ import type { RouteDef } from '../http/route.ts';
 
 type JsonSchema = Record<string, unknown>;
 
-/** Converts one zod schema to JSON Schema 2020-12, moving named definitions into `components.schemas`. */
+/**
+ * Converts one zod schema to JSON Schema 2020-12 (the OpenAPI 3.1 dialect), moving named
+ * definitions (`.meta({ id })`) into `components.schemas`. Input and output renderings of one
+ * named schema differ (defaults, `additionalProperties`), so input ones are named `…Input`.
+ */
 function toSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<string, JsonSchema>): JsonSchema {
   const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
   const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
   delete json.$defs;
   delete json.$schema;
+  const suffix = io === 'input' ? 'Input' : '';
   const rewrite = (value: JsonSchema): JsonSchema =>
-    JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
-  for (const [name, def] of Object.entries(defs)) components[name] ??= rewrite(def);
-  // A schema that carries an id itself comes back as a $ref to its own $defs entry.
-  const id = (json.id as string | undefined) ?? undefined;
-  if (id) {
-    delete json.id;
-    components[id] ??= rewrite(json);
-    return { $ref: `#/components/schemas/${id}` };
-  }
+    JSON.parse(
+      JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_m, name: string) => JSON.stringify(`#/components/schemas/${name}${suffix}`)),
+    ) as JsonSchema;
+  for (const [name, def] of Object.entries(defs)) components[`${name}${suffix}`] ??= rewrite(def);
   return rewrite(json);
 }
 
@@ -27,6 +27,12 @@ function objectShape(schema: z.ZodType | undefined): Record<string, z.ZodType> {
   if (!schema) return {};
   const def = (schema as z.ZodObject).shape;
   return (def ?? {}) as Record<string, z.ZodType>;
+}
+
+/** A parameter object; a schema's description is lifted onto the parameter, where tools show it. */
+function parameter(name: string, where: 'path' | 'query', required: boolean, schema: JsonSchema) {
+  const description = typeof schema.description === 'string' ? schema.description : undefined;
+  return { name, in: where, required, ...(description ? { description } : {}), schema };
 }
 
 const ERROR_RESPONSE = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
@@ -38,11 +44,17 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], opts: { server
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const parameters: unknown[] = [];
-    for (const [name, s] of Object.entries(objectShape(route.params))) {
-      parameters.push({ name: name.replace(/\+$/, ''), in: 'path', required: true, schema: toSchema(s, 'input', components) });
+    // A `{rest+}` tail is an Express wildcard (an array of segments); to clients it is one string that may hold `/`.
+    const wildcards = new Set([...route.path.matchAll(/\{(\w+)\+\}/g)].map((m) => m[1]));
+    for (const [key, s] of Object.entries(objectShape(route.params))) {
+      const name = key.replace(/\+$/, '');
+      const schema = wildcards.has(name)
+        ? { type: 'string', description: 'The rest of the path; it may contain `/`' }
+        : toSchema(s, 'input', components);
+      parameters.push(parameter(name, 'path', true, schema));
     }
     for (const [name, s] of Object.entries(objectShape(route.query))) {
-      parameters.push({ name, in: 'query', required: !s.safeParse(undefined).success, schema: toSchema(s, 'input', components) });
+      parameters.push(parameter(name, 'query', !s.safeParse(undefined).success, toSchema(s, 'input', components)));
     }
     const status = String(route.status ?? 200);
     const responses: Record<string, unknown> = {

@@ -97,7 +97,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; cloc
     if (o.rawBody !== undefined) body = o.rawBody;
     else if (o.body !== undefined) body = JSON.stringify(o.body);
     if (body !== undefined) headers['content-type'] ??= 'application/json';
-    const res = await fetch(url + urlPath, { method, headers, ...(body === undefined ? {} : { body }) });
+    const res = await fetch(url + urlPath, { method: method.toUpperCase(), headers, ...(body === undefined ? {} : { body }) });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -140,6 +140,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; cloc
       return createApiToken(app.ctx, { kind: 'system' }, { adminUserId: id, name: 'test', ...(scopes ? { scopes } : {}) }).token;
     },
     async close() {
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       app.close();
       fs.rmSync(dir, { recursive: true, force: true });

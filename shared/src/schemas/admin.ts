@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { prefixedIdSchema, timestampSchema } from './common.ts';
+import { pageOf, pageQuerySchema, prefixedIdSchema, timestampSchema } from './common.ts';
 
 /** Admin roles: owners and admins see and do everything; members only what their group permissions allow. */
 export const adminRoleSchema = z.enum(['owner', 'admin', 'member']);
@@ -39,7 +39,16 @@ export const adminUserCreateSchema = z.strictObject({
   password: z.string().min(12).max(1024),
 });
 
-/** `PUT /api/v1/admin-users/{id}/permissions` body: the member's complete permission list. */
+/** `GET /api/v1/admin-users` answer. */
+export const adminUserPageSchema = pageOf(adminUserSchema);
+
+/** Path parameters of `/api/v1/admin-users/{id}…`. */
+export const adminUserIdParamsSchema = z.strictObject({ id: prefixedIdSchema('adm') });
+
+/**
+ * `PUT /api/v1/admin-users/{id}/permissions` body: the member's complete permission list.
+ * `run` and `manage` imply `view`.
+ */
 export const permissionsReplaceSchema = z.strictObject({ permissions: z.array(groupPermissionSchema).max(500) });
 
 /** `POST /admin/api/login` body. */
@@ -59,3 +68,30 @@ export const apiTokenSchema = z
     revokedAt: timestampSchema.nullable(),
   })
   .meta({ id: 'ApiToken' });
+
+/** `POST /api/v1/api-tokens` body; without `adminUserId` the token is for the caller. */
+export const apiTokenCreateSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  scopes: z
+    .array(apiTokenScopeSchema)
+    .min(1)
+    .max(3)
+    .refine((s) => new Set(s).size === s.length, { message: 'must not repeat a scope' })
+    .default(['read', 'write', 'run']),
+  adminUserId: prefixedIdSchema('adm').optional(),
+  expiresAt: timestampSchema.nullable().optional(),
+});
+
+/** `POST /api/v1/api-tokens` answer: the token value, shown this one time only. */
+export const apiTokenCreatedSchema = apiTokenSchema
+  .extend({ token: z.string().describe('The `pb_…` value; store it now, it is never shown again') })
+  .meta({ id: 'ApiTokenCreated' });
+
+/** `GET /api/v1/api-tokens` filters. */
+export const apiTokenListQuerySchema = pageQuerySchema.extend({ adminUserId: z.string().max(64).optional() });
+
+/** `GET /api/v1/api-tokens` answer. */
+export const apiTokenPageSchema = pageOf(apiTokenSchema);
+
+/** Path parameters of `/api/v1/api-tokens/{id}`. */
+export const apiTokenIdParamsSchema = z.strictObject({ id: prefixedIdSchema('tok') });

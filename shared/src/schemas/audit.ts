@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuerySchema, timestampSchema } from './common.ts';
+import { pageOf, pageQuerySchema, timestampSchema } from './common.ts';
 
 /** Who did something. */
 export const actorTypeSchema = z.enum(['admin', 'api_token', 'end_user', 'system']);
@@ -22,7 +22,7 @@ export const auditEventSchema = z
 /** Audit event as answered. */
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 
-/** `GET /api/v1/audit-events` filters. */
+/** `GET /api/v1/audit-events` filters; `since` is inclusive, `until` exclusive. */
 export const auditEventListQuerySchema = pageQuerySchema.extend({
   objectType: z.string().max(64).optional(),
   objectId: z.string().max(64).optional(),
@@ -33,3 +33,6 @@ export const auditEventListQuerySchema = pageQuerySchema.extend({
   since: timestampSchema.optional(),
   until: timestampSchema.optional(),
 });
+
+/** `GET /api/v1/audit-events` answer. */
+export const auditEventPageSchema = pageOf(auditEventSchema);

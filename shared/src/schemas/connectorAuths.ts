@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { connectorIdSchema, pageQuerySchema, prefixedIdSchema, sharingLevelSchema, timestampSchema } from './common.ts';
+import { connectorIdSchema, pageOf, pageQuerySchema, prefixedIdSchema, sharingLevelSchema, timestampSchema } from './common.ts';
 
 /** Connector auth status. */
 export const connectorAuthStatusSchema = z.enum(['active', 'needs_reauth', 'revoked', 'disabled']);
@@ -36,3 +36,9 @@ export const connectorAuthListQuerySchema = pageQuerySchema.extend({
   accountId: z.string().max(255).optional(),
   status: connectorAuthStatusSchema.optional(),
 });
+
+/** `GET /api/v1/connector-auths` answer. */
+export const connectorAuthPageSchema = pageOf(connectorAuthSchema);
+
+/** Path parameters of `/api/v1/connector-auths/{id}…`. */
+export const connectorAuthIdParamsSchema = z.strictObject({ id: prefixedIdSchema('ca') });

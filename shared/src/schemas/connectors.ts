@@ -28,9 +28,9 @@ const oauth2InputSchema = z.strictObject({
 });
 
 const oauth1InputSchema = z.strictObject({
-  requestTokenUrl: urlSchema,
-  authorizeUrl: urlSchema,
-  accessTokenUrl: urlSchema,
+  requestTokenUrl: urlSchema.optional(),
+  authorizeUrl: urlSchema.optional(),
+  accessTokenUrl: urlSchema.optional(),
   consumerKey: z.string().min(1).max(1024),
   consumerSecret: z.string().min(1).max(4096),
   signatureMethod: z.enum(['HMAC-SHA1', 'HMAC-SHA256', 'PLAINTEXT']).optional(),
@@ -76,6 +76,7 @@ export const connectorCreateSchema = z
     validation: validationRequestSchema.optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.id === 'catalog') ctx.addIssue({ code: 'custom', path: ['id'], message: 'is reserved (GET /api/v1/connectors/catalog)' });
     if (c.catalogKey) return;
     if (!c.name) ctx.addIssue({ code: 'custom', path: ['name'], message: 'required for a custom connector' });
     if (!c.authType) {
@@ -94,7 +95,12 @@ export const connectorCreateSchema = z
         ctx.addIssue({ code: 'custom', path: ['oauth2', 'authorizeUrl'], message: 'required for authorization_code' });
       }
     }
-    if (c.authType === 'oauth1') need('oauth1');
+    if (c.authType === 'oauth1') {
+      need('oauth1');
+      for (const url of ['requestTokenUrl', 'authorizeUrl', 'accessTokenUrl'] as const) {
+        if (c.oauth1 && !c.oauth1[url]) ctx.addIssue({ code: 'custom', path: ['oauth1', url], message: 'required for a custom connector' });
+      }
+    }
     if (c.authType === 'api_key') need('apiKey');
     for (const key of ['oauth2', 'oauth1', 'apiKey'] as const) {
       const allowed = { oauth2: 'oauth2', oauth1: 'oauth1', apiKey: 'api_key' }[key];
@@ -106,12 +112,12 @@ export const connectorCreateSchema = z
 /** Connector create body. */
 export type ConnectorCreate = z.infer<typeof connectorCreateSchema>;
 
-/** `PATCH /api/v1/connectors/{id}` body; the id and auth type are fixed. */
+/** `PATCH /api/v1/connectors/{id}` body; the id and auth type are fixed; `null` clears an optional field. */
 export const connectorUpdateSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
-  baseUrl: urlSchema.optional(),
+  baseUrl: urlSchema.nullable().optional(),
   iconUrl: urlSchema.nullable().optional(),
-  oauth2: oauth2InputSchema.partial().optional(),
+  oauth2: oauth2InputSchema.partial().extend({ revokeUrl: urlSchema.nullable().optional() }).optional(),
   oauth1: oauth1InputSchema.partial().optional(),
   apiKey: apiKeyInputSchema.optional(),
   fields: z.array(credentialFieldSchema).max(10).optional(),
@@ -163,3 +169,25 @@ export const connectorSchema = z
   .meta({ id: 'Connector' });
 /** Connector as answered. */
 export type Connector = z.infer<typeof connectorSchema>;
+
+/** `GET /api/v1/connectors/catalog` query: a search over grant's bundled providers. */
+export const connectorCatalogQuerySchema = z.object({
+  q: z.string().max(100).optional().describe('Case-insensitive substring of key or name'),
+  cursor: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(50),
+});
+
+/** One provider of the built-in catalogue; create a connector from it with `catalogKey`. */
+export const catalogEntrySchema = z
+  .object({
+    key: z.string(),
+    name: z.string(),
+    authType: z.enum(['oauth1', 'oauth2']),
+    authorizeUrl: z.string(),
+    tokenUrl: z.string().describe('OAuth2 token URL or OAuth1 access-token URL'),
+    scopeDelimiter: z.string(),
+    needsSubdomain: z.boolean().describe('The URLs contain `[subdomain]`: give the real URLs when creating the connector'),
+  })
+  .meta({ id: 'CatalogEntry' });
+/** Catalogue entry as answered. */
+export type CatalogEntryOut = z.infer<typeof catalogEntrySchema>;

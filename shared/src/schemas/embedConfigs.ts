@@ -81,6 +81,7 @@ export type EmbedConfigCreate = z.infer<typeof embedConfigCreateSchema>;
 
 /** `PATCH /api/v1/embed-configs/{id}` body; `sharingLevel` is fixed at creation and refused here. */
 export const embedConfigUpdateSchema = z.strictObject({
+  sharingLevel: z.unknown().optional().describe('Fixed at creation: any value is refused with 400 validation_failed'),
   name: configFields.name.optional(),
   allowedOrigins: configFields.allowedOrigins.optional(),
   consent: configFields.consent,
@@ -157,4 +158,28 @@ export type EmbedConfig = z.infer<typeof embedConfigSchema>;
 export const embedConfigCreatedSchema = embedConfigSchema.extend({
   secret: issuedSecretSchema.nullable(),
   callbackSecret: z.string().nullable(),
+});
+
+/** `PATCH /api/v1/embed-configs/{id}` answer; `callbackSecret` appears once when the update gave a first callback URL. */
+export const embedConfigUpdatedSchema = embedConfigSchema.extend({
+  callbackSecret: z.string().optional().describe('Answered once, when this update created the callback signing secret'),
+});
+
+/** `DELETE /api/v1/embed-configs/{id}` query. */
+export const embedConfigDeleteQuerySchema = z.object({
+  force: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true')
+    .describe('Also delete the integrations and connector auths of the configuration'),
+});
+
+/** A key as answered when registered; `value` only for a per-account secret, exactly once. */
+export const embedKeyCreatedSchema = embedKeySchema.extend({
+  value: z.string().optional().describe('The per-account secret (answered once)'),
+});
+
+/** `POST /api/v1/embed-configs/{id}/rotate-callback-secret` answer. */
+export const callbackSecretSchema = z.object({
+  callbackSecret: z.string().describe('Standard Webhooks secret (`whsec_` + base64), answered once'),
 });

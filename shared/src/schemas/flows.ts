@@ -1,8 +1,29 @@
 import { z } from 'zod';
 import { connectorIdSchema, prefixedIdSchema, timestampSchema } from './common.ts';
-import { relativePathSchema } from './connectors.ts';
 
 const keySchema = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,62}$/, 'must be an identifier (letters, digits, _)');
+
+/** Whether text holds an ASCII control character (U+0000–U+001F or U+007F). */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * A request path under a connector's `baseUrl`, possibly templated with Liquid. Its literal text
+ * must start with one `/` (so no scheme, no host, no protocol-relative `//`) and hold no
+ * backslash or control character. Whatever a template renders, the result is checked again
+ * before a call is made.
+ */
+export const templatedPathSchema = z
+  .string()
+  .min(1)
+  .max(2048)
+  .regex(/^\/(?![/\\])/, 'must be a path under the connector base URL, starting with a single "/"')
+  .refine((path) => !path.includes('\\') && !hasControlCharacter(path), 'must not contain a backslash or control characters');
 
 /** A connector slot of a flow: which connector, and optionally a vendor-owned auth pre-filled. */
 export const flowSlotSchema = z.strictObject({
@@ -23,11 +44,11 @@ export const flowInputSchema = z
     help: z.string().max(1000).optional(),
     required: z.boolean().default(false),
     default: z.union([z.string().max(1000), z.number(), z.boolean()]).optional(),
-    options: z.array(optionSchema).max(500).optional(),
+    options: z.array(optionSchema).min(1).max(500).optional(),
     remoteOptions: z
       .strictObject({
         slot: keySchema,
-        path: relativePathSchema,
+        path: templatedPathSchema,
         itemsPath: z.string().max(200).optional(),
         valueKey: z.string().max(100),
         labelKey: z.string().max(100),
@@ -53,6 +74,44 @@ export const flowInputSchema = z
     }
   });
 
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59, names: [] },
+  { name: 'hour', min: 0, max: 23, names: [] },
+  { name: 'day of month', min: 1, max: 31, names: [] },
+  { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
+  { name: 'day of week', min: 0, max: 7, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+] as const;
+
+/**
+ * Checks a five-field cron expression (`*`, numbers, names for months and weekdays, `a-b`,
+ * `/step`, lists); answers a problem or null.
+ */
+export function cronProblem(expression: string): string | null {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5) return 'must be a five-field cron expression (minute hour day-of-month month day-of-week)';
+  for (const [i, spec] of CRON_FIELDS.entries()) {
+    const field = fields[i] ?? '';
+    const value = (text: string): number | null => {
+      const named = (spec.names as readonly string[]).indexOf(text.toLowerCase());
+      if (named >= 0) return named + (spec.name === 'month' ? 1 : 0);
+      return /^\d{1,2}$/.test(text) ? Number(text) : null;
+    };
+    for (const part of field.split(',')) {
+      const m = /^(\*|([a-zA-Z0-9]+)(?:-([a-zA-Z0-9]+))?)(?:\/(\d{1,2}))?$/.exec(part);
+      if (!m) return `${spec.name}: "${part}" is not a cron field`;
+      const step = m[4] === undefined ? 1 : Number(m[4]);
+      if (step < 1 || step > spec.max) return `${spec.name}: step ${m[4]} is out of range`;
+      if (m[1] === '*') continue;
+      const from = value(m[2] ?? '');
+      const to = m[3] === undefined ? from : value(m[3]);
+      if (from === null || to === null) return `${spec.name}: "${part}" is not a cron field`;
+      if (from < spec.min || to > spec.max) return `${spec.name}: "${part}" is outside ${spec.min}-${spec.max}`;
+      if (from > to) return `${spec.name}: "${part}" is not an ascending range`;
+    }
+  }
+  return null;
+}
+
 /** When a flow runs. */
 export const flowTriggerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('manual') }),
@@ -63,7 +122,10 @@ export const flowTriggerSchema = z.discriminatedUnion('type', [
       cron: z
         .string()
         .max(100)
-        .regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression')
+        .superRefine((cron, ctx) => {
+          const problem = cronProblem(cron);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
         .optional(),
     })
     .refine((t) => (t.everyMinutes === undefined) !== (t.cron === undefined), {
@@ -72,55 +134,84 @@ export const flowTriggerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('webhook') }),
 ]);
 
-/** One HTTP step, templated with Liquid. */
+const MAX_BODY_DEPTH = 32;
+
+/** Whether a JSON value nests arrays/objects at most `max` levels deep (checked without recursion). */
+function jsonDepthAtMost(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/** One HTTP step, templated with Liquid (context: `{ trigger, inputs, steps, embed, run }`). */
 export const flowStepSchema = z.strictObject({
   id: keySchema,
   type: z.literal('http'),
   slot: keySchema,
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
-  path: z.string().min(1).max(2048),
-  query: z.record(z.string().max(100), z.string().max(2000)).optional(),
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,100}$/), z.string().max(2000)).optional(),
-  body: z.unknown().optional(),
-  forEach: z.string().max(500).optional(),
+  path: templatedPathSchema,
+  query: z.record(z.string().min(1).max(100), z.string().max(2000)).optional(),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a header name'), z.string().max(2000)).optional(),
+  body: z
+    .unknown()
+    .refine((body) => jsonDepthAtMost(body, MAX_BODY_DEPTH), `must not nest deeper than ${MAX_BODY_DEPTH} levels`)
+    .optional()
+    .describe('JSON body; every string in it is a Liquid template'),
+  forEach: z
+    .string()
+    .max(500)
+    .regex(/^\s*\{\{-?[^{}]+-?\}\}\s*$/, 'must be one Liquid output, e.g. "{{ steps.list.body.items }}"')
+    .optional()
+    .describe('Runs the step once per item of this list; the item is `item`, its position `index`'),
 });
 
-/** A flow definition: the part that is versioned. */
-export const flowDefinitionSchema = z
-  .strictObject({
-    slots: z.array(flowSlotSchema).max(10).default([]),
-    inputs: z.array(flowInputSchema).max(50).default([]),
-    trigger: flowTriggerSchema.default({ type: 'manual' }),
-    steps: z.array(flowStepSchema).max(50).default([]),
-    retry: z.strictObject({ maxAttempts: z.number().int().min(1).max(10), backoffSeconds: z.number().int().min(1).max(86_400) }).optional(),
-  })
-  .superRefine((def, ctx) => {
-    const unique = (items: { key?: string; id?: string }[], field: 'slots' | 'inputs' | 'steps', prop: 'key' | 'id') => {
-      const seen = new Set<string>();
-      items.forEach((item, i) => {
-        const value = item[prop];
-        if (value === undefined) return;
-        if (seen.has(value)) ctx.addIssue({ code: 'custom', path: [field, i, prop], message: `duplicate ${prop} "${value}"` });
-        seen.add(value);
-      });
-    };
-    unique(def.slots, 'slots', 'key');
-    unique(def.inputs, 'inputs', 'key');
-    unique(def.steps, 'steps', 'id');
-    const slots = new Set(def.slots.map((s) => s.key));
-    def.steps.forEach((step, i) => {
-      if (!slots.has(step.slot)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'slot'], message: `unknown slot "${step.slot}"` });
+const retrySchema = z.strictObject({
+  maxAttempts: z.number().int().min(1).max(10),
+  backoffSeconds: z.number().int().min(1).max(86_400),
+});
+
+/** The versioned part of a flow, as fields (shared by the create body and the definition). */
+const definitionShape = {
+  slots: z.array(flowSlotSchema).max(10).default([]),
+  inputs: z.array(flowInputSchema).max(50).default([]),
+  trigger: flowTriggerSchema.default({ type: 'manual' }),
+  steps: z.array(flowStepSchema).max(50).default([]),
+  retry: retrySchema.optional(),
+};
+
+type DefinitionFields = z.output<z.ZodObject<typeof definitionShape>>;
+
+/** Cross-field rules of a definition: unique keys, steps and remote options naming known slots. */
+function checkDefinition(def: DefinitionFields, ctx: z.RefinementCtx): void {
+  const unique = (items: readonly Record<string, unknown>[], field: 'slots' | 'inputs' | 'steps', prop: 'key' | 'id') => {
+    const seen = new Set<unknown>();
+    items.forEach((item, i) => {
+      const value = item[prop];
+      if (seen.has(value)) ctx.addIssue({ code: 'custom', path: [field, i, prop], message: `duplicate ${prop} "${String(value)}"` });
+      seen.add(value);
     });
-    def.inputs.forEach((input, i) => {
-      if (input.remoteOptions && !slots.has(input.remoteOptions.slot)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['inputs', i, 'remoteOptions', 'slot'],
-          message: `unknown slot "${input.remoteOptions.slot}"`,
-        });
-      }
-    });
+  };
+  unique(def.slots, 'slots', 'key');
+  unique(def.inputs, 'inputs', 'key');
+  unique(def.steps, 'steps', 'id');
+  const slots = new Set(def.slots.map((s) => s.key));
+  def.steps.forEach((step, i) => {
+    if (!slots.has(step.slot)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'slot'], message: `unknown slot "${step.slot}"` });
   });
+  def.inputs.forEach((input, i) => {
+    if (input.remoteOptions && !slots.has(input.remoteOptions.slot)) {
+      ctx.addIssue({ code: 'custom', path: ['inputs', i, 'remoteOptions', 'slot'], message: `unknown slot "${input.remoteOptions.slot}"` });
+    }
+  });
+}
+
+/** A flow definition: the part that is versioned. */
+export const flowDefinitionSchema = z.strictObject(definitionShape).superRefine(checkDefinition).meta({ id: 'FlowDefinition' });
 /** Flow definition. */
 export type FlowDefinition = z.infer<typeof flowDefinitionSchema>;
 
@@ -134,14 +225,9 @@ const flowMeta = {
 };
 
 /** `POST /api/v1/flows` body: metadata plus the first version's definition. */
-export const flowCreateSchema = z.strictObject({
-  ...flowMeta,
-  slots: z.array(flowSlotSchema).max(10).optional(),
-  inputs: z.array(flowInputSchema).max(50).optional(),
-  trigger: flowTriggerSchema.optional(),
-  steps: z.array(flowStepSchema).max(50).optional(),
-  retry: z.strictObject({ maxAttempts: z.number().int().min(1).max(10), backoffSeconds: z.number().int().min(1).max(86_400) }).optional(),
-});
+export const flowCreateSchema = z.strictObject({ ...flowMeta, ...definitionShape }).superRefine(checkDefinition);
+/** `POST /api/v1/flows` body as parsed. */
+export type FlowCreate = z.infer<typeof flowCreateSchema>;
 
 /** `PATCH /api/v1/flows/{id}` body: metadata only; a definition change is a new version. */
 export const flowUpdateSchema = z.strictObject({
@@ -149,17 +235,31 @@ export const flowUpdateSchema = z.strictObject({
   description: z.string().max(5000).nullable().optional(),
   icon: flowMeta.icon.nullable().optional(),
 });
+/** `PATCH /api/v1/flows/{id}` body as parsed. */
+export type FlowUpdate = z.infer<typeof flowUpdateSchema>;
 
 /** `POST /api/v1/flows/{id}/versions` body. */
 export const flowVersionCreateSchema = z.strictObject({
-  definition: z.unknown(),
+  definition: flowDefinitionSchema,
   pushToIntegrations: z.boolean().default(false).describe('Move every existing integration of the flow to this version'),
 });
 
 /** A flow version as answered. */
 export const flowVersionSchema = z
-  .object({ flowId: z.string(), version: z.number().int(), definition: z.unknown(), createdAt: timestampSchema })
+  .object({
+    flowId: prefixedIdSchema('flow'),
+    version: z.number().int().min(1),
+    definition: z.unknown().describe('The FlowDefinition of this version, as stored'),
+    createdAt: timestampSchema,
+  })
   .meta({ id: 'FlowVersion' });
+/** Flow version as answered. */
+export type FlowVersion = z.infer<typeof flowVersionSchema>;
+
+/** `POST /api/v1/flows/{id}/versions` answer: the new version and how many integrations moved to it. */
+export const flowVersionCreatedSchema = flowVersionSchema
+  .extend({ movedIntegrations: z.number().int().min(0).describe('Integrations moved to this version (0 unless pushed)') })
+  .meta({ id: 'FlowVersionCreated' });
 
 /** A flow as answered: metadata plus its current version's definition. */
 export const flowSchema = z
@@ -168,8 +268,8 @@ export const flowSchema = z
     name: z.string(),
     description: z.string().nullable(),
     icon: z.string().nullable(),
-    version: z.number().int(),
-    definition: z.unknown(),
+    version: z.number().int().min(1),
+    definition: z.unknown().describe('The FlowDefinition of the current version'),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
   })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuerySchema, prefixedIdSchema, sharingLevelSchema, timestampSchema } from './common.ts';
+import { pageOf, pageQuerySchema, prefixedIdSchema, sharingLevelSchema, timestampSchema } from './common.ts';
 
 /** Integration status. */
 export const integrationStatusSchema = z.enum(['enabled', 'disabled']);
@@ -36,3 +36,9 @@ export const integrationListQuerySchema = pageQuerySchema.extend({
   accountId: z.string().max(255).optional(),
   status: integrationStatusSchema.optional(),
 });
+
+/** `GET /api/v1/integrations` answer. */
+export const integrationPageSchema = pageOf(integrationSchema);
+
+/** Path parameters of `/api/v1/integrations/{id}…`. */
+export const integrationIdParamsSchema = z.strictObject({ id: prefixedIdSchema('int') });

@@ -68,3 +68,37 @@ export function replaceGroupPermissions(
     }
   });
 }
+
+/** One page of admin users, newest first; `after` is the keyset condition of the cursor (plain columns). */
+export function listAdminUsersPage(db: Db, after: ReturnType<typeof sql> | null, limit: number): AdminUserRow[] {
+  return db.all<AdminUserRow>(sql`SELECT * FROM admin_users ${sql.where(after ? [after] : [])}
+    ORDER BY created_at DESC, id DESC LIMIT ${limit}`);
+}
+
+/** Group permissions of several admin users, grouped by admin user id. */
+export function listGroupPermissionsOf(db: Db, adminUserIds: readonly string[]): Map<string, GroupPermissionRow[]> {
+  const out = new Map<string, GroupPermissionRow[]>();
+  if (adminUserIds.length === 0) return out;
+  const ids = sql.join(
+    adminUserIds.map((id) => sql`${id}`),
+    ', ',
+  );
+  for (const row of db.all<GroupPermissionRow>(
+    sql`SELECT * FROM admin_group_permissions WHERE admin_user_id IN (${ids}) ORDER BY admin_user_id, group_id`,
+  )) {
+    const list = out.get(row.admin_user_id) ?? [];
+    list.push(row);
+    out.set(row.admin_user_id, list);
+  }
+  return out;
+}
+
+/** Which of `groupIds` exist as embed groups. */
+export function existingGroupIds(db: Db, groupIds: readonly string[]): Set<string> {
+  if (groupIds.length === 0) return new Set();
+  const ids = sql.join(
+    groupIds.map((id) => sql`${id}`),
+    ', ',
+  );
+  return new Set(db.all<{ id: string }>(sql`SELECT id FROM embed_groups WHERE id IN (${ids})`).map((r) => r.id));
+}

@@ -47,3 +47,21 @@ export function touchApiToken(db: Db, id: string, nowIso: string, lastUsedAt: st
 export function revokeApiToken(db: Db, id: string, nowIso: string): boolean {
   return db.run(sql`UPDATE api_tokens SET revoked_at = ${nowIso} WHERE id = ${id} AND revoked_at IS NULL`).changes === 1;
 }
+
+/** Finds a token by id, live or not. */
+export function findApiToken(db: Db, id: string): ApiTokenRow | undefined {
+  return db.get<ApiTokenRow>(sql`SELECT * FROM api_tokens WHERE id = ${id}`);
+}
+
+/** One page of tokens, newest first, optionally of one admin user; `after` is the cursor's keyset condition. */
+export function listApiTokens(
+  db: Db,
+  filters: { adminUserId?: string | undefined },
+  after: ReturnType<typeof sql> | null,
+  limit: number,
+): ApiTokenRow[] {
+  const where = [];
+  if (filters.adminUserId !== undefined) where.push(sql`admin_user_id = ${filters.adminUserId}`);
+  if (after) where.push(after);
+  return db.all<ApiTokenRow>(sql`SELECT * FROM api_tokens ${sql.where(where)} ORDER BY created_at DESC, id DESC LIMIT ${limit}`);
+}

@@ -82,3 +82,133 @@ export function listUsableEmbedKeys(db: Db, configId: string, nowIso: string): E
 export function listEmbedGroups(db: Db, configId: string): EmbedGroupRow[] {
   return db.all<EmbedGroupRow>(sql`SELECT * FROM embed_groups WHERE config_id = ${configId} ORDER BY position`);
 }
+
+/** A flow of a group, in display order. */
+export interface EmbedGroupFlowRow {
+  group_id: string;
+  flow_id: string;
+  position: number;
+}
+
+/** The flows of every group of a configuration, in display order. */
+export function listEmbedGroupFlows(db: Db, configId: string): EmbedGroupFlowRow[] {
+  return db.all<EmbedGroupFlowRow>(sql`SELECT gf.group_id, gf.flow_id, gf.position FROM embed_group_flows gf
+    JOIN embed_groups g ON g.id = gf.group_id WHERE g.config_id = ${configId} ORDER BY g.position, gf.position`);
+}
+
+/** A page of configurations, newest first, restricted by `visible`; fetches `limit + 1` rows. */
+export function listEmbedConfigs(
+  db: Db,
+  opts: { visible: ReturnType<typeof sql>; after: ReturnType<typeof sql> | null; limit: number },
+): EmbedConfigRow[] {
+  const conditions = opts.after ? [opts.visible, opts.after] : [opts.visible];
+  return db.all<EmbedConfigRow>(
+    sql`SELECT c.* FROM embed_configs c${sql.where(conditions)} ORDER BY c.created_at DESC, c.id DESC LIMIT ${opts.limit + 1}`,
+  );
+}
+
+/** Whether configuration `id` exists and satisfies `visible` (a condition over `c.id`). */
+export function embedConfigVisible(db: Db, id: string, visible: ReturnType<typeof sql>): boolean {
+  return db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM embed_configs c WHERE c.id = ${id} AND ${visible}`) !== undefined;
+}
+
+/** Writes the mutable columns of a configuration (the sharing level is fixed at creation). */
+export function updateEmbedConfig(db: Db, row: Omit<EmbedConfigRow, 'sharing_level' | 'created_at'>): void {
+  db.run(sql`UPDATE embed_configs SET name = ${row.name}, allowed_origins = ${row.allowed_origins}, consent = ${row.consent},
+    branding = ${row.branding}, default_language = ${row.default_language}, proprietary_connector_id = ${row.proprietary_connector_id},
+    callback_url = ${row.callback_url}, callback_secret_enc = ${row.callback_secret_enc}, enabled = ${row.enabled},
+    updated_at = ${row.updated_at} WHERE id = ${row.id}`);
+}
+
+/** Deletes a configuration with its integrations and connector auths (the rest cascades). */
+export function deleteEmbedConfig(db: Db, id: string): boolean {
+  db.run(sql`DELETE FROM integrations WHERE config_id = ${id}`);
+  db.run(sql`DELETE FROM connector_auths WHERE config_id = ${id}`);
+  return db.run(sql`DELETE FROM embed_configs WHERE id = ${id}`).changes === 1;
+}
+
+/** Inserts a group. */
+export function insertEmbedGroup(db: Db, row: EmbedGroupRow): void {
+  db.run(sql`INSERT INTO embed_groups (id, config_id, name, position, highlighted_connectors)
+    VALUES (${row.id}, ${row.config_id}, ${row.name}, ${row.position}, ${row.highlighted_connectors})`);
+}
+
+/** Updates a kept group in place, so member permissions on it survive. */
+export function updateEmbedGroup(db: Db, row: EmbedGroupRow): void {
+  db.run(sql`UPDATE embed_groups SET name = ${row.name}, position = ${row.position}, highlighted_connectors = ${row.highlighted_connectors}
+    WHERE id = ${row.id} AND config_id = ${row.config_id}`);
+}
+
+/** Deletes the groups of a configuration not in `keep` (their permissions cascade away). */
+export function deleteEmbedGroupsExcept(db: Db, configId: string, keep: readonly string[]): void {
+  const kept =
+    keep.length === 0
+      ? sql``
+      : sql` AND id NOT IN (${sql.join(
+          keep.map((id) => sql`${id}`),
+          ', ',
+        )})`;
+  db.run(sql`DELETE FROM embed_groups WHERE config_id = ${configId}${kept}`);
+}
+
+/** Replaces the flows of a group. */
+export function replaceEmbedGroupFlows(db: Db, groupId: string, flowIds: readonly string[]): void {
+  db.run(sql`DELETE FROM embed_group_flows WHERE group_id = ${groupId}`);
+  flowIds.forEach((flowId, position) => {
+    db.run(sql`INSERT INTO embed_group_flows (group_id, flow_id, position) VALUES (${groupId}, ${flowId}, ${position})`);
+  });
+}
+
+/** Which of `ids` are existing flows. */
+export function existingFlowIds(db: Db, ids: readonly string[]): Set<string> {
+  if (ids.length === 0) return new Set();
+  const rows = db.all<{ id: string }>(
+    sql`SELECT id FROM flows WHERE id IN (${sql.join(
+      ids.map((id) => sql`${id}`),
+      ', ',
+    )})`,
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** One key of a configuration by kid. */
+export function findEmbedKey(db: Db, configId: string, kid: string): EmbedKeyRow | undefined {
+  return db.get<EmbedKeyRow>(sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} AND kid = ${kid}`);
+}
+
+/** The active per-account secret of one account, if any. */
+export function findActiveAccountKey(db: Db, configId: string, accountId: string): EmbedKeyRow | undefined {
+  return db.get<EmbedKeyRow>(
+    sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} AND account_id = ${accountId} AND status = 'active'`,
+  );
+}
+
+/**
+ * Ends the active configuration-wide HS256 secrets (not per-account ones, not public keys):
+ * `until` sets a grace expiry (never extending an earlier one); null revokes them now.
+ */
+export function retireEmbedSecrets(db: Db, configId: string, until: string | null, nowIso: string): number {
+  const scope = sql`config_id = ${configId} AND alg = 'HS256' AND account_id IS NULL AND status = 'active'`;
+  if (until === null) {
+    return db.run(sql`UPDATE embed_config_keys SET status = 'revoked', revoked_at = ${nowIso} WHERE ${scope}`).changes;
+  }
+  return db.run(sql`UPDATE embed_config_keys SET expires_at = ${until} WHERE ${scope} AND (expires_at IS NULL OR expires_at > ${until})`)
+    .changes;
+}
+
+/** Revokes one key; answers whether it was active. */
+export function revokeEmbedKey(db: Db, configId: string, kid: string, nowIso: string): boolean {
+  return (
+    db.run(sql`UPDATE embed_config_keys SET status = 'revoked', revoked_at = ${nowIso}
+      WHERE config_id = ${configId} AND kid = ${kid} AND status = 'active'`).changes === 1
+  );
+}
+
+/** Integrations of a configuration (at most `cap` ids) and how many there are. */
+export function embedConfigIntegrations(db: Db, configId: string, cap = 50): { count: number; ids: string[] } {
+  const count = db.get<{ n: number }>(sql`SELECT count(*) AS n FROM integrations WHERE config_id = ${configId}`)?.n ?? 0;
+  const ids = db
+    .all<{ id: string }>(sql`SELECT id FROM integrations WHERE config_id = ${configId} ORDER BY created_at, id LIMIT ${cap}`)
+    .map((r) => r.id);
+  return { count, ids };
+}

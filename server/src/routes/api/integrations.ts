@@ -1,7 +1,56 @@
+import { integrationIdParamsSchema, integrationListQuerySchema, integrationPageSchema, integrationSchema } from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
-import type { RouteDef } from '../../http/route.ts';
+import { defineRoute, type RouteDef } from '../../http/route.ts';
+import { getIntegrationFor, listIntegrationsFor, setIntegrationEnabledByAdmin } from '../../services/integrationsAdmin.ts';
 
-/** Routes of this area (filled in by its owner). */
-export function integrationsRoutes(_ctx: AppContext): RouteDef[] {
-  return [];
+const tags = ['Integrations'];
+
+/** `/api/v1/integrations`: review, disable and enable end users' integrations. */
+export function integrationsRoutes(ctx: AppContext): RouteDef[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/integrations',
+      summary: 'List integrations',
+      description: "Newest first. `userId` is the owner's `embed_user_id`. Members see integrations of the groups they may view.",
+      tags,
+      auth: 'apiToken',
+      query: integrationListQuerySchema,
+      response: integrationPageSchema,
+      handler: ({ principal, query }) => listIntegrationsFor(ctx, principal, query),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/integrations/{id}',
+      summary: 'Get an integration',
+      tags,
+      auth: 'apiToken',
+      params: integrationIdParamsSchema,
+      response: integrationSchema,
+      handler: ({ principal, params }) => getIntegrationFor(ctx, principal, params.id),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/integrations/{id}/disable',
+      summary: 'Disable an integration',
+      description:
+        'Needs `manage` on the group for members. Records `disabledBy: "admin"`; disabling a disabled integration changes nothing.',
+      tags,
+      auth: 'apiToken',
+      params: integrationIdParamsSchema,
+      response: integrationSchema,
+      handler: ({ principal, params, requestId }) => setIntegrationEnabledByAdmin(ctx, principal, params.id, false, requestId),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/integrations/{id}/enable',
+      summary: 'Enable an integration',
+      description: 'Needs `manage` on the group for members. Enabling an enabled integration changes nothing.',
+      tags,
+      auth: 'apiToken',
+      params: integrationIdParamsSchema,
+      response: integrationSchema,
+      handler: ({ principal, params, requestId }) => setIntegrationEnabledByAdmin(ctx, principal, params.id, true, requestId),
+    }),
+  ];
 }

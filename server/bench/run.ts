@@ -1,0 +1,131 @@
+/**
+ * `pnpm bench`: loads a bare Express 5 route and Patchbay's hot paths in one run, and reports
+ * requests/s, p50 and p99 for each beside the bare route, as ratios. Writes
+ * `bench/results/latest.json`; exits 1 if any scenario failed to set up or got a non-2xx answer.
+ *
+ * Environment: BENCH_SECONDS (measured seconds per scenario, default 5), BENCH_WARMUP_SECONDS
+ * (default 1, discarded), BENCH_CONNECTIONS (default 10), BENCH_LOG_LEVEL (Patchbay's log level,
+ * default `info` as in production; lines are built but written nowhere), BENCH_ONLY (comma-separated
+ * scenario names; the baseline always runs).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { measure } from './measure.ts';
+import type { FromServer, ToServer } from './protocol.ts';
+import { formatTable, isBroken, ratio, type ScenarioResult } from './report.ts';
+import { BASELINE, SCENARIOS } from './scenarios/index.ts';
+
+const env = z
+  .object({
+    BENCH_SECONDS: z.coerce.number().positive().max(600).default(5),
+    BENCH_WARMUP_SECONDS: z.coerce.number().min(0).max(60).default(1),
+    BENCH_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(10),
+    BENCH_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    BENCH_ONLY: z.string().optional(),
+  })
+  .parse(process.env);
+
+const only = env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const scenarios = SCENARIOS.filter((s) => s === BASELINE || !only || only.includes(s.name));
+const load = { connections: env.BENCH_CONNECTIONS, seconds: env.BENCH_SECONDS };
+
+/** The server process: Patchbay and the bare app, on their own event loop (fork keeps tsx's loader flags). */
+const server: ChildProcess = fork(path.join(import.meta.dirname, 'serve.ts'), {
+  env: { ...process.env, BENCH_LOG_LEVEL: env.BENCH_LOG_LEVEL },
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const inbox: FromServer[] = [];
+let waiting: ((msg: FromServer) => void) | undefined;
+server.on('message', (msg: FromServer) => {
+  if (waiting) {
+    const w = waiting;
+    waiting = undefined;
+    w(msg);
+  } else inbox.push(msg);
+});
+server.on('exit', (code) => {
+  if (waiting) {
+    console.error(`\nThe bench server process exited (${code}) before answering`);
+    process.exit(1);
+  }
+});
+function next(): Promise<FromServer> {
+  const queued = inbox.shift();
+  return queued ? Promise.resolve(queued) : new Promise((resolve) => (waiting = resolve));
+}
+async function ask(msg: ToServer): Promise<FromServer> {
+  server.send(msg);
+  return next();
+}
+
+await next(); // ready
+console.log(
+  `Patchbay bench: ${load.connections} connections, ${env.BENCH_WARMUP_SECONDS}s warm-up + ${load.seconds}s per scenario, ` +
+    `servers in a child process, Patchbay log level ${env.BENCH_LOG_LEVEL} (lines built, written nowhere), ` +
+    `Node ${process.version}, ${os.cpus().length} CPUs\n`,
+);
+
+const results: ScenarioResult[] = [];
+let baseline: { requestsPerSecond: number; p50: number; p99: number } | undefined;
+for (const scenario of scenarios) {
+  process.stdout.write(`  ${scenario.name} … `);
+  try {
+    const answer = await ask({ type: 'prepare', name: scenario.name });
+    if (answer.type !== 'prepared') throw new Error(answer.type === 'failed' ? answer.error : `unexpected answer ${answer.type}`);
+    if (env.BENCH_WARMUP_SECONDS > 0) await measure(answer.request, { ...load, seconds: env.BENCH_WARMUP_SECONDS });
+    const m = await measure(answer.request, load);
+    if (scenario === BASELINE) baseline = m;
+    const base = baseline ?? m;
+    results.push({
+      name: scenario.name,
+      description: scenario.description,
+      ok: true,
+      measurement: m,
+      ratios: {
+        throughput: ratio(m.requestsPerSecond, base.requestsPerSecond),
+        p50: ratio(m.p50, base.p50),
+        p99: ratio(m.p99, base.p99),
+      },
+    });
+    console.log(`${Math.round(m.requestsPerSecond)} req/s`);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    results.push({ name: scenario.name, description: scenario.description, ok: false, error: message });
+    console.log(`FAILED: ${message}`);
+  }
+}
+await ask({ type: 'stop' });
+
+console.log(`\n${formatTable(results)}\n`);
+for (const r of results) console.log(`  ${r.name}: ${r.description}`);
+
+const out = path.join(import.meta.dirname, 'results', 'latest.json');
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(
+  out,
+  `${JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      connections: load.connections,
+      seconds: load.seconds,
+      warmupSeconds: env.BENCH_WARMUP_SECONDS,
+      logLevel: env.BENCH_LOG_LEVEL,
+      baseline: BASELINE.name,
+      results,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`\nWrote ${path.relative(process.cwd(), out)}`);
+
+const broken = results.filter(isBroken);
+if (broken.length > 0) {
+  console.error(`\n${broken.length} scenario(s) broken: ${broken.map((r) => r.name).join(', ')}`);
+  process.exit(1);
+}

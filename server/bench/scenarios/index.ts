@@ -1,0 +1,10 @@
+import { bareExpress } from './bareExpress.ts';
+import { connectorList } from './connectorList.ts';
+import type { Scenario } from './scenario.ts';
+import { sessionExchange } from './sessionExchange.ts';
+
+/** The baseline every other scenario is compared with. */
+export const BASELINE = bareExpress;
+
+/** Every scenario in report order; later issues append here (proxy, SDK size, …). */
+export const SCENARIOS: readonly Scenario[] = [bareExpress, sessionExchange, connectorList];

@@ -1,0 +1,120 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../app.ts';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../log.ts';
+import { openDatabase } from './database.ts';
+import { LATEST_SCHEMA_VERSION, migrate, SchemaTooNewError, schemaVersion } from './migrate.ts';
+import { migrations } from './migrations/index.ts';
+import { sql } from './sql.ts';
+
+const dirs: string[] = [];
+function tempDb(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchbay-migrate-'));
+  dirs.push(dir);
+  return path.join(dir, 'patchbay.db');
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('openDatabase', () => {
+  it('sets WAL, synchronous=FULL, foreign keys and a busy timeout on a real file', () => {
+    const db = openDatabase(tempDb());
+    expect(db.pragma('journal_mode')).toBe('wal');
+    expect(db.pragma('synchronous')).toBe(2);
+    expect(db.pragma('foreign_keys')).toBe(1);
+    expect(Number(db.pragma('busy_timeout'))).toBeGreaterThanOrEqual(5000);
+    db.close();
+  });
+
+  it('enforces foreign keys', () => {
+    const db = openDatabase(tempDb());
+    migrate(db);
+    const now = new Date().toISOString();
+    expect(() =>
+      db.run(sql`INSERT INTO admin_sessions (token_hash, admin_user_id, created_at, expires_at, last_seen_at)
+        VALUES ('h', 'adm_missing', ${now}, ${now}, ${now})`),
+    ).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+
+  it('rolls back a transaction that throws', () => {
+    const db = openDatabase(tempDb());
+    db.exec('CREATE TABLE t (n INTEGER)');
+    expect(() =>
+      db.tx(() => {
+        db.run(sql`INSERT INTO t VALUES (${1})`);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(db.all(sql`SELECT * FROM t`)).toEqual([]);
+    db.close();
+  });
+});
+
+describe('migrate', () => {
+  it('numbers migrations 1…N without gaps', () => {
+    expect(migrations.map((m) => m.version)).toEqual(Array.from({ length: migrations.length }, (_, i) => i + 1));
+    expect(LATEST_SCHEMA_VERSION).toBe(migrations.length);
+  });
+
+  it('applies every migration once and records the version', () => {
+    const db = openDatabase(tempDb());
+    expect(migrate(db)).toEqual(migrations.map((m) => m.version));
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(migrate(db)).toEqual([]);
+    db.close();
+  });
+
+  it('runs each migration in a transaction: a failing one leaves neither its tables nor its version', () => {
+    const db = openDatabase(tempDb());
+    const broken = [
+      { version: 1, name: 'ok', up: 'CREATE TABLE a (x INTEGER);' },
+      { version: 2, name: 'broken', up: 'CREATE TABLE b (x INTEGER); INSERT INTO missing VALUES (1);' },
+    ];
+    expect(() => migrate(db, broken)).toThrow(/no such table: missing/);
+    expect(schemaVersion(db)).toBe(1);
+    const tables = db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).map((t) => t.name);
+    expect(tables).toEqual(['a']);
+    db.close();
+  });
+
+  it('refuses a database whose user_version is newer than the code', () => {
+    const file = tempDb();
+    const db = openDatabase(file);
+    migrate(db);
+    db.exec(`PRAGMA user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    expect(() => migrate(db)).toThrow(SchemaTooNewError);
+    db.close();
+
+    const config = loadConfig({ PATCHBAY_DB: file, PATCHBAY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64') });
+    let caught: unknown;
+    try {
+      createApp({ config, log: createLogger('silent') });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(SchemaTooNewError);
+    expect((caught as Error).message).toContain(`schema version ${LATEST_SCHEMA_VERSION + 1}`);
+  });
+
+  it('creates an index for each list filter of the API', () => {
+    const db = openDatabase(tempDb());
+    migrate(db);
+    const indexed = (table: string) =>
+      db.all<{ name: string }>(sql`SELECT name FROM pragma_index_list(${table})`).flatMap((i) =>
+        db
+          .all<{ name: string }>(sql`SELECT name FROM pragma_index_info(${i.name})`)
+          .slice(0, 1)
+          .map((c) => c.name),
+      );
+    expect(indexed('integrations')).toEqual(expect.arrayContaining(['config_id', 'flow_id', 'owner_end_user_id', 'account_id', 'status']));
+    expect(indexed('connector_auths')).toEqual(expect.arrayContaining(['config_id', 'connector_id', 'status']));
+    expect(indexed('audit_events')).toEqual(expect.arrayContaining(['at', 'object_type', 'actor_type', 'action', 'config_id']));
+    db.close();
+  });
+});

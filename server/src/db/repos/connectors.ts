@@ -1,0 +1,102 @@
+import type { AuthType } from '@patchbay/shared';
+import type { Db } from '../database.ts';
+import { sql } from '../sql.ts';
+
+/** A connector row; `definition` is JSON text without secrets, the secret is sealed apart. */
+export interface ConnectorRow {
+  id: string;
+  name: string;
+  auth_type: AuthType;
+  catalog_key: string | null;
+  base_url: string | null;
+  icon_url: string | null;
+  definition: string;
+  client_secret_enc: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Inserts a connector. */
+export function insertConnector(db: Db, row: ConnectorRow): void {
+  db.run(sql`INSERT INTO connectors (id, name, auth_type, catalog_key, base_url, icon_url, definition, client_secret_enc, created_at, updated_at)
+    VALUES (${row.id}, ${row.name}, ${row.auth_type}, ${row.catalog_key}, ${row.base_url}, ${row.icon_url}, ${row.definition},
+      ${row.client_secret_enc}, ${row.created_at}, ${row.updated_at})`);
+}
+
+/** Finds a connector by id. */
+export function findConnector(db: Db, id: string): ConnectorRow | undefined {
+  return db.get<ConnectorRow>(sql`SELECT * FROM connectors WHERE id = ${id}`);
+}
+
+/** Which of `ids` exist. */
+export function existingConnectorIds(db: Db, ids: readonly string[]): Set<string> {
+  if (ids.length === 0) return new Set();
+  const rows = db.all<{ id: string }>(
+    sql`SELECT id FROM connectors WHERE id IN (${sql.join(
+      ids.map((id) => sql`${id}`),
+      ', ',
+    )})`,
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** A page of connectors, newest first; fetches `limit + 1` rows so the caller knows whether more follow. */
+export function listConnectors(db: Db, opts: { after: ReturnType<typeof sql> | null; limit: number }): ConnectorRow[] {
+  return db.all<ConnectorRow>(
+    sql`SELECT * FROM connectors c${sql.where(opts.after ? [opts.after] : [])} ORDER BY c.created_at DESC, c.id DESC LIMIT ${opts.limit + 1}`,
+  );
+}
+
+/** Writes the mutable columns of a connector. */
+export function updateConnector(
+  db: Db,
+  row: Pick<ConnectorRow, 'id' | 'name' | 'base_url' | 'icon_url' | 'definition' | 'client_secret_enc' | 'updated_at'>,
+): void {
+  db.run(sql`UPDATE connectors SET name = ${row.name}, base_url = ${row.base_url}, icon_url = ${row.icon_url},
+    definition = ${row.definition}, client_secret_enc = ${row.client_secret_enc}, updated_at = ${row.updated_at}
+    WHERE id = ${row.id}`);
+}
+
+/** Deletes a connector; answers whether it existed. */
+export function deleteConnector(db: Db, id: string): boolean {
+  return db.run(sql`DELETE FROM connectors WHERE id = ${id}`).changes === 1;
+}
+
+/** Everything that refers to a connector and would break without it (at most `cap` ids of each kind). */
+export interface ConnectorReferences {
+  connectorAuths: string[];
+  flows: string[];
+  embedConfigs: string[];
+}
+
+/**
+ * Finds what refers to a connector: connector auths; flows whose current version, or a version an
+ * integration still runs, has a slot with this `connectorId` (read with json_each, not a text
+ * search, so `crm` never matches `crm2`); configurations using it as their proprietary connector
+ * or highlighting it in a group.
+ */
+export function findConnectorReferences(db: Db, id: string, cap = 50): ConnectorReferences {
+  const connectorAuths = db.all<{ id: string }>(
+    sql`SELECT id FROM connector_auths WHERE connector_id = ${id} ORDER BY created_at, id LIMIT ${cap}`,
+  );
+  const flows = db.all<{ id: string }>(
+    sql`SELECT DISTINCT v.flow_id AS id FROM flow_versions v
+      JOIN flows f ON f.id = v.flow_id
+      JOIN json_each(v.definition, '$.slots') s
+      WHERE json_extract(s.value, '$.connectorId') = ${id}
+        AND (v.version = f.current_version
+          OR EXISTS (SELECT 1 FROM integrations i WHERE i.flow_id = v.flow_id AND i.flow_version = v.version))
+      ORDER BY v.flow_id LIMIT ${cap}`,
+  );
+  const embedConfigs = db.all<{ id: string }>(
+    sql`SELECT id FROM embed_configs WHERE proprietary_connector_id = ${id}
+      UNION
+      SELECT g.config_id AS id FROM embed_groups g JOIN json_each(g.highlighted_connectors) h WHERE h.value = ${id}
+      ORDER BY id LIMIT ${cap}`,
+  );
+  return {
+    connectorAuths: connectorAuths.map((r) => r.id),
+    flows: flows.map((r) => r.id),
+    embedConfigs: embedConfigs.map((r) => r.id),
+  };
+}

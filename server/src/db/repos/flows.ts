@@ -1,0 +1,141 @@
+import type { Db } from '../database.ts';
+import { sql } from '../sql.ts';
+
+type Fragment = ReturnType<typeof sql>;
+
+/** A flow row: metadata and the number of its current version. */
+export interface FlowRow {
+  id: string;
+  name: string;
+  description: string | null;
+  icon: string | null;
+  current_version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A flow row joined with its current version's definition (JSON text). */
+export interface FlowWithDefinitionRow extends FlowRow {
+  definition: string;
+}
+
+/** One stored version of a flow; `definition` is JSON text. */
+export interface FlowVersionRow {
+  flow_id: string;
+  version: number;
+  definition: string;
+  created_at: string;
+}
+
+/** What refers to a flow and keeps it from being deleted. */
+export interface FlowReferences {
+  integrations: { id: string; configId: string }[];
+  integrationCount: number;
+  groups: { id: string; configId: string; name: string }[];
+}
+
+const WITH_DEFINITION = sql`SELECT f.*, v.definition FROM flows f JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.current_version`;
+
+/** Inserts a flow. */
+export function insertFlow(db: Db, row: FlowRow): void {
+  db.run(sql`INSERT INTO flows (id, name, description, icon, current_version, created_at, updated_at)
+    VALUES (${row.id}, ${row.name}, ${row.description}, ${row.icon}, ${row.current_version}, ${row.created_at}, ${row.updated_at})`);
+}
+
+/** Inserts a version of a flow. */
+export function insertFlowVersion(db: Db, row: FlowVersionRow): void {
+  db.run(sql`INSERT INTO flow_versions (flow_id, version, definition, created_at)
+    VALUES (${row.flow_id}, ${row.version}, ${row.definition}, ${row.created_at})`);
+}
+
+/** A flow with its current definition, or undefined. */
+export function findFlow(db: Db, id: string): FlowWithDefinitionRow | undefined {
+  return db.get<FlowWithDefinitionRow>(sql`${WITH_DEFINITION} WHERE f.id = ${id}`);
+}
+
+/** One page of flows (newest first), restricted by `conditions` over alias `f`; fetches `limit + 1` rows. */
+export function listFlows(db: Db, conditions: readonly Fragment[], limit: number): FlowWithDefinitionRow[] {
+  return db.all<FlowWithDefinitionRow>(
+    sql`${WITH_DEFINITION}${sql.where(conditions)} ORDER BY f.created_at DESC, f.id DESC LIMIT ${limit + 1}`,
+  );
+}
+
+/** Sets a flow's metadata; fields left undefined stay as they are. */
+export function updateFlowMeta(
+  db: Db,
+  id: string,
+  patch: { name?: string | undefined; description?: string | null | undefined; icon?: string | null | undefined },
+  updatedAt: string,
+): void {
+  const sets = [sql`updated_at = ${updatedAt}`];
+  if (patch.name !== undefined) sets.push(sql`name = ${patch.name}`);
+  if (patch.description !== undefined) sets.push(sql`description = ${patch.description}`);
+  if (patch.icon !== undefined) sets.push(sql`icon = ${patch.icon}`);
+  db.run(sql`UPDATE flows SET ${sql.join(sets, ', ')} WHERE id = ${id}`);
+}
+
+/** Makes `version` the flow's current version. */
+export function setCurrentVersion(db: Db, id: string, version: number, updatedAt: string): void {
+  db.run(sql`UPDATE flows SET current_version = ${version}, updated_at = ${updatedAt} WHERE id = ${id}`);
+}
+
+/** One page of a flow's versions, newest first, below `beforeVersion` when given; fetches `limit + 1` rows. */
+export function listFlowVersions(db: Db, flowId: string, beforeVersion: number | undefined, limit: number): FlowVersionRow[] {
+  const before = beforeVersion === undefined ? sql`` : sql` AND version < ${beforeVersion}`;
+  return db.all<FlowVersionRow>(
+    sql`SELECT * FROM flow_versions WHERE flow_id = ${flowId}${before} ORDER BY version DESC LIMIT ${limit + 1}`,
+  );
+}
+
+/** One version of a flow, or undefined. */
+export function findFlowVersion(db: Db, flowId: string, version: number): FlowVersionRow | undefined {
+  return db.get<FlowVersionRow>(sql`SELECT * FROM flow_versions WHERE flow_id = ${flowId} AND version = ${version}`);
+}
+
+/** Moves every integration of a flow to `version`; answers how many moved. */
+export function moveIntegrationsToVersion(db: Db, flowId: string, version: number, updatedAt: string): number {
+  return db.run(sql`UPDATE integrations SET flow_version = ${version}, updated_at = ${updatedAt}
+    WHERE flow_id = ${flowId} AND flow_version <> ${version}`).changes;
+}
+
+/** Integrations and configuration groups that refer to a flow (at most `max` of each listed). */
+export function flowReferences(db: Db, flowId: string, max = 100): FlowReferences {
+  const integrations = db.all<{ id: string; configId: string }>(
+    sql`SELECT id, config_id AS configId FROM integrations WHERE flow_id = ${flowId} ORDER BY created_at, id LIMIT ${max}`,
+  );
+  const integrationCount = db.get<{ n: number }>(sql`SELECT count(*) AS n FROM integrations WHERE flow_id = ${flowId}`)?.n ?? 0;
+  const groups = db.all<{ id: string; configId: string; name: string }>(
+    sql`SELECT g.id, g.config_id AS configId, g.name FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id
+      WHERE gf.flow_id = ${flowId} ORDER BY g.config_id, g.position, g.id LIMIT ${max}`,
+  );
+  return { integrations, integrationCount, groups };
+}
+
+/** Deletes a flow and (by cascade) its versions; answers whether it existed. */
+export function deleteFlow(db: Db, id: string): boolean {
+  return db.run(sql`DELETE FROM flows WHERE id = ${id}`).changes > 0;
+}
+
+/** Which of `ids` name existing connectors. */
+export function existingConnectorIds(db: Db, ids: readonly string[]): Set<string> {
+  if (ids.length === 0) return new Set();
+  const rows = db.all<{ id: string }>(
+    sql`SELECT id FROM connectors WHERE id IN (${sql.join(
+      ids.map((id) => sql`${id}`),
+      ', ',
+    )})`,
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** The connector of each of `ids` that names an existing connector auth. */
+export function connectorAuthConnectors(db: Db, ids: readonly string[]): Map<string, string> {
+  if (ids.length === 0) return new Map();
+  const rows = db.all<{ id: string; connector_id: string }>(
+    sql`SELECT id, connector_id FROM connector_auths WHERE id IN (${sql.join(
+      ids.map((id) => sql`${id}`),
+      ', ',
+    )})`,
+  );
+  return new Map(rows.map((r) => [r.id, r.connector_id]));
+}
