@@ -26,10 +26,7 @@ export function permittedGroups(p: AdminPrincipal, perm: Permission): string[] |
 }
 
 function inList(ids: readonly string[]): Fragment {
-  return sql.join(
-    ids.map((id) => sql`${id}`),
-    ', ',
-  );
+  return sql.list(ids);
 }
 
 /** SQL condition: the configuration in `column` has a group where `p` holds `perm`. */

@@ -47,6 +47,13 @@ sql.join = (parts: readonly SqlFragment[], separator: string): SqlFragment =>
     parts.flatMap((p) => p.values),
   );
 
+/** A comma-separated list of placeholders for `IN (…)`; callers handle the empty list. */
+sql.list = (values: readonly unknown[]): SqlFragment =>
+  sql.join(
+    values.map((v) => sql`${v}`),
+    ', ',
+  );
+
 /** A trusted identifier or keyword known at compile time (never user input). */
 sql.raw = (text: string): SqlFragment => fragment(text, []);
 

@@ -3,10 +3,10 @@ import { assertObjectPermission, flowVisible, type Permission, requireAdminRole 
 import type { AdminPrincipal } from '../auth/principal.ts';
 import { type AppContext, nowIso } from '../context.ts';
 import { newId } from '../crypto/tokens.ts';
+import { existingConnectorIds } from '../db/repos/connectors.ts';
 import {
   connectorAuthConnectors,
   deleteFlow,
-  existingConnectorIds,
   type FlowVersionRow,
   type FlowWithDefinitionRow,
   findFlow,

@@ -33,7 +33,8 @@ function toAdminUser(row: AdminUserRow, permissions: readonly GroupPermissionRow
   };
 }
 
-function loadAdminUser(ctx: AppContext, id: string): AdminUser {
+/** An admin user with its group permissions, as answered; unknown → 404. */
+export function loadAdminUser(ctx: AppContext, id: string): AdminUser {
   const row = findAdminUser(ctx.db, id);
   if (!row) throw notFound('Admin user', id);
   return toAdminUser(row, listGroupPermissionsOf(ctx.db, [id]).get(id) ?? []);

@@ -79,10 +79,7 @@ export function listAdminUsersPage(db: Db, after: ReturnType<typeof sql> | null,
 export function listGroupPermissionsOf(db: Db, adminUserIds: readonly string[]): Map<string, GroupPermissionRow[]> {
   const out = new Map<string, GroupPermissionRow[]>();
   if (adminUserIds.length === 0) return out;
-  const ids = sql.join(
-    adminUserIds.map((id) => sql`${id}`),
-    ', ',
-  );
+  const ids = sql.list(adminUserIds);
   for (const row of db.all<GroupPermissionRow>(
     sql`SELECT * FROM admin_group_permissions WHERE admin_user_id IN (${ids}) ORDER BY admin_user_id, group_id`,
   )) {
@@ -96,9 +93,6 @@ export function listGroupPermissionsOf(db: Db, adminUserIds: readonly string[]):
 /** Which of `groupIds` exist as embed groups. */
 export function existingGroupIds(db: Db, groupIds: readonly string[]): Set<string> {
   if (groupIds.length === 0) return new Set();
-  const ids = sql.join(
-    groupIds.map((id) => sql`${id}`),
-    ', ',
-  );
+  const ids = sql.list(groupIds);
   return new Set(db.all<{ id: string }>(sql`SELECT id FROM embed_groups WHERE id IN (${ids})`).map((r) => r.id));
 }

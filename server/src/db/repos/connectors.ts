@@ -31,12 +31,7 @@ export function findConnector(db: Db, id: string): ConnectorRow | undefined {
 /** Which of `ids` exist. */
 export function existingConnectorIds(db: Db, ids: readonly string[]): Set<string> {
   if (ids.length === 0) return new Set();
-  const rows = db.all<{ id: string }>(
-    sql`SELECT id FROM connectors WHERE id IN (${sql.join(
-      ids.map((id) => sql`${id}`),
-      ', ',
-    )})`,
-  );
+  const rows = db.all<{ id: string }>(sql`SELECT id FROM connectors WHERE id IN (${sql.list(ids)})`);
   return new Set(rows.map((r) => r.id));
 }
 

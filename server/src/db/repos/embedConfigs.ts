@@ -141,13 +141,7 @@ export function updateEmbedGroup(db: Db, row: EmbedGroupRow): void {
 
 /** Deletes the groups of a configuration not in `keep` (their permissions cascade away). */
 export function deleteEmbedGroupsExcept(db: Db, configId: string, keep: readonly string[]): void {
-  const kept =
-    keep.length === 0
-      ? sql``
-      : sql` AND id NOT IN (${sql.join(
-          keep.map((id) => sql`${id}`),
-          ', ',
-        )})`;
+  const kept = keep.length === 0 ? sql`` : sql` AND id NOT IN (${sql.list(keep)})`;
   db.run(sql`DELETE FROM embed_groups WHERE config_id = ${configId}${kept}`);
 }
 
@@ -162,12 +156,7 @@ export function replaceEmbedGroupFlows(db: Db, groupId: string, flowIds: readonl
 /** Which of `ids` are existing flows. */
 export function existingFlowIds(db: Db, ids: readonly string[]): Set<string> {
   if (ids.length === 0) return new Set();
-  const rows = db.all<{ id: string }>(
-    sql`SELECT id FROM flows WHERE id IN (${sql.join(
-      ids.map((id) => sql`${id}`),
-      ', ',
-    )})`,
-  );
+  const rows = db.all<{ id: string }>(sql`SELECT id FROM flows WHERE id IN (${sql.list(ids)})`);
   return new Set(rows.map((r) => r.id));
 }
 

@@ -116,26 +116,11 @@ export function deleteFlow(db: Db, id: string): boolean {
   return db.run(sql`DELETE FROM flows WHERE id = ${id}`).changes > 0;
 }
 
-/** Which of `ids` name existing connectors. */
-export function existingConnectorIds(db: Db, ids: readonly string[]): Set<string> {
-  if (ids.length === 0) return new Set();
-  const rows = db.all<{ id: string }>(
-    sql`SELECT id FROM connectors WHERE id IN (${sql.join(
-      ids.map((id) => sql`${id}`),
-      ', ',
-    )})`,
-  );
-  return new Set(rows.map((r) => r.id));
-}
-
 /** The connector of each of `ids` that names an existing connector auth. */
 export function connectorAuthConnectors(db: Db, ids: readonly string[]): Map<string, string> {
   if (ids.length === 0) return new Map();
   const rows = db.all<{ id: string; connector_id: string }>(
-    sql`SELECT id, connector_id FROM connector_auths WHERE id IN (${sql.join(
-      ids.map((id) => sql`${id}`),
-      ', ',
-    )})`,
+    sql`SELECT id, connector_id FROM connector_auths WHERE id IN (${sql.list(ids)})`,
   );
   return new Map(rows.map((r) => [r.id, r.connector_id]));
 }

@@ -71,10 +71,7 @@ export function findIntegration(db: Db, id: string, visible: Fragment): Integrat
 export function listBindings(db: Db, integrationIds: readonly string[]): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();
   if (integrationIds.length === 0) return out;
-  const ids = sql.join(
-    integrationIds.map((id) => sql`${id}`),
-    ', ',
-  );
+  const ids = sql.list(integrationIds);
   const rows = db.all<{ integration_id: string; slot_key: string; connector_auth_id: string }>(
     sql`SELECT integration_id, slot_key, connector_auth_id FROM integration_bindings WHERE integration_id IN (${ids})
       ORDER BY integration_id, slot_key`,

@@ -8,11 +8,12 @@ import { type AppContext, nowIso } from '../../context.ts';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../crypto/passwords.ts';
 import { hashToken, newSecret } from '../../crypto/tokens.ts';
 import { deleteAdminSession, findAdminSession, insertAdminSession, touchAdminSession } from '../../db/repos/adminSessions.ts';
-import { type AdminUserRow, findAdminUser, findAdminUserByEmail, listGroupPermissions } from '../../db/repos/adminUsers.ts';
+import { findAdminUser, findAdminUserByEmail } from '../../db/repos/adminUsers.ts';
 import { AppError } from '../../http/errors.ts';
 import { limitRequests } from '../../http/rateLimits.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
 import { recordAudit } from '../../services/audit.ts';
+import { loadAdminUser } from '../../services/manageAdminUsers.ts';
 
 /** A console session ends after 30 minutes without a request… */
 export const ADMIN_SESSION_IDLE_MS = 30 * 60_000;
@@ -103,25 +104,6 @@ export function authenticateAdminSession(ctx: AppContext, req: Request): AdminSe
   return { principal, tokenHash, expiresAt: row.expires_at };
 }
 
-function toAdminUser(ctx: AppContext, row: AdminUserRow) {
-  return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    permissions:
-      row.role === 'member'
-        ? listGroupPermissions(ctx.db, row.id).map((g) => ({
-            groupId: g.group_id,
-            view: g.can_view === 1 || g.can_run === 1 || g.can_manage === 1,
-            run: g.can_run === 1,
-            manage: g.can_manage === 1,
-          }))
-        : [],
-    createdAt: row.created_at,
-  };
-}
-
 function loginEmail(req: Request): string {
   const email = (req.body as { email?: unknown } | undefined)?.email;
   return typeof email === 'string' ? email.trim().toLowerCase().slice(0, 320) : '';
@@ -176,7 +158,7 @@ export function authRoutes(ctx: AppContext): RouteDef[] {
         });
         setSessionCookie(ctx, res, token, ADMIN_SESSION_ABSOLUTE_MS / 1000);
         log.info('admin signed in', { adminUserId: user.id });
-        return { user: toAdminUser(ctx, user), expiresAt };
+        return { user: loadAdminUser(ctx, user.id), expiresAt };
       },
     }),
     defineRoute({
@@ -227,7 +209,7 @@ export function authRoutes(ctx: AppContext): RouteDef[] {
         const session = authenticateAdminSession(ctx, req);
         const user = findAdminUser(ctx.db, session.principal.adminUserId);
         if (!user) throw new AppError('unauthorized', 'Sign in to the admin console first');
-        return { user: toAdminUser(ctx, user), expiresAt: session.expiresAt };
+        return { user: loadAdminUser(ctx, user.id), expiresAt: session.expiresAt };
       },
     }),
   ];
