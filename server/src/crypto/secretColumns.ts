@@ -16,6 +16,7 @@ export const SECRET_COLUMNS: readonly SecretColumn[] = [
   { table: 'embed_config_keys', column: 'secret_enc', rowKey: "config_id || ':' || kid" },
   { table: 'connector_auths', column: 'credentials_enc', rowKey: 'id' },
   { table: 'integrations', column: 'secret_inputs_enc', rowKey: 'id' },
+  { table: 'oauth_flows', column: 'session_enc', rowKey: 'id' },
 ];
 
 /** The location (for associated data) of one secret column's value in one row. */

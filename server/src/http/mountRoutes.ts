@@ -20,14 +20,14 @@ function parse<T extends z.ZodType>(where: string, schema: T | undefined, value:
   return result.data;
 }
 
-const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete', 'all']);
 
 /** Mounts route declarations on a router: body parsing, auth, scope, validation, handler, response shaping. */
 export function mountRoutes(router: Router, ctx: AppContext, routes: readonly RouteDef[]): void {
   for (const route of routes) {
     const chain: RequestHandler[] = [];
     if (route.before) chain.push(...route.before);
-    if (WRITE_METHODS.has(route.method)) {
+    if (WRITE_METHODS.has(route.method) && !route.raw) {
       chain.push(express.json({ limit: route.bodyLimit ?? '100kb', strict: true, type: ['application/json', 'application/*+json'] }));
     }
     chain.push(async (req: Request, res: Response, next) => {
@@ -35,10 +35,10 @@ export function mountRoutes(router: Router, ctx: AppContext, routes: readonly Ro
         const principal = authenticate(ctx, route, req);
         const params = parse('params', route.params, req.params);
         const query = parse('query', route.query, req.query);
-        if (route.body && WRITE_METHODS.has(route.method) && !req.is('application/json') && req.body === undefined) {
+        if (route.body && !route.raw && WRITE_METHODS.has(route.method) && !req.is('application/json') && req.body === undefined) {
           throw new AppError('unsupported_media_type', 'Send the body as application/json');
         }
-        const body = parse('body', route.body, req.body ?? (route.body ? undefined : {}));
+        const body = route.raw ? undefined : parse('body', route.body, req.body ?? (route.body ? undefined : {}));
         const result = await route.handler({
           params,
           query,

@@ -32,7 +32,8 @@ export interface RouteDef<
   R extends z.ZodType = z.ZodType,
   A extends RouteAuth = RouteAuth,
 > {
-  readonly method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** `all` answers every method (documented as GET, POST, PUT, PATCH and DELETE). */
+  readonly method: 'get' | 'post' | 'put' | 'patch' | 'delete' | 'all';
   readonly path: string;
   readonly summary: string;
   readonly description?: string;
@@ -43,6 +44,8 @@ export interface RouteDef<
   readonly params?: P;
   readonly query?: Q;
   readonly body?: B;
+  /** The handler reads the body and writes the response itself (streaming); no JSON parsing. */
+  readonly raw?: boolean;
   /** Largest accepted JSON body; defaults to 100 kB. */
   readonly bodyLimit?: string;
   readonly status?: 200 | 201 | 202 | 204;

@@ -83,7 +83,13 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], opts: { server
     }
     const path = route.path.replace(/\{(\w+)\+\}/g, '{$1}');
     paths[path] ??= {};
-    (paths[path] as Record<string, unknown>)[route.method] = operation;
+    const methods = route.method === 'all' ? (['get', 'post', 'put', 'patch', 'delete'] as const) : [route.method];
+    for (const method of methods) {
+      (paths[path] as Record<string, unknown>)[method] = {
+        ...operation,
+        operationId: `${method}${String(operation.operationId).replace(/^all/, '')}`,
+      };
+    }
   }
   return {
     openapi: '3.1.0',

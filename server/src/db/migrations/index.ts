@@ -1,4 +1,5 @@
 import * as m0001 from './0001_initial.ts';
+import * as m0002 from './0002_connect_flows.ts';
 
 /** A numbered, append-only migration. Never edit one that has shipped; add the next number. */
 export interface Migration {
@@ -8,4 +9,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. Version N is at index N − 1. */
-export const migrations: readonly Migration[] = [{ version: 1, name: 'initial', up: m0001.up }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'initial', up: m0001.up },
+  { version: 2, name: 'connect_flows', up: m0002.up },
+];
