@@ -12,6 +12,7 @@ import { apiHeaders } from './http/securityHeaders.ts';
 import { createLogger, type Logger } from './log.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { allRoutes } from './routes/index.ts';
+import { oauthPagesRouter } from './routes/oauth/pages.ts';
 import { VERSION } from './version.ts';
 
 /** What `createApp` needs; tests pass a clock and a logger that captures lines. */
@@ -71,6 +72,8 @@ export function createApp(options: AppOptions): PatchbayApp {
     openApi ??= buildOpenApiDocument(documented, { serverUrl: config.publicUrl, version: VERSION });
     res.json(openApi);
   });
+
+  app.use('/oauth', oauthPagesRouter(ctx));
 
   const router = express.Router();
   mountRoutes(router, ctx, routes);

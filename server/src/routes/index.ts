@@ -8,6 +8,10 @@ import { connectorsRoutes } from './api/connectors.ts';
 import { embedConfigsRoutes } from './api/embedConfigs.ts';
 import { flowsRoutes } from './api/flows.ts';
 import { integrationsRoutes } from './api/integrations.ts';
+import { proxyRoutes } from './api/proxy.ts';
+import { embedConnectorAuthsRoutes } from './embed/connectorAuths.ts';
+import { embedConnectorsRoutes } from './embed/connectors.ts';
+import { connectTicketsRoutes } from './embed/connectTickets.ts';
 import { sessionRoutes } from './embed/session.ts';
 
 /** Every declared route of the JSON APIs, in documentation order. */
@@ -20,7 +24,11 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...connectorAuthsRoutes(ctx),
     ...auditEventsRoutes(ctx),
     ...adminUsersRoutes(ctx),
+    ...proxyRoutes(ctx),
     ...sessionRoutes(ctx),
+    ...embedConnectorsRoutes(ctx),
+    ...embedConnectorAuthsRoutes(ctx),
+    ...connectTicketsRoutes(ctx),
     ...authRoutes(ctx),
   ];
 }
