@@ -1,5 +1,6 @@
 import { bareExpress } from './bareExpress.ts';
 import { connectorList } from './connectorList.ts';
+import { proxyDirect, proxyThrough } from './proxy.ts';
 import type { Scenario } from './scenario.ts';
 import { sessionExchange } from './sessionExchange.ts';
 
@@ -7,4 +8,4 @@ import { sessionExchange } from './sessionExchange.ts';
 export const BASELINE = bareExpress;
 
 /** Every scenario in report order; later issues append here (proxy, SDK size, …). */
-export const SCENARIOS: readonly Scenario[] = [bareExpress, sessionExchange, connectorList];
+export const SCENARIOS: readonly Scenario[] = [bareExpress, sessionExchange, connectorList, proxyDirect, proxyThrough];

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApp, type PatchbayApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { kidsInUse } from '../crypto/rotateKeys.ts';
+import { LATEST_SCHEMA_VERSION } from '../db/migrate.ts';
 import { sql } from '../db/sql.ts';
 import { createLogger } from '../log.ts';
 import { openCliContext } from './context.ts';
@@ -106,9 +107,12 @@ describe('patchbay CLI against a temp database', () => {
   it('migrate applies the migrations, then reports the schema up to date', async () => {
     const first = await cli(['migrate'], env);
     expect(first).toMatchObject({ code: 0 });
-    expect(first.stdout).toContain(`Applied migration(s) 1 to ${env.PATCHBAY_DB}; schema version is now 1 of 1.`);
+    const all = Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1).join(', ');
+    expect(first.stdout).toContain(
+      `Applied migration(s) ${all} to ${env.PATCHBAY_DB}; schema version is now ${LATEST_SCHEMA_VERSION} of ${LATEST_SCHEMA_VERSION}.`,
+    );
     const again = await cli(['migrate'], env);
-    expect(again.stdout).toContain('is up to date at schema version 1');
+    expect(again.stdout).toContain(`is up to date at schema version ${LATEST_SCHEMA_VERSION}`);
   });
 
   it('admin create refuses a first admin that is not an owner', async () => {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
@@ -52,4 +53,37 @@ export function adminPageHeaders(hsts: boolean): RequestHandler {
     crossOriginResourcePolicy: { policy: 'same-origin' },
     crossOriginEmbedderPolicy: false,
   });
+}
+
+/**
+ * The OAuth popup pages (`/oauth/start`, `/oauth/callback/…`): top-level only, nothing cached,
+ * no referrer (the URL carries a code), a CSP that allows only this response's nonce'd script and
+ * style, and no `Cross-Origin-Opener-Policy: same-origin`, which would cut `window.opener` and
+ * with it the result message to the iframe. The nonce is in `res.locals.cspNonce`.
+ */
+export function oauthPageHeaders(hsts: boolean): RequestHandler {
+  const nonce = (_req: unknown, res: unknown) => `'nonce-${(res as { locals: { cspNonce: string } }).locals.cspNonce}'`;
+  const h = helmet({
+    ...common(hsts),
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'none'"],
+        'script-src': [nonce],
+        'style-src': [nonce],
+        'frame-ancestors': ["'none'"],
+        'base-uri': ["'none'"],
+        'form-action': ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    crossOriginOpenerPolicy: { policy: 'unsafe-none' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
+  return (req, res, next) => {
+    res.locals.cspNonce = crypto.randomBytes(18).toString('base64');
+    res.setHeader('Cache-Control', 'no-store');
+    h(req, res, next);
+  };
 }

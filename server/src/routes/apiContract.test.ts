@@ -17,12 +17,18 @@ const s: TestServer = await startTestServer();
 afterAll(() => s.close());
 
 const ALL_SCOPES: readonly ApiTokenScope[] = ['read', 'write', 'run'];
-const routes = allRoutes(s.app.ctx).filter((r) => r.path.startsWith('/api/v1') && r.auth === 'apiToken');
+// A `method: 'all'` route (the proxy) is checked once for each method it is documented with.
+const ALL_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+const routes = allRoutes(s.app.ctx)
+  .filter((r) => r.path.startsWith('/api/v1') && r.auth === 'apiToken')
+  .flatMap((r): RouteDef[] => (r.method === 'all' ? ALL_METHODS.map((method) => ({ ...r, method })) : [r]));
 const key = (r: RouteDef) => `${r.method.toUpperCase()} ${r.path}`;
 // fetch upper-cases only some methods; a lower-case `patch` would be refused by Node's HTTP parser.
 const verb = (r: RouteDef) => r.method.toUpperCase();
 const neededScope = (r: RouteDef): ApiTokenScope => r.scope ?? (r.method === 'get' ? 'read' : 'write');
 const paramNames = (r: RouteDef) => [...r.path.matchAll(/\{(\w+)\+?\}/g)].map((m) => m[1] as string);
+/** A `{rest+}` wildcard tail: Express hands it over as segments, so any plain segment fills it. */
+const isWildcard = (r: RouteDef, name: string) => r.path.includes(`{${name}+}`);
 const withParams = routes.filter((r) => paramNames(r).length > 0);
 const withBody = routes.filter((r) => r.body !== undefined);
 
@@ -80,6 +86,7 @@ function kindOf(r: RouteDef, name: string): string | undefined {
 
 /** A well-formed value for a parameter that names nothing that exists. */
 function unknownValue(r: RouteDef, name: string): string {
+  if (isWildcard(r, name)) return 'contract-path';
   const kind = kindOf(r, name);
   const candidates = [
     kind && kind !== 'connector' ? newId(kind) : undefined,
@@ -148,6 +155,8 @@ it('sees the routes of this area (guards against an empty route list)', () => {
       'POST /api/v1/api-tokens',
       'GET /api/v1/api-tokens',
       'DELETE /api/v1/api-tokens/{id}',
+      'GET /api/v1/proxy/{connectorAuthId}/{path+}',
+      'POST /api/v1/proxy/{connectorAuthId}/{path+}',
     ]),
   );
   expect(withBody.map(key)).toEqual(expect.arrayContaining(['POST /api/v1/admin-users', 'POST /api/v1/api-tokens']));

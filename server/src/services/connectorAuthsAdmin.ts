@@ -1,11 +1,23 @@
-import type { ConnectorAuth, connectorAuthListQuerySchema } from '@patchbay/shared';
+import type { ConnectorAuth, ConnectorAuthCreate, connectorAuthListQuerySchema } from '@patchbay/shared';
 import { z } from 'zod';
-import { configVisible } from '../auth/permissions.ts';
+import { assertObjectPermission, configVisible } from '../auth/permissions.ts';
 import type { AdminPrincipal } from '../auth/principal.ts';
-import type { AppContext } from '../context.ts';
+import { type AppContext, nowIso } from '../context.ts';
+import { newId } from '../crypto/tokens.ts';
 import { type ConnectorAuthRow, findConnectorAuth, listConnectorAuths } from '../db/repos/connectorAuths.ts';
+import { type ConnectorRow, findConnector } from '../db/repos/connectors.ts';
+import { embedConfigVisible, findEmbedConfig } from '../db/repos/embedConfigs.ts';
+import { findEndUserByIdentity, upsertEndUser } from '../db/repos/endUsers.ts';
+import { sql } from '../db/sql.ts';
 import { notFound } from '../http/errors.ts';
 import { afterCursor, toPage } from '../http/pagination.ts';
+import type { Logger } from '../log.ts';
+import { recordAudit } from './audit.ts';
+import { defaultAuthName, initialsOf, insertConnectorAuth } from './connectorAuthStore.ts';
+import { assertCredentialsValid, deleteAuth, type OpContext, revokeAuth, setAuthEnabled } from './connectorAuths.ts';
+import { connectorDefinition } from './connectors.ts';
+import type { Credentials } from './credentials.ts';
+import { invalidFields } from './invalidFields.ts';
 
 const scopesSchema = z.array(z.string());
 
@@ -48,4 +60,186 @@ export function getConnectorAuthFor(ctx: AppContext, p: AdminPrincipal, id: stri
   const row = findConnectorAuth(ctx.db, id, configVisible(p, 'view', 'ca.config_id'));
   if (!row) throw notFound('Connector auth', id);
   return toConnectorAuth(row);
+}
+
+/** A connector auth the caller may change: 404 when it may not even view it, 403 without `manage`. */
+function findManageable(ctx: AppContext, p: AdminPrincipal, id: string): ConnectorAuthRow {
+  const row = findConnectorAuth(ctx.db, id, configVisible(p, 'view', 'ca.config_id'));
+  if (!row) throw notFound('Connector auth', id);
+  assertObjectPermission(
+    ctx.db,
+    p,
+    'manage',
+    (perm) => sql`EXISTS (SELECT 1 FROM connector_auths ca WHERE ca.id = ${id} AND ${configVisible(p, perm, 'ca.config_id')})`,
+    () => notFound('Connector auth', id),
+  );
+  return row;
+}
+
+function reread(ctx: AppContext, id: string): ConnectorAuth {
+  const row = findConnectorAuth(ctx.db, id, sql`1 = 1`);
+  if (!row) throw notFound('Connector auth', id);
+  return toConnectorAuth(row);
+}
+
+function opOf(p: AdminPrincipal, requestId: string, log: Logger): OpContext {
+  return { actor: p, requestId, log, disabledBy: 'admin' };
+}
+
+const CREDENTIAL_TYPE_OF: Partial<Record<ConnectorRow['auth_type'], Credentials['type']>> = {
+  oauth2: 'oauth2',
+  oauth1: 'oauth1',
+  basic: 'basic',
+  api_key: 'api_key',
+};
+
+/** Imported credentials in the stored shape, checked against the connector's auth type. */
+function importedCredentials(connector: ConnectorRow, input: ConnectorAuthCreate['credentials']): Credentials {
+  const expected = CREDENTIAL_TYPE_OF[connector.auth_type];
+  if (expected === undefined) {
+    throw invalidFields([
+      { path: 'body.connectorId', message: `connector "${connector.id}" (${connector.auth_type}) needs no credentials` },
+    ]);
+  }
+  if (input.type !== expected) {
+    throw invalidFields([{ path: 'body.credentials.type', message: `connector "${connector.id}" takes ${expected} credentials` }]);
+  }
+  switch (input.type) {
+    case 'oauth2':
+      return {
+        type: 'oauth2',
+        accessToken: input.accessToken,
+        refreshToken: input.refreshToken ?? null,
+        tokenType: input.tokenType ?? 'Bearer',
+        expiresAt: input.expiresAt ?? null,
+        scope: input.scope ?? null,
+      };
+    case 'oauth1':
+      return { type: 'oauth1', token: input.token, tokenSecret: input.tokenSecret };
+    case 'basic':
+      return { type: 'basic', username: input.username, password: input.password, fields: input.fields ?? {} };
+    case 'api_key':
+      return { type: 'api_key', apiKey: input.apiKey, fields: input.fields ?? {} };
+  }
+}
+
+/** Granted scopes of an imported OAuth2 token, split by the connector's delimiter (or white space). */
+function scopesOf(connector: ConnectorRow, credentials: Credentials): string[] {
+  if (credentials.type !== 'oauth2' || !credentials.scope) return [];
+  const delimiter = connectorDefinition(connector).oauth2?.scopeDelimiter ?? ' ';
+  return credentials.scope
+    .split(delimiter.trim() === '' ? /\s+/ : delimiter)
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+/**
+ * `POST /api/v1/connector-auths`: creates (imports) a connector auth for an end user, who is
+ * created when unknown (the same identity as a session exchange: configuration, account, user).
+ * Owner/admin, or a member with `manage` on a group of the configuration. The credentials are
+ * checked with the connector's validation request unless `validate` is false.
+ */
+export async function createConnectorAuthFor(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  body: ConnectorAuthCreate,
+  requestId: string,
+): Promise<ConnectorAuth> {
+  const config = findEmbedConfig(ctx.db, body.configId);
+  if (!config || !embedConfigVisible(ctx.db, body.configId, configVisible(p, 'view', 'c.id'))) {
+    throw notFound('Embed configuration', body.configId);
+  }
+  assertObjectPermission(
+    ctx.db,
+    p,
+    'manage',
+    (perm) => sql`EXISTS (SELECT 1 FROM embed_configs c WHERE c.id = ${body.configId} AND ${configVisible(p, perm, 'c.id')})`,
+    () => notFound('Embed configuration', body.configId),
+  );
+  const connector = findConnector(ctx.db, body.connectorId);
+  if (!connector) throw invalidFields([{ path: 'body.connectorId', message: `unknown connector "${body.connectorId}"` }]);
+  if (connector.id === config.proprietary_connector_id) {
+    throw invalidFields([
+      { path: 'body.connectorId', message: "is this configuration's proprietary connector: its credentials arrive in the embed token" },
+    ]);
+  }
+  const credentials = importedCredentials(connector, body.credentials);
+  if (body.validate) await assertCredentialsValid(ctx, connector, credentials);
+  const now = nowIso(ctx);
+  const id = ctx.db.tx(() => {
+    let endUser = findEndUserByIdentity(ctx.db, config.id, body.accountId, body.userId);
+    if (!endUser) {
+      endUser = upsertEndUser(ctx.db, {
+        id: newId('eu'),
+        config_id: config.id,
+        account_id: body.accountId,
+        user_id: body.userId,
+        name: null,
+        email: null,
+        language: null,
+        account_name: null,
+        seen_at: now,
+      }).row;
+      recordAudit(ctx, p, {
+        action: 'end_user.created',
+        objectType: 'end_user',
+        objectId: endUser.id,
+        configId: config.id,
+        requestId,
+        details: { via: 'connector_auth_import' },
+      });
+    }
+    return insertConnectorAuth(ctx, p, {
+      owner: { configId: config.id, sharingLevel: config.sharing_level, ownerEndUserId: endUser.id, accountId: endUser.account_id },
+      connectorId: connector.id,
+      name: body.name ?? defaultAuthName(connector.name, now, initialsOf(endUser.name, endUser.user_id)),
+      credentials,
+      scopes: scopesOf(connector, credentials),
+      expiresAt: credentials.type === 'oauth2' ? credentials.expiresAt : null,
+      requestId,
+    });
+  });
+  return reread(ctx, id);
+}
+
+/** `POST /api/v1/connector-auths/{id}/revoke`: drops the tokens (status `revoked`) and calls the provider's revoke URL, best effort. */
+export async function revokeConnectorAuthFor(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  id: string,
+  requestId: string,
+  log: Logger,
+): Promise<ConnectorAuth> {
+  const row = findManageable(ctx, p, id);
+  await revokeAuth(ctx, opOf(p, requestId, log), row);
+  return reread(ctx, id);
+}
+
+/** `POST /api/v1/connector-auths/{id}/disable` and `/enable`. */
+export function setConnectorAuthEnabledFor(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  id: string,
+  enabled: boolean,
+  requestId: string,
+  log: Logger,
+): ConnectorAuth {
+  return ctx.db.tx(() => {
+    const row = findManageable(ctx, p, id);
+    setAuthEnabled(ctx, opOf(p, requestId, log), row, enabled);
+    return reread(ctx, id);
+  });
+}
+
+/** `DELETE /api/v1/connector-auths/{id}`: 409 with the references unless `force`, which disables those integrations first. */
+export async function deleteConnectorAuthFor(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  id: string,
+  force: boolean,
+  requestId: string,
+  log: Logger,
+): Promise<void> {
+  const row = findManageable(ctx, p, id);
+  await deleteAuth(ctx, opOf(p, requestId, log), row, force);
 }

@@ -2,6 +2,7 @@ import { brandingSchema, type EmbedSession } from '@patchbay/shared';
 import { z } from 'zod';
 import { SESSION_TOKEN_PREFIX } from '../auth/embedSessionAuth.ts';
 import { inspectEmbedToken, recordTokenUse } from '../auth/embedToken.ts';
+import type { EndUserPrincipal } from '../auth/principal.ts';
 import type { AppContext } from '../context.ts';
 import { hashToken, newId, newSecret } from '../crypto/tokens.ts';
 import type { EmbedConfigRow } from '../db/repos/embedConfigs.ts';
@@ -9,6 +10,7 @@ import { insertEmbedSession } from '../db/repos/embedSessions.ts';
 import { type EndUserRow, hasAccountConsent, upsertEndUser } from '../db/repos/endUsers.ts';
 import type { Logger } from '../log.ts';
 import { recordAudit } from './audit.ts';
+import { storeProprietaryCredentials } from './proprietaryCredentials.ts';
 
 /** Longest life of an embed session, in seconds; a session never outlives its embed token either. */
 export const MAX_SESSION_TTL_S = 3600;
@@ -27,8 +29,8 @@ export interface ExchangeOptions {
 /**
  * Exchanges a vendor-signed embed token for an opaque session token (`pbs_…`, stored only as its
  * hash). Recording the `jti`, refreshing the end user and creating the session happen in one
- * transaction, so a replayed token leaves nothing behind. `client_authentication` is accepted by
- * the claims schema but neither stored nor logged here.
+ * transaction, so a replayed token leaves nothing behind. `client_authentication` is stored sealed
+ * as the proprietary connector's credentials in that same transaction, and never logged.
  */
 export function exchangeSession(ctx: AppContext, token: string, opts: ExchangeOptions = {}): EmbedSession {
   const log = opts.log ?? ctx.log;
@@ -52,21 +54,26 @@ export function exchangeSession(ctx: AppContext, token: string, opts: ExchangeOp
       account_name: claims.embed_account_name ?? null,
       seen_at: now,
     });
+    const principal: EndUserPrincipal = {
+      kind: 'end_user',
+      endUserId: row.id,
+      configId: config.id,
+      embedUserId: row.user_id,
+      embedAccountId: row.account_id,
+      sharingLevel: config.sharing_level,
+      sessionExpiresAt: expiresAt,
+    };
     if (created) {
-      recordAudit(
-        ctx,
-        {
-          kind: 'end_user',
-          endUserId: row.id,
-          configId: config.id,
-          embedUserId: row.user_id,
-          embedAccountId: row.account_id,
-          sharingLevel: config.sharing_level,
-          sessionExpiresAt: expiresAt,
-        },
-        { action: 'end_user.created', objectType: 'end_user', objectId: row.id, configId: config.id, requestId: opts.requestId ?? null },
-      );
+      recordAudit(ctx, principal, {
+        action: 'end_user.created',
+        objectType: 'end_user',
+        objectId: row.id,
+        configId: config.id,
+        requestId: opts.requestId ?? null,
+      });
     }
+    // The proprietary connector's credentials (client_authentication) are stored in the same transaction.
+    storeProprietaryCredentials(ctx, { config, endUser: row, claims, principal, requestId: opts.requestId ?? null });
     insertEmbedSession(ctx.db, {
       token_hash: hashToken(sessionToken),
       config_id: config.id,

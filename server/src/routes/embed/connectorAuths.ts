@@ -1,7 +1,90 @@
+import {
+  connectorAuthDeleteQuerySchema,
+  embedConnectorAuthCreateSchema,
+  embedConnectorAuthIdParamsSchema,
+  embedConnectorAuthListQuerySchema,
+  embedConnectorAuthPageSchema,
+  embedConnectorAuthSchema,
+  embedConnectorAuthUpdateSchema,
+} from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
-import type { RouteDef } from '../../http/route.ts';
+import { defineRoute, type RouteDef } from '../../http/route.ts';
+import {
+  createEmbedConnectorAuth,
+  deleteEmbedConnectorAuth,
+  listEmbedConnectorAuths,
+  updateEmbedConnectorAuth,
+} from '../../services/embedConnectorAuths.ts';
 
-/** Routes of this area (filled in by its owner). */
-export function embedConnectorAuthsRoutes(_ctx: AppContext): RouteDef[] {
-  return [];
+const tags = ['embed'];
+const SCOPE_NOTE =
+  "Scoped by the configuration's sharing level: at `user` level only the caller's own auths, at `account` level every auth of the " +
+  "caller's account. Any other id answers 404.";
+
+/** `/embed/api/connector-auths`: the end user's connector auths (metadata only, never credentials). */
+export function embedConnectorAuthsRoutes(ctx: AppContext): RouteDef[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/embed/api/connector-auths',
+      summary: "List the end user's connector auths",
+      description: `Newest first. ${SCOPE_NOTE}`,
+      tags,
+      auth: 'embedSession',
+      query: embedConnectorAuthListQuerySchema,
+      response: embedConnectorAuthPageSchema,
+      handler: ({ principal, query }) => listEmbedConnectorAuths(ctx, principal, query),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/embed/api/connector-auths',
+      summary: 'Save basic or API-key credentials',
+      description:
+        "For basic/api_key connectors: `values` by the connector's field keys. They are checked with the connector's validation " +
+        'request first: wrong credentials answer 422 `unprocessable` with a readable message and nothing is stored. ' +
+        'OAuth connectors answer 400: connect them with a connect ticket.',
+      tags,
+      auth: 'embedSession',
+      body: embedConnectorAuthCreateSchema,
+      bodyLimit: '16kb',
+      status: 201,
+      response: embedConnectorAuthSchema,
+      errors: [404, 422],
+      handler: ({ principal, body, requestId }) => createEmbedConnectorAuth(ctx, principal, body, requestId),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/embed/api/connector-auths/{id}',
+      summary: 'Rename, disable/enable, or update the credentials of a connector auth',
+      description:
+        '`name` renames; `status: "disabled"` disables and `status: "active"` enables a disabled auth; `values` (basic/api_key) ' +
+        `replaces the credentials after checking them (the id stays). ${SCOPE_NOTE}`,
+      tags,
+      auth: 'embedSession',
+      params: embedConnectorAuthIdParamsSchema,
+      body: embedConnectorAuthUpdateSchema,
+      bodyLimit: '16kb',
+      response: embedConnectorAuthSchema,
+      errors: [404, 409, 422],
+      handler: ({ principal, params, body, requestId, log }) => updateEmbedConnectorAuth(ctx, principal, params.id, body, requestId, log),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/embed/api/connector-auths/{id}',
+      summary: 'Delete a connector auth',
+      description:
+        'Answers 409 `in_use` with `details.references` when integrations use it; `?force=true` first disables those integrations. ' +
+        `OAuth2 tokens are revoked at the provider when it has a revoke URL. ${SCOPE_NOTE}`,
+      tags,
+      auth: 'embedSession',
+      params: embedConnectorAuthIdParamsSchema,
+      query: connectorAuthDeleteQuerySchema,
+      status: 204,
+      errors: [404, 409],
+      handler: async ({ principal, params, query, requestId, log }) => {
+        await deleteEmbedConnectorAuth(ctx, principal, params.id, query.force, requestId, log);
+        return undefined;
+      },
+    }),
+  ];
 }

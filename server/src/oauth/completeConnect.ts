@@ -1,0 +1,216 @@
+/**
+ * `GET /oauth/callback/{connectorId}`: finds the flow by its state (or OAuth1 request token),
+ * refuses anything unknown, replayed, expired or meant for another connector, consumes the flow,
+ * exchanges the code through grant, and stores the credentials sealed (new auth or reconnect).
+ */
+import type { ConnectErrorCode, ConnectResultMessage } from '@patchbay/shared';
+import { z } from 'zod';
+import { authUsableBy } from '../auth/endUserScope.ts';
+import { type AppContext, nowIso } from '../context.ts';
+import { safeEqual } from '../crypto/tokens.ts';
+import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
+import { findConnector } from '../db/repos/connectors.ts';
+import { type ConnectTicketRow, findConnectTicket, finishConnectTicket } from '../db/repos/connectTickets.ts';
+import type { Logger } from '../log.ts';
+import { recordAudit } from '../services/audit.ts';
+import { defaultAuthName, initialsOf, insertConnectorAuth, writeCredentials } from '../services/connectorAuthStore.ts';
+import { connectorDefinition } from '../services/connectors.ts';
+import { CONNECT_ERROR_MESSAGES } from './connectPage.ts';
+import { failConnectTicket, ticketPrincipal } from './connectTickets.ts';
+import { grantAccess, grantProviderFor } from './grantAdapter.ts';
+import { forgetOAuthFlow, takeOAuthFlow } from './oauthFlows.ts';
+import type { OAuthPageOutcome } from './startConnect.ts';
+import { type ParsedTokens, parseOAuth1Tokens, parseOAuth2Tokens } from './tokenResponse.ts';
+
+const param = z.string().min(1).max(4096).optional();
+
+/**
+ * The callback parameters we read; everything else in the query is ignored. A repeated
+ * parameter (an array) fails the parse.
+ */
+const callbackQuerySchema = z.object({
+  code: param,
+  state: param,
+  error: z.string().max(256).optional(),
+  error_description: z.string().max(4096).optional(),
+  oauth_token: param,
+  oauth_verifier: param,
+});
+
+function page(status: number, title: string, message: string): OAuthPageOutcome {
+  return { kind: 'page', status, page: { title, message } };
+}
+
+function result(ticketId: string, outcome: { connectorAuthId: string } | { error: ConnectErrorCode }): ConnectResultMessage {
+  return 'connectorAuthId' in outcome
+    ? { source: 'patchbay', type: 'connect.result', ticketId, status: 'success', connectorAuthId: outcome.connectorAuthId, error: null }
+    : { source: 'patchbay', type: 'connect.result', ticketId, status: 'error', connectorAuthId: null, error: outcome.error };
+}
+
+/** Runs the callback of one connector. */
+export async function completeConnect(
+  ctx: AppContext,
+  connectorId: string,
+  rawQuery: unknown,
+  opts: { requestId: string; log: Logger },
+): Promise<OAuthPageOutcome> {
+  const connector = findConnector(ctx.db, connectorId);
+  if (!connector || (connector.auth_type !== 'oauth2' && connector.auth_type !== 'oauth1')) {
+    return page(404, 'Unknown connector', 'This callback address does not belong to any connector.');
+  }
+  const q = callbackQuerySchema.safeParse(rawQuery);
+  if (!q.success) return page(400, 'Invalid callback', 'The provider sent back parameters we cannot read. Please start again.');
+  const query = q.data;
+  const lookupKey = connector.auth_type === 'oauth2' ? query.state : query.oauth_token;
+  if (!lookupKey) return page(400, 'Invalid callback', 'The callback carries no state. Please start again from the app.');
+
+  const taken = takeOAuthFlow(ctx, lookupKey, connector.id);
+  if (!taken.ok) {
+    opts.log.warn('oauth callback refused', { connectorId: connector.id, reason: taken.reason });
+    return page(400, 'Invalid callback', 'This sign-in response is not valid, was already used, or has expired. Please start again.');
+  }
+  const { flow } = taken;
+  try {
+    const ticket = findConnectTicket(ctx.db, flow.row.ticket_id);
+    if (ticket?.status !== 'pending') {
+      opts.log.warn('oauth callback refused', { connectorId: connector.id, reason: 'ticket not pending' });
+      return page(400, 'Invalid callback', 'This connection attempt has already ended. Please start again.');
+    }
+    return await finish(ctx, connector.id, ticket, flow, query, opts);
+  } finally {
+    forgetOAuthFlow(ctx, flow.row.id);
+  }
+}
+
+async function finish(
+  ctx: AppContext,
+  connectorId: string,
+  ticket: ConnectTicketRow,
+  flow: Extract<ReturnType<typeof takeOAuthFlow>, { ok: true }>['flow'],
+  query: z.infer<typeof callbackQuerySchema>,
+  opts: { requestId: string; log: Logger },
+): Promise<OAuthPageOutcome> {
+  const fail = (code: ConnectErrorCode, status: number, reason: string, detail?: string | null): OAuthPageOutcome => {
+    failConnectTicket(ctx, ticket, code, opts.requestId);
+    opts.log.warn('oauth connect failed', { ticketId: ticket.id, connectorId, error: code, reason });
+    return {
+      kind: 'page',
+      status,
+      page: {
+        title: 'Could not connect',
+        message: CONNECT_ERROR_MESSAGES[code],
+        detail: detail ?? null,
+        result: result(ticket.id, { error: code }),
+      },
+    };
+  };
+
+  if (query.error !== undefined) {
+    const code: ConnectErrorCode = query.error === 'access_denied' ? 'access_denied' : 'provider_error';
+    return fail(code, 200, 'provider error', query.error_description ?? null);
+  }
+  const connector = findConnector(ctx.db, connectorId);
+  const principal = ticketPrincipal(ctx, ticket);
+  if (!connector || !principal) return fail('server_error', 400, 'connector, owner or configuration gone');
+  const provider = grantProviderFor(ctx, connector);
+  if (!provider.ok || provider.protocol !== flow.session.protocol) return fail('unsupported', 400, 'connector changed');
+
+  let params: Parameters<typeof grantAccess>[2];
+  if (flow.session.protocol === 'oauth2') {
+    if (!query.code || !query.state) return fail('provider_error', 400, 'no code');
+    params = { code: query.code, state: query.state };
+  } else {
+    // RFC 5849 §2.2: the token must be the one we obtained, and the verifier is required.
+    if (!query.oauth_token || !safeEqual(query.oauth_token, flow.session.requestToken))
+      return fail('provider_error', 400, 'token mismatch');
+    if (!query.oauth_verifier) return fail('provider_error', 400, 'no verifier');
+    params = { oauth_token: query.oauth_token, oauth_verifier: query.oauth_verifier };
+  }
+
+  let access: Awaited<ReturnType<typeof grantAccess>>;
+  try {
+    access = await grantAccess(provider, flow.session, params);
+  } catch (err) {
+    opts.log.error('oauth exchange crashed', { ticketId: ticket.id, err });
+    return fail('server_error', 500, 'grant threw');
+  }
+  if (!access.ok) return fail('exchange_failed', 502, access.error);
+  const tokens: ParsedTokens | null =
+    flow.session.protocol === 'oauth2'
+      ? parseOAuth2Tokens(access.raw, ctx.clock.now(), connectorScopes(connector))
+      : parseOAuth1Tokens(access.raw);
+  if (!tokens) return fail('invalid_response', 502, 'token response did not parse');
+
+  const stored = store(ctx, ticket, principal, connector, tokens, opts.requestId);
+  if (!stored.ok) return fail(stored.error, 400, 'store refused');
+  opts.log.info('oauth connected', {
+    ticketId: ticket.id,
+    connectorId,
+    connectorAuthId: stored.id,
+    reconnect: ticket.connector_auth_id !== null,
+  });
+  return {
+    kind: 'page',
+    status: 200,
+    page: {
+      title: 'Connected',
+      message: `Your ${connector.name} account is connected.`,
+      result: result(ticket.id, { connectorAuthId: stored.id }),
+    },
+  };
+}
+
+function connectorScopes(row: NonNullable<ReturnType<typeof findConnector>>): string[] {
+  return connectorDefinition(row).oauth2?.scopes ?? [];
+}
+
+/**
+ * Stores the credentials and ends the ticket in one transaction: a reconnect rewrites the same
+ * auth (re-checked: still the caller's, same connector); otherwise a new auth owned per the
+ * configuration's sharing level.
+ */
+function store(
+  ctx: AppContext,
+  ticket: ConnectTicketRow,
+  principal: NonNullable<ReturnType<typeof ticketPrincipal>>,
+  connector: NonNullable<ReturnType<typeof findConnector>>,
+  tokens: ParsedTokens,
+  requestId: string,
+): { ok: true; id: string } | { ok: false; error: ConnectErrorCode } {
+  return ctx.db.tx(() => {
+    let id: string;
+    if (ticket.connector_auth_id !== null) {
+      const auth = findConnectorAuth(ctx.db, ticket.connector_auth_id, authUsableBy(principal));
+      if (!auth || auth.connector_id !== connector.id) return { ok: false, error: 'auth_unavailable' } as const;
+      writeCredentials(ctx, auth.id, tokens.credentials, { scopes: tokens.scopes, expiresAt: tokens.expiresAt, refreshed: true });
+      recordAudit(ctx, principal, {
+        action: 'connector_auth.reconnected',
+        objectType: 'connector_auth',
+        objectId: auth.id,
+        configId: auth.config_id,
+        requestId,
+        details: { connectorId: connector.id },
+      });
+      id = auth.id;
+    } else {
+      id = insertConnectorAuth(ctx, principal, {
+        owner: {
+          configId: principal.configId,
+          sharingLevel: principal.sharingLevel,
+          ownerEndUserId: principal.endUserId,
+          accountId: principal.embedAccountId,
+        },
+        connectorId: connector.id,
+        name: defaultAuthName(connector.name, nowIso(ctx), initialsOf(principal.name, principal.embedUserId)),
+        credentials: tokens.credentials,
+        scopes: tokens.scopes,
+        expiresAt: tokens.expiresAt,
+        requestId,
+      });
+    }
+    if (!finishConnectTicket(ctx.db, ticket.id, { status: 'success', connectorAuthId: id, error: null, now: nowIso(ctx) })) {
+      throw new Error('connect ticket ended concurrently');
+    }
+    return { ok: true, id } as const;
+  });
+}

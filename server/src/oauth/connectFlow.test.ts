@@ -1,0 +1,524 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import OAuth from 'oauth-1.0a';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../db/sql.ts';
+import { openCredentials } from '../services/credentials.ts';
+import { driveOAuth1Login, driveOAuth2Login, embedSessionToken, rewriteFor } from '../testing/connectFlow.ts';
+import { insertFlow, insertGroup } from '../testing/domainFixtures.ts';
+import { createEmbedFixture, type EmbedFixture } from '../testing/embedFixtures.ts';
+import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { startOAuth1Provider, type TestOAuth1Provider } from '../testing/oauth1Provider.ts';
+import { startOAuthProvider, type TestOAuthProvider } from '../testing/oidcProvider.ts';
+import { startUpstreamApi, type TestUpstreamApi } from '../testing/upstreamApi.ts';
+
+let s: TestServer;
+let op: TestOAuthProvider;
+let o1: TestOAuth1Provider;
+let upstream: TestUpstreamApi;
+let upstream1: TestUpstreamApi;
+let fx: EmbedFixture;
+let admin: string;
+let publicUrl: string;
+let rw: { from: string; to: string };
+/** Every `/embed/api` answer body and every popup page, for the canary test. */
+const seen: string[] = [];
+
+const CSP =
+  /^default-src 'none';script-src 'nonce-([A-Za-z0-9+/=]+)';style-src 'nonce-\1';frame-ancestors 'none';base-uri 'none';form-action 'none'$/;
+
+async function embed(method: string, path: string, token: string, body?: unknown) {
+  const res = await s.request(method, path, { token, ...(body === undefined ? {} : { body }) });
+  seen.push(res.text);
+  return res;
+}
+
+async function session(claims: Record<string, unknown> = {}): Promise<string> {
+  return embedSessionToken(s, fx.token(claims));
+}
+
+async function ticket(token: string, body: Record<string, unknown>) {
+  const res = await embed('POST', '/embed/api/connect-tickets', token, body);
+  expect(res.status, res.text).toBe(201);
+  return res.body as { id: string; url: string; expiresAt: string };
+}
+
+async function page(url: string): Promise<{ status: number; text: string; headers: Headers }> {
+  const res = await fetch(url.startsWith(rw.from) ? rw.to + url.slice(rw.from.length) : url, { redirect: 'manual' });
+  const text = await res.text();
+  seen.push(text);
+  return { status: res.status, text, headers: res.headers };
+}
+
+function authCount(): number {
+  return (s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths`) as { n: number }).n;
+}
+
+function storedCredentials(id: string) {
+  const row = s.app.ctx.db.get<{ credentials_enc: string; credentials_version: number }>(
+    sql`SELECT credentials_enc, credentials_version FROM connector_auths WHERE id = ${id}`,
+  );
+  if (!row) throw new Error(`no auth ${id}`);
+  return { credentials: openCredentials(s.app.ctx, id, row.credentials_enc), version: row.credentials_version };
+}
+
+async function introspect(token: string) {
+  const res = await fetch(op.introspectionUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token, client_id: op.clientId, client_secret: op.clientSecret }).toString(),
+  });
+  return (await res.json()) as { active: boolean; client_id?: string };
+}
+
+beforeAll(async () => {
+  s = await startTestServer();
+  publicUrl = s.app.ctx.config.publicUrl;
+  rw = rewriteFor(s);
+  op = await startOAuthProvider({ redirectUris: [`${publicUrl}/oauth/callback/crm`, `${publicUrl}/oauth/callback/crm2`] });
+  o1 = await startOAuth1Provider();
+  upstream = await startUpstreamApi({
+    kind: 'bearer',
+    introspectionUrl: op.introspectionUrl,
+    clientId: op.clientId,
+    clientSecret: op.clientSecret,
+  });
+  upstream1 = await startUpstreamApi({ kind: 'oauth1', verify: (req) => o1.verify(req) });
+  admin = await s.adminToken();
+  const oauth2 = {
+    authorizeUrl: op.authorizeUrl,
+    tokenUrl: op.tokenUrl,
+    clientId: op.clientId,
+    clientSecret: op.clientSecret,
+    scopes: ['openid', 'profile'],
+  };
+  for (const body of [
+    { id: 'crm', name: 'Demo CRM', authType: 'oauth2', baseUrl: upstream.url, oauth2 },
+    { id: 'crm2', name: 'Demo CRM two', authType: 'oauth2', baseUrl: upstream.url, oauth2 },
+    {
+      id: 'oldcrm',
+      name: 'Old CRM',
+      authType: 'oauth1',
+      baseUrl: upstream1.url,
+      oauth1: {
+        requestTokenUrl: o1.requestTokenUrl,
+        authorizeUrl: o1.authorizeUrl,
+        accessTokenUrl: o1.accessTokenUrl,
+        consumerKey: o1.consumerKey,
+        consumerSecret: o1.consumerSecret,
+      },
+    },
+    { id: 'mailer', name: 'Mailer', authType: 'api_key', baseUrl: upstream.url, apiKey: { in: 'header', name: 'X-Api-Key' } },
+  ]) {
+    const res = await s.request('POST', '/api/v1/connectors', { token: admin, body });
+    expect(res.status, res.text).toBe(201);
+  }
+  fx = createEmbedFixture(s.app.ctx);
+  // The configuration offers these connectors through a flow's slots, as a real one does.
+  const flowId = insertFlow(s.app.ctx, {
+    definition: {
+      slots: ['crm', 'crm2', 'oldcrm', 'mailer'].map((connectorId, i) => ({ key: `s${i}`, connectorId, label: connectorId })),
+      inputs: [],
+      trigger: { type: 'manual' },
+      steps: [],
+    },
+  });
+  insertGroup(s.app.ctx, fx.configId, { flowIds: [flowId] });
+}, 30_000);
+
+afterAll(async () => {
+  await Promise.all([s?.close(), op?.close(), o1?.close(), upstream?.close(), upstream1?.close()]);
+});
+
+describe('connect tickets', () => {
+  it('are created for an OAuth connector: a single-use 10-minute ct_ ticket with the start URL', async () => {
+    const token = await session();
+    const res = await embed('POST', '/embed/api/connect-tickets', token, { connectorId: 'crm' });
+    expect(res.status).toBe(201);
+    const id = res.body.id as string;
+    expect(id).toMatch(/^ct_[a-z0-9]{26}$/);
+    expect(res.body).toEqual({
+      id,
+      url: `${publicUrl}/oauth/start?ticket=${id}`,
+      expiresAt: new Date(s.clock.now() + 600_000).toISOString(),
+    });
+    const status = await embed('GET', `/embed/api/connect-tickets/${id}`, token);
+    expect(status.status).toBe(200);
+    expect(status.body).toEqual({ status: 'pending' });
+  });
+
+  it('answer 404 for an unknown connector, and 400 for a connector without a popup flow', async () => {
+    const token = await session();
+    const unknown = await embed('POST', '/embed/api/connect-tickets', token, { connectorId: 'nope' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ error: { code: 'not_found', message: 'Connector "nope" not found', requestId: expect.any(String) } });
+    const apiKey = await embed('POST', '/embed/api/connect-tickets', token, { connectorId: 'mailer' });
+    expect(apiKey.status).toBe(400);
+    expect(apiKey.body.error.code).toBe('validation_failed');
+    expect(apiKey.body.error.details.issues).toEqual([
+      { path: 'body.connectorId', message: expect.stringContaining('uses api_key: post its credentials') },
+    ]);
+  });
+
+  it('answer 404 for an existing OAuth connector this configuration does not offer', async () => {
+    const res = await s.request('POST', '/api/v1/connectors', {
+      token: admin,
+      body: {
+        id: 'stranger',
+        name: 'Stranger',
+        authType: 'oauth2',
+        baseUrl: upstream.url,
+        oauth2: { authorizeUrl: op.authorizeUrl, tokenUrl: op.tokenUrl, clientId: op.clientId, clientSecret: op.clientSecret },
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    const refused = await embed('POST', '/embed/api/connect-tickets', await session(), { connectorId: 'stranger' });
+    expect(refused.status).toBe(404);
+    expect(refused.body.error.message).toBe('Connector "stranger" not found');
+  });
+
+  it('need a session, and are visible only to the end user who created them', async () => {
+    const none = await s.request('POST', '/embed/api/connect-tickets', { body: { connectorId: 'crm' } });
+    expect(none.status).toBe(401);
+    const t = await ticket(await session(), { connectorId: 'crm' });
+    const other = await session({ embed_user_id: 'user-2' });
+    const res = await embed('GET', `/embed/api/connect-tickets/${t.id}`, other);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+  });
+
+  it('for a reconnect need an auth the caller may use (another user’s or an unknown one is 404)', async () => {
+    const res = await embed('POST', '/embed/api/connect-tickets', await session(), {
+      connectorId: 'crm',
+      connectorAuthId: 'ca_0123456789abcdefghjkmnpqrs',
+    });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+  });
+});
+
+describe('OAuth2 authorization code + PKCE against oidc-provider', () => {
+  let authId: string;
+
+  it('connects from ticket to stored auth, with login and consent really submitted', async () => {
+    const token = await session();
+    const t = await ticket(token, { connectorId: 'crm' });
+    const before = { ...op.tokenCalls };
+    const run = await driveOAuth2Login(t.url, { rewrite: rw });
+    seen.push(run.text);
+
+    const authorize = new URL(run.authorizeUrl);
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(op.authorizeUrl);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${publicUrl}/oauth/callback/crm`);
+    expect(authorize.searchParams.get('client_id')).toBe(op.clientId);
+    expect(authorize.searchParams.get('scope')).toBe('openid profile');
+    expect(authorize.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(run.submitted).toEqual(['login', 'consent']);
+    expect(run.visited.filter((u) => u.startsWith(`POST ${op.issuer}/interaction/`))).toHaveLength(2);
+    expect(op.tokenCalls.authorization_code ?? 0).toBe((before.authorization_code ?? 0) + 1);
+
+    expect(run.response?.status).toBe(200);
+    const status = await embed('GET', `/embed/api/connect-tickets/${t.id}`, token);
+    expect(status.body).toEqual({ status: 'success', connectorAuthId: expect.stringMatching(/^ca_/) });
+    authId = status.body.connectorAuthId;
+
+    const { credentials, version } = storedCredentials(authId);
+    expect(version).toBe(1);
+    if (credentials.type !== 'oauth2') throw new Error('expected oauth2 credentials');
+    expect(credentials.refreshToken).toEqual(expect.any(String));
+    expect(credentials.tokenType).toBe('Bearer');
+    expect(await introspect(credentials.accessToken)).toMatchObject({ active: true, client_id: op.clientId });
+
+    const row = s.app.ctx.db.get<Record<string, unknown>>(
+      sql`SELECT config_id, connector_id, name, sharing_level, status, account_id, owner_end_user_id, scopes, expires_at FROM connector_auths WHERE id = ${authId}`,
+    );
+    const user = s.app.ctx.db.get<{ id: string }>(sql`SELECT id FROM end_users WHERE config_id = ${fx.configId} AND user_id = 'user-1'`);
+    expect(row).toEqual({
+      config_id: fx.configId,
+      connector_id: 'crm',
+      name: `Demo CRM Login authorized on ${new Date(s.clock.now()).toISOString().slice(0, 10)} by AL`,
+      sharing_level: 'user',
+      status: 'active',
+      account_id: 'acme',
+      owner_end_user_id: user?.id,
+      scopes: JSON.stringify(['openid', 'profile']),
+      expires_at: new Date(s.clock.now() + 3600_000).toISOString(),
+    });
+  });
+
+  it('lets the vendor call the upstream through the proxy with the stored token', async () => {
+    const res = await s.request('GET', `/api/v1/proxy/${authId}/me`, { token: admin });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ name: 'Demo CRM user', id: 'ada@example.test' });
+    expect(upstream.calls.at(-1)).toEqual({ method: 'GET', path: '/me', authorized: true });
+  });
+
+  it('reconnects into the same auth id with new credentials', async () => {
+    const token = await session();
+    const old = storedCredentials(authId).credentials;
+    const t = await ticket(token, { connectorId: 'crm', connectorAuthId: authId });
+    const run = await driveOAuth2Login(t.url, { rewrite: rw });
+    seen.push(run.text);
+    expect(run.response?.status).toBe(200);
+    const status = await embed('GET', `/embed/api/connect-tickets/${t.id}`, token);
+    expect(status.body).toEqual({ status: 'success', connectorAuthId: authId });
+    const now = storedCredentials(authId);
+    expect(now.version).toBe(2);
+    if (now.credentials.type !== 'oauth2' || old.type !== 'oauth2') throw new Error('expected oauth2');
+    expect(now.credentials.accessToken).not.toBe(old.accessToken);
+    expect(authCount()).toBe(1);
+    const audit = s.app.ctx.db.all<{ action: string; actor_type: string }>(
+      sql`SELECT action, actor_type FROM audit_events WHERE object_id = ${authId} ORDER BY at, rowid`,
+    );
+    expect(audit).toEqual([
+      { action: 'connector_auth.created', actor_type: 'end_user' },
+      { action: 'connector_auth.reconnected', actor_type: 'end_user' },
+    ]);
+    // another end user may not reconnect it
+    const other = await embed('POST', '/embed/api/connect-tickets', await session({ embed_user_id: 'user-2' }), {
+      connectorId: 'crm',
+      connectorAuthId: authId,
+    });
+    expect(other.status).toBe(404);
+    // nor into another connector
+    const wrong = await embed('POST', '/embed/api/connect-tickets', token, { connectorId: 'crm2', connectorAuthId: authId });
+    expect(wrong.status).toBe(404);
+  });
+
+  it('answers the callback page with strict headers and posts to the exact iframe origin only', async () => {
+    const token = await session();
+    const t = await ticket(token, { connectorId: 'crm', connectorAuthId: authId });
+    const run = await driveOAuth2Login(t.url, { rewrite: rw });
+    seen.push(run.text);
+    const res = run.response as Response;
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('content-security-policy')).toMatch(CSP);
+    expect(res.headers.get('cross-origin-opener-policy')).not.toBe('same-origin');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const nonce = CSP.exec(res.headers.get('content-security-policy') as string)?.[1];
+    const message = JSON.stringify({
+      source: 'patchbay',
+      type: 'connect.result',
+      ticketId: t.id,
+      status: 'success',
+      connectorAuthId: authId,
+      error: null,
+    });
+    expect(run.text).toContain(`<script nonce="${nonce}">`);
+    expect(run.text).toContain(`window.opener.postMessage(${message},${JSON.stringify(new URL(publicUrl).origin)})`);
+    expect(run.text).toContain("history.replaceState(null,'',location.pathname)");
+    expect(run.text).toContain('window.close()');
+    expect(run.text).toContain('You can close this window.');
+    expect(run.text).not.toMatch(/postMessage\([^)]*['"]\*['"]\)/);
+    expect((run.text.match(/<script\b/g) ?? []).length).toBe(1);
+  });
+
+  it('makes the start URL single-use and refuses a replayed callback', async () => {
+    const token = await session();
+    const t = await ticket(token, { connectorId: 'crm', connectorAuthId: authId });
+    const run = await driveOAuth2Login(t.url, { rewrite: rw });
+    expect(run.response?.status).toBe(200);
+    const again = await page(t.url);
+    expect(again.status).toBe(400);
+    expect(again.text).toContain('already been used or has expired');
+    expect(again.headers.get('content-security-policy')).toMatch(CSP);
+    const replay = await page(run.callbackUrl);
+    expect(replay.status).toBe(400);
+    expect(replay.text).toContain('Invalid callback');
+    expect(storedCredentials(authId).version).toBe(4);
+  });
+
+  it('ignores authorize_url, access_url, redirect_uri, key and scope passed to /oauth/start', async () => {
+    const t = await ticket(await session(), { connectorId: 'crm' });
+    const evil = new URLSearchParams({
+      ticket: t.id,
+      authorize_url: 'https://evil.example/authorize',
+      access_url: 'https://evil.example/token',
+      redirect_uri: 'https://evil.example/cb',
+      key: 'evil-client',
+      scope: 'admin',
+      callback: 'https://evil.example/',
+    });
+    const res = await page(`${rw.to}/oauth/start?${evil}`);
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location') as string);
+    expect(`${location.origin}${location.pathname}`).toBe(op.authorizeUrl);
+    expect(location.searchParams.get('redirect_uri')).toBe(`${publicUrl}/oauth/callback/crm`);
+    expect(location.searchParams.get('client_id')).toBe(op.clientId);
+    expect(location.searchParams.get('scope')).toBe('openid profile');
+    expect(res.headers.get('location')).not.toContain('evil');
+  });
+
+  it('refuses a state issued for connector X on connector Y’s callback, without spending it', async () => {
+    const token = await session();
+    const t = await ticket(token, { connectorId: 'crm' });
+    const run = await driveOAuth2Login(t.url, { rewrite: rw, stopAtCallback: true });
+    const onY = await page(run.callbackUrl.replace('/oauth/callback/crm?', '/oauth/callback/crm2?'));
+    expect(onY.status).toBe(400);
+    expect((await embed('GET', `/embed/api/connect-tickets/${t.id}`, token)).body).toEqual({ status: 'pending' });
+    // the real callback still works, and extra parameters on it are ignored
+    const real = await page(`${run.callbackUrl}&access_url=https%3A%2F%2Fevil.example%2Ftoken&redirect_uri=https%3A%2F%2Fevil.example`);
+    expect(real.status).toBe(200);
+    expect((await embed('GET', `/embed/api/connect-tickets/${t.id}`, token)).body).toEqual({
+      status: 'success',
+      connectorAuthId: expect.stringMatching(/^ca_/),
+    });
+  });
+
+  it('fails a code from flow A delivered with flow B’s state (PKCE verifier mismatch) and stores nothing', async () => {
+    const token = await session();
+    const a = await driveOAuth2Login((await ticket(token, { connectorId: 'crm' })).url, { rewrite: rw, stopAtCallback: true });
+    const tb = await ticket(token, { connectorId: 'crm' });
+    const b = await driveOAuth2Login(tb.url, { rewrite: rw, stopAtCallback: true });
+    const codeA = new URL(a.callbackUrl).searchParams.get('code') as string;
+    const injected = new URL(b.callbackUrl);
+    injected.searchParams.set('code', codeA);
+    const count = authCount();
+    const res = await page(injected.toString());
+    expect(res.status).toBe(502);
+    expect(res.text).toContain('did not accept the authorization');
+    expect((await embed('GET', `/embed/api/connect-tickets/${tb.id}`, token)).body).toEqual({ status: 'error', error: 'exchange_failed' });
+    expect(authCount()).toBe(count);
+  });
+
+  it('refuses a callback with a missing or unknown state, and an unknown connector with 404', async () => {
+    const count = authCount();
+    const missing = await page(`${rw.to}/oauth/callback/crm?code=abc`);
+    expect(missing.status).toBe(400);
+    expect(missing.headers.get('content-security-policy')).toMatch(CSP);
+    const unknown = await page(`${rw.to}/oauth/callback/crm?code=abc&state=${crypto.randomBytes(32).toString('base64url')}`);
+    expect(unknown.status).toBe(400);
+    const repeated = await page(`${rw.to}/oauth/callback/crm?code=abc&state=a&state=b`);
+    expect(repeated.status).toBe(400);
+    const noConnector = await page(`${rw.to}/oauth/callback/nope?code=abc&state=x`);
+    expect(noConnector.status).toBe(404);
+    const badTicket = await page(`${rw.to}/oauth/start?ticket=${encodeURIComponent('ct_<script>')}`);
+    expect(badTicket.status).toBe(400);
+    expect(badTicket.text).not.toContain('<script>');
+    expect(authCount()).toBe(count);
+  });
+
+  it('reports a provider error as an error code and renders its description escaped', async () => {
+    const token = await session();
+    const t = await ticket(token, { connectorId: 'crm' });
+    const start = await page(t.url);
+    const state = new URL(start.headers.get('location') as string).searchParams.get('state') as string;
+    const res = await page(
+      `${rw.to}/oauth/callback/crm?${new URLSearchParams({ state, error: 'access_denied', error_description: '<script>alert(1)</script>' })}`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+    expect(res.text).not.toContain('<script>alert');
+    expect(res.text).toContain('"status":"error","connectorAuthId":null,"error":"access_denied"');
+    expect((await embed('GET', `/embed/api/connect-tickets/${t.id}`, token)).body).toEqual({ status: 'error', error: 'access_denied' });
+  });
+});
+
+describe('OAuth 1.0a against a local provider', () => {
+  it('connects with a verified request token, verifier and access token, and keeps the secret server-side', async () => {
+    const token = await session();
+    const t = await ticket(token, { connectorId: 'oldcrm' });
+    const run = await driveOAuth1Login(t.url, { rewrite: rw });
+    seen.push(run.text);
+    expect(run.response?.status, run.text).toBe(200);
+    expect(new URL(run.authorizeUrl).searchParams.get('oauth_token')).toMatch(/^rt_/);
+    expect(o1.calls).toEqual({ requestToken: 1, authorize: 1, accessToken: 1, badSignature: 0 });
+    const status = await embed('GET', `/embed/api/connect-tickets/${t.id}`, token);
+    expect(status.body).toEqual({ status: 'success', connectorAuthId: expect.stringMatching(/^ca_/) });
+    const { credentials } = storedCredentials(status.body.connectorAuthId);
+    expect(credentials).toEqual({ type: 'oauth1', token: o1.issued[0]?.token, tokenSecret: o1.issued[0]?.secret });
+    // the flow (holding the sealed request-token secret) is gone once used
+    expect(s.app.ctx.db.get(sql`SELECT count(*) AS n FROM oauth_flows WHERE ticket_id = ${t.id}`)).toEqual({ n: 0 });
+
+    // the stored token and secret sign a request the OAuth1-protected upstream accepts
+    const signer = new OAuth({
+      consumer: { key: o1.consumerKey, secret: o1.consumerSecret },
+      signature_method: 'HMAC-SHA1',
+      hash_function: (base, key) => crypto.createHmac('sha1', key).update(base).digest('base64'),
+    });
+    if (credentials.type !== 'oauth1') throw new Error('expected oauth1');
+    const url = `${upstream1.url}/me`;
+    const header = signer.toHeader(signer.authorize({ url, method: 'GET' }, { key: credentials.token, secret: credentials.tokenSecret }));
+    const me = await fetch(url, { headers: { authorization: header.Authorization } });
+    expect(me.status).toBe(200);
+    const unsigned = await fetch(url);
+    expect(unsigned.status).toBe(401);
+
+    // the replayed callback is refused
+    const replay = await page(run.callbackUrl);
+    expect(replay.status).toBe(400);
+  });
+
+  it('refuses a callback whose oauth_verifier is missing, before calling the access-token URL', async () => {
+    const token = await session();
+    const t = await ticket(token, { connectorId: 'oldcrm' });
+    const start = await page(t.url);
+    const requestToken = new URL(start.headers.get('location') as string).searchParams.get('oauth_token') as string;
+    const calls = o1.calls.accessToken;
+    const res = await page(`${rw.to}/oauth/callback/oldcrm?oauth_token=${requestToken}`);
+    expect(res.status).toBe(400);
+    expect(o1.calls.accessToken).toBe(calls);
+    expect((await embed('GET', `/embed/api/connect-tickets/${t.id}`, token)).body).toEqual({ status: 'error', error: 'provider_error' });
+  });
+
+  it('aborts when the provider does not confirm the callback (oauth_callback_confirmed)', async () => {
+    o1.confirmCallback = false;
+    try {
+      const token = await session();
+      const t = await ticket(token, { connectorId: 'oldcrm' });
+      const res = await page(t.url);
+      expect(res.status).toBe(502);
+      expect((await embed('GET', `/embed/api/connect-tickets/${t.id}`, token)).body).toEqual({ status: 'error', error: 'provider_error' });
+    } finally {
+      o1.confirmCallback = true;
+    }
+  });
+});
+
+describe('expiry', () => {
+  it('refuses a state older than ten minutes and reports the ticket expired', async () => {
+    const token = await session();
+    const t = await ticket(token, { connectorId: 'crm' });
+    const run = await driveOAuth2Login(t.url, { rewrite: rw, stopAtCallback: true });
+    const count = authCount();
+    s.clock.advance(601);
+    const res = await page(run.callbackUrl);
+    expect(res.status).toBe(400);
+    expect(authCount()).toBe(count);
+    const fresh = await session();
+    const t2 = await ticket(fresh, { connectorId: 'crm' });
+    s.clock.advance(601);
+    const late = await page(t2.url);
+    expect(late.status).toBe(400);
+    const status = await embed('GET', `/embed/api/connect-tickets/${t2.id}`, await session());
+    expect(status.body).toEqual({ status: 'error', error: 'expired' });
+  });
+});
+
+describe('canary', () => {
+  it('keeps access and refresh tokens out of every /embed/api answer, popup page, log line and the database bytes', async () => {
+    const rows = s.app.ctx.db.all<{ id: string; credentials_enc: string }>(sql`SELECT id, credentials_enc FROM connector_auths`);
+    const secrets: string[] = [];
+    for (const r of rows) {
+      const c = openCredentials(s.app.ctx, r.id, r.credentials_enc);
+      if (c.type === 'oauth2') secrets.push(c.accessToken, ...(c.refreshToken ? [c.refreshToken] : []));
+      if (c.type === 'oauth1') secrets.push(c.token, c.tokenSecret);
+    }
+    expect(secrets.length).toBeGreaterThanOrEqual(6);
+    s.app.ctx.db.pragma('wal_checkpoint(PASSIVE)');
+    const files = [s.dbFile, `${s.dbFile}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f));
+    expect(files.length).toBeGreaterThan(0);
+    const logs = s.logs.join('\n');
+    expect(seen.length).toBeGreaterThan(20);
+    for (const secret of secrets) {
+      for (const text of seen) expect(text.includes(secret)).toBe(false);
+      expect(logs.includes(secret)).toBe(false);
+      for (const bytes of files) expect(bytes.includes(Buffer.from(secret))).toBe(false);
+    }
+    expect(logs).not.toMatch(/code=|oauth_verifier=|access_token/);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Server-side OAuth flow state (RFC 9700 §2.1, §4.7): one row per redirect round trip, found by
+ * the SHA-256 of the OAuth2 `state` or the OAuth1 request token, holding grant's session sealed
+ * (PKCE verifier, request-token secret). Single use: consumed before the token exchange, deleted after.
+ */
+import { type AppContext, nowIso } from '../context.ts';
+import { openJson, sealJson } from '../crypto/secretBox.ts';
+import { secretLocation } from '../crypto/secretColumns.ts';
+import { hashToken, newId } from '../crypto/tokens.ts';
+import {
+  consumeOAuthFlow,
+  deleteExpiredOAuthFlows,
+  deleteOAuthFlow,
+  findOAuthFlowByLookup,
+  insertOAuthFlow,
+  type OAuthFlowRow,
+} from '../db/repos/oauthFlows.ts';
+import { type GrantSession, grantSessionSchema } from './grantAdapter.ts';
+
+/** How long a provider round trip may take. */
+export const FLOW_TTL_SECONDS = 600;
+
+function at(id: string) {
+  return secretLocation('oauth_flows', 'session_enc', id);
+}
+
+/** Stores a flow for a started ticket; `lookupKey` is the state (OAuth2) or request token (OAuth1). */
+export function saveOAuthFlow(
+  ctx: AppContext,
+  input: { ticketId: string; connectorId: string; lookupKey: string; session: GrantSession; expiresAt: string },
+): void {
+  const id = newId('of');
+  const now = nowIso(ctx);
+  deleteExpiredOAuthFlows(ctx.db, now);
+  insertOAuthFlow(ctx.db, {
+    id,
+    ticket_id: input.ticketId,
+    connector_id: input.connectorId,
+    protocol: input.session.protocol,
+    lookup_hash: hashToken(input.lookupKey),
+    session_enc: sealJson(ctx.keyring, at(id), grantSessionSchema.parse(input.session)),
+    created_at: now,
+    expires_at: input.expiresAt,
+    consumed_at: null,
+  });
+}
+
+/** Why a callback's state (or request token) is refused. */
+export type FlowRefusal = 'unknown' | 'consumed' | 'expired' | 'wrong_connector';
+
+/** A flow taken for its callback: the row and its opened session, now consumed. */
+export interface TakenFlow {
+  readonly row: OAuthFlowRow;
+  readonly session: GrantSession;
+}
+
+/**
+ * Finds the flow for a callback and consumes it in one transaction. Refuses unknown, already
+ * consumed (replay) and expired flows, and flows minted for another connector (mix-up).
+ */
+export function takeOAuthFlow(
+  ctx: AppContext,
+  lookupKey: string,
+  connectorId: string,
+): { ok: true; flow: TakenFlow } | { ok: false; reason: FlowRefusal } {
+  return ctx.db.tx(() => {
+    const row = findOAuthFlowByLookup(ctx.db, hashToken(lookupKey));
+    if (!row) return { ok: false, reason: 'unknown' } as const;
+    if (row.connector_id !== connectorId) return { ok: false, reason: 'wrong_connector' } as const;
+    if (row.consumed_at !== null) return { ok: false, reason: 'consumed' } as const;
+    const now = nowIso(ctx);
+    if (row.expires_at <= now) return { ok: false, reason: 'expired' } as const;
+    if (!consumeOAuthFlow(ctx.db, row.id, now)) return { ok: false, reason: 'consumed' } as const;
+    const session = grantSessionSchema.parse(openJson(ctx.keyring, at(row.id), row.session_enc));
+    if (session.protocol !== row.protocol) return { ok: false, reason: 'unknown' } as const;
+    return { ok: true, flow: { row: { ...row, consumed_at: now }, session } } as const;
+  });
+}
+
+/** Drops a finished flow and its sealed session (the request-token secret goes with it). */
+export function forgetOAuthFlow(ctx: AppContext, id: string): void {
+  deleteOAuthFlow(ctx.db, id);
+}
