@@ -1,12 +1,14 @@
 /**
  * `pnpm bench`: loads a bare Express 5 route and Patchbay's hot paths in one run, and reports
- * requests/s, p50 and p99 for each beside the bare route, as ratios. Writes
- * `bench/results/latest.json`; exits 1 if any scenario failed to set up or got a non-2xx answer.
+ * requests/s, p50 and p99 for each beside the bare route, as ratios. A scenario with `compareWith`
+ * is also reported against that scenario (e.g. the proxy against a direct call to the same
+ * upstream): latency added at p50/p99 and throughput ratio. Writes `bench/results/latest.json`;
+ * exits 1 if any scenario failed to set up or got a non-2xx answer.
  *
  * Environment: BENCH_SECONDS (measured seconds per scenario, default 5), BENCH_WARMUP_SECONDS
  * (default 1, discarded), BENCH_CONNECTIONS (default 10), BENCH_LOG_LEVEL (Patchbay's log level,
  * default `info` as in production; lines are built but written nowhere), BENCH_ONLY (comma-separated
- * scenario names; the baseline always runs).
+ * scenario names; the baseline and any scenario a selected one compares with always run).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,7 +17,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { measure } from './measure.ts';
 import type { FromServer, ToServer } from './protocol.ts';
-import { formatTable, isBroken, ratio, type ScenarioResult } from './report.ts';
+import { type Comparison, compare, formatComparisonTable, formatTable, isBroken, ratio, type ScenarioResult } from './report.ts';
 import { BASELINE, SCENARIOS } from './scenarios/index.ts';
 
 const env = z
@@ -29,7 +31,11 @@ const env = z
   .parse(process.env);
 
 const only = env.BENCH_ONLY?.split(',').map((s) => s.trim());
-const scenarios = SCENARIOS.filter((s) => s === BASELINE || !only || only.includes(s.name));
+const selected = SCENARIOS.filter((s) => !only || only.includes(s.name));
+const needed = new Set([BASELINE.name, ...selected.flatMap((s) => [s.name, ...(s.compareWith ? [s.compareWith] : [])])]);
+const scenarios = SCENARIOS.filter((s) => needed.has(s.name));
+const unknown = [...needed].filter((n) => !SCENARIOS.some((s) => s.name === n));
+if (unknown.length > 0) throw new Error(`compareWith names no scenario: ${unknown.join(', ')}`);
 const load = { connections: env.BENCH_CONNECTIONS, seconds: env.BENCH_SECONDS };
 
 /** The server process: Patchbay and the bare app, on their own event loop (fork keeps tsx's loader flags). */
@@ -102,6 +108,9 @@ await ask({ type: 'stop' });
 console.log(`\n${formatTable(results)}\n`);
 for (const r of results) console.log(`  ${r.name}: ${r.description}`);
 
+const comparisons: Comparison[] = scenarios.flatMap((s) => (s.compareWith ? [compare(results, s.name, s.compareWith)] : []));
+if (comparisons.length > 0) console.log(`\nvs compareWith (same run):\n\n${formatComparisonTable(comparisons)}`);
+
 const out = path.join(import.meta.dirname, 'results', 'latest.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(
@@ -117,6 +126,7 @@ fs.writeFileSync(
       logLevel: env.BENCH_LOG_LEVEL,
       baseline: BASELINE.name,
       results,
+      comparisons,
     },
     null,
     2,

@@ -96,6 +96,7 @@ async function seedAuth({ patchbay }: Targets, upstreamUrl: string): Promise<str
 export const proxyThrough: Scenario = {
   name: 'proxy',
   description: 'GET /api/v1/proxy/{connectorAuthId}/items → the same upstream (compare with proxy-direct)',
+  compareWith: proxyDirect.name,
   async prepare(targets) {
     const u = await upstream();
     const authId = await seedAuth(targets, u.url);

@@ -18,6 +18,11 @@ export interface Prepared {
 export interface Scenario {
   readonly name: string;
   readonly description: string;
+  /**
+   * Another scenario's name to report this one against, besides the baseline: the latency this one
+   * adds (p50/p99 minus theirs, ms) and its throughput as a ratio of theirs. That scenario always runs too.
+   */
+  readonly compareWith?: string;
   prepare(targets: Targets): Promise<Prepared>;
 }
 

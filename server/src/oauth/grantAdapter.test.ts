@@ -80,6 +80,8 @@ describe('grant provider configuration', () => {
         custom_params: { access_type: 'offline' },
         state,
       },
+      // grant's HTTP client resolves hosts through egress (internal addresses refused at connect time)
+      lookup: expect.any(Function),
     });
     expect(JSON.stringify(p)).not.toContain('dynamic');
   });
