@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './events.ts';
 export * from './origins.ts';
+export * from './protocol.ts';
 export * from './schemas/admin.ts';
 export * from './schemas/audit.ts';
 export * from './schemas/common.ts';
@@ -9,6 +10,7 @@ export * from './schemas/connectorAuths.ts';
 export * from './schemas/connectors.ts';
 export * from './schemas/embedConfigs.ts';
 export * from './schemas/embedConnectorAuths.ts';
+export * from './schemas/embedIntegrations.ts';
 export * from './schemas/embedSession.ts';
 export * from './schemas/embedToken.ts';
 export * from './schemas/flows.ts';
