@@ -11,6 +11,7 @@ import { requestContext } from './http/requestContext.ts';
 import { apiHeaders } from './http/securityHeaders.ts';
 import { createLogger, type Logger } from './log.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
+import { embedPagesRouter } from './routes/embedPages.ts';
 import { allRoutes } from './routes/index.ts';
 import { oauthPagesRouter } from './routes/oauth/pages.ts';
 import { VERSION } from './version.ts';
@@ -74,6 +75,7 @@ export function createApp(options: AppOptions): PatchbayApp {
   });
 
   app.use('/oauth', oauthPagesRouter(ctx));
+  app.use(embedPagesRouter(ctx));
 
   const router = express.Router();
   mountRoutes(router, ctx, routes);

@@ -12,6 +12,9 @@ import { proxyRoutes } from './api/proxy.ts';
 import { embedConnectorAuthsRoutes } from './embed/connectorAuths.ts';
 import { embedConnectorsRoutes } from './embed/connectors.ts';
 import { connectTicketsRoutes } from './embed/connectTickets.ts';
+import { consentRoutes } from './embed/consent.ts';
+import { embedFlowsRoutes } from './embed/flows.ts';
+import { embedIntegrationsRoutes } from './embed/integrations.ts';
 import { sessionRoutes } from './embed/session.ts';
 
 /** Every declared route of the JSON APIs, in documentation order. */
@@ -29,6 +32,9 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...embedConnectorsRoutes(ctx),
     ...embedConnectorAuthsRoutes(ctx),
     ...connectTicketsRoutes(ctx),
+    ...consentRoutes(ctx),
+    ...embedFlowsRoutes(ctx),
+    ...embedIntegrationsRoutes(ctx),
     ...authRoutes(ctx),
   ];
 }

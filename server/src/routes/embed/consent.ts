@@ -1,0 +1,7 @@
+import type { AppContext } from '../../context.ts';
+import type { RouteDef } from '../../http/route.ts';
+
+/** Routes of this area (filled in by its owner). */
+export function consentRoutes(_ctx: AppContext): RouteDef[] {
+  return [];
+}
