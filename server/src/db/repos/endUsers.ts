@@ -62,3 +62,25 @@ export function findEndUserByIdentity(db: Db, configId: string, accountId: strin
 export function hasAccountConsent(db: Db, configId: string, accountId: string): boolean {
   return db.get(sql`SELECT 1 AS one FROM account_consents WHERE config_id = ${configId} AND account_id = ${accountId}`) !== undefined;
 }
+
+/** Records an end user's own consent once; answers the stored consent time (the earlier one if already given). */
+export function recordUserConsent(db: Db, endUserId: string, atIso: string): string {
+  db.run(sql`UPDATE end_users SET consent_at = ${atIso} WHERE id = ${endUserId} AND consent_at IS NULL`);
+  return (db.get<{ consent_at: string }>(sql`SELECT consent_at FROM end_users WHERE id = ${endUserId}`) as { consent_at: string })
+    .consent_at;
+}
+
+/** When someone of this account gave consent (account-level configurations), or undefined. */
+export function findAccountConsent(db: Db, configId: string, accountId: string): string | undefined {
+  return db.get<{ consent_at: string }>(
+    sql`SELECT consent_at FROM account_consents WHERE config_id = ${configId} AND account_id = ${accountId}`,
+  )?.consent_at;
+}
+
+/** Records an account's consent once (the first end user to accept is kept); answers whether a row was inserted. */
+export function insertAccountConsent(db: Db, configId: string, accountId: string, endUserId: string, atIso: string): boolean {
+  return (
+    db.run(sql`INSERT INTO account_consents (config_id, account_id, consent_at, end_user_id)
+      VALUES (${configId}, ${accountId}, ${atIso}, ${endUserId}) ON CONFLICT (config_id, account_id) DO NOTHING`).changes === 1
+  );
+}

@@ -100,3 +100,96 @@ export function setIntegrationStatus(
       updated_at = ${nowIso} WHERE id = ${id}`).changes === 1
   );
 }
+
+/** What a new integration row holds (the owner's account and scope come from the caller's session). */
+export interface NewIntegration {
+  id: string;
+  config_id: string;
+  flow_id: string;
+  flow_version: number;
+  owner_end_user_id: string;
+  account_id: string;
+  sharing_level: 'user' | 'account';
+  scope_user_id: string;
+  inputs: string;
+  secret_inputs_enc: string | null;
+  next_run_at: string | null;
+  created_at: string;
+}
+
+/** Inserts an enabled integration. */
+export function insertIntegrationRow(db: Db, row: NewIntegration): void {
+  db.run(sql`INSERT INTO integrations (id, config_id, flow_id, flow_version, owner_end_user_id, account_id, sharing_level, scope_user_id,
+      status, disabled_by, inputs, secret_inputs_enc, next_run_at, created_at, updated_at)
+    VALUES (${row.id}, ${row.config_id}, ${row.flow_id}, ${row.flow_version}, ${row.owner_end_user_id}, ${row.account_id},
+      ${row.sharing_level}, ${row.scope_user_id}, 'enabled', NULL, ${row.inputs}, ${row.secret_inputs_enc}, ${row.next_run_at},
+      ${row.created_at}, ${row.created_at})`);
+}
+
+/** The id of the integration of a flow in one scope (`scopeUserId` is '' at account level), if any. */
+export function findIntegrationIdInScope(
+  db: Db,
+  scope: { configId: string; accountId: string; scopeUserId: string; flowId: string },
+): string | undefined {
+  return db.get<{ id: string }>(sql`SELECT id FROM integrations WHERE config_id = ${scope.configId} AND account_id = ${scope.accountId}
+    AND scope_user_id = ${scope.scopeUserId} AND flow_id = ${scope.flowId}`)?.id;
+}
+
+/** Replaces every slot binding of an integration. */
+export function replaceBindings(db: Db, integrationId: string, bindings: Readonly<Record<string, string>>): void {
+  db.run(sql`DELETE FROM integration_bindings WHERE integration_id = ${integrationId}`);
+  for (const [slot, authId] of Object.entries(bindings)) {
+    db.run(
+      sql`INSERT INTO integration_bindings (integration_id, slot_key, connector_auth_id) VALUES (${integrationId}, ${slot}, ${authId})`,
+    );
+  }
+}
+
+/** The sealed password inputs of each of `ids` that has any (never selected with the row itself). */
+export function findSealedSecretInputs(db: Db, ids: readonly string[]): Map<string, string> {
+  if (ids.length === 0) return new Map();
+  const rows = db.all<{ id: string; secret_inputs_enc: string }>(
+    sql`SELECT id, secret_inputs_enc FROM integrations WHERE id IN (${sql.list(ids)}) AND secret_inputs_enc IS NOT NULL`,
+  );
+  return new Map(rows.map((r) => [r.id, r.secret_inputs_enc]));
+}
+
+/** Writes an integration's input values (plain JSON text and the sealed password inputs). */
+export function updateIntegrationInputs(db: Db, id: string, inputs: string, secretInputsEnc: string | null, nowIso: string): void {
+  db.run(sql`UPDATE integrations SET inputs = ${inputs}, secret_inputs_enc = ${secretInputsEnc}, updated_at = ${nowIso} WHERE id = ${id}`);
+}
+
+/** Sets when a scheduled integration next runs (null: not scheduled by interval). */
+export function setNextRunAt(db: Db, id: string, nextRunAt: string | null): void {
+  db.run(sql`UPDATE integrations SET next_run_at = ${nextRunAt} WHERE id = ${id}`);
+}
+
+/** Moves an integration's `updated_at`. */
+export function touchIntegration(db: Db, id: string, nowIso: string): void {
+  db.run(sql`UPDATE integrations SET updated_at = ${nowIso} WHERE id = ${id}`);
+}
+
+/** Deletes an integration (bindings and runs cascade); answers whether it existed. */
+export function deleteIntegrationRow(db: Db, id: string): boolean {
+  return db.run(sql`DELETE FROM integrations WHERE id = ${id}`).changes === 1;
+}
+
+/** A run as the end user may see it: never its trigger payload or step details. */
+export interface RunSummaryRow {
+  id: string;
+  trigger: 'schedule' | 'webhook' | 'manual' | 'admin' | 'retry';
+  status: 'queued' | 'running' | 'success' | 'error';
+  error: string | null;
+  logs: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** One page of an integration's runs, newest first; `after` is the keyset condition over alias `r`. */
+export function listRunSummaries(db: Db, integrationId: string, after: Fragment | null, limit: number): RunSummaryRow[] {
+  const where: Fragment[] = [sql`r.integration_id = ${integrationId}`];
+  if (after) where.push(after);
+  return db.all<RunSummaryRow>(sql`SELECT r.id, r.trigger, r.status, r.error, r.logs, r.created_at, r.started_at, r.finished_at
+    FROM runs r ${sql.where(where)} ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit}`);
+}

@@ -1,7 +1,24 @@
+import { consentGivenSchema } from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
-import type { RouteDef } from '../../http/route.ts';
+import { defineRoute, type RouteDef } from '../../http/route.ts';
+import { giveConsent } from '../../services/consent.ts';
 
-/** Routes of this area (filled in by its owner). */
-export function consentRoutes(_ctx: AppContext): RouteDef[] {
-  return [];
+/** `POST /embed/api/consent`: the end user (or, at account level, the account) accepts the consent text. */
+export function consentRoutes(ctx: AppContext): RouteDef[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/embed/api/consent',
+      summary: 'Give consent',
+      description:
+        "Records that the end user accepted the configuration's consent text: once per user at `user` level, once per account " +
+        'at `account` level (every user of the account then sees `config.consent.given: true` in their session). ' +
+        'Idempotent: a repeated call answers the first consent time.',
+      tags: ['embed'],
+      auth: 'embedSession',
+      status: 200,
+      response: consentGivenSchema,
+      handler: ({ principal, requestId }) => giveConsent(ctx, principal, requestId),
+    }),
+  ];
 }
