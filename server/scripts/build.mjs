@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 
 // `packages: 'external'` would leave the workspace's TypeScript sources to Node, which cannot load them.
 const sharedEntry = fileURLToPath(new URL('../../shared/src/index.ts', import.meta.url));
+const sdkNodeEntry = fileURLToPath(new URL('../../sdk/src/node.ts', import.meta.url));
 
 await build({
   entryPoints: ['src/cli.ts'],
@@ -19,6 +20,7 @@ await build({
       name: 'bundle-workspace',
       setup(b) {
         b.onResolve({ filter: /^@patchbay\/shared$/ }, () => ({ path: sharedEntry }));
+        b.onResolve({ filter: /^@patchbay\/sdk\/node$/ }, () => ({ path: sdkNodeEntry }));
       },
     },
   ],

@@ -17,14 +17,39 @@ export const DEMO = {
   adminEmail: 'owner@demo.patchbay.test',
   adminName: 'Demo Owner',
   tokenName: 'demo',
-  configId: 'cfg_demolocalhost5174',
-  configName: 'Demo (Acme CRM on localhost:5174)',
+  // Account level: the two Acme users share connections and integrations (SPEC §3).
+  configId: 'cfg_demoacmecrm5174',
+  configName: 'Acme CRM › Integrations',
   origin: 'http://localhost:5174',
   kid: 'demo-1',
+  consentText:
+    'Acme CRM uses Patchbay to connect your other tools. The accounts you connect here are shared with everyone at your company and are used only by the integrations you switch on.',
+  branding: {
+    title: 'Acme CRM › Integrations',
+    colors: {
+      primary: '#4f46e5',
+      primaryText: '#ffffff',
+      background: '#ffffff',
+      surface: '#f8fafc',
+      text: '#0f172a',
+      muted: '#64748b',
+      border: '#e2e8f0',
+    },
+    darkColors: {
+      primary: '#818cf8',
+      primaryText: '#0f172a',
+      background: '#0f172a',
+      surface: '#1e293b',
+      text: '#f1f5f9',
+      muted: '#94a3b8',
+      border: '#334155',
+    },
+  },
 } as const;
 
 /** What the demo prints: credentials a newcomer needs to click through. */
 export interface DemoSeed {
+  readonly adminUserId: string;
   readonly adminEmail: string;
   /** Null when the demo admin's password was changed after seeding. */
   readonly adminPassword: string | null;
@@ -46,8 +71,9 @@ function derived(ctx: AppContext, label: string): string {
 }
 
 /**
- * Seeds the demo: an owner admin, an API token for it, and one embed configuration allowing
- * `http://localhost:5174` with an HS256 secret. Idempotent: a re-run creates nothing twice and
+ * Seeds the demo: an owner admin, an API token for it, and one account-level embed configuration
+ * allowing `http://localhost:5174` with consent, branding and an HS256 secret. Connectors, flows
+ * and groups come from `seedDemoWorld` (they need the running demo services' URLs). Idempotent: a re-run creates nothing twice and
  * answers the same credentials.
  */
 export async function seedDemo(ctx: AppContext): Promise<DemoSeed> {
@@ -104,10 +130,10 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeed> {
       insertEmbedConfig(ctx.db, {
         id: DEMO.configId,
         name: DEMO.configName,
-        sharing_level: 'user',
+        sharing_level: 'account',
         allowed_origins: JSON.stringify([DEMO.origin]),
-        consent: JSON.stringify({ enabled: true }),
-        branding: JSON.stringify({ title: 'Acme CRM integrations' }),
+        consent: JSON.stringify({ enabled: true, text: DEMO.consentText }),
+        branding: JSON.stringify(DEMO.branding),
         default_language: 'en',
         proprietary_connector_id: null,
         callback_url: null,
@@ -133,7 +159,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeed> {
         objectType: 'embed_config',
         objectId: DEMO.configId,
         configId: DEMO.configId,
-        details: { name: DEMO.configName, allowedOrigins: [DEMO.origin], seededBy: 'demo' },
+        details: { name: DEMO.configName, sharingLevel: 'account', allowedOrigins: [DEMO.origin], seededBy: 'demo' },
       });
     });
     created.push('embed configuration');
@@ -148,6 +174,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeed> {
   }
 
   return {
+    adminUserId: adminId,
     adminEmail: DEMO.adminEmail,
     adminPassword: passwordKnown ? adminPassword : null,
     apiToken,
