@@ -8,7 +8,12 @@
  * Environment: BENCH_SECONDS (measured seconds per scenario, default 5), BENCH_WARMUP_SECONDS
  * (default 1, discarded), BENCH_CONNECTIONS (default 10), BENCH_LOG_LEVEL (Patchbay's log level,
  * default `info` as in production; lines are built but written nowhere), BENCH_ONLY (comma-separated
- * scenario names; the baseline and any scenario a selected one compares with always run).
+ * scenario names; the baseline and any scenario a selected one compares with always run; naming only
+ * budget checks skips the load phase), BENCH_READY_RUNS (Chromium runs per kind for `embed-ready`,
+ * default 10), CHROMIUM_PATH (default /usr/bin/chromium).
+ *
+ * After the load scenarios come the embed budgets (`BUDGET_CHECKS`): SDK size, the iframe's first
+ * view, and `mountPortal()` → `ready` beside a blank cross-origin iframe; over budget exits 1 too.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,7 +23,9 @@ import { z } from 'zod';
 import { measure } from './measure.ts';
 import type { FromServer, ToServer } from './protocol.ts';
 import { type Comparison, compare, formatComparisonTable, formatTable, isBroken, ratio, type ScenarioResult } from './report.ts';
-import { BASELINE, SCENARIOS } from './scenarios/index.ts';
+import { type BudgetRow, benchWorkspaceRoot, formatBudgetTable } from './scenarios/embedBudgets.ts';
+import { BASELINE, BUDGET_CHECKS, SCENARIOS } from './scenarios/index.ts';
+import { startPatchbay } from './targets/patchbay.ts';
 
 const env = z
   .object({
@@ -27,12 +34,17 @@ const env = z
     BENCH_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(10),
     BENCH_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     BENCH_ONLY: z.string().optional(),
+    BENCH_READY_RUNS: z.coerce.number().int().min(1).max(100).default(10),
+    CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   })
   .parse(process.env);
 
 const only = env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const selected = SCENARIOS.filter((s) => !only || only.includes(s.name));
-const needed = new Set([BASELINE.name, ...selected.flatMap((s) => [s.name, ...(s.compareWith ? [s.compareWith] : [])])]);
+const checks = BUDGET_CHECKS.filter((c) => !only || only.includes(c.name));
+// With BENCH_ONLY naming budget checks alone, the load phase is skipped.
+const runLoad = !only || selected.length > 0 || checks.length === 0;
+const needed = new Set(runLoad ? [BASELINE.name, ...selected.flatMap((s) => [s.name, ...(s.compareWith ? [s.compareWith] : [])])] : []);
 const scenarios = SCENARIOS.filter((s) => needed.has(s.name));
 const unknown = [...needed].filter((n) => !SCENARIOS.some((s) => s.name === n));
 if (unknown.length > 0) throw new Error(`compareWith names no scenario: ${unknown.join(', ')}`);
@@ -111,6 +123,32 @@ for (const r of results) console.log(`  ${r.name}: ${r.description}`);
 const comparisons: Comparison[] = scenarios.flatMap((s) => (s.compareWith ? [compare(results, s.name, s.compareWith)] : []));
 if (comparisons.length > 0) console.log(`\nvs compareWith (same run):\n\n${formatComparisonTable(comparisons)}`);
 
+const budgets: BudgetRow[] = [];
+const budgetFailures: string[] = [];
+if (checks.length > 0) {
+  console.log(`\nEmbed budgets (gzip -9 as served, 1 KB = 1024 B; Chromium ${env.CHROMIUM_PATH}, ${env.BENCH_READY_RUNS} runs each):`);
+  const patchbay = await startPatchbay({ logLevel: 'silent' });
+  try {
+    const root = benchWorkspaceRoot();
+    for (const check of checks) {
+      process.stdout.write(`  ${check.name} … `);
+      try {
+        const rows = await check.run({ root, patchbay, readyRuns: env.BENCH_READY_RUNS, chromiumPath: env.CHROMIUM_PATH });
+        budgets.push(...rows);
+        console.log(rows.every((r) => r.ok) ? 'within budget' : 'OVER BUDGET');
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        budgetFailures.push(`${check.name}: ${message}`);
+        console.log(`FAILED: ${message}`);
+      }
+    }
+  } finally {
+    await patchbay.close();
+  }
+  if (budgets.length > 0) console.log(`\n${formatBudgetTable(budgets)}`);
+  for (const c of checks) console.log(`  ${c.name}: ${c.description}`);
+}
+
 const out = path.join(import.meta.dirname, 'results', 'latest.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(
@@ -127,6 +165,8 @@ fs.writeFileSync(
       baseline: BASELINE.name,
       results,
       comparisons,
+      budgets,
+      budgetFailures,
     },
     null,
     2,
@@ -135,7 +175,8 @@ fs.writeFileSync(
 console.log(`\nWrote ${path.relative(process.cwd(), out)}`);
 
 const broken = results.filter(isBroken);
-if (broken.length > 0) {
-  console.error(`\n${broken.length} scenario(s) broken: ${broken.map((r) => r.name).join(', ')}`);
-  process.exit(1);
-}
+if (broken.length > 0) console.error(`\n${broken.length} scenario(s) broken: ${broken.map((r) => r.name).join(', ')}`);
+const over = budgets.filter((r) => !r.ok);
+if (over.length > 0) console.error(`\nOver budget: ${over.map((r) => r.name).join(', ')}`);
+if (budgetFailures.length > 0) console.error(`\nBudget checks that could not run:\n- ${budgetFailures.join('\n- ')}`);
+if (broken.length > 0 || over.length > 0 || budgetFailures.length > 0) process.exit(1);

@@ -1,5 +1,6 @@
 import { bareExpress } from './bareExpress.ts';
 import { connectorList } from './connectorList.ts';
+import { type BudgetCheck, embedFirstView, embedReady, sdkSize } from './embedBudgets.ts';
 import { proxyDirect, proxyThrough } from './proxy.ts';
 import type { Scenario } from './scenario.ts';
 import { sessionExchange } from './sessionExchange.ts';
@@ -9,3 +10,6 @@ export const BASELINE = bareExpress;
 
 /** Every scenario in report order; later issues append here (proxy, SDK size, …). */
 export const SCENARIOS: readonly Scenario[] = [bareExpress, sessionExchange, connectorList, proxyDirect, proxyThrough];
+
+/** Budget checks run after the load scenarios (sizes and browser timings of the embed). */
+export const BUDGET_CHECKS: readonly BudgetCheck[] = [sdkSize, embedFirstView, embedReady];

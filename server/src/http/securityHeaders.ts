@@ -87,3 +87,37 @@ export function oauthPageHeaders(hsts: boolean): RequestHandler {
     h(req, res, next);
   };
 }
+
+/** The CSP of an error page: nothing loads, nothing frames it. */
+export const ERROR_PAGE_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/**
+ * Headers of the iframe page `/embed/{configId}`: a strict CSP whose `frame-ancestors` lists the
+ * configuration's allowed-origin patterns (exact origins and `https://*.x` are CSP source
+ * expressions as they stand; the caller passes only validated patterns), `'none'` when there are
+ * none; no `X-Frame-Options` (it cannot express a list and would fight `frame-ancestors`), no
+ * `Cross-Origin-Opener-Policy`, no referrer, nothing cached.
+ */
+export function embedPageHeaders(hsts: boolean, frameAncestors: readonly string[]): Record<string, string> {
+  const ancestors = frameAncestors.length > 0 ? frameAncestors.join(' ') : "'none'";
+  const csp = [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' https: data:",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${ancestors}`,
+  ].join('; ');
+  return {
+    'Content-Security-Policy': csp,
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    // A host page with COEP `require-corp` may still frame the portal.
+    'Cross-Origin-Resource-Policy': 'cross-origin',
+    ...(hsts ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
+  };
+}
