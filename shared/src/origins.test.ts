@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOriginPattern, originAllowed, originMatches } from './origins.ts';
+import { isOriginPattern, originAllowed, originMatches, originPatternRegExp } from './origins.ts';
 import { originPatternSchema } from './schemas/embedConfigs.ts';
 
 describe('isOriginPattern (P-12)', () => {
@@ -107,5 +107,52 @@ describe('originMatches', () => {
     expect(originAllowed(patterns, 'https://acme.example')).toBe(false);
     expect(originAllowed(patterns, 'null')).toBe(false);
     expect(originAllowed([], 'https://eu.acme.example')).toBe(false);
+  });
+});
+
+describe('originPatternRegExp', () => {
+  const patterns = [
+    'https://*.acme.example',
+    'https://*.acme.example:8443',
+    'https://app.acme.example',
+    'http://localhost:5173',
+    'http://[::1]:3000',
+  ];
+  const origins = [
+    'https://a.acme.example',
+    'https://a.b.acme.example',
+    'https://x-1.acme.example',
+    'https://acme.example',
+    'https://evilacme.example',
+    'https://aXacme.example',
+    'https://acme.example.evil.com',
+    'https://a.acme.example.evil.com',
+    'http://a.acme.example',
+    'https://.acme.example',
+    'https://a..acme.example',
+    'https://a.acme.example:8443',
+    'https://A.acme.example',
+    'https://x/y.acme.example',
+    'https://evil.com#.acme.example',
+    'https://app.acme.example',
+    'https://app.acme.example:443',
+    'https://appxacme.example',
+    'https://x.app.acme.example',
+    'http://localhost:5173',
+    'http://localhost:51730',
+    'http://localhost:5174',
+    'http://[::1]:3000',
+    `https://${'a'.repeat(290)}.acme.example`,
+    'null',
+  ];
+
+  it.each(patterns.flatMap((p) => origins.map((o) => [p, o] as const)))('%s against %s agrees with originMatches', (pattern, origin) => {
+    expect(originPatternRegExp(pattern).test(origin)).toBe(originMatches(pattern, origin));
+  });
+
+  it('escapes dots so an exact pattern cannot match a look-alike', () => {
+    expect(originPatternRegExp('https://app.acme.example').test('https://appxacme.example')).toBe(false);
+    expect(originPatternRegExp('https://*.acme.example').test('https://a.acmeXexample')).toBe(false);
+    expect(originPatternRegExp('https://*.acme.example').test('https://a.acme.example')).toBe(true);
   });
 });

@@ -58,3 +58,17 @@ export function originMatches(pattern: string, origin: string): boolean {
 export function originAllowed(patterns: readonly string[], origin: string): boolean {
   return patterns.some((p) => originMatches(p, origin));
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/**
+ * An anchored RegExp that accepts exactly the origins {@link originMatches} accepts for `pattern`
+ * (for APIs such as penpal's `allowedOrigins` that take RegExps). At most 300 characters, like
+ * `originMatches`; a wildcard stands for one or more host labels in front of the suffix.
+ */
+export function originPatternRegExp(pattern: string): RegExp {
+  const limit = '(?=[^]{1,300}$)';
+  if (!pattern.includes('*')) return new RegExp(`^${limit}${escapeRegExp(pattern)}$`);
+  const [scheme, rest] = pattern.split('://*.') as [string, string];
+  return new RegExp(`^${limit}${escapeRegExp(`${scheme}://`)}${HOST_LABEL}(?:\\.${HOST_LABEL})*\\.${escapeRegExp(rest)}$`);
+}

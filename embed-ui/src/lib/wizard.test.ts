@@ -1,0 +1,79 @@
+import type { EmbedFlow, EmbedIntegration } from '@patchbay/shared';
+import { describe, expect, it } from 'vitest';
+import { bindingsPayload, canAdvance, initialValues, inputsPayload, validateInputs, wizardSteps } from './wizard.ts';
+
+const flow: EmbedFlow = {
+  id: 'flow_abcdefghij',
+  name: 'Sync contacts',
+  description: null,
+  icon: null,
+  version: 1,
+  slots: [
+    { key: 'crm', connectorId: 'democrm', label: 'CRM', prefilled: false },
+    { key: 'maps', connectorId: 'maps', label: 'Maps', prefilled: true },
+    { key: 'mail', connectorId: 'mailer', label: 'Mailer', prefilled: false },
+  ],
+  inputs: [
+    { key: 'email', type: 'text', label: 'E-mail', required: true, pattern: '[^@]+@[^@]+' },
+    { key: 'limit', type: 'number', label: 'Limit', required: false, min: 1, max: 100, default: 10 },
+    { key: 'mode', type: 'select', label: 'Mode', required: true, options: [{ value: 'a', label: 'A' }] },
+    { key: 'active', type: 'switch', label: 'Active', required: false, default: true },
+    { key: 'since', type: 'date', label: 'Since', required: false },
+    { key: 'secret', type: 'password', label: 'Secret', required: true },
+  ],
+  trigger: { type: 'manual' },
+};
+
+describe('wizardSteps', () => {
+  it('has a step per non-prefilled slot, then the inputs', () => {
+    expect(wizardSteps(flow).map((s) => (s.kind === 'slot' ? s.slot.key : s.kind))).toEqual(['crm', 'mail', 'inputs']);
+  });
+
+  it('always ends with the inputs step, even without slots or inputs', () => {
+    expect(wizardSteps({ ...flow, slots: [], inputs: [] })).toEqual([{ kind: 'inputs' }]);
+  });
+
+  it('needs an account chosen before leaving a slot step', () => {
+    const [crm, , inputs] = wizardSteps(flow);
+    expect(canAdvance(crm, {})).toBe(false);
+    expect(canAdvance(crm, { crm: 'ca_1' })).toBe(true);
+    expect(canAdvance(inputs, {})).toBe(true);
+    expect(canAdvance(undefined, {})).toBe(false);
+  });
+});
+
+describe('inputs', () => {
+  it('starts from defaults, or from the integration with passwords empty', () => {
+    expect(initialValues(flow)).toEqual({ email: '', limit: '10', mode: '', active: true, since: '', secret: '' });
+    const integration = {
+      inputs: { email: 'a@b.c', limit: 5, mode: 'a', active: false, since: null, secret: null },
+    } as unknown as EmbedIntegration;
+    expect(initialValues(flow, integration)).toEqual({ email: 'a@b.c', limit: '5', mode: 'a', active: false, since: '', secret: '' });
+  });
+
+  it('checks required, number range and pattern', () => {
+    const values = { email: 'nope', limit: '500', mode: '', active: false, since: '', secret: '' };
+    expect(validateInputs(flow.inputs, values)).toEqual({
+      email: { key: 'patternMismatch' },
+      limit: { key: 'tooLarge', vars: { max: 100 } },
+      mode: { key: 'requiredMissing' },
+      secret: { key: 'requiredMissing' },
+    });
+    expect(validateInputs(flow.inputs, { ...values, email: 'a@b', limit: 'x', mode: 'a' }, ['secret'])).toEqual({
+      limit: { key: 'notANumber' },
+    });
+    expect(validateInputs(flow.inputs, { ...values, email: 'a@b', limit: '0', mode: 'a', secret: 's' })).toEqual({
+      limit: { key: 'tooSmall', vars: { min: 1 } },
+    });
+  });
+
+  it('builds the request body with typed values, leaving out empty ones', () => {
+    const values = { email: ' a@b.c ', limit: '7', mode: 'a', active: true, since: '', secret: '' };
+    expect(inputsPayload(flow.inputs, values)).toEqual({ email: 'a@b.c', limit: 7, mode: 'a', active: true });
+    expect(inputsPayload(flow.inputs, { ...values, secret: ' s3cret ' })).toMatchObject({ secret: ' s3cret ' });
+  });
+
+  it('binds only the slots the user chose', () => {
+    expect(bindingsPayload(flow, { crm: 'ca_1', maps: 'ca_evil', mail: '' })).toEqual({ crm: 'ca_1' });
+  });
+});

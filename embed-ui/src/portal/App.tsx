@@ -1,0 +1,216 @@
+import type { EmbedSession, PortalEvent } from '@patchbay/shared';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { type Api, createApi } from '../lib/api.ts';
+import { allowedOriginPatterns, connectHost, type Host, isFramed } from '../lib/host.ts';
+import { type Language, pickLanguage, translator } from '../lib/i18n.ts';
+import { exchangeSession, type SessionDeps, sessionToken } from '../lib/session.ts';
+import { type Branding, resolveMode, themeVariables } from '../lib/theme.ts';
+import { configIdFromPath, urlOptions } from './bootstrap.ts';
+import { useErrorTextFor } from './components/errorText.ts';
+import { Skeleton } from './components/Feedback.tsx';
+import { type EventExtra, Portal, type PortalContext } from './context.ts';
+import { Consent } from './views/Consent.tsx';
+import { Home } from './views/Home.tsx';
+
+type ThemeOption = 'light' | 'dark' | 'auto';
+type Phase = { kind: 'starting' } | { kind: 'fatal'; message: 'notFramed' } | { kind: 'sessionError'; error: unknown } | { kind: 'ready' };
+
+const options = urlOptions(location.search);
+const configId = configIdFromPath(location.pathname);
+const darkQuery = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
+
+/** The iframe app: handshake with the host, session, theme, language, then consent or home. */
+export function App() {
+  const [phase, setPhase] = useState<Phase>({ kind: 'starting' });
+  const [session, setSession] = useState<EmbedSession>();
+  const [langOverride, setLangOverride] = useState<Language | undefined>(options.lang);
+  const [themeOverride, setThemeOverride] = useState<ThemeOption | undefined>(options.theme);
+  const [prefersDark, setPrefersDark] = useState(Boolean(darkQuery?.matches));
+  const [consented, setConsented] = useState(false);
+  const host = useRef<Host | undefined>(undefined);
+  const sessionRef = useRef<EmbedSession | undefined>(undefined);
+  const rootRef = useRef<HTMLDivElement>(null);
+
+  const lang = pickLanguage(langOverride, session?.user.language, session?.config.defaultLanguage, navigator.language);
+  const t = useMemo(() => translator(lang), [lang]);
+  const branding: Branding | undefined = session?.config.branding;
+  const mode = resolveMode(themeOverride, branding, prefersDark);
+
+  const emit = <T extends PortalEvent['type']>(type: T, extra: EventExtra<T>) => {
+    const s = sessionRef.current;
+    if (!s || !host.current) return;
+    const event = {
+      type,
+      configId: s.config.id,
+      userId: s.user.id,
+      accountId: s.account.id,
+      sharingLevel: s.config.sharingLevel,
+      ...extra,
+    };
+    host.current.emit(event as PortalEvent).catch(() => {});
+  };
+
+  const deps = useRef<SessionDeps | undefined>(undefined);
+  const api: Api = useMemo(
+    () =>
+      createApi({
+        token: sessionToken,
+        renew: () => (deps.current ? exchangeSession(deps.current).then(() => {}) : Promise.reject(new Error('no host'))),
+      }),
+    [],
+  );
+
+  const start = async () => {
+    setPhase({ kind: 'starting' });
+    if (!deps.current) {
+      setPhase({ kind: 'fatal', message: 'notFramed' });
+      return;
+    }
+    try {
+      await exchangeSession(deps.current);
+      setPhase({ kind: 'ready' });
+      emit('ready', {});
+    } catch (error) {
+      setPhase({ kind: 'sessionError', error });
+    }
+  };
+
+  // Handshake with the host page, then the first session.
+  useEffect(() => {
+    if (!configId || !isFramed(window)) {
+      setPhase({ kind: 'fatal', message: 'notFramed' });
+      return;
+    }
+    connectHost(allowedOriginPatterns(document), {
+      setLanguage: (language) => {
+        if (language === 'en' || language === 'de') setLangOverride(language);
+      },
+      setTheme: (theme) => {
+        const m = theme?.mode;
+        if (m === 'light' || m === 'dark' || m === 'auto') setThemeOverride(m);
+      },
+    }).then(
+      (remote) => {
+        host.current = remote;
+        deps.current = {
+          configId,
+          getToken: () => remote.getToken(),
+          onSession: (s) => {
+            sessionRef.current = s;
+            setSession(s);
+          },
+          onError: (error) => {
+            const e = error as { code?: string; message?: string };
+            emit('error', { code: String(e.code ?? 'session_failed'), message: String(e.message ?? 'Session renewal failed') });
+          },
+        };
+        void start();
+      },
+      () => setPhase({ kind: 'fatal', message: 'notFramed' }),
+    );
+  }, []);
+
+  // Follow the system colour scheme.
+  useEffect(() => {
+    const onChange = (e: MediaQueryListEvent) => setPrefersDark(e.matches);
+    darkQuery?.addEventListener('change', onChange);
+    return () => darkQuery?.removeEventListener('change', onChange);
+  }, []);
+
+  // Theme variables on the root element (CSSOM, allowed under a CSP without inline styles).
+  useEffect(() => {
+    const root = document.documentElement;
+    for (const [name, value] of Object.entries(themeVariables(branding, mode))) root.style.setProperty(name, value);
+    root.style.colorScheme = mode;
+    root.dataset.mode = mode;
+    root.lang = lang;
+  }, [branding, mode, lang]);
+
+  // The configuration's custom CSS as a constructed stylesheet (no inline <style>, so no CSP nonce needed).
+  useEffect(() => {
+    const css = branding?.customCss;
+    if (!css || typeof CSSStyleSheet !== 'function' || !('adoptedStyleSheets' in document)) return;
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+      return () => {
+        document.adoptedStyleSheets = document.adoptedStyleSheets.filter((s) => s !== sheet);
+      };
+    } catch {
+      return undefined;
+    }
+  }, [branding?.customCss]);
+
+  // Report the content height to the host.
+  useEffect(() => {
+    const el = rootRef.current;
+    if (!el || typeof ResizeObserver !== 'function') return;
+    let last = -1;
+    const observer = new ResizeObserver(() => {
+      const height = Math.ceil(el.getBoundingClientRect().height);
+      if (height !== last && host.current) {
+        last = height;
+        host.current.resize(height).catch(() => {});
+      }
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [phase.kind]);
+
+  const errorText = useErrorTextFor(t);
+  let body: preact.JSX.Element;
+  if (phase.kind === 'fatal') {
+    body = (
+      <main class="pb-main">
+        <p class="pb-alert" role="alert">
+          {t(phase.message)}
+        </p>
+      </main>
+    );
+  } else if (phase.kind === 'sessionError') {
+    body = (
+      <main class="pb-main">
+        <div class="pb-alert" role="alert">
+          <span>
+            {t('sessionFailed')} {errorText(phase.error)}
+          </span>
+          <button type="button" class="pb-btn" onClick={() => void start()}>
+            {t('retry')}
+          </button>
+        </div>
+      </main>
+    );
+  } else if (phase.kind === 'starting' || !session) {
+    body = (
+      <main class="pb-main" aria-busy="true">
+        <span class="pb-sr">{t('loading')}</span>
+        <Skeleton />
+      </main>
+    );
+  } else {
+    const context: PortalContext = { t, lang, api, session, emit };
+    const needsConsent = session.config.consent.enabled && !session.config.consent.given && !consented;
+    const title = branding?.title ?? session.config.name;
+    body = (
+      <Portal.Provider value={context}>
+        <header class="pb-header">
+          {branding?.logoUrl && <img class="pb-logo" src={branding.logoUrl} alt="" height={28} />}
+          <h1 class="pb-title">{title}</h1>
+        </header>
+        {needsConsent ? (
+          <main class="pb-main">
+            <Consent onAccepted={() => setConsented(true)} />
+          </main>
+        ) : (
+          <Home deepLinkFlowId={options.flowId} />
+        )}
+      </Portal.Provider>
+    );
+  }
+  return (
+    <div ref={rootRef} class="pb-root">
+      {body}
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+import type { FlowInput } from '../../lib/wizard.ts';
+import { usePortal } from '../context.ts';
+
+interface Props {
+  input: FlowInput;
+  value: string | boolean;
+  /** A client or server message for this field. */
+  error: string | undefined;
+  /** A password input that already holds a saved value (editing). */
+  secretSet: boolean;
+  onChange(value: string | boolean): void;
+}
+
+/**
+ * One input of a flow's form: text, number, select (static options; a select with remote options
+ * is a plain text box for now), switch, date or password; labelled, with help and error text tied
+ * to it by `aria-describedby`.
+ */
+export function InputField({ input, value, error, secretSet, onChange }: Props) {
+  const { t } = usePortal();
+  const id = `in-${input.key}`;
+  const helpId = `${id}-help`;
+  const errId = `${id}-err`;
+  const hints: string[] = [];
+  if (input.help) hints.push(input.help);
+  if (input.type === 'password' && secretSet) hints.push(t('passwordKept'));
+  if (input.type === 'select' && !input.options) hints.push(t('remoteOptionsFallback'));
+  const describedBy = [hints.length ? helpId : '', error ? errId : ''].filter(Boolean).join(' ') || undefined;
+  const text = typeof value === 'string' ? value : '';
+  const onInput = (e: Event) => onChange((e.target as HTMLInputElement).value);
+  const common = {
+    id,
+    'aria-invalid': Boolean(error),
+    'aria-describedby': describedBy,
+    required: input.required && !(input.type === 'password' && secretSet),
+  };
+
+  let control: preact.JSX.Element;
+  if (input.type === 'switch') {
+    control = (
+      <input
+        {...common}
+        type="checkbox"
+        role="switch"
+        aria-checked={value === true}
+        class="pb-switch"
+        checked={value === true}
+        onChange={(e) => onChange((e.target as HTMLInputElement).checked)}
+      />
+    );
+  } else if (input.type === 'select' && input.options) {
+    control = (
+      <select {...common} value={text} onChange={onInput}>
+        <option value="">{t('selectPlaceholder')}</option>
+        {input.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    );
+  } else {
+    const type = input.type === 'number' ? 'number' : input.type === 'date' ? 'date' : input.type === 'password' ? 'password' : 'text';
+    control = (
+      <input
+        {...common}
+        type={type as 'text'}
+        value={text}
+        onInput={onInput}
+        autoComplete={input.type === 'password' ? 'new-password' : 'off'}
+        {...(input.type === 'number' && input.min !== undefined ? { min: input.min } : {})}
+        {...(input.type === 'number' && input.max !== undefined ? { max: input.max } : {})}
+        {...(input.type === 'number' ? { inputMode: 'decimal' as const, step: 'any' } : {})}
+      />
+    );
+  }
+
+  return (
+    <div class={`pb-field${input.type === 'switch' ? ' pb-field-switch' : ''}`}>
+      <div class="pb-label-row">
+        <label for={id}>{input.label}</label>
+        {input.required && (
+          <span class="pb-req" aria-hidden="true">
+            *
+          </span>
+        )}
+      </div>
+      {control}
+      {hints.length > 0 && (
+        <p class="pb-hint" id={helpId}>
+          {hints.join(' ')}
+        </p>
+      )}
+      {error && (
+        <p class="pb-field-error" id={errId}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

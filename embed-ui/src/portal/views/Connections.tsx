@@ -1,0 +1,189 @@
+import type { ConnectorAuthReference, EmbedConnectorAuth } from '@patchbay/shared';
+import { useState } from 'preact/hooks';
+import { ApiError } from '../../lib/api.ts';
+import type { MessageKey } from '../../lib/i18n.ts';
+import { Confirm } from '../components/Confirm.tsx';
+import { ConnectAccount } from '../components/ConnectAccount.tsx';
+import { Badge, ConnectorIcon, ErrorAlert } from '../components/Feedback.tsx';
+import { usePortal } from '../context.ts';
+import { flowsById, type PortalData } from '../store.ts';
+
+interface Props {
+  data: PortalData;
+  reload(): Promise<void>;
+}
+
+const STATUS: Record<EmbedConnectorAuth['status'], [MessageKey, 'ok' | 'warn' | 'off' | 'bad']> = {
+  active: ['statusActive', 'ok'],
+  needs_reauth: ['statusNeedsReauth', 'warn'],
+  disabled: ['statusDisabled', 'off'],
+  revoked: ['statusRevoked', 'bad'],
+};
+
+/** The Connections tab: the user's (or account's) connector auths with status, rename, reconnect and delete. */
+export function Connections({ data, reload }: Props) {
+  const { t } = usePortal();
+  if (data.auths.length === 0) return <p class="pb-empty">{t('noConnections')}</p>;
+  return (
+    <ul class="pb-list">
+      {data.auths.map((auth) => (
+        <ConnectionRow key={auth.id} auth={auth} data={data} reload={reload} />
+      ))}
+    </ul>
+  );
+}
+
+function ConnectionRow({ auth, data, reload }: { auth: EmbedConnectorAuth; data: PortalData; reload(): Promise<void> }) {
+  const { t, api, emit } = usePortal();
+  const [renaming, setRenaming] = useState(false);
+  const [name, setName] = useState(auth.name);
+  const [confirming, setConfirming] = useState(false);
+  const [references, setReferences] = useState<ConnectorAuthReference[]>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const connector = data.connectors.find((c) => c.id === auth.connectorId);
+  const nameId = `ca-${auth.id}`;
+  const path = `/connector-auths/${encodeURIComponent(auth.id)}`;
+  const [statusKey, tone] = STATUS[auth.status] ?? STATUS.active;
+  const flows = flowsById(data);
+
+  const act = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const saveName = (event: Event) => {
+    event.preventDefault();
+    void act(async () => {
+      const trimmed = name.trim();
+      if (!trimmed || trimmed === auth.name) {
+        setRenaming(false);
+        return;
+      }
+      await api.patch(path, { name: trimmed });
+      emit('connectorAuth.updated', { connectorAuthId: auth.id, change: 'renamed' });
+      setRenaming(false);
+      await reload();
+    });
+  };
+
+  const remove = (force: boolean) =>
+    act(async () => {
+      try {
+        await api.del(force ? `${path}?force=true` : path);
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'in_use') {
+          const refs = (e.details as { references?: ConnectorAuthReference[] } | undefined)?.references;
+          setReferences(Array.isArray(refs) ? refs : []);
+          return;
+        }
+        throw e;
+      }
+      setConfirming(false);
+      emit('connectorAuth.deleted', { connectorAuthId: auth.id });
+      await reload();
+    });
+
+  return (
+    <li class="pb-item" aria-labelledby={nameId} aria-busy={busy}>
+      <div class="pb-item-main">
+        <div class="pb-row pb-wrap">
+          <ConnectorIcon name={connector?.name ?? auth.connectorId} iconUrl={connector?.iconUrl} />
+          <h3 id={nameId} class="pb-item-title">
+            {auth.name}
+          </h3>
+          <Badge tone={tone}>{t(statusKey)}</Badge>
+        </div>
+        <p class="pb-muted pb-small">
+          {connector?.name ?? auth.connectorId}
+          {auth.proprietary ? ` · ${t('managedByHost')}` : !auth.ownedByMe ? ` · ${t('sharedByColleague')}` : ''}
+        </p>
+        {auth.lastError && auth.status !== 'active' && <p class="pb-muted pb-small">{t('lastError', { message: auth.lastError })}</p>}
+      </div>
+      {!auth.proprietary && (
+        <div class="pb-actions pb-item-actions">
+          {!renaming && (
+            <button type="button" class="pb-btn" onClick={() => setRenaming(true)} disabled={busy}>
+              {t('rename')}
+            </button>
+          )}
+          {connector && connector.authType !== 'none' && (
+            <ConnectAccount
+              connector={connector}
+              reconnect={auth}
+              label={t('reconnect')}
+              describedBy={nameId}
+              onConnected={() => {
+                emit('connectorAuth.updated', { connectorAuthId: auth.id, change: 'reconnected' });
+                void reload();
+              }}
+            />
+          )}
+          <button type="button" class="pb-btn pb-btn-danger-outline" onClick={() => setConfirming(true)} disabled={busy}>
+            {t('delete')}
+          </button>
+        </div>
+      )}
+      {renaming && (
+        <form class="pb-rename" onSubmit={saveName}>
+          <label for={`${nameId}-name`}>{t('name')}</label>
+          <input
+            id={`${nameId}-name`}
+            ref={(el) => el?.focus()}
+            value={name}
+            maxLength={200}
+            onInput={(e) => setName((e.target as HTMLInputElement).value)}
+          />
+          <button type="submit" class="pb-btn pb-btn-primary" disabled={busy}>
+            {t('save')}
+          </button>
+          <button
+            type="button"
+            class="pb-btn"
+            onClick={() => {
+              setName(auth.name);
+              setRenaming(false);
+            }}
+          >
+            {t('cancel')}
+          </button>
+        </form>
+      )}
+      {confirming && (
+        <Confirm
+          id={`del-${auth.id}`}
+          message={
+            <>
+              <p>{t('confirmDeleteConnection', { name: auth.name })}</p>
+              {references && references.length > 0 && (
+                <>
+                  <p>{t('connectionInUse')}</p>
+                  <ul class="pb-refs">
+                    {references.map((r) => (
+                      <li key={r.integrationId}>{r.name ?? flows.get(r.flowId)?.name ?? r.flowId}</li>
+                    ))}
+                  </ul>
+                </>
+              )}
+            </>
+          }
+          confirmLabel={references ? t('deleteAnyway') : t('delete')}
+          busy={busy}
+          onConfirm={() => remove(Boolean(references))}
+          onCancel={() => {
+            setConfirming(false);
+            setReferences(undefined);
+          }}
+        />
+      )}
+      {error !== undefined && <ErrorAlert error={error} />}
+    </li>
+  );
+}

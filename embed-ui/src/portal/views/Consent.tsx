@@ -1,0 +1,38 @@
+import { useState } from 'preact/hooks';
+import { ErrorAlert } from '../components/Feedback.tsx';
+import { usePortal } from '../context.ts';
+
+/** The consent screen: the configuration's text and "Accept" (recorded once per user, or per account). */
+export function Consent({ onAccepted }: { onAccepted(): void }) {
+  const { t, api, session, emit } = usePortal();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const accept = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.post('/consent', {});
+      emit('consent.given', {});
+      onAccepted();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const text = session.config.consent.text || t('consentDefault');
+  return (
+    <section class="pb-consent" aria-labelledby="consent-title">
+      <h2 id="consent-title">{t('consentHeading')}</h2>
+      {text.split(/\n{2,}/).map((para, i) => (
+        <p key={i}>{para}</p>
+      ))}
+      {error !== undefined && <ErrorAlert error={error} />}
+      <div class="pb-actions">
+        <button type="button" class="pb-btn pb-btn-primary" onClick={accept} disabled={busy}>
+          {t('accept')}
+        </button>
+      </div>
+    </section>
+  );
+}

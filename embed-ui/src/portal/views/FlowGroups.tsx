@@ -1,0 +1,103 @@
+import type { EmbedFlow, EmbedIntegration } from '@patchbay/shared';
+import { useState } from 'preact/hooks';
+import { Badge, ConnectorIcon } from '../components/Feedback.tsx';
+import { usePortal } from '../context.ts';
+import type { PortalData } from '../store.ts';
+
+interface Props {
+  data: PortalData;
+  onSetUp(flow: EmbedFlow): void;
+}
+
+/** The configuration's flow groups: collapsible (the only group starts open), with highlighted connectors and a card per flow. */
+export function FlowGroups({ data, onSetUp }: Props) {
+  const { t } = usePortal();
+  const groups = data.groups.filter((g) => g.flows.length > 0);
+  const [open, setOpen] = useState<Set<string>>(() => new Set(groups.length === 1 ? groups.map((g) => g.id) : []));
+  if (groups.length === 0) return <p class="pb-empty">{t('noFlows')}</p>;
+  const toggle = (id: string) => {
+    const next = new Set(open);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setOpen(next);
+  };
+  return (
+    <div class="pb-groups">
+      {groups.map((group) => {
+        const expanded = open.has(group.id);
+        const regionId = `grp-${group.id}`;
+        return (
+          <section class="pb-group" key={group.id}>
+            <h3 class="pb-group-head">
+              <button
+                type="button"
+                class="pb-group-toggle"
+                aria-expanded={expanded}
+                aria-controls={regionId}
+                onClick={() => toggle(group.id)}
+              >
+                <span class="pb-chevron" aria-hidden="true" />
+                <span>{group.name}</span>
+              </button>
+              {group.highlightedConnectors.length > 0 && (
+                <span class="pb-highlights">
+                  {group.highlightedConnectors.map((c) => (
+                    <span class="pb-highlight" key={c.id} title={c.name}>
+                      <ConnectorIcon name={c.name} iconUrl={c.iconUrl} />
+                      <span class="pb-sr">{c.name}</span>
+                    </span>
+                  ))}
+                </span>
+              )}
+            </h3>
+            <section id={regionId} aria-label={group.name} hidden={!expanded}>
+              <ul class="pb-cards">
+                {group.flows.map((flow) => (
+                  <FlowCard key={flow.id} flow={flow} integration={data.integrations.find((i) => i.flowId === flow.id)} onSetUp={onSetUp} />
+                ))}
+              </ul>
+            </section>
+          </section>
+        );
+      })}
+    </div>
+  );
+}
+
+function FlowCard({
+  flow,
+  integration,
+  onSetUp,
+}: {
+  flow: EmbedFlow;
+  integration: EmbedIntegration | undefined;
+  onSetUp(flow: EmbedFlow): void;
+}) {
+  const { t } = usePortal();
+  const titleId = `flow-${flow.id}`;
+  return (
+    <li class="pb-card" aria-labelledby={titleId}>
+      <div class="pb-card-body">
+        <h4 id={titleId}>{flow.name}</h4>
+        {flow.description && <p class="pb-muted">{flow.description}</p>}
+        <p class="pb-muted pb-small">{triggerText(t, flow)}</p>
+      </div>
+      {integration ? (
+        <Badge tone={integration.status === 'enabled' ? 'ok' : 'off'}>
+          {t(integration.status === 'enabled' ? 'statusEnabled' : 'statusDisabled')}
+        </Badge>
+      ) : (
+        <button type="button" class="pb-btn pb-btn-primary" onClick={() => onSetUp(flow)} aria-describedby={titleId}>
+          {t('setUp')}
+        </button>
+      )}
+    </li>
+  );
+}
+
+/** How a flow runs, in words. */
+export function triggerText(t: ReturnType<typeof usePortal>['t'], flow: EmbedFlow): string {
+  const trigger = flow.trigger;
+  if (trigger.type === 'schedule') return trigger.everyMinutes ? t('triggerSchedule', { n: trigger.everyMinutes }) : t('triggerCron');
+  return t(trigger.type === 'webhook' ? 'triggerWebhook' : 'triggerManual');
+}
