@@ -16,10 +16,14 @@ export function sessionToken(): string | undefined {
 
 /** Milliseconds from `now` until the session should be renewed (never negative; 0 = renew now). */
 export function renewDelay(expiresAt: string, now: number): number {
-  const at = Date.parse(expiresAt);
-  if (Number.isNaN(at)) return 0;
-  return Math.max(0, at - RENEW_BEFORE_MS - now);
+  const remaining = Date.parse(expiresAt) - now;
+  if (Number.isNaN(remaining) || remaining <= 0) return MIN_RENEW_DELAY_MS;
+  // Short sessions (tokens of a minute or less) renew half-way, never in a tight loop.
+  return Math.max(MIN_RENEW_DELAY_MS, remaining - RENEW_BEFORE_MS, remaining / 2);
 }
+
+/** The shortest wait before a renewal, so a short or broken expiry never becomes a request loop. */
+export const MIN_RENEW_DELAY_MS = 5_000;
 
 /** What the session manager needs from its surroundings. */
 export interface SessionDeps {

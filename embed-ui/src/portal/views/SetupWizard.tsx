@@ -150,7 +150,9 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
           </button>
         )}
         {step?.kind === 'slot' ? (
+          // Distinct keys: Preact must not reuse this button as the submit button mid-click.
           <button
+            key="next"
             type="button"
             class="pb-btn pb-btn-primary"
             onClick={() => {
@@ -163,7 +165,7 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
             {t('next')}
           </button>
         ) : (
-          <button type="submit" form="pb-wizard-form" class="pb-btn pb-btn-primary" disabled={busy}>
+          <button key="submit" type="submit" form="pb-wizard-form" class="pb-btn pb-btn-primary" disabled={busy}>
             {t(integration ? 'save' : 'enable')}
           </button>
         )}
