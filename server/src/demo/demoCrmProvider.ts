@@ -1,12 +1,12 @@
 /**
  * "Demo CRM" sign-in: a real OAuth 2 authorization server (panva's oidc-provider) on a fixed
  * loopback port, so the connector seeded into Patchbay keeps working from one demo run to the
- * next. Same setup as `testing/oidcProvider.ts` (PKCE required, client_secret_post, refresh
- * tokens, introspection, revocation, the built-in dev login and consent pages, which accept any
- * login and password), minus the test hooks, plus a port.
+ * next. The server setup is shared with the tests (`oauthServerConfig.ts`); the dev login and
+ * consent pages accept any login and password.
  */
 import express from 'express';
 import { type Listening, listen } from './listen.ts';
+import { oauthServerConfig } from './oauthServerConfig.ts';
 
 /** The client Patchbay is registered as at the Demo CRM. Local demo values, not secrets worth guarding. */
 export const DEMO_CRM_CLIENT = {
@@ -33,39 +33,17 @@ export async function startDemoCrmProvider(opts: { port: number; redirectUri: st
   const app = express();
   const listening: Listening = await listen(app, opts.port);
   const issuer = `http://127.0.0.1:${listening.port}`;
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: DEMO_CRM_CLIENT.clientId,
-        client_secret: DEMO_CRM_CLIENT.clientSecret,
-        redirect_uris: [opts.redirectUri],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-    ],
-    // The dev pages' session cookies; a fixed key keeps a browser's sign-in across restarts.
-    cookies: { keys: ['patchbay-demo-crm-cookie-key-0123456789'] },
-    pkce: { required: () => true },
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'contacts'],
-    claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: () => true,
-    ttl: { AccessToken: 3600, RefreshToken: 14 * 86_400, Grant: 14 * 86_400, Session: 86_400, Interaction: 3600 },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, name: sub }) }),
-    features: {
-      devInteractions: { enabled: true },
-      introspection: { enabled: true, allowedPolicy: async () => true },
-      revocation: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        // Opaque access tokens, checked by the Demo CRM API through introspection.
-        defaultResource: () => undefined as never,
-        getResourceServerInfo: () => ({ scope: '', accessTokenFormat: 'opaque' }) as never,
-        useGrantedResource: () => false,
-      },
-    },
-  });
+  const provider = new Provider(
+    issuer,
+    oauthServerConfig({
+      ...DEMO_CRM_CLIENT,
+      redirectUris: [opts.redirectUri],
+      // A fixed key keeps a browser's sign-in across demo restarts.
+      cookieKey: 'patchbay-demo-crm-cookie-key-0123456789',
+      extraScopes: ['contacts'],
+      accountClaims: (sub) => ({ name: sub }),
+    }),
+  );
   provider.proxy = false;
   app.use(provider.callback());
   return {

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Provider from 'oidc-provider';
+import { oauthServerConfig } from '../demo/oauthServerConfig.ts';
 
 /** A real OAuth 2 / OIDC authorization server (panva's oidc-provider) on loopback, for tests and the demo. */
 export interface TestOAuthProvider {
@@ -48,47 +49,20 @@ export async function startOAuthProvider(opts: OAuthProviderOptions): Promise<Te
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clientId = opts.clientId ?? 'patchbay-test';
   const clientSecret = opts.clientSecret ?? 'test-client-secret-0123456789abcdef';
-  const rotate = opts.rotateRefreshTokens ?? true;
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: clientId,
-        client_secret: clientSecret,
-        redirect_uris: opts.redirectUris,
-        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-    ],
-    cookies: { keys: ['oidc-test-cookie-key-0123456789'] },
-    pkce: { required: () => true },
-    scopes: ['openid', 'offline_access', 'profile', 'email', ...(opts.scopes ?? [])],
-    claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: () => rotate,
-    ttl: {
-      AccessToken: opts.accessTokenTtl ?? 3600,
-      ClientCredentials: opts.accessTokenTtl ?? 3600,
-      RefreshToken: 14 * 86_400,
-      Grant: 14 * 86_400,
-      Session: 86_400,
-      Interaction: 3600,
-    },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, ...opts.accountClaims }) }),
-    features: {
-      devInteractions: { enabled: true },
-      introspection: { enabled: true, allowedPolicy: async () => true },
-      revocation: { enabled: true },
-      clientCredentials: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        // Opaque access tokens for every request (no resource indicator → the userinfo audience).
-        defaultResource: () => undefined as never,
-        getResourceServerInfo: () => ({ scope: '', accessTokenFormat: 'opaque' }) as never,
-        useGrantedResource: () => false,
-      },
-    },
-  });
+  const provider = new Provider(
+    issuer,
+    oauthServerConfig({
+      clientId,
+      clientSecret,
+      redirectUris: opts.redirectUris,
+      cookieKey: 'oidc-test-cookie-key-0123456789',
+      clientCredentials: true,
+      ...(opts.rotateRefreshTokens === undefined ? {} : { rotateRefreshTokens: opts.rotateRefreshTokens }),
+      ...(opts.accessTokenTtl === undefined ? {} : { accessTokenTtl: opts.accessTokenTtl }),
+      ...(opts.scopes === undefined ? {} : { extraScopes: opts.scopes }),
+      ...(opts.accountClaims === undefined ? {} : { accountClaims: () => opts.accountClaims ?? {} }),
+    }),
+  );
   provider.proxy = false;
   const state = {
     tokenCalls: {} as Record<string, number>,
