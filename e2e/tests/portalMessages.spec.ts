@@ -16,9 +16,11 @@ const BLOCKED_FRAME_URL = 'chrome-error://chromewebdata/';
  * (SYN, then ACK1/ACK2 with its own port and CALLs through it), plus look-alike messages, and
  * records everything it gets back in `window.__got`.
  */
-function attackerScript(target: string): string {
+function attackerScript(target: string, targetOrigin: string): string {
   return `
 window.__got = [];
+// The exact origin of the window attacked: the attack is where the message comes FROM.
+const targetOrigin = ${JSON.stringify(targetOrigin)};
 window.__sent = 0;
 const channel = 'patchbay.portal.v1';
 const target = ${target};
@@ -31,13 +33,13 @@ window.addEventListener('message', (e) => {
   if (e.data && e.data.type === 'ACK1') {
     const { port1: p1, port2: p2 } = new MessageChannel();
     p1.onmessage = (m) => window.__got.push({ via: 'ack-port', data: m.data });
-    target.postMessage({ namespace: 'penpal', channel, type: 'ACK2' }, '*', [p2]);
+    target.postMessage({ namespace: 'penpal', channel, type: 'ACK2' }, targetOrigin, [p2]);
     p1.postMessage({ namespace: 'penpal', channel, type: 'CALL', id: 'x1', methodPath: ['setTheme'], args: [{ mode: 'dark' }] });
     p1.postMessage({ namespace: 'penpal', channel, type: 'CALL', id: 'x2', methodPath: ['emit'], args: [fakeEvent] });
     p1.postMessage({ namespace: 'penpal', channel, type: 'CALL', id: 'x3', methodPath: ['getToken'], args: [] });
   }
 });
-function send(message, transfer) { target.postMessage(message, '*', transfer || []); window.__sent++; }
+function send(message, transfer) { target.postMessage(message, targetOrigin, transfer || []); window.__sent++; }
 send({ namespace: 'penpal', channel, type: 'SYN', participantId: 'zzzzzzzz' });
 send({ namespace: 'penpal', channel, type: 'ACK2' }, [port2]);
 send({ namespace: 'penpal', channel, type: 'CALL', id: 'c1', methodPath: ['setTheme'], args: [{ mode: 'dark' }] });
@@ -90,22 +92,41 @@ test('messages from a foreign origin, a null origin, a sibling posing as the par
   const eventsBefore = await hostEvents(page);
   const mintsBefore = acme.mints.length;
 
+  // Delivery probes: count window messages that come from anything but the legitimate peer, so the
+  // test fails if the forged messages were silently dropped instead of being received and ignored.
+  await frame.evaluate(() => {
+    (window as any).__probe = 0;
+    addEventListener('message', (e) => {
+      if (e.source !== window.parent) (window as any).__probe++;
+    });
+  });
+  await page.evaluate(() => {
+    (window as any).__probe = 0;
+    const portalWindow = document.querySelector('#portal iframe') as HTMLIFrameElement | null;
+    addEventListener('message', (e) => {
+      if (e.source !== portalWindow?.contentWindow) (window as any).__probe++;
+    });
+  });
+
   const toPortal = 'parent.frames[0]';
   const page_ = (script: string) => `<!doctype html><title>x</title><script>${script}</script>`;
-  host.route('/attacker', page_(attackerScript(toPortal)));
+  host.route('/attacker', page_(attackerScript(toPortal, new URL(patchbay.url).origin)));
   // Third origin (127.0.0.1 on the host's port): foreign to both the host and Patchbay.
   const foreign = await injectFrame(page, 'foreign', { src: `${host.altOrigin}/attacker` });
   // The host's own (allowed) origin, but not the parent window: posing as the parent.
   const sibling = await injectFrame(page, 'sibling', { src: `${host.origin}/attacker` });
   // A sandboxed frame: origin "null".
-  const sandboxed = await injectFrame(page, 'sandboxed', { sandbox: 'allow-scripts', srcdoc: page_(attackerScript(toPortal)) });
+  const sandboxed = await injectFrame(page, 'sandboxed', {
+    sandbox: 'allow-scripts',
+    srcdoc: page_(attackerScript(toPortal, new URL(patchbay.url).origin)),
+  });
   // Patchbay's own origin, posting to the host page: posing as the portal iframe.
   await page.route(`${patchbay.url}/e2e-imposter`, (route) =>
-    route.fulfill({ contentType: 'text/html', body: page_(attackerScript('parent')) }),
+    route.fulfill({ contentType: 'text/html', body: page_(attackerScript('parent', host.origin)) }),
   );
   const imposter = await injectFrame(page, 'imposter', { src: `${patchbay.url}/e2e-imposter` });
   // A foreign frame posting to the host page too.
-  host.route('/attacker-host', page_(attackerScript('parent')));
+  host.route('/attacker-host', page_(attackerScript('parent', host.origin)));
   const foreignToHost = await injectFrame(page, 'foreignToHost', { src: `${host.altOrigin}/attacker-host` });
 
   // Give every message time to be (not) handled.
@@ -114,6 +135,9 @@ test('messages from a foreign origin, a null origin, a sibling posing as the par
     expect(await attacker.evaluate(() => (window as any).__sent), attacker.name()).toBe(10);
     expect(await attacker.evaluate(() => (window as any).__got), attacker.name()).toEqual([]);
   }
+  // Delivered: 3 attackers × 10 messages reached the portal, 2 × 10 reached the host page.
+  expect(await frame.evaluate(() => (window as any).__probe)).toBe(30);
+  expect(await page.evaluate(() => (window as any).__probe)).toBe(20);
   expect(await hostEvents(page)).toEqual(eventsBefore);
   expect(acme.mints.length).toBe(mintsBefore);
   expect(await portalState(frame)).toEqual(before);
