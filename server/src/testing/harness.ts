@@ -14,19 +14,27 @@ import { createLogger } from '../log.ts';
 import { createAdminUser } from '../services/adminUsers.ts';
 import { createApiToken } from '../services/apiTokens.ts';
 
-/** A clock tests can move. */
+/** A clock tests can move: frozen at a time, or following real time with an offset. */
 export class TestClock implements Clock {
-  constructor(private ms = Date.now()) {}
+  private offset = 0;
+  /** `ms` freezes the clock there; `null` follows real time (browsers and token minting live in it). */
+  constructor(private frozen: number | null = Date.now()) {}
+  /** A clock that follows real time (and can still be moved forward). */
+  static realTime(): TestClock {
+    return new TestClock(null);
+  }
   now(): number {
-    return this.ms;
+    return this.frozen ?? Date.now() + this.offset;
   }
   /** Moves time forward by `seconds`. */
   advance(seconds: number): void {
-    this.ms += seconds * 1000;
+    if (this.frozen === null) this.offset += seconds * 1000;
+    else this.frozen += seconds * 1000;
   }
   /** Sets the time. */
   set(ms: number): void {
-    this.ms = ms;
+    if (this.frozen === null) this.offset = ms - Date.now();
+    else this.frozen = ms;
   }
 }
 
@@ -68,8 +76,8 @@ let sharedHash: Promise<string> | undefined;
 /** The password every test admin gets. */
 export const TEST_ADMIN_PASSWORD = 'correct horse battery staple';
 
-/** Starts a server; pass `env` to override configuration. */
-export async function startTestServer(opts: { env?: Record<string, string>; clock?: TestClock } = {}): Promise<TestServer> {
+/** Starts a server; `env` overrides configuration, `port` picks the port (default: any free one). */
+export async function startTestServer(opts: { env?: Record<string, string>; clock?: TestClock; port?: number } = {}): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchbay-test-'));
   const dbFile = path.join(dir, 'patchbay.db');
   const encryptionKey = crypto.randomBytes(32).toString('base64');
@@ -85,7 +93,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; cloc
   const clock = opts.clock ?? new TestClock();
   const app = createApp({ config, clock, log: createLogger('debug', (line) => logs.push(line)) });
   const server = await new Promise<Server>((resolve) => {
-    const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.app.listen(opts.port ?? 0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   sharedHash ??= hashPassword(TEST_ADMIN_PASSWORD);
