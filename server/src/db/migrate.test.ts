@@ -117,4 +117,35 @@ describe('migrate', () => {
     expect(indexed('audit_events')).toEqual(expect.arrayContaining(['at', 'object_type', 'actor_type', 'action', 'config_id']));
     db.close();
   });
+
+  it('0003 backfills who created and who disabled existing connector auths from the audit trail', () => {
+    const db = openDatabase(tempDb());
+    migrate(db, migrations.slice(0, 2));
+    const now = new Date().toISOString();
+    db.run(sql`INSERT INTO embed_configs (id, name, sharing_level, allowed_origins, consent, branding, created_at, updated_at)
+      VALUES ('cfg_1', 'c', 'user', '[]', '{}', '{}', ${now}, ${now})`);
+    db.run(sql`INSERT INTO connectors (id, name, auth_type, definition, created_at, updated_at)
+      VALUES ('crm', 'CRM', 'api_key', '{}', ${now}, ${now})`);
+    const auth = (id: string, status: string, proprietary: number) =>
+      db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, sharing_level, proprietary, status, created_at, updated_at)
+        VALUES (${id}, 'cfg_1', 'crm', ${id}, 'user', ${proprietary}, ${status}, ${now}, ${now})`);
+    const event = (n: number, objectId: string, action: string, actor: string) =>
+      db.run(sql`INSERT INTO audit_events (id, at, actor_type, action, object_type, object_id)
+        VALUES (${`ev_${n}`}, ${`2026-01-01T00:00:0${n}.000Z`}, ${actor}, ${action}, 'connector_auth', ${objectId})`);
+    auth('ca_user', 'active', 0);
+    auth('ca_vendor', 'disabled', 0);
+    auth('ca_token', 'disabled', 1);
+    event(1, 'ca_user', 'connector_auth.created', 'end_user');
+    event(2, 'ca_vendor', 'connector_auth.created', 'api_token');
+    event(3, 'ca_vendor', 'connector_auth.disabled', 'end_user');
+    event(4, 'ca_vendor', 'connector_auth.disabled', 'admin');
+    event(5, 'ca_token', 'connector_auth.disabled', 'end_user');
+    migrate(db);
+    expect(db.all(sql`SELECT id, created_via, disabled_by FROM connector_auths ORDER BY id`)).toEqual([
+      { id: 'ca_token', created_via: 'embed_token', disabled_by: 'user' },
+      { id: 'ca_user', created_via: 'end_user', disabled_by: null },
+      { id: 'ca_vendor', created_via: 'vendor_api', disabled_by: 'admin' },
+    ]);
+    db.close();
+  });
 });
