@@ -1,0 +1,90 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Sql } from './sql.ts';
+
+/** Which SQL engine a handle talks to; repositories ask it only where the two dialects differ. */
+export type DialectName = 'sqlite' | 'postgres';
+
+/**
+ * What repositories use: asynchronous statements over the `sql` tag. Both the database and a
+ * transaction are one of these, so a repository neither knows nor cares which it was handed.
+ */
+export interface Queryable {
+  readonly dialect: DialectName;
+  /** All rows of a query. */
+  all<T>(query: Sql): Promise<T[]>;
+  /** The first row of a query, or undefined. */
+  get<T>(query: Sql): Promise<T | undefined>;
+  /** Runs a statement; answers how many rows changed. */
+  run(query: Sql): Promise<{ changes: number }>;
+  /**
+   * Runs `fn` in one transaction and hands it the handle it must use (`db.tx(async (tx) => …)`).
+   * On SQLite it is `BEGIN IMMEDIATE` on the one connection, serialised with every other
+   * statement; on PostgreSQL a pooled connection of its own. Called on a transaction's handle it
+   * joins that transaction. Nothing inside may touch the outer handle (that throws
+   * {@link OuterHandleInTransactionError}) or await the network.
+   */
+  tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements without values (migrations only). */
+  exec(script: string): Promise<void>;
+}
+
+/** The database: a {@link Queryable} that also closes. */
+export interface Db extends Queryable {
+  /** Closes the handle (the pool on PostgreSQL). */
+  close(): Promise<void>;
+  /** The SQLite file path (or `:memory:`); null on PostgreSQL. */
+  readonly file: string | null;
+  /** A description safe for logs: the file, or the PostgreSQL URL without its password. */
+  readonly describe: string;
+}
+
+/** A statement went to the outer handle while a transaction of the same flow was open. */
+export class OuterHandleInTransactionError extends Error {
+  constructor() {
+    super(
+      'A statement used the outer database handle inside a transaction; use the handle db.tx() passed to its callback. ' +
+        '(On SQLite it would wait for its own transaction; on PostgreSQL it would run outside it.)',
+    );
+    this.name = 'OuterHandleInTransactionError';
+  }
+}
+
+/** Something awaited the network inside an open transaction. */
+export class NetworkInTransactionError extends Error {
+  constructor(what: string) {
+    super(`${what} inside an open database transaction; finish the transaction first, then call out`);
+    this.name = 'NetworkInTransactionError';
+  }
+}
+
+interface OpenTransaction {
+  readonly owner: object;
+  open: boolean;
+}
+
+const current = new AsyncLocalStorage<OpenTransaction>();
+
+/**
+ * Runs `fn` marked as inside an open transaction of `owner` (a driver's database object), so the
+ * guards below can tell a flow's own transaction from someone else's. Answers `fn`'s result and
+ * marks the transaction closed when it settles (timers started inside then run unguarded).
+ */
+export async function withinTransaction<T>(owner: object, fn: () => Promise<T>): Promise<T> {
+  const state: OpenTransaction = { owner, open: true };
+  try {
+    return await current.run(state, fn);
+  } finally {
+    state.open = false;
+  }
+}
+
+/** Throws when the calling flow holds an open transaction of `owner` and used `owner`'s outer handle. */
+export function assertOutsideOwnTransaction(owner: object): void {
+  const state = current.getStore();
+  if (state?.open && state.owner === owner) throw new OuterHandleInTransactionError();
+}
+
+/** Throws when the calling flow holds any open transaction; egress calls it before going out. */
+export function assertNoOpenTransaction(what: string): void {
+  if (current.getStore()?.open) throw new NetworkInTransactionError(what);
+}

@@ -1,0 +1,150 @@
+import pg from 'pg';
+import { toPostgresPlaceholders } from './dialect.ts';
+import { assertOutsideOwnTransaction, type Db, type Queryable, withinTransaction } from './driver.ts';
+import type { Sql } from './sql.ts';
+
+const { Pool } = pg;
+
+// Make PostgreSQL's answers look like SQLite's, so repositories read one shape: 64-bit counts
+// and numerics as numbers, booleans as 0/1, JSON and dates as the text they are stored as.
+const OID = {
+  bool: 16,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  json: 114,
+  numeric: 1700,
+  date: 1082,
+  timestamp: 1114,
+  timestamptz: 1184,
+  jsonb: 3802,
+};
+const asNumber = (v: string) => Number(v);
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    switch (oid) {
+      case OID.int8:
+      case OID.int2:
+      case OID.int4:
+      case OID.numeric:
+        return asNumber;
+      case OID.bool:
+        return (v: string) => (v === 't' ? 1 : 0);
+      case OID.json:
+      case OID.jsonb:
+      case OID.date:
+      case OID.timestamp:
+      case OID.timestamptz:
+        return (v: string) => v;
+      default:
+        return pg.types.getTypeParser(oid, format ?? 'text');
+    }
+  },
+};
+
+function values(q: Sql): unknown[] {
+  return q.values.map((v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** The URL without its password, for logs. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+/** Options of the PostgreSQL driver. */
+export interface PostgresOptions {
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number;
+  /** Called for errors of idle pooled connections (e.g. the server restarted). */
+  readonly onIdleError?: (err: Error) => void;
+}
+
+/**
+ * Opens a pool on a PostgreSQL database. Statements outside a transaction take any pooled
+ * connection; a transaction holds one connection from `BEGIN` to `COMMIT` (READ COMMITTED;
+ * claims and leases use row locks or compare-and-swap, not isolation levels).
+ */
+export function openPostgres(url: string, opts: PostgresOptions = {}): Db {
+  const pool = new Pool({ connectionString: url, max: opts.poolSize ?? 10, types });
+  pool.on('error', (err) => opts.onIdleError?.(err));
+  const query = async <T>(client: pg.Pool | pg.PoolClient, q: Sql) => {
+    const res = await client.query<T & pg.QueryResultRow>({ text: toPostgresPlaceholders(q.text), values: values(q) });
+    return res;
+  };
+  const db: Db = {
+    dialect: 'postgres',
+    file: null,
+    describe: redactDatabaseUrl(url),
+    async all<T>(q: Sql) {
+      assertOutsideOwnTransaction(db);
+      return (await query<T>(pool, q)).rows as T[];
+    },
+    async get<T>(q: Sql) {
+      assertOutsideOwnTransaction(db);
+      return (await query<T>(pool, q)).rows[0] as T | undefined;
+    },
+    async run(q: Sql) {
+      assertOutsideOwnTransaction(db);
+      return { changes: (await query(pool, q)).rowCount ?? 0 };
+    },
+    async exec(script: string) {
+      assertOutsideOwnTransaction(db);
+      await pool.query(script);
+    },
+    async tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      assertOutsideOwnTransaction(db);
+      const client = await pool.connect();
+      let open = true;
+      const live = () => {
+        if (!open) throw new Error('This transaction has ended; its handle cannot be used any more');
+      };
+      const handle: Queryable = {
+        dialect: 'postgres',
+        async all<R>(q: Sql) {
+          live();
+          return (await query<R>(client, q)).rows as R[];
+        },
+        async get<R>(q: Sql) {
+          live();
+          return (await query<R>(client, q)).rows[0] as R | undefined;
+        },
+        async run(q: Sql) {
+          live();
+          return { changes: (await query(client, q)).rowCount ?? 0 };
+        },
+        async exec(script: string) {
+          live();
+          await client.query(script);
+        },
+        tx: (inner) => inner(handle),
+      };
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        try {
+          const result = await withinTransaction(db, () => fn(handle));
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+          throw err;
+        }
+      } finally {
+        open = false;
+        client.release(broken);
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+  return db;
+}
