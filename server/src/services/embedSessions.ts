@@ -78,6 +78,8 @@ export function exchangeSession(ctx: AppContext, token: string, opts: ExchangeOp
       token_hash: hashToken(sessionToken),
       config_id: config.id,
       end_user_id: row.id,
+      // the key that verified the token: revoking it (or its grace period ending) ends this session
+      key_kid: verified.key.kid,
       created_at: now,
       expires_at: expiresAt,
     });
