@@ -94,6 +94,19 @@ describe('createApi', () => {
     expect(renewals).toBe(1);
   });
 
+  it('reports 403 consent_required to the session (the app shows the consent screen again) and still rejects', async () => {
+    let demanded = 0;
+    const session = { token: () => 't', renew: async () => {}, onConsentRequired: () => void demanded++ };
+    const refused = createApi(session, '/embed/api', async () =>
+      json(403, { error: { code: 'consent_required', message: 'Accept the consent text first' } }),
+    );
+    await expect(refused.post('/integrations', { flowId: 'flow_1' })).rejects.toMatchObject({ code: 'consent_required', status: 403 });
+    expect(demanded).toBe(1);
+    const forbidden = createApi(session, '/embed/api', async () => json(403, { error: { code: 'forbidden', message: 'No' } }));
+    await expect(forbidden.del('/connector-auths/ca_1')).rejects.toMatchObject({ code: 'forbidden' });
+    expect(demanded).toBe(1);
+  });
+
   it('answers nothing for 204 and network_error when fetch fails', async () => {
     const session = { token: () => 't', renew: async () => {} };
     await expect(createApi(session, '/x', async () => json(204, null)).del('/integrations/int_1')).resolves.toBeUndefined();

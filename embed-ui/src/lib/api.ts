@@ -57,6 +57,11 @@ export interface SessionSource {
   token(): string | undefined;
   /** Exchanges a fresh embed token for a new session; resolves when it is in place. */
   renew(): Promise<void>;
+  /**
+   * Called when the server answers 403 `consent_required` (consent is asked for and the caller's
+   * scope has not, or no longer, given it): show the consent screen again. The call still rejects.
+   */
+  onConsentRequired?(): void;
 }
 
 /** A JSON client for `/embed/api`, with the session as Bearer and one retry after a renewed session. */
@@ -105,7 +110,11 @@ export function createApi(session: SessionSource, base = '/embed/api', fetchImpl
     }
     if (res.status === 204) return undefined as T;
     const json = await readJson(res);
-    if (!res.ok) throw toApiError(res.status, json);
+    if (!res.ok) {
+      const error = toApiError(res.status, json);
+      if (error.code === 'consent_required') session.onConsentRequired?.();
+      throw error;
+    }
     return json as T;
   }
 

@@ -14,6 +14,7 @@ const good = {
 const samples: [string, unknown][] = [
   ['a success', good],
   ['an error', { ...good, status: 'error', connectorAuthId: null, error: 'access_denied' }],
+  ['missing consent', { ...good, status: 'error', connectorAuthId: null, error: 'consent_required' }],
   ['an unknown error code', { ...good, status: 'error', connectorAuthId: null, error: 'provider said <b>no</b>' }],
   ['an extra key', { ...good, accessToken: 'secret' }],
   ['a missing key', { source: 'patchbay', type: 'connect.result', ticketId: good.ticketId, status: 'success', connectorAuthId: null }],

@@ -11,6 +11,7 @@ const ERROR_CODES: readonly ConnectErrorCode[] = [
   'expired',
   'auth_unavailable',
   'unsupported',
+  'consent_required',
   'server_error',
 ];
 const KEYS = ['source', 'type', 'ticketId', 'status', 'connectorAuthId', 'error'];

@@ -27,6 +27,8 @@ export function App() {
   const [themeOverride, setThemeOverride] = useState<ThemeOption | undefined>(options.theme);
   const [prefersDark, setPrefersDark] = useState(Boolean(darkQuery?.matches));
   const [consented, setConsented] = useState(false);
+  // The server refused a change with 403 consent_required (consent asked for since, or gone): ask again.
+  const [consentDemanded, setConsentDemanded] = useState(false);
   const host = useRef<Host | undefined>(undefined);
   const sessionRef = useRef<EmbedSession | undefined>(undefined);
   const rootRef = useRef<HTMLDivElement>(null);
@@ -56,6 +58,7 @@ export function App() {
       createApi({
         token: sessionToken,
         renew: () => (deps.current ? exchangeSession(deps.current).then(() => {}) : Promise.reject(new Error('no host'))),
+        onConsentRequired: () => setConsentDemanded(true),
       }),
     [],
   );
@@ -189,8 +192,8 @@ export function App() {
       </main>
     );
   } else {
-    const context: PortalContext = { t, lang, api, session, emit };
-    const needsConsent = session.config.consent.enabled && !session.config.consent.given && !consented;
+    const context: PortalContext = { t, lang, api, session, emit, consentRequired: () => setConsentDemanded(true) };
+    const needsConsent = consentDemanded || (session.config.consent.enabled && !session.config.consent.given && !consented);
     const title = branding?.title ?? session.config.name;
     body = (
       <Portal.Provider value={context}>
@@ -200,7 +203,13 @@ export function App() {
         </header>
         {needsConsent ? (
           <main class="pb-main">
-            <Consent onAccepted={() => setConsented(true)} />
+            <Consent
+              again={consentDemanded}
+              onAccepted={() => {
+                setConsented(true);
+                setConsentDemanded(false);
+              }}
+            />
           </main>
         ) : (
           <Home deepLinkFlowId={options.flowId} />

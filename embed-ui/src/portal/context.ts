@@ -15,6 +15,8 @@ export interface PortalContext {
   api: Api;
   session: EmbedSession;
   emit<T extends PortalEvent['type']>(type: T, extra: EventExtra<T>): void;
+  /** The server wants consent first (a connect attempt failed with `consent_required`): show the consent screen again. */
+  consentRequired(): void;
 }
 
 /** The portal's context; provided by the app once the session exists. */

@@ -48,6 +48,16 @@ async function sessionFor(user: string) {
   return api('POST', '/embed/api/session', { body: { token, configId: demo.seed.configId } });
 }
 
+/** A session of `user` past the consent screen (the iframe shows it before any change); answers its token. */
+async function consentedSessionFor(user: string): Promise<string> {
+  const s = await sessionFor(user);
+  expect(s.status, s.text).toBe(200);
+  const token = s.body.sessionToken as string;
+  const consent = await api('POST', '/embed/api/consent', { token });
+  expect(consent.status, consent.text).toBe(200);
+  return token;
+}
+
 /** A GET with an explicit Host header (fetch cannot set one). */
 function getWithHost(url: string, host: string): Promise<{ status: number; location: string | undefined }> {
   return new Promise((resolve, reject) => {
@@ -257,8 +267,7 @@ describe('Demo Mailer and Demo CRM', () => {
   });
 
   it('the Demo Mailer connector refuses wrong credentials and accepts the documented ones', async () => {
-    const s = await sessionFor('grace');
-    const token = s.body.sessionToken as string;
+    const token = await consentedSessionFor('grace');
     const wrong = await api('POST', '/embed/api/connector-auths', {
       token,
       body: { connectorId: 'mailer', values: { username: 'demo', password: 'wrong-password' } },
@@ -281,8 +290,7 @@ describe('Demo Mailer and Demo CRM', () => {
   });
 
   it('connects a Demo CRM account through the real sign-in pages, and the Demo CRM API accepts its token', async () => {
-    const s = await sessionFor('ada');
-    const token = s.body.sessionToken as string;
+    const token = await consentedSessionFor('ada');
     const ticket = await api('POST', '/embed/api/connect-tickets', { token, body: { connectorId: 'crm' } });
     expect(ticket.status, ticket.text).toBe(201);
     const run = await driveOAuth2Login(ticket.body.url, { login: 'ada@crm.example' });

@@ -6,7 +6,7 @@ import { requireScope } from '../auth/permissions.ts';
 import type { AppContext } from '../context.ts';
 import type { Logger } from '../log.ts';
 import { AppError, validationError } from './errors.ts';
-import type { RouteDef } from './route.ts';
+import { needsConsent, type RouteDef } from './route.ts';
 
 /** `/api/v1/connectors/{id}` → `/api/v1/connectors/:id`; a `{path+}` tail becomes a wildcard. */
 export function toExpressPath(path: string): string {
@@ -74,6 +74,6 @@ function authenticate(ctx: AppContext, route: RouteDef, req: Request) {
       return principal;
     }
     case 'embedSession':
-      return authenticateEmbedSession(ctx, req.get('authorization'));
+      return authenticateEmbedSession(ctx, req.get('authorization'), { requireConsent: needsConsent(route) });
   }
 }

@@ -53,11 +53,26 @@ export interface RouteDef<
   readonly response?: R;
   /** Extra documented error codes besides the usual ones. */
   readonly errors?: readonly number[];
+  /**
+   * Embed-session writes are refused with 403 `consent_required` until the caller's scope has given
+   * the consent its configuration asks for (see {@link needsConsent}); `true` only for the write
+   * that gives it.
+   */
+  readonly consentExempt?: boolean;
   /** Express middleware run before the handler (e.g. a rate limit). */
   readonly before?: readonly import('express').RequestHandler[];
   readonly handler: (
     input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>, A>,
   ) => Promise<z.input<R> | undefined> | z.input<R> | undefined;
+}
+
+/**
+ * Whether a route waits for consent: every embed-session route that is not a read (the iframe
+ * renders the consent screen from reads) and not the consent route itself. Enforced at
+ * authentication, before any parsing or handler, and documented in the OpenAPI document.
+ */
+export function needsConsent(route: Pick<RouteDef, 'auth' | 'method' | 'consentExempt'>): boolean {
+  return route.auth === 'embedSession' && route.method !== 'get' && route.consentExempt !== true;
 }
 
 /** Declares a route with full type inference. */

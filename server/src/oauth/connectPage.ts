@@ -24,6 +24,7 @@ export const CONNECT_ERROR_MESSAGES: Record<ConnectErrorCode, string> = {
   expired: 'This connection attempt has expired. Please start again.',
   auth_unavailable: 'The account being reconnected is no longer available.',
   unsupported: 'This connector cannot be connected this way.',
+  consent_required: 'Please accept the consent screen in the app first, then connect again.',
   server_error: 'Something went wrong on our side. Please try again.',
 };
 

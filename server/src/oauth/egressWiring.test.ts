@@ -4,7 +4,7 @@ import { sql } from '../db/sql.ts';
 import { egressLookup, setEgressResolver } from '../services/egress.ts';
 import { driveOAuth2Login, rewriteFor } from '../testing/connectFlow.ts';
 import { insertFlow, insertGroup } from '../testing/domainFixtures.ts';
-import { createEmbedFixture, type EmbedFixture } from '../testing/embedFixtures.ts';
+import { acceptConsent, createEmbedFixture, type EmbedFixture } from '../testing/embedFixtures.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
 import { startOAuthProvider, type TestOAuthProvider } from '../testing/oidcProvider.ts';
 
@@ -52,6 +52,7 @@ async function connect(connectorId: string) {
   const session = await s.request('POST', '/embed/api/session', { body: { token: fx.token() } });
   expect(session.status, session.text).toBe(200);
   const bearer = session.body.sessionToken as string;
+  await acceptConsent(s, bearer, session.body);
   const t = await s.request('POST', '/embed/api/connect-tickets', { token: bearer, body: { connectorId } });
   expect(t.status, t.text).toBe(201);
   await driveOAuth2Login(t.body.url, { rewrite: rewriteFor(s) });

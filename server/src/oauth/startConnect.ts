@@ -4,6 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { connectTicketIdSchema } from '@patchbay/shared';
+import { consentMissing } from '../auth/consentGate.ts';
 import { authUsableBy } from '../auth/endUserScope.ts';
 import { type AppContext, nowIso } from '../context.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
@@ -38,7 +39,11 @@ export async function startConnect(
     return invalid('This connect link has already been used or has expired. Please start again from the app.');
   }
 
-  const fail = (code: 'unsupported' | 'auth_unavailable' | 'provider_error' | 'server_error', status: number, reason: string) => {
+  const fail = (
+    code: 'unsupported' | 'auth_unavailable' | 'consent_required' | 'provider_error' | 'server_error',
+    status: number,
+    reason: string,
+  ) => {
     failConnectTicket(ctx, ticket, code, opts.requestId);
     opts.log.warn('oauth start failed', { ticketId: ticket.id, connectorId: ticket.connector_id, reason });
     const page: ConnectPage = {
@@ -51,6 +56,8 @@ export async function startConnect(
 
   const principal = ticketPrincipal(ctx, ticket);
   if (!principal) return fail('server_error', 400, 'ticket owner or configuration gone');
+  // Belt and braces: tickets are only issued with consent, but consent can be asked for (or gone) since.
+  if (consentMissing(ctx.db, principal.endUserId)) return fail('consent_required', 403, 'consent not given');
   const connector = findConnector(ctx.db, ticket.connector_id);
   if (!connector) return fail('unsupported', 400, 'connector gone');
   if (ticket.connector_auth_id !== null) {

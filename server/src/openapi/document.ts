@@ -1,6 +1,6 @@
 import { errorEnvelopeSchema } from '@patchbay/shared';
 import { z } from 'zod';
-import type { RouteDef } from '../http/route.ts';
+import { needsConsent, type RouteDef } from '../http/route.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -37,6 +37,11 @@ function parameter(name: string, where: 'path' | 'query', required: boolean, sch
 
 const ERROR_RESPONSE = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 
+/** Added to every embed write: the server, not only the iframe, enforces the consent screen. */
+const CONSENT_NOTE =
+  'When the configuration asks for consent and the caller has not given it (once per user at `user` level, once per account ' +
+  'at `account` level), answers 403 `consent_required` and changes nothing: accept first with POST /embed/api/consent.';
+
 /** Builds the OpenAPI 3.1 document from the same route declarations that serve requests. */
 export function buildOpenApiDocument(routes: readonly RouteDef[], opts: { serverUrl: string; version: string }) {
   const components: Record<string, JsonSchema> = {};
@@ -66,13 +71,14 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], opts: { server
     const errorStatuses = new Set<number>([500, ...(route.errors ?? [])]);
     if (route.params || route.query || route.body) errorStatuses.add(400);
     if (route.auth !== 'none') errorStatuses.add(401);
-    if (route.auth === 'apiToken') errorStatuses.add(403);
+    if (route.auth === 'apiToken' || needsConsent(route)) errorStatuses.add(403);
     if (route.params) errorStatuses.add(404);
     for (const s of [...errorStatuses].sort()) responses[String(s)] = ERROR_RESPONSE;
+    const description = [route.description, needsConsent(route) ? CONSENT_NOTE : undefined].filter(Boolean).join(' ');
     const operation: Record<string, unknown> = {
       operationId: `${route.method}${route.path.replace(/\{(\w+)\+?\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       summary: route.summary,
-      ...(route.description ? { description: route.description } : {}),
+      ...(description ? { description } : {}),
       tags: [...route.tags],
       parameters,
       responses,

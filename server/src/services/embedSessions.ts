@@ -1,5 +1,5 @@
 import { brandingSchema, type EmbedSession } from '@patchbay/shared';
-import { z } from 'zod';
+import { consentColumnSchema } from '../auth/consentGate.ts';
 import { SESSION_TOKEN_PREFIX } from '../auth/embedSessionAuth.ts';
 import { inspectEmbedToken, recordTokenUse } from '../auth/embedToken.ts';
 import type { EndUserPrincipal } from '../auth/principal.ts';
@@ -7,16 +7,13 @@ import type { AppContext } from '../context.ts';
 import { hashToken, newId, newSecret } from '../crypto/tokens.ts';
 import type { EmbedConfigRow } from '../db/repos/embedConfigs.ts';
 import { insertEmbedSession } from '../db/repos/embedSessions.ts';
-import { type EndUserRow, hasAccountConsent, upsertEndUser } from '../db/repos/endUsers.ts';
+import { type EndUserRow, findConsentState, upsertEndUser } from '../db/repos/endUsers.ts';
 import type { Logger } from '../log.ts';
 import { recordAudit } from './audit.ts';
 import { storeProprietaryCredentials } from './proprietaryCredentials.ts';
 
 /** Longest life of an embed session, in seconds; a session never outlives its embed token either. */
 export const MAX_SESSION_TTL_S = 3600;
-
-/** The consent column as the configuration service writes it (`text` null when unset). */
-const consentColumnSchema = z.object({ enabled: z.boolean(), text: z.string().nullish() });
 
 /** What the caller of {@link exchangeSession} knows besides the token. */
 export interface ExchangeOptions {
@@ -78,6 +75,8 @@ export function exchangeSession(ctx: AppContext, token: string, opts: ExchangeOp
       token_hash: hashToken(sessionToken),
       config_id: config.id,
       end_user_id: row.id,
+      // the key that verified the token: revoking it (or its grace period ending) ends this session
+      key_kid: verified.key.kid,
       created_at: now,
       expires_at: expiresAt,
     });
@@ -96,7 +95,7 @@ export function exchangeSession(ctx: AppContext, token: string, opts: ExchangeOp
 /** The configuration as the iframe needs it, with whether consent is already given. */
 function describeConfig(ctx: AppContext, config: EmbedConfigRow, endUser: EndUserRow): EmbedSession['config'] {
   const consent = consentColumnSchema.parse(JSON.parse(config.consent));
-  const given = config.sharing_level === 'user' ? endUser.consent_at !== null : hasAccountConsent(ctx.db, config.id, endUser.account_id);
+  const given = findConsentState(ctx.db, endUser.id)?.given === 1;
   return {
     id: config.id,
     name: config.name,

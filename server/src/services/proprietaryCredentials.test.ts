@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../db/sql.ts';
 import { insertConnector } from '../testing/domainFixtures.ts';
-import { createEmbedFixture, type EmbedFixture } from '../testing/embedFixtures.ts';
+import { acceptConsent, createEmbedFixture, type EmbedFixture } from '../testing/embedFixtures.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
 import { openCredentials } from './credentials.ts';
 
@@ -35,6 +35,7 @@ async function exchange(fx: EmbedFixture, claims: Record<string, unknown>): Prom
   const res = await s.request('POST', '/embed/api/session', { body: { token: fx.token(claims) } });
   answers.push(res.text);
   expect(res.status, res.text).toBe(200);
+  await acceptConsent(s, res.body.sessionToken, res.body);
   return res.body.sessionToken as string;
 }
 

@@ -8,6 +8,7 @@
  * run.response      // the callback page
  * ```
  */
+import { acceptConsent } from './embedFixtures.ts';
 import type { TestServer } from './harness.ts';
 
 /** A minimal cookie jar: name → value per host (paths ignored; each run gets its own jar). */
@@ -137,11 +138,16 @@ export async function driveOAuth1Login(startUrl: string, opts: DriveOptions = {}
   return driveOAuth2Login(startUrl, opts);
 }
 
-/** Exchanges a signed embed token for a session token (throws unless 200). */
+/**
+ * Exchanges a signed embed token for a session token and accepts the consent screen when the
+ * configuration shows one, as the iframe does before any write (throws unless both succeed).
+ */
 export async function embedSessionToken(s: TestServer, embedToken: string): Promise<string> {
   const res = await s.request('POST', '/embed/api/session', { body: { token: embedToken } });
   if (res.status !== 200) throw new Error(`session exchange failed: ${res.status} ${res.text}`);
-  return res.body.sessionToken as string;
+  const token = res.body.sessionToken as string;
+  await acceptConsent(s, token, res.body);
+  return token;
 }
 
 /** The test server's public URL mapping, for {@link DriveOptions.rewrite}. */

@@ -18,6 +18,7 @@ import { seal } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
 import { newId } from '../crypto/tokens.ts';
 import { type EmbedConfigRow, type EmbedKeyRow, embedKeyRowKey, insertEmbedConfig, insertEmbedKey } from '../db/repos/embedConfigs.ts';
+import type { TestServer } from './harness.ts';
 
 /** An asymmetric key pair: the private key signs test tokens, the PEM is what a vendor registers. */
 export interface TestKeyPair {
@@ -275,4 +276,15 @@ export function forgeToken(
 /** Base64url of a UTF-8 string (for raw header/payload JSON, e.g. with duplicate member names). */
 export function b64url(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64url');
+}
+
+/** Accepts the consent screen of a session answer when it asks for consent, as the iframe does (throws unless 200). */
+export async function acceptConsent(
+  s: TestServer,
+  sessionToken: string,
+  session: { config: { consent: { enabled: boolean; given: boolean } } },
+): Promise<void> {
+  if (!session.config.consent.enabled || session.config.consent.given) return;
+  const res = await s.request('POST', '/embed/api/consent', { token: sessionToken });
+  if (res.status !== 200) throw new Error(`consent failed: ${res.status} ${res.text}`);
 }

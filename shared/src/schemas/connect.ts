@@ -32,6 +32,7 @@ export const connectErrorCodeSchema = z.enum([
   'expired',
   'auth_unavailable',
   'unsupported',
+  'consent_required',
   'server_error',
 ]);
 /** Connect error code. */

@@ -19,7 +19,7 @@ interface Props {
 
 /** "Connect new account" / "Reconnect": the OAuth popup (SPEC §8) or the credentials form of a basic/api_key connector. */
 export function ConnectAccount({ connector, reconnect, label, onConnected, describedBy }: Props) {
-  const { t, api } = usePortal();
+  const { t, api, consentRequired } = usePortal();
   const errorText = useErrorText();
   const [formOpen, setFormOpen] = useState(false);
   const [waiting, setWaiting] = useState(false);
@@ -48,6 +48,7 @@ export function ConnectAccount({ connector, reconnect, label, onConnected, descr
       setBlockedUrl(running.blockedUrl);
       const outcome = await running.result;
       if (outcome.ok) onConnected(outcome.connectorAuthId);
+      else if (outcome.code === 'consent_required') consentRequired();
       else setError(t('connectFailed', { code: outcome.code }));
     } catch (e) {
       setError(errorText(e));

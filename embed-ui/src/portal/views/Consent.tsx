@@ -2,8 +2,11 @@ import { useState } from 'preact/hooks';
 import { ErrorAlert } from '../components/Feedback.tsx';
 import { usePortal } from '../context.ts';
 
-/** The consent screen: the configuration's text and "Accept" (recorded once per user, or per account). */
-export function Consent({ onAccepted }: { onAccepted(): void }) {
+/**
+ * The consent screen: the configuration's text and "Accept" (recorded once per user, or per account).
+ * `again` when the server asked for consent after the portal was shown (a change was refused).
+ */
+export function Consent({ onAccepted, again = false }: { onAccepted(): void; again?: boolean }) {
   const { t, api, session, emit } = usePortal();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -24,6 +27,7 @@ export function Consent({ onAccepted }: { onAccepted(): void }) {
   return (
     <section class="pb-consent" aria-labelledby="consent-title">
       <h2 id="consent-title">{t('consentHeading')}</h2>
+      {again && <p role="status">{t('consentAgain')}</p>}
       {text.split(/\n{2,}/).map((para, i) => (
         <p key={i}>{para}</p>
       ))}

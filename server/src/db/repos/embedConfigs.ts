@@ -72,10 +72,20 @@ export function listEmbedKeys(db: Db, configId: string): EmbedKeyRow[] {
   return db.all<EmbedKeyRow>(sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} ORDER BY created_at DESC, kid DESC`);
 }
 
+/**
+ * The one rule for "this key verifies tokens now": active and not past its grace expiry. `alias`
+ * names the key row in the query (a compile-time name, never input). Embed sessions use the same
+ * rule, so a key that stops verifying tokens also ends the sessions it minted.
+ */
+export function keyUsableAt(nowIso: string, alias = 'embed_config_keys'): ReturnType<typeof sql> {
+  const k = sql.raw(alias);
+  return sql`(${k}.status = 'active' AND (${k}.expires_at IS NULL OR ${k}.expires_at > ${nowIso}))`;
+}
+
 /** Keys that verify tokens now: active and not past their grace expiry. */
 export function listUsableEmbedKeys(db: Db, configId: string, nowIso: string): EmbedKeyRow[] {
-  return db.all<EmbedKeyRow>(sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} AND status = 'active'
-    AND (expires_at IS NULL OR expires_at > ${nowIso}) ORDER BY created_at DESC, kid DESC`);
+  return db.all<EmbedKeyRow>(sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} AND ${keyUsableAt(nowIso)}
+    ORDER BY created_at DESC, kid DESC`);
 }
 
 /** Groups of a configuration in display order. */

@@ -1,7 +1,8 @@
 import type { Db } from '../database.ts';
 import { sql } from '../sql.ts';
+import { keyUsableAt } from './embedConfigs.ts';
 
-/** A live session joined with its end user and configuration. */
+/** A session joined with its end user, configuration and the signing key that minted it. */
 export interface LiveSessionRow {
   end_user_id: string;
   config_id: string;
@@ -10,21 +11,30 @@ export interface LiveSessionRow {
   sharing_level: 'user' | 'account';
   expires_at: string;
   enabled: number;
+  /** The kid of the key that verified the embed token; null for sessions made before it was recorded. */
+  key_kid: string | null;
+  /** 1 while that key verifies tokens (see {@link keyUsableAt}), 0 once revoked, past its grace expiry or gone. */
+  key_usable: number;
 }
 
-/** Inserts a session (only the token's hash). */
+/** Inserts a session (only the token's hash), with the kid of the key that verified its embed token. */
 export function insertEmbedSession(
   db: Db,
-  row: { token_hash: string; config_id: string; end_user_id: string; created_at: string; expires_at: string },
+  row: { token_hash: string; config_id: string; end_user_id: string; key_kid: string; created_at: string; expires_at: string },
 ): void {
-  db.run(sql`INSERT INTO embed_sessions (token_hash, config_id, end_user_id, created_at, expires_at)
-    VALUES (${row.token_hash}, ${row.config_id}, ${row.end_user_id}, ${row.created_at}, ${row.expires_at})`);
+  db.run(sql`INSERT INTO embed_sessions (token_hash, config_id, end_user_id, key_kid, created_at, expires_at)
+    VALUES (${row.token_hash}, ${row.config_id}, ${row.end_user_id}, ${row.key_kid}, ${row.created_at}, ${row.expires_at})`);
 }
 
-/** Finds a session by token hash, whatever its expiry (the caller decides). */
-export function findEmbedSession(db: Db, tokenHash: string): LiveSessionRow | undefined {
-  return db.get<LiveSessionRow>(sql`SELECT s.end_user_id, s.config_id, s.expires_at, u.user_id, u.account_id, c.sharing_level, c.enabled
+/**
+ * Finds a session by token hash, whatever its expiry or key (the caller decides). The key is read
+ * on every call, so a revocation or the end of a grace period shows at once on every process.
+ */
+export function findEmbedSession(db: Db, tokenHash: string, nowIso: string): LiveSessionRow | undefined {
+  return db.get<LiveSessionRow>(sql`SELECT s.end_user_id, s.config_id, s.expires_at, s.key_kid, u.user_id, u.account_id,
+      c.sharing_level, c.enabled, coalesce(${keyUsableAt(nowIso, 'k')}, 0) AS key_usable
     FROM embed_sessions s JOIN end_users u ON u.id = s.end_user_id JOIN embed_configs c ON c.id = s.config_id
+      LEFT JOIN embed_config_keys k ON k.config_id = s.config_id AND k.kid = s.key_kid
     WHERE s.token_hash = ${tokenHash}`);
 }
 

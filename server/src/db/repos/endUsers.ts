@@ -58,9 +58,21 @@ export function findEndUserByIdentity(db: Db, configId: string, accountId: strin
   );
 }
 
-/** Whether someone of this account has given consent (account-level configurations). */
-export function hasAccountConsent(db: Db, configId: string, accountId: string): boolean {
-  return db.get(sql`SELECT 1 AS one FROM account_consents WHERE config_id = ${configId} AND account_id = ${accountId}`) !== undefined;
+/** An end user's configuration consent column (JSON text) and whether the user's sharing scope gave consent (1/0). */
+export interface ConsentStateRow {
+  consent: string;
+  given: number;
+}
+
+/**
+ * The one rule for "consent is given" for an end user: their own consent at `user` level, anyone
+ * of their account's at `account` level. Answers it with the configuration's consent column.
+ */
+export function findConsentState(db: Db, endUserId: string): ConsentStateRow | undefined {
+  return db.get<ConsentStateRow>(sql`SELECT c.consent, CASE c.sharing_level
+      WHEN 'account' THEN EXISTS (SELECT 1 FROM account_consents a WHERE a.config_id = u.config_id AND a.account_id = u.account_id)
+      ELSE u.consent_at IS NOT NULL END AS given
+    FROM end_users u JOIN embed_configs c ON c.id = u.config_id WHERE u.id = ${endUserId}`);
 }
 
 /** Records an end user's own consent once; answers the stored consent time (the earlier one if already given). */

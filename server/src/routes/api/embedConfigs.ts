@@ -118,7 +118,9 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       method: 'post',
       path: '/api/v1/embed-configs/{id}/rotate-secret',
       summary: 'Issue a new HS256 signing secret (answered once)',
-      description: 'The previous configuration-wide secrets keep working for `graceSeconds`; 0 revokes them now.',
+      description:
+        'The previous configuration-wide secrets keep working for `graceSeconds`; 0 revokes them now. Embed sessions minted ' +
+        'with a previous secret end when it stops working (their next call answers 401 `session_expired`).',
       tags,
       auth: 'apiToken',
       params: idParams,
@@ -154,6 +156,9 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       method: 'delete',
       path: '/api/v1/embed-configs/{id}/keys/{kid}',
       summary: 'Revoke a signing key at once',
+      description:
+        'The key verifies no further embed token, and the embed sessions it minted end at once: their next call answers ' +
+        '401 `session_expired`, so the iframe asks the vendor for a fresh token (signed with another key).',
       tags,
       auth: 'apiToken',
       params: keyParams,

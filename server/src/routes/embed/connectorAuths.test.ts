@@ -13,7 +13,7 @@ import { findEndUserByIdentity } from '../../db/repos/endUsers.ts';
 import { sql } from '../../db/sql.ts';
 import { openCredentials } from '../../services/credentials.ts';
 import { insertFlow, insertGroup, insertIntegration } from '../../testing/domainFixtures.ts';
-import { createEmbedFixture, type EmbedFixture } from '../../testing/embedFixtures.ts';
+import { acceptConsent, createEmbedFixture, type EmbedFixture } from '../../testing/embedFixtures.ts';
 import { type ApiResponse, startTestServer, TestClock, type TestServer } from '../../testing/harness.ts';
 import { allRoutes } from '../index.ts';
 
@@ -148,6 +148,7 @@ async function session(w: World, user: string, account: string, name = 'Ada Love
     body: { token: w.fx.token({ embed_user_id: user, embed_account_id: account, embed_user_name: name }) },
   });
   expect(res.status, res.text).toBe(200);
+  await acceptConsent(s, res.body.sessionToken, res.body);
   return res.body.sessionToken as string;
 }
 

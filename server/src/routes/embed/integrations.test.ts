@@ -10,7 +10,7 @@ import { secretLocation } from '../../crypto/secretColumns.ts';
 import { findEndUserByIdentity } from '../../db/repos/endUsers.ts';
 import { sql } from '../../db/sql.ts';
 import { insertConnector, insertConnectorAuth, insertFlow, insertGroup } from '../../testing/domainFixtures.ts';
-import { createEmbedFixture, type EmbedFixture } from '../../testing/embedFixtures.ts';
+import { acceptConsent, createEmbedFixture, type EmbedFixture } from '../../testing/embedFixtures.ts';
 import { type ApiResponse, startTestServer, TestClock, type TestServer } from '../../testing/harness.ts';
 
 const PIN = 'CANARY-pin-8812';
@@ -102,6 +102,7 @@ async function user(w: World, userId: string, account = 'acme'): Promise<User> {
     body: { token: w.fx.token({ embed_user_id: userId, embed_account_id: account }) },
   });
   expect(res.status, res.text).toBe(200);
+  await acceptConsent(s, res.body.sessionToken, res.body);
   const row = findEndUserByIdentity(ctx().db, w.fx.configId, account, userId);
   if (!row) throw new Error('no end user');
   return { token: res.body.sessionToken as string, endUserId: row.id };

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateEmbedSession } from '../../auth/embedSessionAuth.ts';
+import { hashToken } from '../../crypto/tokens.ts';
 import { sql } from '../../db/sql.ts';
 import { addSigningSecret, b64url, createEmbedFixture, type EmbedFixture, forgeToken, signToken } from '../../testing/embedFixtures.ts';
 import { type ApiResponse, startTestServer, type TestServer } from '../../testing/harness.ts';
@@ -454,6 +455,91 @@ describe('POST /embed/api/session: hostile tokens (security checklist J-01…J-1
       if (signature && signature.length > 20) expect(logs).not.toContain(signature);
     }
     expect(logs).not.toContain(fx.hs.secret);
+  });
+});
+
+describe('J-12 revoking a signing key ends the sessions it minted', () => {
+  const KEY_GONE = 'The signing key behind this session is no longer active; exchange a fresh embed token';
+  let owner: string;
+  beforeAll(async () => {
+    owner = await s.adminToken();
+  });
+
+  async function sessionOf(token: string): Promise<string> {
+    const res = await exchange(token);
+    expect(res.status, res.text).toBe(200);
+    return res.body.sessionToken as string;
+  }
+  /** The next embed API call of a session (a read: every route authenticates the same way). */
+  const call = (session: string) => s.request('GET', '/embed/api/flows', { token: session });
+  const revoke = (cfg: EmbedFixture, kid: string) =>
+    s.request('DELETE', `/api/v1/embed-configs/${cfg.configId}/keys/${kid}`, { token: owner });
+  const keyOf = (session: string) =>
+    s.app.ctx.db.get<{ key_kid: string | null }>(sql`SELECT key_kid FROM embed_sessions WHERE token_hash = ${hashToken(session)}`)?.key_kid;
+
+  it('refuses the next call of a session whose HS256 secret was revoked; a session of the other secret keeps working', async () => {
+    const cfg = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    const k2 = addSigningSecret(s.app.ctx, cfg.configId, { kid: 'k2' });
+    const byK1 = await sessionOf(cfg.token());
+    const byK2 = await sessionOf(signToken(cfg.claims({ embed_user_id: 'user-2' }), { alg: 'HS256', key: k2.secret, kid: 'k2' }));
+    expect([keyOf(byK1), keyOf(byK2)]).toEqual(['hs1', 'k2']);
+    expect((await call(byK1)).status).toBe(200);
+
+    expect((await revoke(cfg, 'hs1')).status).toBe(200);
+    expect401(await call(byK1), 'session_expired', KEY_GONE);
+    expect401(await s.request('POST', '/embed/api/consent', { token: byK1 }), 'session_expired', KEY_GONE);
+    expect({ status: (await call(byK2)).status }).toEqual({ status: 200 });
+    // the iframe renews with a token of the remaining key and carries on
+    expect((await call(await sessionOf(signToken(cfg.claims(), { alg: 'HS256', key: k2.secret, kid: 'k2' })))).status).toBe(200);
+  });
+
+  it('ends the sessions of a revoked per-account secret only', async () => {
+    const cfg = createEmbedFixture(s.app.ctx, { keys: ['hs', 'account'] });
+    const onprem = await sessionOf(cfg.token({}, { key: 'account' }));
+    const shared = await sessionOf(cfg.token());
+    expect([keyOf(onprem), keyOf(shared)]).toEqual(['acct1', 'hs1']);
+    expect((await revoke(cfg, 'acct1')).status).toBe(200);
+    expect401(await call(onprem), 'session_expired', KEY_GONE);
+    expect((await call(shared)).status).toBe(200);
+  });
+
+  it('ends the sessions of a revoked public key only', async () => {
+    const cfg = createEmbedFixture(s.app.ctx, { keys: ['rs', 'es'] });
+    const byRs = await sessionOf(cfg.token({}, { key: 'rs' }));
+    const byEs = await sessionOf(cfg.token({}, { key: 'es' }));
+    expect([keyOf(byRs), keyOf(byEs)]).toEqual(['rs1', 'es1']);
+    expect((await revoke(cfg, 'rs1')).status).toBe(200);
+    expect401(await call(byRs), 'session_expired', KEY_GONE);
+    expect((await call(byEs)).status).toBe(200);
+  });
+
+  it('ends the sessions of rotated secrets when their grace period ends, or at once without one', async () => {
+    const cfg = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    const old = await sessionOf(cfg.token());
+    const graced = await s.request('POST', `/api/v1/embed-configs/${cfg.configId}/rotate-secret`, {
+      token: owner,
+      body: { graceSeconds: 60 },
+    });
+    expect(graced.status, graced.text).toBe(201);
+    const second = await sessionOf(signToken(cfg.claims(), { alg: 'HS256', key: graced.body.value, kid: graced.body.kid }));
+    expect((await call(old)).status).toBe(200);
+    s.clock.advance(61);
+    expect401(await call(old), 'session_expired', KEY_GONE);
+    expect((await call(second)).status).toBe(200);
+
+    const now = await s.request('POST', `/api/v1/embed-configs/${cfg.configId}/rotate-secret`, { token: owner, body: { graceSeconds: 0 } });
+    expect(now.status, now.text).toBe(201);
+    expect401(await call(second), 'session_expired', KEY_GONE);
+  });
+
+  it('lets a session from before the key was recorded (key_kid NULL) live to its own expiry', async () => {
+    const cfg = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    const legacy = await sessionOf(cfg.token({ exp: nowS() + 300 }));
+    s.app.ctx.db.run(sql`UPDATE embed_sessions SET key_kid = NULL WHERE token_hash = ${hashToken(legacy)}`);
+    expect((await revoke(cfg, 'hs1')).status).toBe(200);
+    expect((await call(legacy)).status).toBe(200);
+    s.clock.advance(301);
+    expect401(await call(legacy), 'session_expired', 'The session has expired; exchange a fresh embed token');
   });
 });
 
