@@ -602,3 +602,52 @@ describe('proxy: canary (C-08)', () => {
     expect(logs).not.toContain('include=a%20b');
   });
 });
+
+describe('proxy: client-aborted uploads (issue 7 point 15)', () => {
+  it('logs an upload the client abandons mid-stream as an aborted request at info, with no error line, and stays healthy', async () => {
+    const before = upstream.received.length;
+    const firstLog = s.logs.length;
+    const url = new URL(s.url);
+    const path = `/api/v1/proxy/${echoAuth}/upload`;
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request({
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path,
+        headers: {
+          authorization: `Bearer ${owner}`,
+          'content-type': 'application/octet-stream',
+          'content-length': String(4 * 1024 * 1024),
+        },
+      });
+      req.on('error', () => resolve());
+      req.on('response', () => reject(new Error('the server answered a request whose body never arrived')));
+      req.write(Buffer.alloc(256 * 1024, 1), () => {
+        // part of the body is on the wire: now the client goes away
+        setTimeout(() => req.destroy(), 50);
+      });
+      req.on('close', () => resolve());
+    });
+    const lines = () => s.logs.slice(firstLog).map((l) => JSON.parse(l) as Record<string, unknown>);
+    await expect.poll(() => lines().some((l) => l.msg === 'request aborted')).toBe(true);
+    // whatever else might be logged late has had its chance
+    const health = await s.request('GET', '/healthz');
+    expect(health.status).toBe(200);
+    const mine = lines();
+    expect(mine.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
+    expect(mine.filter((l) => l.msg === 'request aborted')).toEqual([
+      {
+        time: expect.any(String),
+        level: 'info',
+        msg: 'request aborted',
+        requestId: expect.any(String),
+        method: 'POST',
+        path,
+        ms: expect.any(Number),
+      },
+    ]);
+    expect(s.logs.slice(firstLog).join('\n')).not.toMatch(/stack|unhandled/i);
+    expect(upstream.received.length).toBe(before);
+  });
+});
