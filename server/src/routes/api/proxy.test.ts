@@ -405,6 +405,17 @@ describe('proxy: path safety (S-01)', () => {
     'a%0d%0aX-Injected:%201',
     'a%00',
     '%c0%ae%c0%ae/x',
+    '..;/x',
+    'a/..;/..;/admin',
+    '.;x/y',
+    '..;jsessionid=1/admin',
+    '..%3B/x',
+    '%EF%BC%8E%EF%BC%8E/x',
+    '%EF%BC%8E%EF%BC%8E;x/admin',
+    '.%EF%BC%8E/x',
+    '%2e%EF%BC%8E/x',
+    '%25EF%25BC%258E%25EF%25BC%258E/x',
+    '%E2%80%A5/x',
   ])('refuses %j with 400 bad_request and calls nothing', async (path) => {
     const before = upstream.received.length;
     const res = await raw('GET', `/api/v1/proxy/${echoAuth}/${path}`);
