@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isNeverForwardedHeader } from '@patchbay/shared';
 import type { Request, Response } from 'express';
 import { configVisible } from '../auth/permissions.ts';
 import type { AdminPrincipal } from '../auth/principal.ts';
@@ -42,7 +43,18 @@ const MAX_RETRY_PROBE_BYTES = 64 * 1024;
 /** `last_used_at` is written at most this often per auth. */
 const LAST_USED_GRANULARITY_MS = 60_000;
 
-const FORWARDED_REQUEST_HEADERS = new Set(['content-type', 'accept', 'accept-language', 'if-match', 'if-none-match', 'user-agent']);
+/** Request headers always passed on; a connector may declare more (`proxy.forwardHeaders`), never {@link isNeverForwardedHeader} ones. */
+const FORWARDED_REQUEST_HEADERS = new Set([
+  'content-type',
+  'accept',
+  'accept-language',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'idempotency-key',
+  'user-agent',
+]);
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -80,15 +92,18 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   'link',
 ]);
 
-/** Request headers the caller may pass to the upstream: a fixed list plus `x-*` (not `x-forwarded-*`). */
-export function forwardedRequestHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+/**
+ * Request headers the caller may pass to the upstream (S-06): the fixed list plus the ones the
+ * connector declares; rewrite, override, client-address, credential and hop-by-hop headers never,
+ * even when a stored definition names them.
+ */
+export function forwardedRequestHeaders(headers: IncomingHttpHeaders, declared: readonly string[] = []): Record<string, string> {
+  const extra = new Set(declared.map((h) => h.toLowerCase()));
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    const allowed =
-      FORWARDED_REQUEST_HEADERS.has(lower) || (lower.startsWith('x-') && !lower.startsWith('x-forwarded-') && lower !== 'x-real-ip');
-    if (!allowed) continue;
+    if (!(FORWARDED_REQUEST_HEADERS.has(lower) || extra.has(lower)) || isNeverForwardedHeader(lower)) continue;
     out[lower] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
@@ -235,8 +250,8 @@ export async function proxyRequest(ctx: AppContext, call: ProxyCall): Promise<vo
   }
   const method = req.method.toUpperCase();
   const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
-  const headers = forwardedRequestHeaders(req.headers);
   const connector = injectableConnector(ctx, connectorRow);
+  const headers = forwardedRequestHeaders(req.headers, connector.definition.proxy?.forwardHeaders);
 
   const send = async (credentials: Credentials): Promise<EgressStreamResponse> => {
     const out: OutgoingRequest = { url: new URL(url), method, headers: { ...headers }, body };
