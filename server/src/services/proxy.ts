@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts';
 import { applyCredentials, InjectionError, injectableConnector, type OutgoingRequest } from './credentialInjection.ts';
 import type { Credentials } from './credentials.ts';
 import { EgressError, type EgressStreamResponse, egressStream } from './egress.ts';
+import { secretRedactor } from './secretRedaction.ts';
 import { getFreshCredentials } from './tokenRefresh.ts';
 import { buildUpstreamUrl, UnsafePathError } from './upstreamUrl.ts';
 
@@ -109,8 +110,14 @@ export function forwardedRequestHeaders(headers: IncomingHttpHeaders, declared: 
   return out;
 }
 
-/** Upstream response headers as passed on: dropped ones removed, values kept. */
-export function forwardedResponseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+/**
+ * Upstream response headers as passed on: dropped ones removed, and every credential value
+ * injected into this call (`secrets`, in any of its encodings) replaced by `[redacted]` wherever it
+ * appears (S-07: a `Location: …?api_key=<the key>` must not hand the key to the caller). A header
+ * whose name holds one is dropped; `Content-Length` is kept as sent, it frames the body.
+ */
+export function forwardedResponseHeaders(headers: IncomingHttpHeaders, secrets: Iterable<string> = []): Record<string, string | string[]> {
+  const redactor = secretRedactor(secrets);
   const named = new Set(
     String(headers.connection ?? '')
       .split(',')
@@ -122,7 +129,8 @@ export function forwardedResponseHeaders(headers: IncomingHttpHeaders): Record<s
     if (value === undefined) continue;
     const lower = name.toLowerCase();
     if (DROPPED_RESPONSE_HEADERS.has(lower) || named.has(lower) || lower.startsWith('access-control-')) continue;
-    out[lower] = value;
+    if (redactor.found(lower)) continue;
+    out[lower] = lower === 'content-length' ? value : Array.isArray(value) ? value.map(redactor.redact) : redactor.redact(value);
   }
   return out;
 }
@@ -253,10 +261,12 @@ export async function proxyRequest(ctx: AppContext, call: ProxyCall): Promise<vo
   const connector = injectableConnector(ctx, connectorRow);
   const headers = forwardedRequestHeaders(req.headers, connector.definition.proxy?.forwardHeaders);
 
+  // Every secret sent on any attempt of this call: whatever answer is passed on is redacted of them all.
+  const injected = new Set<string>();
   const send = async (credentials: Credentials): Promise<EgressStreamResponse> => {
     const out: OutgoingRequest = { url: new URL(url), method, headers: { ...headers }, body };
     try {
-      applyCredentials(connector, credentials, out);
+      for (const secret of applyCredentials(connector, credentials, out)) injected.add(secret);
     } catch (err) {
       if (err instanceof InjectionError) throw new AppError('unprocessable', err.message, { reason: 'not_injectable' });
       throw err;
@@ -301,18 +311,18 @@ export async function proxyRequest(ctx: AppContext, call: ProxyCall): Promise<vo
     }
     if (refreshed === null) {
       touchLastUsed(ctx, authId, auth.last_used_at);
-      writeHead(res, first);
+      writeHead(res, first, injected);
       res.end(probe);
       return;
     }
     upstream = await send(refreshed);
   }
   touchLastUsed(ctx, authId, auth.last_used_at);
-  await streamBack(res, upstream, log, authId);
+  await streamBack(res, upstream, log, authId, injected);
 }
 
-function writeHead(res: Response, upstream: EgressStreamResponse): void {
-  const headers = forwardedResponseHeaders(upstream.headers);
+function writeHead(res: Response, upstream: EgressStreamResponse, secrets: ReadonlySet<string>): void {
+  const headers = forwardedResponseHeaders(upstream.headers, secrets);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   // Proxied bodies come from a third party but are served from our origin: never sniffed, never active.
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -323,7 +333,13 @@ function writeHead(res: Response, upstream: EgressStreamResponse): void {
   res.status(upstream.status);
 }
 
-async function streamBack(res: Response, upstream: EgressStreamResponse, log: Logger, authId: string): Promise<void> {
+async function streamBack(
+  res: Response,
+  upstream: EgressStreamResponse,
+  log: Logger,
+  authId: string,
+  secrets: ReadonlySet<string>,
+): Promise<void> {
   // Headers are sent with the first body byte, so an error before it can still be a clean 502.
   const first = await new Promise<{ chunk: Buffer | null; error: unknown }>((resolve) => {
     const onData = (chunk: Buffer) => {
@@ -356,7 +372,7 @@ async function streamBack(res: Response, upstream: EgressStreamResponse, log: Lo
     }
     throw first.error;
   }
-  writeHead(res, upstream);
+  writeHead(res, upstream, secrets);
   if (first.chunk === null) {
     res.end();
     return;

@@ -49,6 +49,32 @@ function upstreamHandler(req: ReceivedRequest, res: http.ServerResponse): void {
     res.end(JSON.stringify(ok ? { ok: true } : { error: 'invalid_token' }));
     return;
   }
+  if (path === '/base/reflect') {
+    // A careless (or hostile) API that echoes what it was sent into its answer's headers.
+    const query = new URL(req.url, 'http://upstream.test').searchParams;
+    const authorization = String(req.headers.authorization ?? '');
+    const key = query.get('key') ?? String(req.headers['x-api-key'] ?? '');
+    const basic = authorization.startsWith('Basic ') ? Buffer.from(authorization.slice(6), 'base64').toString('latin1') : '';
+    const oauth1 = new Map([...authorization.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], decodeURIComponent(m[2] ?? '')]));
+    const secret = key || basic.split(':')[1] || oauth1.get('oauth_signature') || authorization.replace(/^Bearer /, '');
+    res.statusCode = 302;
+    res.setHeader('location', `https://elsewhere.test/cb?api_key=${key}&token=${encodeURIComponent(authorization)}&x=1`);
+    res.setHeader('content-location', `/base/reflect?seen=${encodeURIComponent(encodeURIComponent(secret))}`);
+    res.setHeader('refresh', `0; url=https://elsewhere.test/?k=${encodeURIComponent(secret)}`);
+    res.setHeader('link', `<https://elsewhere.test/?k=${encodeURIComponent(secret)}>; rel="next"`);
+    res.setHeader('x-echo-authorization', authorization);
+    res.setHeader('x-echo-url', req.url);
+    res.setHeader('x-echo-basic', basic);
+    res.setHeader('x-echo-form', new URLSearchParams({ k: secret }).toString());
+    res.setHeader('x-echo-lower', encodeURIComponent(secret).toLowerCase());
+    res.setHeader('x-echo-decoded', secret);
+    res.setHeader('x-echo-oauth-token', oauth1.get('oauth_token') ?? '');
+    res.setHeader('x-echo-many', [`a=${secret}`, `b=${secret}`]);
+    if (/^[\w-]+$/.test(secret)) res.setHeader(`x-${secret.toLowerCase()}`, 'the secret as a header name');
+    res.setHeader('x-upstream', 'kept');
+    res.end();
+    return;
+  }
   if (path === '/base/html') {
     res.setHeader('content-type', 'text/html');
     res.setHeader('set-cookie', ['session=stolen; Path=/', 'other=1']);
@@ -373,6 +399,112 @@ describe('proxy: credential injection per auth type (the upstream echoes what it
     const a = auth(connector('none'), { type: 'none' });
     const seen = JSON.parse((await raw('GET', `/api/v1/proxy/${a}/public`)).text);
     expect(seen.headers.authorization).toBeUndefined();
+  });
+});
+
+describe('proxy: injected credentials never come back in response headers (issue 7 point 7, S-07)', () => {
+  const ODD_KEY = 'CANARY-Key+/=&?é ü%2F';
+  /** Every form a value could take in a header: as is, percent-encoded (either hex case), form-encoded, encoded twice. */
+  const forms = (v: string) => {
+    const once = encodeURIComponent(v);
+    return [v, once, once.toLowerCase(), new URLSearchParams({ k: v }).toString().slice(2), encodeURIComponent(once)];
+  };
+  function expectNoSecret(headers: http.IncomingHttpHeaders, secrets: string[]) {
+    const text = JSON.stringify(headers).toLowerCase();
+    for (const secret of secrets) for (const f of forms(secret)) expect(text, f).not.toContain(f.toLowerCase());
+  }
+  /** The headers a reflected secret passes through; Link and Refresh are dropped by the proxy anyway. */
+  function reflected(res: { headers: http.IncomingHttpHeaders }) {
+    const h = res.headers;
+    expect(h.link).toBeUndefined();
+    expect(h.refresh).toBeUndefined();
+    expect(h['x-upstream']).toBe('kept');
+    return h;
+  }
+
+  it('api_key in a header: Location, Content-Location and every echoing header come back with [redacted]', async () => {
+    const res = await raw('GET', `/api/v1/proxy/${echoAuth}/reflect`);
+    expect(res.status).toBe(302);
+    const h = reflected(res);
+    expect(h.location).toBe('https://elsewhere.test/cb?api_key=[redacted]&token=&x=1');
+    expect(h['content-location']).toBe('/base/reflect?seen=[redacted]');
+    expect(h['x-echo-decoded']).toBe('[redacted]');
+    expect(h['x-echo-form']).toBe('k=[redacted]');
+    expect(h['x-echo-lower']).toBe('[redacted]');
+    expect(h['x-echo-many']).toBe('a=[redacted], b=[redacted]');
+    expect(h[`x-${CANARY.apiKey.toLowerCase()}`]).toBeUndefined();
+    expectNoSecret(res.headers, [CANARY.apiKey]);
+  });
+
+  it('api_key in the query, with characters that need encoding: every encoded form is redacted too', async () => {
+    const a = auth(connector('api_key', { apiKey: { in: 'query', name: 'key', prefix: null } }), apiKeyCreds(ODD_KEY));
+    const res = await raw('GET', `/api/v1/proxy/${a}/reflect?q=1`);
+    expect(res.status).toBe(302);
+    const h = reflected(res);
+    expect(h['x-echo-url']).toBe('/base/reflect?q=1&key=[redacted]');
+    expect(h['x-echo-form']).toBe('k=[redacted]');
+    expect(h['x-echo-lower']).toBe('[redacted]');
+    expect(h['content-location']).toBe('/base/reflect?seen=[redacted]');
+    expectNoSecret(res.headers, [ODD_KEY]);
+  });
+
+  it('basic: neither the password nor the base64 user:password comes back', async () => {
+    const a = auth(connector('basic'), { type: 'basic', username: 'ada', password: CANARY.password, fields: {} });
+    const res = await raw('GET', `/api/v1/proxy/${a}/reflect`);
+    const h = reflected(res);
+    expect(h['x-echo-authorization']).toBe('Basic [redacted]');
+    expect(h['x-echo-basic']).toBe('ada:[redacted]');
+    expect(h['x-echo-decoded']).toBe('[redacted]');
+    expect(h.location).toBe('https://elsewhere.test/cb?api_key=&token=Basic%20[redacted]&x=1');
+    expectNoSecret(res.headers, [CANARY.password, Buffer.from(`ada:${CANARY.password}`).toString('base64')]);
+  });
+
+  it('oauth2: the access token never comes back', async () => {
+    const a = auth(connector('oauth2'), {
+      type: 'oauth2',
+      accessToken: CANARY.access,
+      refreshToken: null,
+      tokenType: 'Bearer',
+      expiresAt: null,
+      scope: null,
+    });
+    const res = await raw('GET', `/api/v1/proxy/${a}/reflect`);
+    const h = reflected(res);
+    expect(h['x-echo-authorization']).toBe('Bearer [redacted]');
+    expect(h.location).toBe('https://elsewhere.test/cb?api_key=&token=Bearer%20[redacted]&x=1');
+    expect(h['content-location']).toBe('/base/reflect?seen=[redacted]');
+    expectNoSecret(res.headers, [CANARY.access]);
+  });
+
+  it('oauth1: the token and the signature never come back; the consumer key and nonce do', async () => {
+    const token = 'CANARY-OAUTH1-TOKEN-41c9';
+    const a = auth(
+      connector(
+        'oauth1',
+        { oauth1: { requestTokenUrl: '', authorizeUrl: '', accessTokenUrl: '', consumerKey: 'ck-1', signatureMethod: 'HMAC-SHA1' } },
+        { secret: CANARY.consumerSecret },
+      ),
+      { type: 'oauth1', token, tokenSecret: CANARY.tokenSecret },
+    );
+    const res = await raw('GET', `/api/v1/proxy/${a}/reflect`);
+    const h = reflected(res);
+    const echoed = String(h['x-echo-authorization']);
+    expect(echoed).toContain('oauth_consumer_key="ck-1"');
+    expect(echoed).toMatch(/oauth_nonce="[^"[]+"/);
+    expect(echoed).toContain('oauth_signature="[redacted]"');
+    expect(echoed).toContain('oauth_token="[redacted]"');
+    expect(h['x-echo-oauth-token']).toBe('[redacted]');
+    expect(h['x-echo-decoded']).toBe('[redacted]');
+    const signature = upstream.received.at(-1)?.headers.authorization?.match(/oauth_signature="([^"]+)"/)?.[1] ?? '';
+    expect(signature).not.toBe('');
+    expectNoSecret(res.headers, [token, decodeURIComponent(signature), CANARY.tokenSecret, CANARY.consumerSecret]);
+  });
+
+  it('none: nothing to redact, the headers pass as sent', async () => {
+    const a = auth(connector('none'), { type: 'none' });
+    const res = await raw('GET', `/api/v1/proxy/${a}/reflect`);
+    expect(res.headers.location).toBe('https://elsewhere.test/cb?api_key=&token=&x=1');
+    expect(res.headers['x-echo-url']).toBe('/base/reflect');
   });
 });
 
