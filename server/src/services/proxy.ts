@@ -372,6 +372,12 @@ async function streamBack(
     }
     throw first.error;
   }
+  if (res.closed) {
+    // The client left while the upstream was answering: nothing to pass on, stop reading now (its
+    // 'close' has already fired, so the pipe below would wait for the idle timeout).
+    upstream.abort();
+    return;
+  }
   writeHead(res, upstream, secrets);
   if (first.chunk === null) {
     res.end();

@@ -864,4 +864,45 @@ describe('proxy: client-aborted uploads (issue 7 point 15)', () => {
     expect(s.logs.slice(firstLog).join('\n')).not.toMatch(/stack|unhandled/i);
     expect(upstream.received.length).toBe(before);
   });
+
+  it('a client that leaves while the upstream is still answering: the upstream call is cut at once, logged as aborted at info', async () => {
+    let upstreamClosed = false;
+    let answered = false;
+    const slow = await startUpstream((_req, res) => {
+      res.on('close', () => {
+        upstreamClosed = true;
+      });
+      // headers and a first chunk only after the client has gone, then silence (the idle timeout is 30 s)
+      setTimeout(() => {
+        answered = true;
+        res.setHeader('content-type', 'text/plain');
+        res.write('first;');
+      }, 400);
+    });
+    try {
+      const a = auth(connector('none', {}, { baseUrl: slow.url }), { type: 'none' });
+      const firstLog = s.logs.length;
+      const url = new URL(s.url);
+      await new Promise<void>((resolve) => {
+        const req = http.request({
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: `/api/v1/proxy/${a}/slow`,
+          headers: { authorization: `Bearer ${owner}`, 'content-type': 'text/plain' },
+        });
+        req.on('error', () => resolve());
+        req.on('close', () => resolve());
+        req.end('hello', () => setTimeout(() => req.destroy(), 100));
+      });
+      await expect.poll(() => answered, { timeout: 5_000 }).toBe(true);
+      await expect.poll(() => upstreamClosed, { timeout: 5_000 }).toBe(true);
+      const lines = s.logs.slice(firstLog).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
+      expect(lines.filter((l) => l.msg === 'request aborted').map((l) => [l.level, l.path])).toEqual([['info', `/api/v1/proxy/${a}/slow`]]);
+      expect((await s.request('GET', '/healthz')).status).toBe(200);
+    } finally {
+      await slow.close();
+    }
+  });
 });
