@@ -1,5 +1,5 @@
 import { ERROR_STATUS, type ErrorCode } from '@patchbay/shared';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../log.ts';
 
@@ -45,6 +45,16 @@ export function sendError(res: Parameters<RequestHandler>[1], error: AppError): 
   });
 }
 
+/**
+ * Whether `err` is the request stream's own error for a client that went away before its body was
+ * complete (Node destroys the request with `ECONNRESET` "aborted"; a stream read after that ends
+ * in a premature close): nothing to answer, nothing broken.
+ */
+function isClientAbort(err: unknown, req: Request): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') && req.destroyed && !req.complete;
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -54,6 +64,8 @@ interface BodyParserError {
 export function errorMiddleware(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     if (err instanceof AppError) return sendError(res, err);
+    // requestContext logs the request as aborted (info) when its connection closes unanswered.
+    if (isClientAbort(err, req)) return;
     const parserError = err as BodyParserError;
     if (parserError?.type === 'entity.too.large') return sendError(res, new AppError('body_too_large', 'The request body is too large'));
     if (parserError?.type === 'entity.parse.failed')

@@ -6,7 +6,9 @@ const INCOMING_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 /**
  * Gives every request an id (a sane incoming `X-Request-Id` is kept), a child logger, and one
- * access-log line. The line carries the path only: query strings may hold codes or keys.
+ * access-log line: `request` with its status, or `request aborted` (info) when the connection closed
+ * before the answer was complete (a client that gave up mid-upload or mid-download). The line
+ * carries the path only: query strings may hold codes or keys.
  */
 export function requestContext(log: Logger): RequestHandler {
   return (req, res, next) => {
@@ -17,9 +19,12 @@ export function requestContext(log: Logger): RequestHandler {
     res.locals.log = reqLog;
     res.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
+    const elapsed = () => Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
     res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      reqLog.info('request', { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 });
+      reqLog.info('request', { method: req.method, path: req.path, status: res.statusCode, ms: elapsed() });
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) reqLog.info('request aborted', { method: req.method, path: req.path, ms: elapsed() });
     });
     next();
   };

@@ -51,6 +51,8 @@ export const connectorDefinitionSchema = z.object({
   apiKey: z.object({ in: z.enum(['header', 'query']), name: z.string(), prefix: z.string().nullable() }).nullable(),
   fields: z.array(z.object({ key: z.string(), label: z.string(), type: z.enum(['text', 'password']), required: z.boolean() })),
   validation: z.object({ method: z.string(), path: z.string(), expectStatus: z.number() }).nullable(),
+  /** Absent in definitions written before it existed: no declared headers. */
+  proxy: z.object({ forwardHeaders: z.array(z.string()) }).optional(),
 });
 /** A connector's stored definition (no secret). */
 export type ConnectorDefinition = z.infer<typeof connectorDefinitionSchema>;
@@ -91,6 +93,7 @@ export function toConnector(ctx: AppContext, row: ConnectorRow): Connector {
     apiKey: def.apiKey,
     fields: def.fields,
     validation: def.validation,
+    proxy: { forwardHeaders: def.proxy?.forwardHeaders ?? [] },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -103,6 +106,11 @@ const DEFAULT_FIELDS: Partial<Record<AuthType, ConnectorDefinition['fields']>> =
   ],
   api_key: [{ key: 'apiKey', label: 'API key', type: 'password', required: true }],
 };
+
+/** Declared proxy headers as stored: lower case, each once, in the order given. */
+function proxySettings(input: NonNullable<ConnectorCreate['proxy']> | null): NonNullable<ConnectorDefinition['proxy']> {
+  return { forwardHeaders: [...new Set((input?.forwardHeaders ?? []).map((h) => h.toLowerCase()))] };
+}
 
 function fail(path: string, message: string): AppError {
   return invalidFields([{ path, message }]);
@@ -236,6 +244,7 @@ function resolveCustom(input: ConnectorCreate): Resolved {
 export function createConnector(ctx: AppContext, p: AdminPrincipal, input: ConnectorCreate, requestId: string): Connector {
   requireAdminRole(p, 'create connectors');
   const resolved = input.catalogKey !== undefined ? resolveFromCatalog({ ...input, catalogKey: input.catalogKey }) : resolveCustom(input);
+  if (input.proxy !== undefined) resolved.def.proxy = proxySettings(input.proxy);
   assertUrlsAllowed(urlFields(resolved.def, { baseUrl: input.baseUrl, iconUrl: input.iconUrl }), ctx.config);
   const now = nowIso(ctx);
   const row: ConnectorRow = {
@@ -314,6 +323,7 @@ export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, 
     if (input.apiKey) def.apiKey = { in: input.apiKey.in, name: input.apiKey.name, prefix: input.apiKey.prefix ?? null };
     if (input.fields) def.fields = input.fields;
     if (input.validation !== undefined) def.validation = input.validation;
+    if (input.proxy !== undefined) def.proxy = proxySettings(input.proxy);
     assertUrlsAllowed(
       [
         { path: 'body.baseUrl', value: input.baseUrl },

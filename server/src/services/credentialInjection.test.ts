@@ -172,6 +172,29 @@ describe('applyCredentials', () => {
     expect(() => applyCredentials(c, { type: 'oauth1', token: 't', tokenSecret: 's' }, req)).toThrow(InjectionError);
   });
 
+  it('answers the secret values it injected, for redacting them from what comes back (S-07)', () => {
+    const req = (): OutgoingRequest => ({ url: new URL(`${upstream.url}/`), method: 'GET', headers: {} });
+    const oauth2 = { type: 'oauth2', accessToken: 'AT', refreshToken: 'RT', tokenType: 'bearer', expiresAt: null, scope: null } as const;
+    expect(applyCredentials(connector('oauth2'), oauth2, req())).toEqual(['AT']);
+    expect(applyCredentials(connector('basic'), { type: 'basic', username: 'ada', password: 'pw', fields: {} }, req())).toEqual([
+      'pw',
+      Buffer.from('ada:pw').toString('base64'),
+    ]);
+    const key = connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: 'Token' } });
+    expect(applyCredentials(key, { type: 'api_key', apiKey: 'K-1', fields: {} }, req())).toEqual(['K-1']);
+    const o1 = connector(
+      'oauth1',
+      { oauth1: { requestTokenUrl: '', authorizeUrl: '', accessTokenUrl: '', consumerKey: 'ck', signatureMethod: 'HMAC-SHA1' } },
+      'cs',
+    );
+    const signed = req();
+    const secrets = applyCredentials(o1, { type: 'oauth1', token: 'tok', tokenSecret: 'ts' }, signed);
+    const signature = decodeURIComponent(/oauth_signature="([^"]+)"/.exec(signed.headers.authorization ?? '')?.[1] ?? '');
+    expect(signature).not.toBe('');
+    expect(secrets).toEqual(['tok', signature, 'ts', 'cs']);
+    expect(applyCredentials(connector('none'), { type: 'none' }, req())).toEqual([]);
+  });
+
   it('proprietary and none inject nothing', async () => {
     for (const [c, creds] of [
       [connector('none'), { type: 'none' }],

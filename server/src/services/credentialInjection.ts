@@ -68,7 +68,7 @@ function formParams(req: OutgoingRequest): Record<string, string | string[]> {
   return out;
 }
 
-function signOAuth1(connector: InjectableConnector, credentials: Extract<Credentials, { type: 'oauth1' }>, req: OutgoingRequest): void {
+function signOAuth1(connector: InjectableConnector, credentials: Extract<Credentials, { type: 'oauth1' }>, req: OutgoingRequest): string[] {
   const def = connector.definition.oauth1;
   if (!def) throw new InjectionError(`Connector ${connector.row.id} has no OAuth1 settings`);
   if (connector.clientSecret === null) throw new InjectionError(`Connector ${connector.row.id} has no consumer secret`);
@@ -83,6 +83,8 @@ function signOAuth1(connector: InjectableConnector, credentials: Extract<Credent
     { key: credentials.token, secret: credentials.tokenSecret },
   );
   setHeader(req.headers, 'authorization', oauth.toHeader(data).Authorization);
+  // The secrets behind the signature too: PLAINTEXT sends them as the signature itself.
+  return [credentials.token, data.oauth_signature, credentials.tokenSecret, connector.clientSecret];
 }
 
 /** `Bearer` → `Bearer ` (a word-like prefix gets its separating space); `Token=` or `Bearer ` stay as they are. */
@@ -97,22 +99,22 @@ function keyPrefix(prefix: string | null): string {
  * final URL and form body; basic → `Authorization: Basic`; API key → the configured header (with
  * its prefix, plus a space after a word-like prefix) or query parameter; proprietary and none → nothing. Whatever the caller set under
  * the same name is replaced. Call it last, once URL and body are final.
+ *
+ * Answers the secret values it put into the request (token, key, password and its base64 form,
+ * OAuth1 token and signature), so whatever comes back can be redacted of them (S-07).
  */
-export function applyCredentials(connector: InjectableConnector, credentials: Credentials, req: OutgoingRequest): void {
+export function applyCredentials(connector: InjectableConnector, credentials: Credentials, req: OutgoingRequest): string[] {
   switch (credentials.type) {
     case 'oauth2':
       setHeader(req.headers, 'authorization', `Bearer ${credentials.accessToken}`);
-      return;
+      return [credentials.accessToken];
     case 'oauth1':
-      signOAuth1(connector, credentials, req);
-      return;
-    case 'basic':
-      setHeader(
-        req.headers,
-        'authorization',
-        `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`,
-      );
-      return;
+      return signOAuth1(connector, credentials, req);
+    case 'basic': {
+      const encoded = Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64');
+      setHeader(req.headers, 'authorization', `Basic ${encoded}`);
+      return [credentials.password, encoded];
+    }
     case 'api_key': {
       const placement = connector.definition.apiKey;
       if (!placement) throw new InjectionError(`Connector ${connector.row.id} does not say where its API key goes`);
@@ -121,10 +123,10 @@ export function applyCredentials(connector: InjectableConnector, credentials: Cr
       } else {
         setHeader(req.headers, placement.name, `${keyPrefix(placement.prefix)}${credentials.apiKey}`);
       }
-      return;
+      return [credentials.apiKey];
     }
     case 'proprietary':
     case 'none':
-      return;
+      return [];
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isNeverForwardedHeader } from '@patchbay/shared';
 import type { Request, Response } from 'express';
 import { configVisible } from '../auth/permissions.ts';
 import type { AdminPrincipal } from '../auth/principal.ts';
@@ -11,6 +12,7 @@ import type { Logger } from '../log.ts';
 import { applyCredentials, InjectionError, injectableConnector, type OutgoingRequest } from './credentialInjection.ts';
 import type { Credentials } from './credentials.ts';
 import { EgressError, type EgressStreamResponse, egressStream } from './egress.ts';
+import { secretRedactor } from './secretRedaction.ts';
 import { getFreshCredentials } from './tokenRefresh.ts';
 import { buildUpstreamUrl, UnsafePathError } from './upstreamUrl.ts';
 
@@ -42,7 +44,18 @@ const MAX_RETRY_PROBE_BYTES = 64 * 1024;
 /** `last_used_at` is written at most this often per auth. */
 const LAST_USED_GRANULARITY_MS = 60_000;
 
-const FORWARDED_REQUEST_HEADERS = new Set(['content-type', 'accept', 'accept-language', 'if-match', 'if-none-match', 'user-agent']);
+/** Request headers always passed on; a connector may declare more (`proxy.forwardHeaders`), never {@link isNeverForwardedHeader} ones. */
+const FORWARDED_REQUEST_HEADERS = new Set([
+  'content-type',
+  'accept',
+  'accept-language',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'idempotency-key',
+  'user-agent',
+]);
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -80,22 +93,31 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   'link',
 ]);
 
-/** Request headers the caller may pass to the upstream: a fixed list plus `x-*` (not `x-forwarded-*`). */
-export function forwardedRequestHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+/**
+ * Request headers the caller may pass to the upstream (S-06): the fixed list plus the ones the
+ * connector declares; rewrite, override, client-address, credential and hop-by-hop headers never,
+ * even when a stored definition names them.
+ */
+export function forwardedRequestHeaders(headers: IncomingHttpHeaders, declared: readonly string[] = []): Record<string, string> {
+  const extra = new Set(declared.map((h) => h.toLowerCase()));
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    const allowed =
-      FORWARDED_REQUEST_HEADERS.has(lower) || (lower.startsWith('x-') && !lower.startsWith('x-forwarded-') && lower !== 'x-real-ip');
-    if (!allowed) continue;
+    if (!(FORWARDED_REQUEST_HEADERS.has(lower) || extra.has(lower)) || isNeverForwardedHeader(lower)) continue;
     out[lower] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
 
-/** Upstream response headers as passed on: dropped ones removed, values kept. */
-export function forwardedResponseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+/**
+ * Upstream response headers as passed on: dropped ones removed, and every credential value
+ * injected into this call (`secrets`, in any of its encodings) replaced by `[redacted]` wherever it
+ * appears (S-07: a `Location: …?api_key=<the key>` must not hand the key to the caller). A header
+ * whose name holds one is dropped; `Content-Length` is kept as sent, it frames the body.
+ */
+export function forwardedResponseHeaders(headers: IncomingHttpHeaders, secrets: Iterable<string> = []): Record<string, string | string[]> {
+  const redactor = secretRedactor(secrets);
   const named = new Set(
     String(headers.connection ?? '')
       .split(',')
@@ -107,7 +129,8 @@ export function forwardedResponseHeaders(headers: IncomingHttpHeaders): Record<s
     if (value === undefined) continue;
     const lower = name.toLowerCase();
     if (DROPPED_RESPONSE_HEADERS.has(lower) || named.has(lower) || lower.startsWith('access-control-')) continue;
-    out[lower] = value;
+    if (redactor.found(lower)) continue;
+    out[lower] = lower === 'content-length' ? value : Array.isArray(value) ? value.map(redactor.redact) : redactor.redact(value);
   }
   return out;
 }
@@ -235,13 +258,15 @@ export async function proxyRequest(ctx: AppContext, call: ProxyCall): Promise<vo
   }
   const method = req.method.toUpperCase();
   const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
-  const headers = forwardedRequestHeaders(req.headers);
   const connector = injectableConnector(ctx, connectorRow);
+  const headers = forwardedRequestHeaders(req.headers, connector.definition.proxy?.forwardHeaders);
 
+  // Every secret sent on any attempt of this call: whatever answer is passed on is redacted of them all.
+  const injected = new Set<string>();
   const send = async (credentials: Credentials): Promise<EgressStreamResponse> => {
     const out: OutgoingRequest = { url: new URL(url), method, headers: { ...headers }, body };
     try {
-      applyCredentials(connector, credentials, out);
+      for (const secret of applyCredentials(connector, credentials, out)) injected.add(secret);
     } catch (err) {
       if (err instanceof InjectionError) throw new AppError('unprocessable', err.message, { reason: 'not_injectable' });
       throw err;
@@ -286,18 +311,18 @@ export async function proxyRequest(ctx: AppContext, call: ProxyCall): Promise<vo
     }
     if (refreshed === null) {
       touchLastUsed(ctx, authId, auth.last_used_at);
-      writeHead(res, first);
+      writeHead(res, first, injected);
       res.end(probe);
       return;
     }
     upstream = await send(refreshed);
   }
   touchLastUsed(ctx, authId, auth.last_used_at);
-  await streamBack(res, upstream, log, authId);
+  await streamBack(res, upstream, log, authId, injected);
 }
 
-function writeHead(res: Response, upstream: EgressStreamResponse): void {
-  const headers = forwardedResponseHeaders(upstream.headers);
+function writeHead(res: Response, upstream: EgressStreamResponse, secrets: ReadonlySet<string>): void {
+  const headers = forwardedResponseHeaders(upstream.headers, secrets);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   // Proxied bodies come from a third party but are served from our origin: never sniffed, never active.
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -308,7 +333,13 @@ function writeHead(res: Response, upstream: EgressStreamResponse): void {
   res.status(upstream.status);
 }
 
-async function streamBack(res: Response, upstream: EgressStreamResponse, log: Logger, authId: string): Promise<void> {
+async function streamBack(
+  res: Response,
+  upstream: EgressStreamResponse,
+  log: Logger,
+  authId: string,
+  secrets: ReadonlySet<string>,
+): Promise<void> {
   // Headers are sent with the first body byte, so an error before it can still be a clean 502.
   const first = await new Promise<{ chunk: Buffer | null; error: unknown }>((resolve) => {
     const onData = (chunk: Buffer) => {
@@ -341,7 +372,13 @@ async function streamBack(res: Response, upstream: EgressStreamResponse, log: Lo
     }
     throw first.error;
   }
-  writeHead(res, upstream);
+  if (res.closed) {
+    // The client left while the upstream was answering: nothing to pass on, stop reading now (its
+    // 'close' has already fired, so the pipe below would wait for the idle timeout).
+    upstream.abort();
+    return;
+  }
+  writeHead(res, upstream, secrets);
   if (first.chunk === null) {
     res.end();
     return;

@@ -11,6 +11,9 @@ describe('buildUpstreamUrl (S-01)', () => {
     ['a/b:c', '?q=1', 'https://api.example.test/v2/a/b:c?q=1'],
     ['%252e%252ehidden', '', 'https://api.example.test/v2/%252e%252ehidden'],
     ['', '', 'https://api.example.test/v2/'],
+    ['v1;format=json/items', '', 'https://api.example.test/v2/v1;format=json/items'],
+    ['...', '', 'https://api.example.test/v2/...'],
+    ['%EF%BC%8Ex', '', 'https://api.example.test/v2/%EF%BC%8Ex'],
   ])('%s ? %s → %s', (path, search, expected) => {
     expect(buildUpstreamUrl(BASE, path, search).toString()).toBe(expected);
   });
@@ -58,6 +61,35 @@ describe('buildUpstreamUrl (S-01)', () => {
     '%zz',
     'a?b',
     'a#b',
+    // `;` parameters (Tomcat, Jetty, Spring strip them before resolving dot segments)
+    '..;',
+    '..;/x',
+    'a/..;/..;/x',
+    '..;jsessionid=1/x',
+    '.;x/y',
+    '.;/x',
+    '..%3b/x',
+    '..%3B/x',
+    '%2e%2e;/x',
+    '.%2e;x/y',
+    '..%253b/x',
+    // Unicode forms that NFKC turns into dots, separators or `@`
+    '%EF%BC%8E%EF%BC%8E/x',
+    '%ef%bc%8e%ef%bc%8e/x',
+    '%EF%BC%8E/x',
+    '.%EF%BC%8E/x',
+    '%2e%EF%BC%8E/x',
+    '%EF%BC%8E%2E/x',
+    '%25EF%25BC%258E%25EF%25BC%258E/x',
+    '\uFF0E\uFF0E/x',
+    '%E2%80%A5/x',
+    '%EF%B9%92%EF%B9%92/x',
+    '%EF%BC%8E%EF%BC%8E%EF%BC%9Bx/y',
+    '%EF%BC%8E%EF%BC%8E;x/y',
+    'a%EF%BC%8Fb',
+    'a%EF%BC%BCb',
+    '%EF%BC%A0evil.test',
+    'javascript%EF%BC%9Aalert(1)',
   ])('refuses %j', (path) => {
     expect(() => buildUpstreamUrl(BASE, path)).toThrow(UnsafePathError);
   });

@@ -2,7 +2,9 @@
  * Builds the URL of a call under a connector's `baseUrl` from a caller-supplied path (checklist
  * S-01). The path is taken still percent-encoded, every segment is decoded (repeatedly, so
  * double encoding cannot hide anything) and checked, and the final URL must keep the base URL's
- * origin and stay under its path.
+ * origin and stay under its path. A segment is checked as the upstream's stack might read it, not
+ * only as WHATWG URL does: also after Unicode normalisation (NFKC: `．．` is `..`) and without its
+ * `;` parameters (Tomcat, Jetty and Spring read `..;x` as `..`).
  */
 
 /** A caller-supplied path that could leave the base URL, or is malformed; the message says why. */
@@ -45,8 +47,8 @@ function decodeFully(segment: string): string {
 /**
  * Checks a still-encoded relative path (`users/42/notes`, no leading slash) and throws
  * {@link UnsafePathError} on anything that could leave the base: a scheme or absolute URL,
- * `//`, backslashes, `@`, `.`/`..` segments, encoded separators, control characters, invalid or
- * nested encodings.
+ * `//`, backslashes, `@`, `.`/`..` segments (also as `..;x` and in Unicode forms that normalise to
+ * dots), encoded separators, control characters, invalid or nested encodings.
  */
 export function assertSafeRelativePath(rawPath: string): void {
   if (rawPath.length > 4096) throw new UnsafePathError('The path is too long');
@@ -56,13 +58,18 @@ export function assertSafeRelativePath(rawPath: string): void {
   if (rawPath.includes('?') || rawPath.includes('#')) throw new UnsafePathError('The path contains "?" or "#"');
   const segments = rawPath.split('/');
   const first = decodeFully(segments[0] ?? '');
-  if (/^[a-z][a-z0-9+.-]*:/i.test(first)) throw new UnsafePathError('The path must be relative, not an absolute URL');
+  if (/^[a-z][a-z0-9+.-]*:/i.test(first) || /^[a-z][a-z0-9+.-]*:/i.test(first.normalize('NFKC'))) {
+    throw new UnsafePathError('The path must be relative, not an absolute URL');
+  }
   segments.forEach((segment, i) => {
     if (segment === '' && i !== segments.length - 1) throw new UnsafePathError('The path contains an empty segment ("//")');
     const decoded = decodeFully(segment);
-    if (decoded === '.' || decoded === '..') throw new UnsafePathError('The path must not contain "." or ".." segments');
-    if (hasControl(decoded) || DECODED_FORBIDDEN.test(decoded)) {
-      throw new UnsafePathError('The path contains an encoded separator, "@" or a control character');
+    for (const form of [decoded, decoded.normalize('NFKC')]) {
+      const name = form.split(';', 1)[0];
+      if (name === '.' || name === '..') throw new UnsafePathError('The path must not contain "." or ".." segments');
+      if (hasControl(form) || DECODED_FORBIDDEN.test(form)) {
+        throw new UnsafePathError('The path contains an encoded separator, "@" or a control character');
+      }
     }
   });
 }

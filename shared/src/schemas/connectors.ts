@@ -50,6 +50,78 @@ const apiKeyInputSchema = z.strictObject({
   prefix: z.string().max(50).optional(),
 });
 
+/**
+ * Request headers a connector may never let the proxy pass on (SPEC §6, checklist S-06): framing and
+ * hop-by-hop headers, the credentials Patchbay injects itself, and headers an upstream's own proxy or
+ * framework reads to reroute, re-method or re-address a call. Exact names, then prefixes.
+ */
+const NEVER_FORWARDED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'http2-settings',
+  'max-forwards',
+  'authorization',
+  'cookie',
+  'cookie2',
+  'forwarded',
+  'via',
+  'x-real-ip',
+  'x-client-ip',
+  'x-originating-ip',
+  'x-remote-ip',
+  'x-remote-addr',
+  'x-cluster-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-host',
+  'x-original-host',
+  'x-http-host-override',
+  'x-original-url',
+  'x-original-uri',
+  'x-rewrite-url',
+  'x-override-url',
+  'x-envoy-original-path',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+]);
+const NEVER_FORWARDED_PREFIXES = ['proxy-', 'x-forwarded', 'sec-'];
+
+/** Whether the proxy refuses to pass request header `name` on, whatever a connector declares. */
+export function isNeverForwardedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return NEVER_FORWARDED_HEADERS.has(lower) || NEVER_FORWARDED_PREFIXES.some((p) => lower.startsWith(p));
+}
+
+const forwardHeaderNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, {
+    error: 'must be a header name: letters, digits, "-" and "_", at most 100',
+    abort: true,
+  })
+  .refine((name) => !isNeverForwardedHeader(name), {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} may not be passed on: Patchbay sets it itself, or it would change how the request is framed, routed or authenticated`,
+  });
+
+/** How the proxy treats a connector's calls: which caller request headers it passes on besides the fixed list. */
+export const connectorProxyInputSchema = z.strictObject({
+  forwardHeaders: z
+    .array(forwardHeaderNameSchema)
+    .max(50)
+    .describe(
+      'Request headers the proxy passes on to this service besides its fixed list (case-insensitive). Refused: hop-by-hop and framing headers, `Authorization`, `Cookie`, `Proxy-*`, `Sec-*`, `Forwarded`, `Via`, `X-Forwarded-*`, client-address headers (`X-Real-IP`, `X-Client-IP`, …) and rewrite or override headers (`X-Original-URL`, `X-Rewrite-URL`, `X-HTTP-Method-Override`, `X-Host`, …).',
+    ),
+});
+
 /** A request run when credentials are created, to refuse wrong ones at once. */
 export const validationRequestSchema = z.strictObject({
   method: httpMethodSchema.default('GET'),
@@ -74,6 +146,7 @@ export const connectorCreateSchema = z
     apiKey: apiKeyInputSchema.optional(),
     fields: z.array(credentialFieldSchema).max(10).optional(),
     validation: validationRequestSchema.optional(),
+    proxy: connectorProxyInputSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.id === 'catalog') ctx.addIssue({ code: 'custom', path: ['id'], message: 'is reserved (GET /api/v1/connectors/catalog)' });
@@ -122,6 +195,7 @@ export const connectorUpdateSchema = z.strictObject({
   apiKey: apiKeyInputSchema.optional(),
   fields: z.array(credentialFieldSchema).max(10).optional(),
   validation: validationRequestSchema.nullable().optional(),
+  proxy: connectorProxyInputSchema.nullable().optional(),
 });
 /** Connector update body. */
 export type ConnectorUpdate = z.infer<typeof connectorUpdateSchema>;
@@ -163,6 +237,9 @@ export const connectorSchema = z
     apiKey: z.object({ in: z.enum(['header', 'query']), name: z.string(), prefix: z.string().nullable() }).nullable(),
     fields: z.array(z.object({ key: z.string(), label: z.string(), type: z.enum(['text', 'password']), required: z.boolean() })),
     validation: z.object({ method: z.string(), path: z.string(), expectStatus: z.number() }).nullable(),
+    proxy: z.object({
+      forwardHeaders: z.array(z.string()).describe('Declared request headers the proxy passes on, in lower case'),
+    }),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
   })

@@ -76,6 +76,7 @@ function crmExpected(createdAt: string, updatedAt = createdAt) {
     apiKey: null,
     fields: [],
     validation: { method: 'GET', path: '/me', expectStatus: 200 },
+    proxy: { forwardHeaders: [] },
     createdAt,
     updatedAt,
   };
@@ -156,6 +157,7 @@ describe('connectors: CRUD', () => {
       apiKey: { in: 'header', name: 'X-Api-Key', prefix: null },
       fields: [{ key: 'apiKey', label: 'API key', type: 'password', required: true }],
       validation: null,
+      proxy: { forwardHeaders: [] },
       createdAt,
       updatedAt: createdAt,
     });
@@ -316,6 +318,7 @@ describe('connectors: the built-in catalogue', () => {
       apiKey: null,
       fields: [],
       validation: null,
+      proxy: { forwardHeaders: [] },
       createdAt,
       updatedAt: createdAt,
     });
@@ -567,6 +570,94 @@ describe('connectors: audit', () => {
     expect(JSON.parse(updated?.details ?? '{}')).toEqual({ changed: ['name', 'oauth2.clientSecret', 'oauth2.revokeUrl', 'oauth2.scopes'] });
     for (const r of rows) expect(r.details).not.toMatch(/CANARY|slack-secret/);
   });
+});
+
+describe('connectors: request headers the proxy passes on (issue 7 point 7, S-06)', () => {
+  const relayBody = {
+    id: 'relay',
+    name: 'Relay',
+    authType: 'api_key',
+    baseUrl: 'https://api.relay.example',
+    apiKey: { in: 'header', name: 'X-Api-Key' },
+  };
+
+  it('stores declared header names in lower case, once each, answers them, and PATCH replaces or clears them', async () => {
+    const res = await call('POST', '/api/v1/connectors', {
+      body: { ...relayBody, proxy: { forwardHeaders: ['X-Trace-Id', 'x-trace-id', 'X-Tenant', 'Prefer'] } },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.proxy).toEqual({ forwardHeaders: ['x-trace-id', 'x-tenant', 'prefer'] });
+    expect((await call('GET', '/api/v1/connectors/relay')).body.proxy).toEqual({ forwardHeaders: ['x-trace-id', 'x-tenant', 'prefer'] });
+    const replaced = await call('PATCH', '/api/v1/connectors/relay', { body: { proxy: { forwardHeaders: ['X-Request-Source'] } } });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.proxy).toEqual({ forwardHeaders: ['x-request-source'] });
+    const cleared = await call('PATCH', '/api/v1/connectors/relay', { body: { proxy: null } });
+    expect(cleared.body.proxy).toEqual({ forwardHeaders: [] });
+    const none = await call('POST', '/api/v1/connectors', { body: { ...relayBody, id: 'relay-plain' } });
+    expect(none.body.proxy).toEqual({ forwardHeaders: [] });
+  });
+
+  const refused = [
+    'X-Original-URL',
+    'X-Rewrite-URL',
+    'X-Original-URI',
+    'X-Override-URL',
+    'X-HTTP-Method-Override',
+    'X-HTTP-Method',
+    'X-Method-Override',
+    'X-Host',
+    'X-Original-Host',
+    'X-Forwarded-For',
+    'X-Forwarded-Host',
+    'X-Forwarded-Proto',
+    'X-Forwarded-Prefix',
+    'X-Real-IP',
+    'X-Client-IP',
+    'X-Originating-IP',
+    'X-Remote-IP',
+    'X-Remote-Addr',
+    'True-Client-IP',
+    'CF-Connecting-IP',
+    'Forwarded',
+    'Via',
+    'Host',
+    'Content-Length',
+    'Expect',
+    'Connection',
+    'Keep-Alive',
+    'Transfer-Encoding',
+    'TE',
+    'Trailer',
+    'Upgrade',
+    'Proxy-Connection',
+    'Proxy-Authorization',
+    'Authorization',
+    'Cookie',
+  ];
+  it.each(refused)('refuses to forward %s at save time, on create and on update', async (name) => {
+    const message = `"${name}" may not be passed on: Patchbay sets it itself, or it would change how the request is framed, routed or authenticated`;
+    const created = await call('POST', '/api/v1/connectors', {
+      body: { ...relayBody, id: 'relay-bad', proxy: { forwardHeaders: ['x-fine', name] } },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body).toEqual(invalid([{ path: 'body.proxy.forwardHeaders.1', message }]));
+    expect((await call('GET', '/api/v1/connectors/relay-bad')).status).toBe(404);
+    const patched = await call('PATCH', '/api/v1/connectors/relay-plain', { body: { proxy: { forwardHeaders: [name] } } });
+    expect(patched.status).toBe(400);
+    expect(patched.body).toEqual(invalid([{ path: 'body.proxy.forwardHeaders.0', message }]));
+    expect((await call('GET', '/api/v1/connectors/relay-plain')).body.proxy).toEqual({ forwardHeaders: [] });
+  });
+
+  it.each(['x trace', 'x:trace', 'x-trace\r\nx-other', '', '-x', 'é-header', 'x'.repeat(101)])(
+    'refuses the malformed header name %j',
+    async (name) => {
+      const res = await call('PATCH', '/api/v1/connectors/relay-plain', { body: { proxy: { forwardHeaders: [name] } } });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual(
+        invalid([{ path: 'body.proxy.forwardHeaders.0', message: 'must be a header name: letters, digits, "-" and "_", at most 100' }]),
+      );
+    },
+  );
 });
 
 describe('connectors: secrets never leave (C-01, C-07)', () => {

@@ -49,6 +49,32 @@ function upstreamHandler(req: ReceivedRequest, res: http.ServerResponse): void {
     res.end(JSON.stringify(ok ? { ok: true } : { error: 'invalid_token' }));
     return;
   }
+  if (path === '/base/reflect') {
+    // A careless (or hostile) API that echoes what it was sent into its answer's headers.
+    const query = new URL(req.url, 'http://upstream.test').searchParams;
+    const authorization = String(req.headers.authorization ?? '');
+    const key = query.get('key') ?? String(req.headers['x-api-key'] ?? '');
+    const basic = authorization.startsWith('Basic ') ? Buffer.from(authorization.slice(6), 'base64').toString('latin1') : '';
+    const oauth1 = new Map([...authorization.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], decodeURIComponent(m[2] ?? '')]));
+    const secret = key || basic.split(':')[1] || oauth1.get('oauth_signature') || authorization.replace(/^Bearer /, '');
+    res.statusCode = 302;
+    res.setHeader('location', `https://elsewhere.test/cb?api_key=${key}&token=${encodeURIComponent(authorization)}&x=1`);
+    res.setHeader('content-location', `/base/reflect?seen=${encodeURIComponent(encodeURIComponent(secret))}`);
+    res.setHeader('refresh', `0; url=https://elsewhere.test/?k=${encodeURIComponent(secret)}`);
+    res.setHeader('link', `<https://elsewhere.test/?k=${encodeURIComponent(secret)}>; rel="next"`);
+    res.setHeader('x-echo-authorization', authorization);
+    res.setHeader('x-echo-url', req.url);
+    res.setHeader('x-echo-basic', basic);
+    res.setHeader('x-echo-form', new URLSearchParams({ k: secret }).toString());
+    res.setHeader('x-echo-lower', encodeURIComponent(secret).toLowerCase());
+    res.setHeader('x-echo-decoded', secret);
+    res.setHeader('x-echo-oauth-token', oauth1.get('oauth_token') ?? '');
+    res.setHeader('x-echo-many', [`a=${secret}`, `b=${secret}`]);
+    if (/^[\w-]+$/.test(secret)) res.setHeader(`x-${secret.toLowerCase()}`, 'the secret as a header name');
+    res.setHeader('x-upstream', 'kept');
+    res.end();
+    return;
+  }
   if (path === '/base/html') {
     res.setHeader('content-type', 'text/html');
     res.setHeader('set-cookie', ['session=stolen; Path=/', 'other=1']);
@@ -163,46 +189,117 @@ describe('proxy: forwarding', () => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
-  it('passes allowed request headers only: never Authorization, Cookie, Host, Proxy-*, Forwarded, X-Forwarded-*, hop-by-hop', async () => {
+  /** Headers a hostile caller would use to reroute, re-method or re-address a call behind the upstream's own proxy. */
+  const REWRITE_HEADERS = {
+    'x-original-url': '/admin/delete-all',
+    'x-rewrite-url': '/admin/delete-all',
+    'x-original-uri': '/admin',
+    'x-override-url': '/admin',
+    'x-http-method-override': 'DELETE',
+    'x-http-method': 'DELETE',
+    'x-method-override': 'DELETE',
+    'x-host': 'evil.test',
+    'x-original-host': 'evil.test',
+    'x-forwarded-for': '1.2.3.4',
+    'x-forwarded-host': 'evil.test',
+    'x-forwarded-proto': 'https',
+    'x-forwarded-prefix': '/admin',
+    'x-real-ip': '127.0.0.1',
+    'x-client-ip': '127.0.0.1',
+    'x-originating-ip': '127.0.0.1',
+    'x-remote-ip': '127.0.0.1',
+    'x-remote-addr': '127.0.0.1',
+    'true-client-ip': '127.0.0.1',
+    'cf-connecting-ip': '127.0.0.1',
+    forwarded: 'for=1.2.3.4;host=evil.test',
+    via: '1.1 evil',
+  };
+
+  it('passes a fixed list of request headers only: no credentials, hop-by-hop, rewrite, override, client-address or undeclared X-* headers', async () => {
     const res = await raw('GET', `/api/v1/proxy/${echoAuth}/h`, {
+      ...REWRITE_HEADERS,
       cookie: 'pb_admin=secret',
       'proxy-authorization': 'Basic eA==',
-      forwarded: 'for=1.2.3.4',
-      'x-forwarded-for': '1.2.3.4',
-      'x-forwarded-host': 'evil.test',
-      'x-real-ip': '1.2.3.4',
       te: 'trailers',
+      accept: 'application/json',
       'accept-language': 'de',
       'if-none-match': '"abc"',
+      'idempotency-key': 'order-17',
       'user-agent': 'vendor-backend/1.0',
       'x-trace-id': 't-1',
       'x-api-key': 'caller-tries-to-override',
       origin: 'https://evil.test',
       referer: 'https://evil.test/x',
     });
+    expect(res.status).toBe(200);
     const h = JSON.parse(res.text).headers as Record<string, string>;
-    expect(h.authorization).toBeUndefined();
     expect(JSON.stringify(h)).not.toContain(owner);
-    for (const name of [
-      'cookie',
-      'proxy-authorization',
-      'forwarded',
-      'x-forwarded-for',
-      'x-forwarded-host',
-      'x-real-ip',
-      'te',
-      'origin',
-      'referer',
-    ]) {
-      expect(h[name], name).toBeUndefined();
-    }
-    expect(h).toMatchObject({
+    expect(h).toEqual({
+      host: new URL(upstream.url).host,
+      connection: expect.any(String),
+      accept: 'application/json',
       'accept-language': 'de',
       'if-none-match': '"abc"',
+      'idempotency-key': 'order-17',
       'user-agent': 'vendor-backend/1.0',
-      'x-trace-id': 't-1',
       'x-api-key': CANARY.apiKey,
     });
+    expect(upstream.received.at(-1)?.method).toBe('GET');
+  });
+
+  it('passes the headers the connector declares (created through the API), never a rewrite header even if stored as declared', async () => {
+    const created = await s.request('POST', '/api/v1/connectors', {
+      token: owner,
+      body: {
+        id: 'px-declared',
+        name: 'Declared headers',
+        authType: 'api_key',
+        baseUrl: `${upstream.url}/base`,
+        apiKey: { in: 'header', name: 'X-Api-Key' },
+        proxy: { forwardHeaders: ['X-Trace-Id', 'Prefer'] },
+      },
+    });
+    expect(created.status).toBe(201);
+    const declared = auth('px-declared', apiKeyCreds());
+    const res = await raw(
+      'POST',
+      `/api/v1/proxy/${declared}/h`,
+      {
+        ...REWRITE_HEADERS,
+        'content-type': 'text/plain',
+        'x-trace-id': 't-2',
+        prefer: 'return=minimal',
+        'x-other': 'not declared',
+      },
+      'x',
+    );
+    const h = JSON.parse(res.text).headers as Record<string, string>;
+    expect(h).toEqual({
+      host: new URL(upstream.url).host,
+      connection: expect.any(String),
+      'content-type': 'text/plain',
+      'content-length': '1',
+      'x-trace-id': 't-2',
+      prefer: 'return=minimal',
+      'x-api-key': CANARY.apiKey,
+    });
+    expect(JSON.parse(res.text).method).toBe('POST');
+    // a definition written around the API (an old row, a hand edit) still cannot smuggle one through
+    const handMade = auth(
+      connector('api_key', {
+        apiKey: { in: 'header', name: 'X-Api-Key', prefix: null },
+        proxy: { forwardHeaders: ['x-original-url', 'x-http-method-override', 'x-forwarded-host', 'host', 'x-tenant'] },
+      }),
+      apiKeyCreds(),
+    );
+    const seen = JSON.parse((await raw('GET', `/api/v1/proxy/${handMade}/h`, { ...REWRITE_HEADERS, 'x-tenant': 'acme' })).text);
+    expect(seen.headers).toEqual({
+      host: new URL(upstream.url).host,
+      connection: expect.any(String),
+      'x-tenant': 'acme',
+      'x-api-key': CANARY.apiKey,
+    });
+    expect(seen.method).toBe('GET');
   });
 
   it('forwards a request body with its content type', async () => {
@@ -302,6 +399,112 @@ describe('proxy: credential injection per auth type (the upstream echoes what it
     const a = auth(connector('none'), { type: 'none' });
     const seen = JSON.parse((await raw('GET', `/api/v1/proxy/${a}/public`)).text);
     expect(seen.headers.authorization).toBeUndefined();
+  });
+});
+
+describe('proxy: injected credentials never come back in response headers (issue 7 point 7, S-07)', () => {
+  const ODD_KEY = 'CANARY-Key+/=&?é ü%2F';
+  /** Every form a value could take in a header: as is, percent-encoded (either hex case), form-encoded, encoded twice. */
+  const forms = (v: string) => {
+    const once = encodeURIComponent(v);
+    return [v, once, once.toLowerCase(), new URLSearchParams({ k: v }).toString().slice(2), encodeURIComponent(once)];
+  };
+  function expectNoSecret(headers: http.IncomingHttpHeaders, secrets: string[]) {
+    const text = JSON.stringify(headers).toLowerCase();
+    for (const secret of secrets) for (const f of forms(secret)) expect(text, f).not.toContain(f.toLowerCase());
+  }
+  /** The headers a reflected secret passes through; Link and Refresh are dropped by the proxy anyway. */
+  function reflected(res: { headers: http.IncomingHttpHeaders }) {
+    const h = res.headers;
+    expect(h.link).toBeUndefined();
+    expect(h.refresh).toBeUndefined();
+    expect(h['x-upstream']).toBe('kept');
+    return h;
+  }
+
+  it('api_key in a header: Location, Content-Location and every echoing header come back with [redacted]', async () => {
+    const res = await raw('GET', `/api/v1/proxy/${echoAuth}/reflect`);
+    expect(res.status).toBe(302);
+    const h = reflected(res);
+    expect(h.location).toBe('https://elsewhere.test/cb?api_key=[redacted]&token=&x=1');
+    expect(h['content-location']).toBe('/base/reflect?seen=[redacted]');
+    expect(h['x-echo-decoded']).toBe('[redacted]');
+    expect(h['x-echo-form']).toBe('k=[redacted]');
+    expect(h['x-echo-lower']).toBe('[redacted]');
+    expect(h['x-echo-many']).toBe('a=[redacted], b=[redacted]');
+    expect(h[`x-${CANARY.apiKey.toLowerCase()}`]).toBeUndefined();
+    expectNoSecret(res.headers, [CANARY.apiKey]);
+  });
+
+  it('api_key in the query, with characters that need encoding: every encoded form is redacted too', async () => {
+    const a = auth(connector('api_key', { apiKey: { in: 'query', name: 'key', prefix: null } }), apiKeyCreds(ODD_KEY));
+    const res = await raw('GET', `/api/v1/proxy/${a}/reflect?q=1`);
+    expect(res.status).toBe(302);
+    const h = reflected(res);
+    expect(h['x-echo-url']).toBe('/base/reflect?q=1&key=[redacted]');
+    expect(h['x-echo-form']).toBe('k=[redacted]');
+    expect(h['x-echo-lower']).toBe('[redacted]');
+    expect(h['content-location']).toBe('/base/reflect?seen=[redacted]');
+    expectNoSecret(res.headers, [ODD_KEY]);
+  });
+
+  it('basic: neither the password nor the base64 user:password comes back', async () => {
+    const a = auth(connector('basic'), { type: 'basic', username: 'ada', password: CANARY.password, fields: {} });
+    const res = await raw('GET', `/api/v1/proxy/${a}/reflect`);
+    const h = reflected(res);
+    expect(h['x-echo-authorization']).toBe('Basic [redacted]');
+    expect(h['x-echo-basic']).toBe('ada:[redacted]');
+    expect(h['x-echo-decoded']).toBe('[redacted]');
+    expect(h.location).toBe('https://elsewhere.test/cb?api_key=&token=Basic%20[redacted]&x=1');
+    expectNoSecret(res.headers, [CANARY.password, Buffer.from(`ada:${CANARY.password}`).toString('base64')]);
+  });
+
+  it('oauth2: the access token never comes back', async () => {
+    const a = auth(connector('oauth2'), {
+      type: 'oauth2',
+      accessToken: CANARY.access,
+      refreshToken: null,
+      tokenType: 'Bearer',
+      expiresAt: null,
+      scope: null,
+    });
+    const res = await raw('GET', `/api/v1/proxy/${a}/reflect`);
+    const h = reflected(res);
+    expect(h['x-echo-authorization']).toBe('Bearer [redacted]');
+    expect(h.location).toBe('https://elsewhere.test/cb?api_key=&token=Bearer%20[redacted]&x=1');
+    expect(h['content-location']).toBe('/base/reflect?seen=[redacted]');
+    expectNoSecret(res.headers, [CANARY.access]);
+  });
+
+  it('oauth1: the token and the signature never come back; the consumer key and nonce do', async () => {
+    const token = 'CANARY-OAUTH1-TOKEN-41c9';
+    const a = auth(
+      connector(
+        'oauth1',
+        { oauth1: { requestTokenUrl: '', authorizeUrl: '', accessTokenUrl: '', consumerKey: 'ck-1', signatureMethod: 'HMAC-SHA1' } },
+        { secret: CANARY.consumerSecret },
+      ),
+      { type: 'oauth1', token, tokenSecret: CANARY.tokenSecret },
+    );
+    const res = await raw('GET', `/api/v1/proxy/${a}/reflect`);
+    const h = reflected(res);
+    const echoed = String(h['x-echo-authorization']);
+    expect(echoed).toContain('oauth_consumer_key="ck-1"');
+    expect(echoed).toMatch(/oauth_nonce="[^"[]+"/);
+    expect(echoed).toContain('oauth_signature="[redacted]"');
+    expect(echoed).toContain('oauth_token="[redacted]"');
+    expect(h['x-echo-oauth-token']).toBe('[redacted]');
+    expect(h['x-echo-decoded']).toBe('[redacted]');
+    const signature = upstream.received.at(-1)?.headers.authorization?.match(/oauth_signature="([^"]+)"/)?.[1] ?? '';
+    expect(signature).not.toBe('');
+    expectNoSecret(res.headers, [token, decodeURIComponent(signature), CANARY.tokenSecret, CANARY.consumerSecret]);
+  });
+
+  it('none: nothing to redact, the headers pass as sent', async () => {
+    const a = auth(connector('none'), { type: 'none' });
+    const res = await raw('GET', `/api/v1/proxy/${a}/reflect`);
+    expect(res.headers.location).toBe('https://elsewhere.test/cb?api_key=&token=&x=1');
+    expect(res.headers['x-echo-url']).toBe('/base/reflect');
   });
 });
 
@@ -405,6 +608,17 @@ describe('proxy: path safety (S-01)', () => {
     'a%0d%0aX-Injected:%201',
     'a%00',
     '%c0%ae%c0%ae/x',
+    '..;/x',
+    'a/..;/..;/admin',
+    '.;x/y',
+    '..;jsessionid=1/admin',
+    '..%3B/x',
+    '%EF%BC%8E%EF%BC%8E/x',
+    '%EF%BC%8E%EF%BC%8E;x/admin',
+    '.%EF%BC%8E/x',
+    '%2e%EF%BC%8E/x',
+    '%25EF%25BC%258E%25EF%25BC%258E/x',
+    '%E2%80%A5/x',
   ])('refuses %j with 400 bad_request and calls nothing', async (path) => {
     const before = upstream.received.length;
     const res = await raw('GET', `/api/v1/proxy/${echoAuth}/${path}`);
@@ -600,5 +814,95 @@ describe('proxy: canary (C-08)', () => {
     expect(logs.length).toBeGreaterThan(0);
     for (const [name, value] of Object.entries(CANARY)) expect(logs.includes(value), name).toBe(false);
     expect(logs).not.toContain('include=a%20b');
+  });
+});
+
+describe('proxy: client-aborted uploads (issue 7 point 15)', () => {
+  it('logs an upload the client abandons mid-stream as an aborted request at info, with no error line, and stays healthy', async () => {
+    const before = upstream.received.length;
+    const firstLog = s.logs.length;
+    const url = new URL(s.url);
+    const path = `/api/v1/proxy/${echoAuth}/upload`;
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request({
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path,
+        headers: {
+          authorization: `Bearer ${owner}`,
+          'content-type': 'application/octet-stream',
+          'content-length': String(4 * 1024 * 1024),
+        },
+      });
+      req.on('error', () => resolve());
+      req.on('response', () => reject(new Error('the server answered a request whose body never arrived')));
+      req.write(Buffer.alloc(256 * 1024, 1), () => {
+        // part of the body is on the wire: now the client goes away
+        setTimeout(() => req.destroy(), 50);
+      });
+      req.on('close', () => resolve());
+    });
+    const lines = () => s.logs.slice(firstLog).map((l) => JSON.parse(l) as Record<string, unknown>);
+    await expect.poll(() => lines().some((l) => l.msg === 'request aborted')).toBe(true);
+    // whatever else might be logged late has had its chance
+    const health = await s.request('GET', '/healthz');
+    expect(health.status).toBe(200);
+    const mine = lines();
+    expect(mine.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
+    expect(mine.filter((l) => l.msg === 'request aborted')).toEqual([
+      {
+        time: expect.any(String),
+        level: 'info',
+        msg: 'request aborted',
+        requestId: expect.any(String),
+        method: 'POST',
+        path,
+        ms: expect.any(Number),
+      },
+    ]);
+    expect(s.logs.slice(firstLog).join('\n')).not.toMatch(/stack|unhandled/i);
+    expect(upstream.received.length).toBe(before);
+  });
+
+  it('a client that leaves while the upstream is still answering: the upstream call is cut at once, logged as aborted at info', async () => {
+    let upstreamClosed = false;
+    let answered = false;
+    const slow = await startUpstream((_req, res) => {
+      res.on('close', () => {
+        upstreamClosed = true;
+      });
+      // headers and a first chunk only after the client has gone, then silence (the idle timeout is 30 s)
+      setTimeout(() => {
+        answered = true;
+        res.setHeader('content-type', 'text/plain');
+        res.write('first;');
+      }, 400);
+    });
+    try {
+      const a = auth(connector('none', {}, { baseUrl: slow.url }), { type: 'none' });
+      const firstLog = s.logs.length;
+      const url = new URL(s.url);
+      await new Promise<void>((resolve) => {
+        const req = http.request({
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: `/api/v1/proxy/${a}/slow`,
+          headers: { authorization: `Bearer ${owner}`, 'content-type': 'text/plain' },
+        });
+        req.on('error', () => resolve());
+        req.on('close', () => resolve());
+        req.end('hello', () => setTimeout(() => req.destroy(), 100));
+      });
+      await expect.poll(() => answered, { timeout: 5_000 }).toBe(true);
+      await expect.poll(() => upstreamClosed, { timeout: 5_000 }).toBe(true);
+      const lines = s.logs.slice(firstLog).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
+      expect(lines.filter((l) => l.msg === 'request aborted').map((l) => [l.level, l.path])).toEqual([['info', `/api/v1/proxy/${a}/slow`]]);
+      expect((await s.request('GET', '/healthz')).status).toBe(200);
+    } finally {
+      await slow.close();
+    }
   });
 });
