@@ -87,22 +87,31 @@ export function renameAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow
   audit(ctx, op, row, 'renamed', { name, previousName: row.name });
 }
 
+/** Whether an auth holds any credentials (they are dropped when its connector moves to another host). */
+function holdsCredentials(ctx: AppContext, id: string): boolean {
+  return ctx.db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${id} AND credentials_enc IS NOT NULL`) !== undefined;
+}
+
 /**
  * Disables (`disabled`) or enables (`active`) an auth. Enabling works only from `disabled`; a
  * revoked auth cannot be disabled and an auth that needs reauthorization cannot be enabled:
- * both must be reconnected. Asking for the current status changes nothing. Call inside a transaction.
+ * both must be reconnected. An enabled auth whose credentials were dropped meanwhile becomes
+ * `needs_reauth`. Asking for the current status changes nothing. Call inside a transaction.
  */
 export function setAuthEnabled(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, enabled: boolean): void {
-  const wanted = enabled ? 'active' : 'disabled';
-  if (row.status === wanted) return;
+  if (row.status === (enabled ? 'active' : 'disabled')) return;
   if (enabled && row.status !== 'disabled') {
     throw new AppError('conflict', `This connector auth is ${row.status}, not disabled; reconnect it instead`);
   }
   if (!enabled && row.status === 'revoked') {
     throw new AppError('conflict', 'This connector auth is revoked; reconnect it or delete it');
   }
-  setStatus(ctx, row.id, wanted);
-  audit(ctx, op, row, enabled ? 'enabled' : 'disabled', { previousStatus: row.status });
+  const next = !enabled ? 'disabled' : holdsCredentials(ctx, row.id) ? 'active' : 'needs_reauth';
+  setStatus(ctx, row.id, next);
+  audit(ctx, op, row, enabled ? 'enabled' : 'disabled', {
+    previousStatus: row.status,
+    ...(next === 'needs_reauth' ? { status: next } : {}),
+  });
 }
 
 /**
@@ -137,6 +146,43 @@ export async function revokeAuth(ctx: AppContext, op: OpContext, row: ConnectorA
     audit(ctx, op, row, 'revoked', { previousStatus: row.status });
   });
   if (previous) await revokeAtProvider(ctx, connectorOf(ctx, row), previous, op.log);
+}
+
+/** The auths of a connector that hold credentials (revoked ones hold none): what moving the connector to another host would expose. */
+export function authsHoldingCredentials(ctx: AppContext, connectorId: string): Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>[] {
+  return ctx.db.all<Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>>(
+    sql`SELECT id, config_id, status FROM connector_auths
+      WHERE connector_id = ${connectorId} AND credentials_enc IS NOT NULL AND status <> 'revoked' ORDER BY created_at, id`,
+  );
+}
+
+/**
+ * Drops the credentials of every auth of a connector that now points at another host (issue 7
+ * point 3): `credentials_enc` becomes NULL and `credentials_version` moves on, so a refresh in
+ * flight loses its compare-and-swap and stores nothing; the status becomes `needs_reauth`
+ * (a disabled auth stays disabled: whoever disabled it decides) with `last_error` saying why.
+ * One audit event per auth, as for any status change. Answers how many. Call inside the
+ * transaction that changes the connector.
+ */
+export function dropCredentialsOfConnector(ctx: AppContext, op: OpContext, connectorId: string, fields: readonly string[]): number {
+  const rows = authsHoldingCredentials(ctx, connectorId);
+  const reason = `Reconnect needed: the connector now points at another host (${fields.join(', ')}), so the credentials issued for the old one were dropped`;
+  const now = nowIso(ctx);
+  for (const row of rows) {
+    const status = row.status === 'disabled' ? 'disabled' : 'needs_reauth';
+    ctx.db.run(sql`UPDATE connector_auths SET credentials_enc = NULL, credentials_version = credentials_version + 1, status = ${status},
+      expires_at = NULL, refresh_lease_until = NULL, refresh_lease_owner = NULL, last_error = ${reason}, updated_at = ${now}
+      WHERE id = ${row.id}`);
+    recordAudit(ctx, op.actor, {
+      action: status === row.status ? 'connector_auth.credentials_dropped' : 'connector_auth.needs_reauth',
+      objectType: 'connector_auth',
+      objectId: row.id,
+      configId: row.config_id,
+      requestId: op.requestId,
+      details: { connectorId, reason: 'connector_moved', fields, previousStatus: row.status },
+    });
+  }
+  return rows.length;
 }
 
 /**
