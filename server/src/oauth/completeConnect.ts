@@ -12,8 +12,8 @@ import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
 import { findConnector } from '../db/repos/connectors.ts';
 import { type ConnectTicketRow, findConnectTicket, finishConnectTicket } from '../db/repos/connectTickets.ts';
 import type { Logger } from '../log.ts';
-import { recordAudit } from '../services/audit.ts';
-import { defaultAuthName, initialsOf, insertConnectorAuth, writeCredentials } from '../services/connectorAuthStore.ts';
+import { defaultAuthName, initialsOf, insertConnectorAuth } from '../services/connectorAuthStore.ts';
+import { reconnectAuth } from '../services/connectorAuths.ts';
 import { connectorDefinition } from '../services/connectors.ts';
 import { CONNECT_ERROR_MESSAGES } from './connectPage.ts';
 import { failConnectTicket, ticketPrincipal } from './connectTickets.ts';
@@ -166,8 +166,8 @@ function connectorScopes(row: NonNullable<ReturnType<typeof findConnector>>): st
 
 /**
  * Stores the credentials and ends the ticket in one transaction: a reconnect rewrites the same
- * auth (re-checked: still the caller's, same connector); otherwise a new auth owned per the
- * configuration's sharing level.
+ * auth (re-checked: still the caller's, same connector, not disabled by an administrator; a
+ * disabled auth stays disabled); otherwise a new auth owned per the configuration's sharing level.
  */
 function store(
   ctx: AppContext,
@@ -182,15 +182,10 @@ function store(
     if (ticket.connector_auth_id !== null) {
       const auth = findConnectorAuth(ctx.db, ticket.connector_auth_id, authUsableBy(principal));
       if (!auth || auth.connector_id !== connector.id) return { ok: false, error: 'auth_unavailable' } as const;
-      writeCredentials(ctx, auth.id, tokens.credentials, { scopes: tokens.scopes, expiresAt: tokens.expiresAt, refreshed: true });
-      recordAudit(ctx, principal, {
-        action: 'connector_auth.reconnected',
-        objectType: 'connector_auth',
-        objectId: auth.id,
-        configId: auth.config_id,
-        requestId,
-        details: { connectorId: connector.id },
-      });
+      // An administrator may have disabled it while the popup was open; a user's own disable stays.
+      const op = { actor: principal, requestId, log: ctx.log, disabledBy: 'user' } as const;
+      if (auth.status === 'disabled' && auth.disabled_by === 'admin') return { ok: false, error: 'auth_unavailable' } as const;
+      reconnectAuth(ctx, op, auth, tokens.credentials, { scopes: tokens.scopes, expiresAt: tokens.expiresAt, refreshed: true });
       id = auth.id;
     } else {
       id = insertConnectorAuth(ctx, principal, {

@@ -20,6 +20,7 @@ import { findEmbedConfig } from '../db/repos/embedConfigs.ts';
 import { findEndUser } from '../db/repos/endUsers.ts';
 import { notFound } from '../http/errors.ts';
 import { recordAudit } from '../services/audit.ts';
+import { assertReconnectAllowed } from '../services/connectorAuths.ts';
 import { findConnectableConnector } from '../services/embedConnectors.ts';
 import { invalidFields } from '../services/invalidFields.ts';
 import { grantProviderFor } from './grantAdapter.ts';
@@ -36,7 +37,8 @@ export function connectStartUrl(ctx: AppContext, ticketId: string): string {
 
 /**
  * Creates a ticket for an OAuth (authorization code) connector. Unknown connectors, and auths
- * the caller may not use or that belong to another connector, answer 404.
+ * the caller may not use or that belong to another connector, answer 404; an auth an
+ * administrator disabled cannot be reconnected (403).
  */
 export function createConnectTicket(ctx: AppContext, p: EndUserPrincipal, input: ConnectTicketCreate, requestId: string): ConnectTicket {
   // Only connectors this configuration offers (its flows' slots), as GET /embed/api/connectors lists them.
@@ -55,6 +57,7 @@ export function createConnectTicket(ctx: AppContext, p: EndUserPrincipal, input:
   if (input.connectorAuthId !== undefined) {
     const auth = findConnectorAuth(ctx.db, input.connectorAuthId, authUsableBy(p));
     if (!auth || auth.connector_id !== connector.id || auth.proprietary === 1) throw notFound('Connector auth', input.connectorAuthId);
+    assertReconnectAllowed({ disabledBy: 'user' }, auth);
   }
   const id = newId('ct');
   const now = nowIso(ctx);

@@ -25,7 +25,7 @@ export interface OpContext {
   readonly actor: Actor;
   readonly requestId: string | null;
   readonly log: Logger;
-  /** `user` for end users, `admin` for the vendor API. */
+  /** `user` for end users, `admin` for the vendor API: recorded as who disabled an auth; only `admin` undoes an admin's disable. */
   readonly disabledBy: 'user' | 'admin';
 }
 
@@ -87,35 +87,75 @@ export function renameAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow
   audit(ctx, op, row, 'renamed', { name, previousName: row.name });
 }
 
+/** Whether an auth holds any credentials (they are dropped when its connector moves to another host). */
+function holdsCredentials(ctx: AppContext, id: string): boolean {
+  return ctx.db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${id} AND credentials_enc IS NOT NULL`) !== undefined;
+}
+
+/** True when an administrator disabled the auth and `op` is not an administrator: the end user may not undo it. */
+function lockedByAdmin(op: Pick<OpContext, 'disabledBy'>, row: Pick<ConnectorAuthRow, 'status' | 'disabled_by'>): boolean {
+  return row.status === 'disabled' && row.disabled_by === 'admin' && op.disabledBy !== 'admin';
+}
+
 /**
- * Disables (`disabled`) or enables (`active`) an auth. Enabling works only from `disabled`; a
- * revoked auth cannot be disabled and an auth that needs reauthorization cannot be enabled:
- * both must be reconnected. Asking for the current status changes nothing. Call inside a transaction.
+ * Refuses (403 `forbidden`) new credentials for an auth an administrator disabled, when the
+ * caller is not an administrator: a reconnect must not bring back what an admin switched off.
+ */
+export function assertReconnectAllowed(op: Pick<OpContext, 'disabledBy'>, row: Pick<ConnectorAuthRow, 'status' | 'disabled_by'>): void {
+  if (lockedByAdmin(op, row)) {
+    throw new AppError(
+      'forbidden',
+      'An administrator disabled this connector auth; it can be reconnected once an administrator enables it again',
+    );
+  }
+}
+
+/**
+ * Disables (`disabled`) or enables (`active`) an auth, recording who disabled it
+ * (`disabled_by` = the caller's `disabledBy`, cleared on enable). Enabling works only from
+ * `disabled`, and an end user cannot enable an auth an administrator disabled (403); a revoked
+ * auth cannot be disabled and an auth that needs reauthorization cannot be enabled: both must be
+ * reconnected. An enabled auth whose credentials were dropped meanwhile becomes `needs_reauth`.
+ * Asking for the current status changes nothing, except that an administrator's disable takes
+ * over an end user's. Call inside a transaction.
  */
 export function setAuthEnabled(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, enabled: boolean): void {
-  const wanted = enabled ? 'active' : 'disabled';
-  if (row.status === wanted) return;
-  if (enabled && row.status !== 'disabled') {
-    throw new AppError('conflict', `This connector auth is ${row.status}, not disabled; reconnect it instead`);
+  const previous = { previousStatus: row.status, previousDisabledBy: row.disabled_by };
+  const now = nowIso(ctx);
+  if (enabled) {
+    if (row.status === 'active') return;
+    if (row.status !== 'disabled') {
+      throw new AppError('conflict', `This connector auth is ${row.status}, not disabled; reconnect it instead`);
+    }
+    if (lockedByAdmin(op, row)) {
+      throw new AppError('forbidden', 'An administrator disabled this connector auth; only an administrator can enable it again');
+    }
+    const next = holdsCredentials(ctx, row.id) ? 'active' : 'needs_reauth';
+    ctx.db.run(sql`UPDATE connector_auths SET status = ${next}, disabled_by = NULL, updated_at = ${now} WHERE id = ${row.id}`);
+    audit(ctx, op, row, 'enabled', { ...previous, ...(next === 'needs_reauth' ? { status: next } : {}) });
+    return;
   }
-  if (!enabled && row.status === 'revoked') {
+  if (row.status === 'disabled' && (op.disabledBy !== 'admin' || row.disabled_by === 'admin')) return;
+  if (row.status === 'revoked') {
     throw new AppError('conflict', 'This connector auth is revoked; reconnect it or delete it');
   }
-  setStatus(ctx, row.id, wanted);
-  audit(ctx, op, row, enabled ? 'enabled' : 'disabled', { previousStatus: row.status });
+  ctx.db.run(sql`UPDATE connector_auths SET status = 'disabled', disabled_by = ${op.disabledBy}, updated_at = ${now} WHERE id = ${row.id}`);
+  audit(ctx, op, row, 'disabled', previous);
 }
 
 /**
  * Stores new credentials in an existing auth (reconnect: same id, version + 1). A disabled auth
- * stays disabled; any other becomes `active`. Call inside a transaction.
+ * stays disabled (and keeps who disabled it); any other becomes `active`. An end user cannot
+ * reconnect an auth an administrator disabled (403). Call inside a transaction.
  */
 export function reconnectAuth(
   ctx: AppContext,
   op: OpContext,
   row: ConnectorAuthRow,
   credentials: Credentials,
-  opts: { scopes?: readonly string[]; expiresAt?: string | null } = {},
+  opts: { scopes?: readonly string[]; expiresAt?: string | null; refreshed?: boolean } = {},
 ): void {
+  assertReconnectAllowed(op, row);
   writeCredentials(ctx, row.id, credentials, opts);
   if (row.status === 'disabled') setStatus(ctx, row.id, 'disabled');
   audit(ctx, op, row, 'reconnected', { previousStatus: row.status, type: credentials.type });
@@ -132,11 +172,48 @@ export async function revokeAuth(ctx: AppContext, op: OpContext, row: ConnectorA
   const sealed = sealCredentials(ctx, row.id, { type: 'none' });
   ctx.db.tx(() => {
     ctx.db.run(sql`UPDATE connector_auths SET credentials_enc = ${sealed}, credentials_version = credentials_version + 1,
-      status = 'revoked', expires_at = NULL, refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = ${nowIso(ctx)}
+      status = 'revoked', disabled_by = NULL, expires_at = NULL, refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = ${nowIso(ctx)}
       WHERE id = ${row.id}`);
     audit(ctx, op, row, 'revoked', { previousStatus: row.status });
   });
   if (previous) await revokeAtProvider(ctx, connectorOf(ctx, row), previous, op.log);
+}
+
+/** The auths of a connector that hold credentials (revoked ones hold none): what moving the connector to another host would expose. */
+export function authsHoldingCredentials(ctx: AppContext, connectorId: string): Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>[] {
+  return ctx.db.all<Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>>(
+    sql`SELECT id, config_id, status FROM connector_auths
+      WHERE connector_id = ${connectorId} AND credentials_enc IS NOT NULL AND status <> 'revoked' ORDER BY created_at, id`,
+  );
+}
+
+/**
+ * Drops the credentials of every auth of a connector that now points at another host (issue 7
+ * point 3): `credentials_enc` becomes NULL and `credentials_version` moves on, so a refresh in
+ * flight loses its compare-and-swap and stores nothing; the status becomes `needs_reauth`
+ * (a disabled auth stays disabled: whoever disabled it decides) with `last_error` saying why.
+ * One audit event per auth, as for any status change. Answers how many. Call inside the
+ * transaction that changes the connector.
+ */
+export function dropCredentialsOfConnector(ctx: AppContext, op: OpContext, connectorId: string, fields: readonly string[]): number {
+  const rows = authsHoldingCredentials(ctx, connectorId);
+  const reason = `Reconnect needed: the connector now points at another host (${fields.join(', ')}), so the credentials issued for the old one were dropped`;
+  const now = nowIso(ctx);
+  for (const row of rows) {
+    const status = row.status === 'disabled' ? 'disabled' : 'needs_reauth';
+    ctx.db.run(sql`UPDATE connector_auths SET credentials_enc = NULL, credentials_version = credentials_version + 1, status = ${status},
+      expires_at = NULL, refresh_lease_until = NULL, refresh_lease_owner = NULL, last_error = ${reason}, updated_at = ${now}
+      WHERE id = ${row.id}`);
+    recordAudit(ctx, op.actor, {
+      action: status === row.status ? 'connector_auth.credentials_dropped' : 'connector_auth.needs_reauth',
+      objectType: 'connector_auth',
+      objectId: row.id,
+      configId: row.config_id,
+      requestId: op.requestId,
+      details: { connectorId, reason: 'connector_moved', fields, previousStatus: row.status },
+    });
+  }
+  return rows.length;
 }
 
 /**

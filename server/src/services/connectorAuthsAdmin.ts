@@ -33,6 +33,7 @@ export function toConnectorAuth(row: ConnectorAuthRow): ConnectorAuth {
     sharingLevel: row.sharing_level,
     proprietary: row.proprietary === 1,
     status: row.status,
+    disabledBy: row.disabled_by,
     scopes: scopesSchema.parse(JSON.parse(row.scopes)),
     expiresAt: row.expires_at,
     createdAt: row.created_at,

@@ -15,7 +15,9 @@ import {
 } from '../db/repos/connectors.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { recordAudit } from './audit.ts';
+import { authsHoldingCredentials, dropCredentialsOfConnector } from './connectorAuths.ts';
 import { findCatalogEntry } from './connectorCatalog.ts';
+import { fieldsMovedToAnotherHost } from './credentialOrigins.ts';
 import { type FieldIssue, invalidFields } from './invalidFields.ts';
 import { assertUrlsAllowed, type UrlField } from './urlPolicy.ts';
 
@@ -280,14 +282,62 @@ export function getConnector(ctx: AppContext, id: string): Connector {
   return toConnector(ctx, row);
 }
 
-/** The names of the fields a patch touches, for the audit trail (names only, never values). */
-function changedFields(input: ConnectorUpdate): string[] {
-  return Object.entries(input)
-    .flatMap(([key, value]) => (key === 'oauth2' || key === 'oauth1' ? Object.keys(value as object).map((k) => `${key}.${k}`) : [key]))
-    .sort();
+/** JSON with object keys sorted, so equal settings compare equal whatever order they were written in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
-/** Updates a connector; `oauth2`/`oauth1` merge into what is stored, a given secret replaces the old one. */
+/** A connector's non-secret settings by audit field name (`name`, `baseUrl`, `oauth2.tokenUrl`, …). */
+function auditedSettings(row: ConnectorRow): Map<string, unknown> {
+  const def = connectorDefinition(row);
+  const out = new Map<string, unknown>([
+    ['name', row.name],
+    ['baseUrl', row.base_url],
+    ['iconUrl', row.icon_url],
+  ]);
+  for (const part of ['oauth2', 'oauth1'] as const) {
+    for (const [key, value] of Object.entries(def[part] ?? {})) out.set(`${part}.${key}`, value);
+  }
+  out.set('apiKey', def.apiKey);
+  out.set('fields', def.fields);
+  out.set('validation', def.validation);
+  return out;
+}
+
+/** One changed setting in a `connector.updated` audit event (neutral key names, so the values are not mistaken for secrets). */
+interface SettingChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+/**
+ * What an update changed, for the audit trail: old and new values of every non-secret setting
+ * that differs, and the names of all changed fields including a replaced client secret, whose
+ * value is never recorded.
+ */
+function connectorChanges(before: ConnectorRow, after: ConnectorRow, secretField: string | null) {
+  const from = auditedSettings(before);
+  const changes: SettingChange[] = [];
+  for (const [field, to] of auditedSettings(after)) {
+    const was = from.get(field) ?? null;
+    if (canonical(was) !== canonical(to)) changes.push({ field, from: was, to });
+  }
+  changes.sort((a, b) => (a.field < b.field ? -1 : 1));
+  const changed = [...changes.map((c) => c.field), ...(secretField ? [secretField] : [])].sort();
+  return { changed, changes };
+}
+
+/**
+ * Updates a connector; `oauth2`/`oauth1` merge into what is stored, a given secret replaces the old one.
+ * Moving a credential-bearing URL to another host while auths hold credentials (see
+ * credentialOrigins.ts) is `409 conflict` with their count unless `force`, which drops those
+ * credentials in the same transaction.
+ */
 export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, input: ConnectorUpdate, requestId: string): Connector {
   requireAdminRole(p, 'change connectors');
   return ctx.db.tx(() => {
@@ -303,12 +353,16 @@ export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, 
     }
     if (issues.length > 0) throw invalidFields(issues);
     let secretEnc = row.client_secret_enc;
+    let secretField: string | null = null;
     if (input.oauth2 && def.oauth2) {
       const { clientSecret, ...rest } = input.oauth2;
       const merged = { ...def.oauth2 };
       for (const [k, v] of Object.entries(rest)) if (v !== undefined) Object.assign(merged, { [k]: v });
       def.oauth2 = merged;
-      if (clientSecret !== undefined) secretEnc = seal(ctx.keyring, secretAt(id), clientSecret);
+      if (clientSecret !== undefined) {
+        secretEnc = seal(ctx.keyring, secretAt(id), clientSecret);
+        secretField = 'oauth2.clientSecret';
+      }
       if (merged.grantType === 'authorization_code' && merged.authorizeUrl === null) {
         throw fail('body.oauth2.authorizeUrl', 'required for authorization_code');
       }
@@ -318,7 +372,10 @@ export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, 
       const merged = { ...def.oauth1 };
       for (const [k, v] of Object.entries(rest)) if (v !== undefined) Object.assign(merged, { [k]: v });
       def.oauth1 = merged;
-      if (consumerSecret !== undefined) secretEnc = seal(ctx.keyring, secretAt(id), consumerSecret);
+      if (consumerSecret !== undefined) {
+        secretEnc = seal(ctx.keyring, secretAt(id), consumerSecret);
+        secretField = 'oauth1.consumerSecret';
+      }
     }
     if (input.apiKey) def.apiKey = { in: input.apiKey.in, name: input.apiKey.name, prefix: input.apiKey.prefix ?? null };
     if (input.fields) def.fields = input.fields;
@@ -346,12 +403,29 @@ export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, 
       client_secret_enc: secretEnc,
       updated_at: nowIso(ctx),
     };
+    const moved = fieldsMovedToAnotherHost({ baseUrl: row.base_url, def: connectorDefinition(row) }, { baseUrl: next.base_url, def });
+    let dropped = 0;
+    if (moved.length > 0) {
+      const holding = authsHoldingCredentials(ctx, id).length;
+      if (holding > 0 && input.force !== true) {
+        throw new AppError(
+          'conflict',
+          `Changing the host of ${moved.join(', ')} would send the credentials of ${holding} connector auth(s) to a host they were not ` +
+            'issued for; send "force": true to drop those credentials (their users must reconnect)',
+          { connectorAuthCount: holding, fields: moved },
+        );
+      }
+      if (holding > 0) dropped = dropCredentialsOfConnector(ctx, { actor: p, requestId, log: ctx.log, disabledBy: 'admin' }, id, moved);
+    }
     updateConnectorRow(ctx.db, next);
     recordAudit(ctx, p, {
       action: 'connector.updated',
       objectType: 'connector',
       objectId: id,
-      details: { changed: changedFields(input) },
+      details: {
+        ...connectorChanges(row, next, secretField),
+        ...(dropped > 0 ? { reconnectRequired: { connectorAuthCount: dropped, fields: moved } } : {}),
+      },
       requestId,
     });
     return toConnector(ctx, next);

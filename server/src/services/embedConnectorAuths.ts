@@ -16,6 +16,7 @@ import type { Logger } from '../log.ts';
 import { defaultAuthName, initialsOf, insertConnectorAuth } from './connectorAuthStore.ts';
 import {
   assertCredentialsValid,
+  assertReconnectAllowed,
   connectorOf,
   deleteAuth,
   type OpContext,
@@ -42,6 +43,7 @@ export function toEmbedConnectorAuth(row: ConnectorAuthRow, p: EndUserPrincipal)
     sharingLevel: row.sharing_level,
     proprietary: row.proprietary === 1,
     status: row.status,
+    disabledBy: row.disabled_by,
     scopes: scopesSchema.parse(JSON.parse(row.scopes)),
     expiresAt: row.expires_at,
     createdAt: row.created_at,
@@ -117,7 +119,8 @@ export async function createEmbedConnectorAuth(
 
 /**
  * `PATCH /embed/api/connector-auths/{id}`: new basic/api_key credentials (checked first; same
- * id), then disable/enable, then rename — all in one transaction once the check has passed.
+ * id), then disable/enable, then rename — all in one transaction once the check has passed. An
+ * auth an administrator disabled can be neither enabled nor reconnected here (403).
  */
 export async function updateEmbedConnectorAuth(
   ctx: AppContext,
@@ -129,13 +132,15 @@ export async function updateEmbedConnectorAuth(
 ): Promise<EmbedConnectorAuth> {
   const before = findUsable(ctx, p, id);
   assertChangeable(before);
+  const op = opOf(p, requestId, log);
   let credentials: ReturnType<typeof credentialsFromForm> | undefined;
   if (body.values !== undefined) {
+    // Refused before the credentials are tried against the service (and again in the transaction).
+    assertReconnectAllowed(op, before);
     const connector = connectorOf(ctx, before);
     credentials = credentialsFromForm(connector, body.values);
     await assertCredentialsValid(ctx, connector, credentials);
   }
-  const op = opOf(p, requestId, log);
   return ctx.db.tx(() => {
     // Re-read: the auth may have changed or vanished while the credentials were being checked.
     let row = findUsable(ctx, p, id);

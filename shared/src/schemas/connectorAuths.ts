@@ -4,6 +4,12 @@ import { connectorIdSchema, pageOf, pageQuerySchema, prefixedIdSchema, sharingLe
 /** Connector auth status. */
 export const connectorAuthStatusSchema = z.enum(['active', 'needs_reauth', 'revoked', 'disabled']);
 
+/** Who disabled a connector auth; null unless it is disabled. An end user cannot enable one an `admin` disabled. */
+export const connectorAuthDisabledBySchema = z
+  .enum(['user', 'admin', 'system'])
+  .nullable()
+  .describe('Who disabled it: `user` (the end user, who may enable it again), `admin` (only an administrator may), or null');
+
 /** A connector auth as answered: metadata only, never a credential. */
 export const connectorAuthSchema = z
   .object({
@@ -16,6 +22,7 @@ export const connectorAuthSchema = z
     sharingLevel: sharingLevelSchema,
     proprietary: z.boolean(),
     status: connectorAuthStatusSchema,
+    disabledBy: connectorAuthDisabledBySchema,
     scopes: z.array(z.string()),
     expiresAt: timestampSchema.nullable(),
     createdAt: timestampSchema,

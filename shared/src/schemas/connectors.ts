@@ -196,6 +196,13 @@ export const connectorUpdateSchema = z.strictObject({
   fields: z.array(credentialFieldSchema).max(10).optional(),
   validation: validationRequestSchema.nullable().optional(),
   proxy: connectorProxyInputSchema.nullable().optional(),
+  force: z
+    .boolean()
+    .optional()
+    .describe(
+      'Needed to move `baseUrl`, the OAuth2 token/revoke URL or the OAuth1 token URLs to another origin while connector auths hold ' +
+        'credentials: their credentials are dropped and they need reauthorization (otherwise 409 `conflict`)',
+    ),
 });
 /** Connector update body. */
 export type ConnectorUpdate = z.infer<typeof connectorUpdateSchema>;

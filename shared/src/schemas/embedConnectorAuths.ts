@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { connectorIdSchema, pageOf, pageQuerySchema, prefixedIdSchema, sharingLevelSchema, timestampSchema } from './common.ts';
-import { connectorAuthStatusSchema } from './connectorAuths.ts';
+import { connectorAuthDisabledBySchema, connectorAuthStatusSchema } from './connectorAuths.ts';
 import { authTypeSchema } from './connectors.ts';
 
 /** One input of a basic/api_key connector's credentials form, as the iframe renders it. */
@@ -36,6 +36,7 @@ export const embedConnectorAuthSchema = z
     sharingLevel: sharingLevelSchema,
     proprietary: z.boolean().describe('Comes from the embed token (`client_authentication`); managed by the host app, read-only here'),
     status: connectorAuthStatusSchema,
+    disabledBy: connectorAuthDisabledBySchema,
     scopes: z.array(z.string()),
     expiresAt: timestampSchema.nullable(),
     createdAt: timestampSchema,
@@ -75,7 +76,10 @@ export type EmbedConnectorAuthCreate = z.infer<typeof embedConnectorAuthCreateSc
 export const embedConnectorAuthUpdateSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
-    status: z.enum(['active', 'disabled']).optional().describe('`disabled` disables; `active` enables a disabled auth'),
+    status: z
+      .enum(['active', 'disabled'])
+      .optional()
+      .describe('`disabled` disables; `active` enables a disabled auth (403 when an administrator disabled it)'),
     values: credentialValuesSchema.optional().describe('basic/api_key only: new credentials, checked first; the id stays'),
   })
   .refine((b) => b.name !== undefined || b.status !== undefined || b.values !== undefined, 'give name, status or values');

@@ -45,6 +45,8 @@ function ConnectionRow({ auth, data, reload }: { auth: EmbedConnectorAuth; data:
   const nameId = `ca-${auth.id}`;
   const path = `/connector-auths/${encodeURIComponent(auth.id)}`;
   const [statusKey, tone] = STATUS[auth.status] ?? STATUS.active;
+  // An administrator's disable wins: the server refuses a reconnect (403), so none is offered.
+  const lockedByAdmin = auth.status === 'disabled' && auth.disabledBy === 'admin';
   const flows = flowsById(data);
 
   const act = async (work: () => Promise<void>) => {
@@ -105,6 +107,7 @@ function ConnectionRow({ auth, data, reload }: { auth: EmbedConnectorAuth; data:
           {connector?.name ?? auth.connectorId}
           {auth.proprietary ? ` · ${t('managedByHost')}` : !auth.ownedByMe ? ` · ${t('sharedByColleague')}` : ''}
         </p>
+        {lockedByAdmin && <p class="pb-muted pb-small">{t('disabledByAdmin')}</p>}
         {auth.lastError && auth.status !== 'active' && <p class="pb-muted pb-small">{t('lastError', { message: auth.lastError })}</p>}
       </div>
       {!auth.proprietary && (
@@ -114,7 +117,7 @@ function ConnectionRow({ auth, data, reload }: { auth: EmbedConnectorAuth; data:
               {t('rename')}
             </button>
           )}
-          {connector && connector.authType !== 'none' && (
+          {connector && connector.authType !== 'none' && !lockedByAdmin && (
             <ConnectAccount
               connector={connector}
               reconnect={auth}

@@ -15,6 +15,8 @@ export interface ConnectorAuthRow {
   sharing_level: 'user' | 'account';
   proprietary: number;
   status: 'active' | 'needs_reauth' | 'revoked' | 'disabled';
+  /** Who disabled it (`admin`: only an administrator may enable it again); null unless disabled. */
+  disabled_by: 'user' | 'admin' | 'system' | null;
   scopes: string;
   expires_at: string | null;
   created_at: string;
@@ -35,7 +37,7 @@ export interface ConnectorAuthFilters {
 
 // credentials_enc and the refresh lease columns are deliberately absent.
 const COLUMNS = sql`ca.id, ca.config_id, ca.connector_id, ca.name, ca.owner_end_user_id, u.user_id AS owner_user_id, ca.account_id,
-  ca.sharing_level, ca.proprietary, ca.status, ca.scopes, ca.expires_at, ca.created_at, ca.updated_at, ca.last_used_at,
+  ca.sharing_level, ca.proprietary, ca.status, ca.disabled_by, ca.scopes, ca.expires_at, ca.created_at, ca.updated_at, ca.last_used_at,
   ca.last_refreshed_at, ca.last_error`;
 
 /**

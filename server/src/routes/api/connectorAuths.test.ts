@@ -50,6 +50,7 @@ describe('GET /api/v1/connector-auths/{id}', () => {
       sharingLevel: 'user',
       proprietary: false,
       status: 'active',
+      disabledBy: null,
       scopes: ['send', 'read'],
       expiresAt: '2030-01-01T00:00:00.000Z',
       createdAt: row?.created_at,

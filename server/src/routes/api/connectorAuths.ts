@@ -77,7 +77,9 @@ export function connectorAuthsRoutes(ctx: AppContext): RouteDef[] {
       method: 'post',
       path: '/api/v1/connector-auths/{id}/disable',
       summary: 'Disable a connector auth',
-      description: `A revoked auth cannot be disabled (409). ${MANAGE_NOTE}`,
+      description:
+        'Records `disabledBy: "admin"`: the end user can then neither enable nor reconnect it (403) until an administrator ' +
+        `enables it again; this also takes over an end user's own disable. A revoked auth cannot be disabled (409). ${MANAGE_NOTE}`,
       tags,
       auth: 'apiToken',
       params: connectorAuthIdParamsSchema,
@@ -89,7 +91,9 @@ export function connectorAuthsRoutes(ctx: AppContext): RouteDef[] {
       method: 'post',
       path: '/api/v1/connector-auths/{id}/enable',
       summary: 'Enable a disabled connector auth',
-      description: `Only a disabled auth can be enabled (409 otherwise: reconnect it). ${MANAGE_NOTE}`,
+      description:
+        'Only a disabled auth can be enabled (409 otherwise: reconnect it); `disabledBy` is cleared. An auth whose credentials ' +
+        `were dropped (its connector moved to another host) becomes \`needs_reauth\`. ${MANAGE_NOTE}`,
       tags,
       auth: 'apiToken',
       params: connectorAuthIdParamsSchema,

@@ -103,6 +103,7 @@ describe('POST /api/v1/connector-auths', () => {
       sharingLevel: 'account',
       proprietary: false,
       status: 'active',
+      disabledBy: null,
       scopes: ['a', 'b'],
       expiresAt: '2030-01-01T00:00:00.000Z',
       createdAt: now,

@@ -567,7 +567,14 @@ describe('connectors: audit', () => {
     ]);
     expect(rows.find((r) => r.object_id === 'slack' && r.action === 'connector.deleted')).toBeDefined();
     const updated = rows.find((r) => r.object_id === 'crm' && r.action === 'connector.updated');
-    expect(JSON.parse(updated?.details ?? '{}')).toEqual({ changed: ['name', 'oauth2.clientSecret', 'oauth2.revokeUrl', 'oauth2.scopes'] });
+    expect(JSON.parse(updated?.details ?? '{}')).toEqual({
+      changed: ['name', 'oauth2.clientSecret', 'oauth2.revokeUrl', 'oauth2.scopes'],
+      changes: [
+        { field: 'name', from: 'Demo CRM', to: 'Demo CRM 2' },
+        { field: 'oauth2.revokeUrl', from: null, to: 'https://crm.example/revoke' },
+        { field: 'oauth2.scopes', from: ['contacts.read'], to: ['a', 'b'] },
+      ],
+    });
     for (const r of rows) expect(r.details).not.toMatch(/CANARY|slack-secret/);
   });
 });

@@ -92,11 +92,20 @@ export function connectorsRoutes(ctx: AppContext): RouteDef[] {
       method: 'patch',
       path: '/api/v1/connectors/{id}',
       summary: 'Change a connector (id and auth type are fixed)',
+      description:
+        'Credentials stay with the hosts they were issued for. Moving `baseUrl`, `oauth2.tokenUrl`, `oauth2.revokeUrl`, ' +
+        '`oauth1.requestTokenUrl` or `oauth1.accessTokenUrl` to another origin (scheme, host, port) while connector auths hold ' +
+        'credentials answers 409 `conflict` with `details: {connectorAuthCount, fields}`, unless the body has `force: true`: then ' +
+        'those credentials are dropped in the same change and the auths become `needs_reauth` (disabled ones stay disabled), so ' +
+        'their users must reconnect. Path-only changes, clearing a URL, and moving one to the origin of the token URL (the host ' +
+        'that issued the credentials) need no force. Authorize URLs and the icon may move freely. The audit event records the ' +
+        'old and new value of every changed setting, and only the fact that a client secret was replaced.',
       tags,
       auth: 'apiToken',
       params: idParams,
       body: connectorUpdateSchema,
       response: connectorSchema,
+      errors: [409],
       handler: ({ params, body, principal, requestId }) => updateConnector(ctx, principal, params.id, body, requestId),
     }),
     defineRoute({

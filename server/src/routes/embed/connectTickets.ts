@@ -13,13 +13,14 @@ export function connectTicketsRoutes(ctx: AppContext): RouteDef[] {
       description:
         'Answers a single-use ticket (10 minutes) bound to this session’s end user, the connector and, for a reconnect, the ' +
         'auth being replaced (it keeps its id). Open `url` in a popup; the result is posted to the iframe and readable at ' +
-        '`GET /embed/api/connect-tickets/{id}`. Unknown connectors and auths the caller may not use answer 404.',
+        '`GET /embed/api/connect-tickets/{id}`. Unknown connectors and auths the caller may not use answer 404; an auth an ' +
+        'administrator disabled cannot be reconnected (403 `forbidden`).',
       tags: ['embed'],
       auth: 'embedSession',
       body: connectTicketCreateSchema,
       status: 201,
       response: connectTicketSchema,
-      errors: [404],
+      errors: [403, 404],
       handler: ({ principal, body, requestId }) => createConnectTicket(ctx, principal, body, requestId),
     }),
     defineRoute({

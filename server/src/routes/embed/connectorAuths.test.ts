@@ -250,6 +250,7 @@ describe('POST /embed/api/connector-auths (basic / api_key)', () => {
       sharingLevel: 'user',
       proprietary: false,
       status: 'active',
+      disabledBy: null,
       scopes: [],
       expiresAt: null,
       createdAt: now,

@@ -57,15 +57,17 @@ export function embedConnectorAuthsRoutes(ctx: AppContext): RouteDef[] {
       path: '/embed/api/connector-auths/{id}',
       summary: 'Rename, disable/enable, or update the credentials of a connector auth',
       description:
-        '`name` renames; `status: "disabled"` disables and `status: "active"` enables a disabled auth; `values` (basic/api_key) ' +
-        `replaces the credentials after checking them (the id stays). ${SCOPE_NOTE}`,
+        '`name` renames; `status: "disabled"` disables (`disabledBy: "user"`) and `status: "active"` enables a disabled auth; ' +
+        '`values` (basic/api_key) replaces the credentials after checking them (the id stays; a disabled auth stays disabled). ' +
+        'An auth an administrator disabled (`disabledBy: "admin"`) can be neither enabled nor reconnected here: 403 `forbidden`. ' +
+        SCOPE_NOTE,
       tags,
       auth: 'embedSession',
       params: embedConnectorAuthIdParamsSchema,
       body: embedConnectorAuthUpdateSchema,
       bodyLimit: '16kb',
       response: embedConnectorAuthSchema,
-      errors: [404, 409, 422],
+      errors: [403, 404, 409, 422],
       handler: ({ principal, params, body, requestId, log }) => updateEmbedConnectorAuth(ctx, principal, params.id, body, requestId, log),
     }),
     defineRoute({
