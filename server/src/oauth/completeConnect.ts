@@ -1,7 +1,8 @@
 /**
  * `GET /oauth/callback/{connectorId}`: finds the flow by its state (or OAuth1 request token),
  * refuses anything unknown, replayed, expired or meant for another connector, consumes the flow,
- * exchanges the code through grant, and stores the credentials sealed (new auth or reconnect).
+ * exchanges the code (exchangeCode.ts, through egress) or the OAuth1 verifier, and stores the
+ * credentials sealed (new auth or reconnect).
  */
 import type { ConnectErrorCode, ConnectResultMessage } from '@patchbay/shared';
 import { z } from 'zod';
@@ -14,13 +15,13 @@ import { type ConnectTicketRow, findConnectTicket, finishConnectTicket } from '.
 import type { Logger } from '../log.ts';
 import { recordAudit } from '../services/audit.ts';
 import { defaultAuthName, initialsOf, insertConnectorAuth, writeCredentials } from '../services/connectorAuthStore.ts';
-import { connectorDefinition } from '../services/connectors.ts';
 import { CONNECT_ERROR_MESSAGES } from './connectPage.ts';
 import { failConnectTicket, ticketPrincipal } from './connectTickets.ts';
-import { grantAccess, grantProviderFor } from './grantAdapter.ts';
+import { exchangeCode } from './exchangeCode.ts';
+import { grantProviderFor, oauth1Access } from './grantAdapter.ts';
 import { forgetOAuthFlow, takeOAuthFlow } from './oauthFlows.ts';
 import type { OAuthPageOutcome } from './startConnect.ts';
-import { type ParsedTokens, parseOAuth1Tokens, parseOAuth2Tokens } from './tokenResponse.ts';
+import { type ParsedTokens, parseOAuth1Tokens } from './tokenResponse.ts';
 
 const param = z.string().min(1).max(4096).optional();
 
@@ -115,31 +116,30 @@ async function finish(
   const provider = grantProviderFor(ctx, connector);
   if (!provider.ok || provider.protocol !== flow.session.protocol) return fail('unsupported', 400, 'connector changed');
 
-  let params: Parameters<typeof grantAccess>[2];
+  let tokens: ParsedTokens;
   if (flow.session.protocol === 'oauth2') {
     if (!query.code || !query.state) return fail('provider_error', 400, 'no code');
-    params = { code: query.code, state: query.state };
+    const exchanged = await exchangeCode(ctx, connector, flow.session, query.code);
+    if (!exchanged.ok) return fail(exchanged.code, 502, exchanged.reason, exchanged.detail);
+    tokens = exchanged.tokens;
   } else {
     // RFC 5849 §2.2: the token must be the one we obtained, and the verifier is required.
+    if (provider.protocol !== 'oauth1') return fail('unsupported', 400, 'connector changed');
     if (!query.oauth_token || !safeEqual(query.oauth_token, flow.session.requestToken))
       return fail('provider_error', 400, 'token mismatch');
     if (!query.oauth_verifier) return fail('provider_error', 400, 'no verifier');
-    params = { oauth_token: query.oauth_token, oauth_verifier: query.oauth_verifier };
+    let access: Awaited<ReturnType<typeof oauth1Access>>;
+    try {
+      access = await oauth1Access(provider, flow.session, query.oauth_verifier);
+    } catch (err) {
+      opts.log.error('oauth exchange crashed', { ticketId: ticket.id, err });
+      return fail('server_error', 500, 'oauth1 exchange threw');
+    }
+    if (!access.ok) return fail('exchange_failed', 502, access.error);
+    const parsed = parseOAuth1Tokens(access.raw);
+    if (!parsed) return fail('invalid_response', 502, 'token response did not parse');
+    tokens = parsed;
   }
-
-  let access: Awaited<ReturnType<typeof grantAccess>>;
-  try {
-    access = await grantAccess(provider, flow.session, params);
-  } catch (err) {
-    opts.log.error('oauth exchange crashed', { ticketId: ticket.id, err });
-    return fail('server_error', 500, 'grant threw');
-  }
-  if (!access.ok) return fail('exchange_failed', 502, access.error);
-  const tokens: ParsedTokens | null =
-    flow.session.protocol === 'oauth2'
-      ? parseOAuth2Tokens(access.raw, ctx.clock.now(), connectorScopes(connector))
-      : parseOAuth1Tokens(access.raw);
-  if (!tokens) return fail('invalid_response', 502, 'token response did not parse');
 
   const stored = store(ctx, ticket, principal, connector, tokens, opts.requestId);
   if (!stored.ok) return fail(stored.error, 400, 'store refused');
@@ -158,10 +158,6 @@ async function finish(
       result: result(ticket.id, { connectorAuthId: stored.id }),
     },
   };
-}
-
-function connectorScopes(row: NonNullable<ReturnType<typeof findConnector>>): string[] {
-  return connectorDefinition(row).oauth2?.scopes ?? [];
 }
 
 /**

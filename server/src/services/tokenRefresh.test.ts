@@ -444,6 +444,13 @@ describe('token response classification', () => {
     [200, { access_token: 'a', expires_in: 'soon' }, 'rejected'],
     [200, { access_token: 'a', expires_in: '3600' }, 'ok'],
     [200, { access_token: 'a' }, 'ok'],
+    // One schema for the code exchange and refresh: bearer tokens only, lifetimes 0…10 years.
+    [200, { access_token: 'a', token_type: 'mac' }, 'rejected'],
+    [200, { access_token: 'a', token_type: 'BEARER', expires_in: 0 }, 'ok'],
+    [200, { access_token: 'a', expires_in: -1 }, 'rejected'],
+    [200, { access_token: 'a', expires_in: 1.5 }, 'rejected'],
+    [200, { access_token: 'a', expires_in: 400_000_000 }, 'rejected'],
+    [302, '', 'rejected'],
   ] as const)('HTTP %s %j → %s', (status, payload, kind) => {
     expect(classifyTokenResponse(status, body(payload)).kind).toBe(kind);
   });
@@ -454,7 +461,19 @@ describe('token response classification', () => {
         200,
         body({ access_token: 'a', refresh_token: 'r', expires_in: 60, token_type: 'bearer', scope: 'x y', id_token: 'j' }),
       ),
-    ).toEqual({ kind: 'ok', tokens: { accessToken: 'a', refreshToken: 'r', tokenType: 'bearer', expiresIn: 60, scope: 'x y' } });
+    ).toEqual({ kind: 'ok', tokens: { accessToken: 'a', refreshToken: 'r', tokenType: 'Bearer', expiresIn: 60, scope: 'x y' } });
+    // expires_in 0 is "not said"; a form-encoded answer (GitHub without Accept) is read too.
+    expect(classifyTokenResponse(200, body({ access_token: 'a', expires_in: 0 }))).toMatchObject({ tokens: { expiresIn: null } });
+    expect(classifyTokenResponse(200, body('access_token=a&token_type=bearer&scope=repo'), 'application/x-www-form-urlencoded')).toEqual({
+      kind: 'ok',
+      tokens: { accessToken: 'a', refreshToken: null, tokenType: 'Bearer', expiresIn: null, scope: 'repo' },
+    });
+    // A 200 carrying an error (GitHub's bad_verification_code) names the code.
+    expect(classifyTokenResponse(200, body({ error: 'bad_verification_code', error_description: 'The code is wrong' }))).toEqual({
+      kind: 'rejected',
+      error: 'Token endpoint answered HTTP 200 with a malformed token response (bad_verification_code)',
+      malformed: true,
+    });
     expect(classifyTokenResponse(400, body({ error: 'invalid grant <script>', error_description: 'refresh token r-123 is dead' }))).toEqual(
       {
         kind: 'rejected',

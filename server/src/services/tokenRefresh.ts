@@ -11,9 +11,9 @@ import {
 import { AppError, notFound } from '../http/errors.ts';
 import { recordAudit } from './audit.ts';
 import { writeCredentials } from './connectorAuthStore.ts';
-import { connectorClientSecret, connectorDefinition } from './connectors.ts';
+import { connectorDefinition } from './connectors.ts';
 import { type Credentials, openCredentials } from './credentials.ts';
-import { requestToken, type TokenOutcome } from './tokenEndpoint.ts';
+import { requestToken, type TokenOutcome, tokenClientFor } from './tokenEndpoint.ts';
 
 /*
  * OAuth2 token refresh (issue 3 item 6; security checklist R-01…R-09).
@@ -217,13 +217,13 @@ async function refreshUnderLease(ctx: AppContext, row: RefreshStateRow, creds: O
   const authId = row.id;
   const connector = findConnector(ctx.db, row.connector_id);
   const oauth2 = connector ? connectorDefinition(connector).oauth2 : null;
-  if (!connector || !oauth2?.tokenUrl) {
+  const client = connector ? tokenClientFor(ctx, connector) : null;
+  if (!connector || !oauth2 || !client) {
     if (stillUsable(ctx, creds, force)) return creds;
     throw new AppError('unprocessable', `Connector auth ${JSON.stringify(authId)} cannot be refreshed: its connector has no token URL`, {
       reason: 'not_refreshable',
     });
   }
-  const client = { tokenUrl: oauth2.tokenUrl, clientId: oauth2.clientId, clientSecret: connectorClientSecret(ctx, connector) };
   let outcome: TokenOutcome;
   if (oauth2.grantType === 'client_credentials') {
     outcome = await requestToken(ctx, client, { grantType: 'client_credentials', scope: oauth2.scopes.join(oauth2.scopeDelimiter) });
