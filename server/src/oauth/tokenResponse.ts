@@ -35,6 +35,7 @@ export function oauth2Tokens(t: TokenSet, nowMs: number, requestedScopes: readon
       refreshToken: t.refreshToken,
       tokenType: t.tokenType,
       expiresAt,
+      issuedAt: new Date(nowMs).toISOString(),
       scope: t.scope,
     },
     expiresAt,

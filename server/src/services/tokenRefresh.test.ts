@@ -17,7 +17,7 @@ import {
 } from '../testing/refreshFixtures.ts';
 import { writeCredentials } from './connectorAuthStore.ts';
 import { classifyTokenResponse } from './tokenEndpoint.ts';
-import { getFreshCredentials, REFRESH_COOL_DOWN_MS, REFRESH_LEASE_MS, REFRESH_LEASE_WAIT_MS } from './tokenRefresh.ts';
+import { getFreshCredentials, REFRESH_COOL_DOWN_MS, REFRESH_LEASE_MS, REFRESH_LEASE_WAIT_MS, refreshMarginMs } from './tokenRefresh.ts';
 
 let s: TestServer;
 let p: TestOAuthProvider;
@@ -114,6 +114,27 @@ describe('refresh margin', () => {
     s.clock.advance(16 * 60);
     await getFreshCredentials(ctx, authId);
     expect(p.tokenCalls).toEqual({ refresh_token: 1 });
+  });
+
+  it('is min(5 minutes, half the lifetime from issue to expiry); the full 5 minutes when the issue time is unknown', () => {
+    const at = (issuedAt: string | null | undefined, expiresAt: string | null) => ({
+      type: 'oauth2' as const,
+      accessToken: 'a',
+      refreshToken: null,
+      tokenType: 'Bearer',
+      expiresAt,
+      scope: null,
+      ...(issuedAt === undefined ? {} : { issuedAt }),
+    });
+    const t0 = '2030-01-01T00:00:00.000Z';
+    const plus = (s: number) => new Date(Date.parse(t0) + s * 1000).toISOString();
+    expect(refreshMarginMs(at(t0, plus(15)))).toBe(7_500);
+    expect(refreshMarginMs(at(t0, plus(600)))).toBe(300_000);
+    expect(refreshMarginMs(at(t0, plus(3600)))).toBe(300_000);
+    expect(refreshMarginMs(at(t0, plus(-5)))).toBe(0);
+    expect(refreshMarginMs(at(undefined, plus(15)))).toBe(300_000);
+    expect(refreshMarginMs(at(null, plus(15)))).toBe(300_000);
+    expect(refreshMarginMs(at('not a time', plus(15)))).toBe(300_000);
   });
 
   it('a token without an expiry is never refreshed ahead of time', async () => {

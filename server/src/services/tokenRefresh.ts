@@ -44,7 +44,10 @@ import { requestToken, type TokenOutcome, tokenClientFor } from './tokenEndpoint
  *   something else (another OAuth error, malformed JSON). Status stays `active`; cool-down applies.
  */
 
-/** Refresh an OAuth2 access token when it expires within this margin. */
+/**
+ * Refresh an OAuth2 access token when it expires within this margin — or within half its
+ * lifetime, when that is shorter (see {@link refreshMarginMs}).
+ */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 /** How long a refresh lease holds before another process may take over (a crashed holder). */
 export const REFRESH_LEASE_MS = 30_000;
@@ -100,10 +103,24 @@ function expiresAtMs(creds: Credentials): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** True when an OAuth2 token expires within the margin; a token without expiry never does. */
+/**
+ * How long before its expiry a token is refreshed: {@link REFRESH_MARGIN_MS}, or half the token's
+ * lifetime (issue to expiry) when that is shorter, so a provider whose tokens live 15 s is asked
+ * again after 7.5 s, not on every call (R-08). A token whose issue time is unknown (stored before
+ * it was recorded, or imported by the vendor) gets the full margin.
+ */
+export function refreshMarginMs(creds: Credentials): number {
+  const exp = expiresAtMs(creds);
+  if (exp === null || creds.type !== 'oauth2' || !creds.issuedAt) return REFRESH_MARGIN_MS;
+  const issued = Date.parse(creds.issuedAt);
+  if (Number.isNaN(issued)) return REFRESH_MARGIN_MS;
+  return Math.min(REFRESH_MARGIN_MS, Math.max(0, (exp - issued) / 2));
+}
+
+/** True when an OAuth2 token expires within its margin; a token without expiry never does. */
 function dueForRefresh(ctx: AppContext, creds: Credentials): boolean {
   const exp = expiresAtMs(creds);
-  return exp !== null && exp - ctx.clock.now() <= REFRESH_MARGIN_MS;
+  return exp !== null && exp - ctx.clock.now() <= refreshMarginMs(creds);
 }
 
 /** True when the stored token may still be used as is (not forced, not expired yet). */
@@ -126,8 +143,8 @@ function backoffError(authId: string, leftMs: number): AppError {
 }
 
 /**
- * Usable credentials of an active connector auth. OAuth2 tokens expiring within
- * {@link REFRESH_MARGIN_MS} (or any, with `force`) are refreshed first — with the refresh token,
+ * Usable credentials of an active connector auth. OAuth2 tokens expiring within their
+ * {@link refreshMarginMs} (or any, with `force`) are refreshed first — with the refresh token,
  * or for `client_credentials` connectors by fetching a new token. Other credential types are
  * answered as stored. Throws the `AppError`s listed at the top of this module.
  */
@@ -224,6 +241,8 @@ async function refreshUnderLease(ctx: AppContext, row: RefreshStateRow, creds: O
       reason: 'not_refreshable',
     });
   }
+  // Issue time: when we asked (the provider's clock starts no earlier), so the lifetime is never overstated.
+  const issuedAt = ctx.clock.now();
   let outcome: TokenOutcome;
   if (oauth2.grantType === 'client_credentials') {
     outcome = await requestToken(ctx, client, { grantType: 'client_credentials', scope: oauth2.scopes.join(oauth2.scopeDelimiter) });
@@ -243,7 +262,8 @@ async function refreshUnderLease(ctx: AppContext, row: RefreshStateRow, creds: O
       // A provider that does not rotate sends no refresh token: the old one stays valid.
       refreshToken: t.refreshToken ?? (oauth2.grantType === 'client_credentials' ? null : creds.refreshToken),
       tokenType: t.tokenType,
-      expiresAt: t.expiresIn === null ? null : new Date(ctx.clock.now() + t.expiresIn * 1000).toISOString(),
+      expiresAt: t.expiresIn === null ? null : new Date(issuedAt + t.expiresIn * 1000).toISOString(),
+      issuedAt: new Date(issuedAt).toISOString(),
       scope: t.scope ?? creds.scope,
     };
     const delimiter = oauth2.scopeDelimiter.trim() === '' ? /\s+/ : oauth2.scopeDelimiter;
