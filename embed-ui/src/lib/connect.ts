@@ -12,6 +12,7 @@ const ERROR_CODES: readonly ConnectErrorCode[] = [
   'auth_unavailable',
   'unsupported',
   'server_error',
+  'browser_mismatch',
 ];
 const KEYS = ['source', 'type', 'ticketId', 'status', 'connectorAuthId', 'error'];
 

@@ -1,7 +1,7 @@
 /**
  * `GET /oauth/callback/{connectorId}`: finds the flow by its state (or OAuth1 request token),
  * refuses anything unknown, replayed, expired or meant for another connector, consumes the flow,
- * exchanges the code (exchangeCode.ts, through egress) or the OAuth1 verifier, and stores the
+ * requires the browser-binding cookie `/oauth/start` set (else the ticket fails), exchanges the code (exchangeCode.ts, through egress) or the OAuth1 verifier, and stores the
  * credentials sealed (new auth or reconnect).
  */
 import type { ConnectErrorCode, ConnectResultMessage } from '@patchbay/shared';
@@ -12,9 +12,11 @@ import { safeEqual } from '../crypto/tokens.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
 import { findConnector } from '../db/repos/connectors.ts';
 import { type ConnectTicketRow, findConnectTicket, finishConnectTicket } from '../db/repos/connectTickets.ts';
+import { hasPendingOAuthFlows } from '../db/repos/oauthFlows.ts';
 import type { Logger } from '../log.ts';
 import { recordAudit } from '../services/audit.ts';
 import { defaultAuthName, initialsOf, insertConnectorAuth, writeCredentials } from '../services/connectorAuthStore.ts';
+import { bindingHash, bindingMatches } from './browserBinding.ts';
 import { CONNECT_ERROR_MESSAGES } from './connectPage.ts';
 import { failConnectTicket, ticketPrincipal } from './connectTickets.ts';
 import { exchangeCode } from './exchangeCode.ts';
@@ -48,12 +50,12 @@ function result(ticketId: string, outcome: { connectorAuthId: string } | { error
     : { source: 'patchbay', type: 'connect.result', ticketId, status: 'error', connectorAuthId: null, error: outcome.error };
 }
 
-/** Runs the callback of one connector. */
+/** Runs the callback of one connector; `browserCookie` is the binding cookie the browser sent, if any. */
 export async function completeConnect(
   ctx: AppContext,
   connectorId: string,
   rawQuery: unknown,
-  opts: { requestId: string; log: Logger },
+  opts: { requestId: string; log: Logger; browserCookie: string | null },
 ): Promise<OAuthPageOutcome> {
   const connector = findConnector(ctx.db, connectorId);
   if (!connector || (connector.auth_type !== 'oauth2' && connector.auth_type !== 'oauth1')) {
@@ -77,7 +79,24 @@ export async function completeConnect(
       opts.log.warn('oauth callback refused', { connectorId: connector.id, reason: 'ticket not pending' });
       return page(400, 'Invalid callback', 'This connection attempt has already ended. Please start again.');
     }
-    return await finish(ctx, connector.id, ticket, flow, query, opts);
+    // O-15: the callback must come back to the browser that started the flow.
+    if (!bindingMatches(opts.browserCookie, flow.row.browser_binding_hash)) {
+      failConnectTicket(ctx, ticket, 'browser_mismatch', opts.requestId);
+      opts.log.warn('oauth callback refused', { connectorId: connector.id, reason: 'browser binding cookie missing or different' });
+      return {
+        kind: 'page',
+        status: 400,
+        page: {
+          title: 'Could not connect',
+          message: CONNECT_ERROR_MESSAGES.browser_mismatch,
+          result: result(ticket.id, { error: 'browser_mismatch' }),
+        },
+      };
+    }
+    const outcome = await finish(ctx, connector.id, ticket, flow, query, opts);
+    // Used: the cookie goes, unless another popup of this browser still waits for its callback.
+    const stillNeeded = hasPendingOAuthFlows(ctx.db, bindingHash(opts.browserCookie as string), nowIso(ctx));
+    return stillNeeded ? outcome : { ...outcome, cookie: { clear: true } };
   } finally {
     forgetOAuthFlow(ctx, flow.row.id);
   }
@@ -144,7 +163,6 @@ async function finish(
   const stored = store(ctx, ticket, principal, connector, tokens, opts.requestId);
   if (!stored.ok) return fail(stored.error, 400, 'store refused');
   opts.log.info('oauth connected', {
-    ticketId: ticket.id,
     connectorId,
     connectorAuthId: stored.id,
     reconnect: ticket.connector_auth_id !== null,

@@ -25,6 +25,8 @@ export const CONNECT_ERROR_MESSAGES: Record<ConnectErrorCode, string> = {
   auth_unavailable: 'The account being reconnected is no longer available.',
   unsupported: 'This connector cannot be connected this way.',
   server_error: 'Something went wrong on our side. Please try again.',
+  browser_mismatch:
+    'This sign-in was started in another browser or window. Please start again from the app, in the browser where you use it.',
 };
 
 /** Escapes text for HTML element content and attribute values. */

@@ -33,6 +33,8 @@ export const connectErrorCodeSchema = z.enum([
   'auth_unavailable',
   'unsupported',
   'server_error',
+  /** The callback came back to a browser without the cookie `/oauth/start` set (a leaked URL). */
+  'browser_mismatch',
 ]);
 /** Connect error code. */
 export type ConnectErrorCode = z.infer<typeof connectErrorCodeSchema>;
