@@ -74,7 +74,6 @@ describe('grant provider configuration', () => {
         redirect_uri: `${s.app.ctx.config.publicUrl}/oauth/callback/crm`,
         pkce: true,
         transport: 'state',
-        response: ['tokens', 'raw'],
         custom_params: { access_type: 'offline' },
         state,
       },

@@ -104,7 +104,6 @@ export function grantProviderFor(ctx: AppContext, row: ConnectorRow, opts: { sta
       redirect_uri: redirectUri,
       pkce: o.pkce,
       transport: 'state',
-      response: ['tokens', 'raw'],
       custom_params: extraParams(o.authorizeParams),
       ...(opts.state === undefined ? {} : { state: opts.state }),
     };
