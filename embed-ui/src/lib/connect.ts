@@ -13,6 +13,7 @@ const ERROR_CODES: readonly ConnectErrorCode[] = [
   'unsupported',
   'consent_required',
   'server_error',
+  'browser_mismatch',
 ];
 const KEYS = ['source', 'type', 'ticketId', 'status', 'connectorAuthId', 'error'];
 

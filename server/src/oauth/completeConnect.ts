@@ -1,7 +1,8 @@
 /**
  * `GET /oauth/callback/{connectorId}`: finds the flow by its state (or OAuth1 request token),
  * refuses anything unknown, replayed, expired or meant for another connector, consumes the flow,
- * exchanges the code through grant, and stores the credentials sealed (new auth or reconnect).
+ * requires the browser-binding cookie `/oauth/start` set (else the ticket fails), exchanges the code (exchangeCode.ts, through egress) or the OAuth1 verifier, and stores the
+ * credentials sealed (new auth or reconnect).
  */
 import type { ConnectErrorCode, ConnectResultMessage } from '@patchbay/shared';
 import { z } from 'zod';
@@ -11,16 +12,18 @@ import { safeEqual } from '../crypto/tokens.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
 import { findConnector } from '../db/repos/connectors.ts';
 import { type ConnectTicketRow, findConnectTicket, finishConnectTicket } from '../db/repos/connectTickets.ts';
+import { hasPendingOAuthFlows } from '../db/repos/oauthFlows.ts';
 import type { Logger } from '../log.ts';
 import { defaultAuthName, initialsOf, insertConnectorAuth } from '../services/connectorAuthStore.ts';
 import { reconnectAuth } from '../services/connectorAuths.ts';
-import { connectorDefinition } from '../services/connectors.ts';
+import { bindingHash, bindingMatches } from './browserBinding.ts';
 import { CONNECT_ERROR_MESSAGES } from './connectPage.ts';
 import { failConnectTicket, ticketPrincipal } from './connectTickets.ts';
-import { grantAccess, grantProviderFor } from './grantAdapter.ts';
+import { exchangeCode } from './exchangeCode.ts';
+import { grantProviderFor, oauth1Access } from './grantAdapter.ts';
 import { forgetOAuthFlow, takeOAuthFlow } from './oauthFlows.ts';
 import type { OAuthPageOutcome } from './startConnect.ts';
-import { type ParsedTokens, parseOAuth1Tokens, parseOAuth2Tokens } from './tokenResponse.ts';
+import { type ParsedTokens, parseOAuth1Tokens } from './tokenResponse.ts';
 
 const param = z.string().min(1).max(4096).optional();
 
@@ -47,12 +50,12 @@ function result(ticketId: string, outcome: { connectorAuthId: string } | { error
     : { source: 'patchbay', type: 'connect.result', ticketId, status: 'error', connectorAuthId: null, error: outcome.error };
 }
 
-/** Runs the callback of one connector. */
+/** Runs the callback of one connector; `browserCookie` is the binding cookie the browser sent, if any. */
 export async function completeConnect(
   ctx: AppContext,
   connectorId: string,
   rawQuery: unknown,
-  opts: { requestId: string; log: Logger },
+  opts: { requestId: string; log: Logger; browserCookie: string | null },
 ): Promise<OAuthPageOutcome> {
   const connector = findConnector(ctx.db, connectorId);
   if (!connector || (connector.auth_type !== 'oauth2' && connector.auth_type !== 'oauth1')) {
@@ -76,7 +79,24 @@ export async function completeConnect(
       opts.log.warn('oauth callback refused', { connectorId: connector.id, reason: 'ticket not pending' });
       return page(400, 'Invalid callback', 'This connection attempt has already ended. Please start again.');
     }
-    return await finish(ctx, connector.id, ticket, flow, query, opts);
+    // O-15: the callback must come back to the browser that started the flow.
+    if (!bindingMatches(opts.browserCookie, flow.row.browser_binding_hash)) {
+      failConnectTicket(ctx, ticket, 'browser_mismatch', opts.requestId);
+      opts.log.warn('oauth callback refused', { connectorId: connector.id, reason: 'browser binding cookie missing or different' });
+      return {
+        kind: 'page',
+        status: 400,
+        page: {
+          title: 'Could not connect',
+          message: CONNECT_ERROR_MESSAGES.browser_mismatch,
+          result: result(ticket.id, { error: 'browser_mismatch' }),
+        },
+      };
+    }
+    const outcome = await finish(ctx, connector.id, ticket, flow, query, opts);
+    // Used: the cookie goes, unless another popup of this browser still waits for its callback.
+    const stillNeeded = hasPendingOAuthFlows(ctx.db, bindingHash(opts.browserCookie as string), nowIso(ctx));
+    return stillNeeded ? outcome : { ...outcome, cookie: { clear: true } };
   } finally {
     forgetOAuthFlow(ctx, flow.row.id);
   }
@@ -115,36 +135,34 @@ async function finish(
   const provider = grantProviderFor(ctx, connector);
   if (!provider.ok || provider.protocol !== flow.session.protocol) return fail('unsupported', 400, 'connector changed');
 
-  let params: Parameters<typeof grantAccess>[2];
+  let tokens: ParsedTokens;
   if (flow.session.protocol === 'oauth2') {
     if (!query.code || !query.state) return fail('provider_error', 400, 'no code');
-    params = { code: query.code, state: query.state };
+    const exchanged = await exchangeCode(ctx, connector, flow.session, query.code);
+    if (!exchanged.ok) return fail(exchanged.code, 502, exchanged.reason, exchanged.detail);
+    tokens = exchanged.tokens;
   } else {
     // RFC 5849 §2.2: the token must be the one we obtained, and the verifier is required.
+    if (provider.protocol !== 'oauth1') return fail('unsupported', 400, 'connector changed');
     if (!query.oauth_token || !safeEqual(query.oauth_token, flow.session.requestToken))
       return fail('provider_error', 400, 'token mismatch');
     if (!query.oauth_verifier) return fail('provider_error', 400, 'no verifier');
-    params = { oauth_token: query.oauth_token, oauth_verifier: query.oauth_verifier };
+    let access: Awaited<ReturnType<typeof oauth1Access>>;
+    try {
+      access = await oauth1Access(provider, flow.session, query.oauth_verifier);
+    } catch (err) {
+      opts.log.error('oauth exchange crashed', { ticketId: ticket.id, err });
+      return fail('server_error', 500, 'oauth1 exchange threw');
+    }
+    if (!access.ok) return fail('exchange_failed', 502, access.error);
+    const parsed = parseOAuth1Tokens(access.raw);
+    if (!parsed) return fail('invalid_response', 502, 'token response did not parse');
+    tokens = parsed;
   }
-
-  let access: Awaited<ReturnType<typeof grantAccess>>;
-  try {
-    access = await grantAccess(provider, flow.session, params);
-  } catch (err) {
-    opts.log.error('oauth exchange crashed', { ticketId: ticket.id, err });
-    return fail('server_error', 500, 'grant threw');
-  }
-  if (!access.ok) return fail('exchange_failed', 502, access.error);
-  const tokens: ParsedTokens | null =
-    flow.session.protocol === 'oauth2'
-      ? parseOAuth2Tokens(access.raw, ctx.clock.now(), connectorScopes(connector))
-      : parseOAuth1Tokens(access.raw);
-  if (!tokens) return fail('invalid_response', 502, 'token response did not parse');
 
   const stored = store(ctx, ticket, principal, connector, tokens, opts.requestId);
   if (!stored.ok) return fail(stored.error, 400, 'store refused');
   opts.log.info('oauth connected', {
-    ticketId: ticket.id,
     connectorId,
     connectorAuthId: stored.id,
     reconnect: ticket.connector_auth_id !== null,
@@ -158,10 +176,6 @@ async function finish(
       result: result(ticket.id, { connectorAuthId: stored.id }),
     },
   };
-}
-
-function connectorScopes(row: NonNullable<ReturnType<typeof findConnector>>): string[] {
-  return connectorDefinition(row).oauth2?.scopes ?? [];
 }
 
 /**

@@ -4,7 +4,7 @@ import OAuth from 'oauth-1.0a';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../db/sql.ts';
 import { openCredentials } from '../services/credentials.ts';
-import { driveOAuth1Login, driveOAuth2Login, embedSessionToken, rewriteFor } from '../testing/connectFlow.ts';
+import { CookieJar, driveOAuth1Login, driveOAuth2Login, embedSessionToken, rewriteFor } from '../testing/connectFlow.ts';
 import { insertFlow, insertGroup } from '../testing/domainFixtures.ts';
 import { createEmbedFixture, type EmbedFixture } from '../testing/embedFixtures.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
@@ -43,8 +43,12 @@ async function ticket(token: string, body: Record<string, unknown>) {
   return res.body as { id: string; url: string; expiresAt: string };
 }
 
-async function page(url: string): Promise<{ status: number; text: string; headers: Headers }> {
-  const res = await fetch(url.startsWith(rw.from) ? rw.to + url.slice(rw.from.length) : url, { redirect: 'manual' });
+/** One popup page load; with `jar`, as that browser (its cookies sent, and kept). */
+async function page(url: string, jar?: CookieJar): Promise<{ status: number; text: string; headers: Headers }> {
+  const target = new URL(url.startsWith(rw.from) ? rw.to + url.slice(rw.from.length) : url);
+  const cookie = jar?.header(target);
+  const res = await fetch(target, { redirect: 'manual', ...(cookie ? { headers: { cookie } } : {}) });
+  jar?.store(target, res);
   const text = await res.text();
   seen.push(text);
   return { status: res.status, text, headers: res.headers };
@@ -361,7 +365,10 @@ describe('OAuth2 authorization code + PKCE against oidc-provider', () => {
     expect(onY.status).toBe(400);
     expect((await embed('GET', `/embed/api/connect-tickets/${t.id}`, token)).body).toEqual({ status: 'pending' });
     // the real callback still works, and extra parameters on it are ignored
-    const real = await page(`${run.callbackUrl}&access_url=https%3A%2F%2Fevil.example%2Ftoken&redirect_uri=https%3A%2F%2Fevil.example`);
+    const real = await page(
+      `${run.callbackUrl}&access_url=https%3A%2F%2Fevil.example%2Ftoken&redirect_uri=https%3A%2F%2Fevil.example`,
+      run.jar,
+    );
     expect(real.status).toBe(200);
     expect((await embed('GET', `/embed/api/connect-tickets/${t.id}`, token)).body).toEqual({
       status: 'success',
@@ -378,7 +385,7 @@ describe('OAuth2 authorization code + PKCE against oidc-provider', () => {
     const injected = new URL(b.callbackUrl);
     injected.searchParams.set('code', codeA);
     const count = authCount();
-    const res = await page(injected.toString());
+    const res = await page(injected.toString(), b.jar);
     expect(res.status).toBe(502);
     expect(res.text).toContain('did not accept the authorization');
     expect((await embed('GET', `/embed/api/connect-tickets/${tb.id}`, token)).body).toEqual({ status: 'error', error: 'exchange_failed' });
@@ -405,10 +412,12 @@ describe('OAuth2 authorization code + PKCE against oidc-provider', () => {
   it('reports a provider error as an error code and renders its description escaped', async () => {
     const token = await session();
     const t = await ticket(token, { connectorId: 'crm' });
-    const start = await page(t.url);
+    const browser = new CookieJar();
+    const start = await page(t.url, browser);
     const state = new URL(start.headers.get('location') as string).searchParams.get('state') as string;
     const res = await page(
       `${rw.to}/oauth/callback/crm?${new URLSearchParams({ state, error: 'access_denied', error_description: '<script>alert(1)</script>' })}`,
+      browser,
     );
     expect(res.status).toBe(200);
     expect(res.text).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
@@ -456,10 +465,11 @@ describe('OAuth 1.0a against a local provider', () => {
   it('refuses a callback whose oauth_verifier is missing, before calling the access-token URL', async () => {
     const token = await session();
     const t = await ticket(token, { connectorId: 'oldcrm' });
-    const start = await page(t.url);
+    const browser = new CookieJar();
+    const start = await page(t.url, browser);
     const requestToken = new URL(start.headers.get('location') as string).searchParams.get('oauth_token') as string;
     const calls = o1.calls.accessToken;
-    const res = await page(`${rw.to}/oauth/callback/oldcrm?oauth_token=${requestToken}`);
+    const res = await page(`${rw.to}/oauth/callback/oldcrm?oauth_token=${requestToken}`, browser);
     expect(res.status).toBe(400);
     expect(o1.calls.accessToken).toBe(calls);
     expect((await embed('GET', `/embed/api/connect-tickets/${t.id}`, token)).body).toEqual({ status: 'error', error: 'provider_error' });
@@ -476,6 +486,123 @@ describe('OAuth 1.0a against a local provider', () => {
     } finally {
       o1.confirmCallback = true;
     }
+  });
+});
+
+describe('browser binding (O-15)', () => {
+  const COOKIE = /^pb_oauth=([A-Za-z0-9_-]{43}); Path=\/; HttpOnly; SameSite=Lax; Max-Age=600$/;
+  const CLEARED = 'pb_oauth=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0';
+
+  it('the start sets an HttpOnly, SameSite=Lax cookie for the flow’s lifetime, kept as a hash; the callback clears it', async () => {
+    const token = await session();
+    const t = await ticket(token, { connectorId: 'crm' });
+    const browser = new CookieJar();
+    const start = await page(t.url, browser);
+    expect(start.status).toBe(302);
+    const setCookie = start.headers.getSetCookie();
+    expect(setCookie).toEqual([expect.stringMatching(COOKIE)]);
+    const value = COOKIE.exec(setCookie[0] as string)?.[1] as string;
+    expect(s.app.ctx.db.get(sql`SELECT browser_binding_hash FROM oauth_flows WHERE ticket_id = ${t.id}`)).toEqual({
+      browser_binding_hash: crypto.createHash('sha256').update(value).digest('hex'),
+    });
+    const run = await driveOAuth2Login(start.headers.get('location') as string, { rewrite: rw, jar: browser });
+    expect(run.response?.status).toBe(200);
+    expect(run.response?.headers.getSetCookie()).toEqual([CLEARED]);
+    expect((await embed('GET', `/embed/api/connect-tickets/${t.id}`, token)).body).toEqual({
+      status: 'success',
+      connectorAuthId: expect.stringMatching(/^ca_/),
+    });
+  });
+
+  it('a leaked start URL completed in another browser fails with a clear page, the ticket ends in browser_mismatch, nothing is exchanged', async () => {
+    const token = await session();
+    const t = await ticket(token, { connectorId: 'crm' });
+    // The victim's popup opens the start URL (its browser gets the cookie) …
+    const victim = new CookieJar();
+    const start = await page(t.url, victim);
+    expect(start.status).toBe(302);
+    // … and someone else signs in at the provider and comes back, in a browser of their own.
+    const count = authCount();
+    const exchanges = op.tokenCalls.authorization_code ?? 0;
+    const attacker = await driveOAuth2Login(start.headers.get('location') as string, { rewrite: rw });
+    seen.push(attacker.text);
+    expect(attacker.response?.status).toBe(400);
+    expect(attacker.text).toContain('<h1>Could not connect</h1>');
+    expect(attacker.text).toContain('This sign-in was started in another browser or window.');
+    expect(attacker.text).toContain(`"ticketId":"${t.id}","status":"error","connectorAuthId":null,"error":"browser_mismatch"`);
+    expect(attacker.response?.headers.getSetCookie()).toEqual([]);
+    expect((await embed('GET', `/embed/api/connect-tickets/${t.id}`, token)).body).toEqual({ status: 'error', error: 'browser_mismatch' });
+    expect(op.tokenCalls.authorization_code ?? 0).toBe(exchanges);
+    expect(authCount()).toBe(count);
+    // The flow is spent: the same callback in the victim's browser is refused too.
+    const replay = await page(attacker.callbackUrl, victim);
+    expect(replay.status).toBe(400);
+    expect(replay.text).toContain('Invalid callback');
+  });
+
+  it('a cookie of another flow does not match', async () => {
+    const token = await session();
+    const victim = await driveOAuth2Login((await ticket(token, { connectorId: 'crm' })).url, { rewrite: rw, stopAtCallback: true });
+    const own = new CookieJar();
+    await page((await ticket(token, { connectorId: 'crm' })).url, own);
+    const res = await page(victim.callbackUrl, own);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('This sign-in was started in another browser or window.');
+  });
+
+  it('two popups of one browser both finish: the cookie is replaced on each start and pending flows follow it', async () => {
+    const token = await session();
+    const browser = new CookieJar();
+    const t1 = await ticket(token, { connectorId: 'crm' });
+    const t2 = await ticket(token, { connectorId: 'crm2' });
+    const one = await driveOAuth2Login(t1.url, { rewrite: rw, jar: browser, stopAtCallback: true });
+    const first = browser.get(new URL(rw.to), 'pb_oauth');
+    const two = await driveOAuth2Login(t2.url, { rewrite: rw, jar: browser, stopAtCallback: true });
+    expect(browser.get(new URL(rw.to), 'pb_oauth')).not.toBe(first);
+    const done1 = await page(one.callbackUrl, browser);
+    expect(done1.status).toBe(200);
+    expect(done1.headers.getSetCookie()).toEqual([]); // still needed by the second popup
+    const done2 = await page(two.callbackUrl, browser);
+    expect(done2.status).toBe(200);
+    expect(done2.headers.getSetCookie()).toEqual([CLEARED]);
+    for (const t of [t1, t2]) {
+      expect((await embed('GET', `/embed/api/connect-tickets/${t.id}`, token)).body).toMatchObject({ status: 'success' });
+    }
+  });
+
+  it('under an https public URL the cookie is __Host-pb_oauth, Secure', async () => {
+    const secure = await startTestServer({ sameDatabaseAs: s, env: { PATCHBAY_PUBLIC_URL: 'https://patchbay.example.test' } });
+    try {
+      const token = await embedSessionToken(secure, fx.token());
+      const t = (await secure.request('POST', '/embed/api/connect-tickets', { token, body: { connectorId: 'crm' } })).body;
+      const start = await fetch(`${secure.url}/oauth/start?ticket=${t.id}`, { redirect: 'manual' });
+      expect(start.status).toBe(302);
+      const [setCookie] = start.headers.getSetCookie();
+      expect(setCookie).toMatch(/^__Host-pb_oauth=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600; Secure$/);
+      const state = new URL(start.headers.get('location') as string).searchParams.get('state') as string;
+      const callback = `${secure.url}/oauth/callback/crm?${new URLSearchParams({ state, error: 'access_denied' })}`;
+      const done = await fetch(callback, { headers: { cookie: (setCookie as string).split(';')[0] as string } });
+      expect(done.status).toBe(200);
+      expect(done.headers.getSetCookie()).toEqual(['__Host-pb_oauth=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure']);
+      expect((await secure.request('GET', `/embed/api/connect-tickets/${t.id}`, { token })).body).toEqual({
+        status: 'error',
+        error: 'access_denied',
+      });
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('keeps ticket ids out of info-level log lines', async () => {
+    const token = await session();
+    const t = await ticket(token, { connectorId: 'crm' });
+    const run = await driveOAuth2Login(t.url, { rewrite: rw });
+    expect(run.response?.status).toBe(200);
+    await page(t.url); // refused: already used
+    const info = s.logs.filter((l) => (JSON.parse(l) as { level: string }).level === 'info');
+    expect(info.some((l) => l.includes('"msg":"oauth connected"'))).toBe(true);
+    expect(info.some((l) => l.includes('"msg":"oauth start refused"'))).toBe(true);
+    expect(info.filter((l) => l.includes(t.id))).toEqual([]);
   });
 });
 

@@ -26,6 +26,8 @@ export const CONNECT_ERROR_MESSAGES: Record<ConnectErrorCode, string> = {
   unsupported: 'This connector cannot be connected this way.',
   consent_required: 'Please accept the consent screen in the app first, then connect again.',
   server_error: 'Something went wrong on our side. Please try again.',
+  browser_mismatch:
+    'This sign-in was started in another browser or window. Please start again from the app, in the browser where you use it.',
 };
 
 /** Escapes text for HTML element content and attribute values. */

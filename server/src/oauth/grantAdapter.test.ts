@@ -58,7 +58,7 @@ function provider(id: string, state?: string) {
 }
 
 describe('grant provider configuration', () => {
-  it('is built from the database only: our state, PKCE, transport state, per-connector redirect URI, never dynamic', () => {
+  it('is built from the database only: our state, PKCE, transport state, per-connector redirect URI, never dynamic, no secret', () => {
     const state = 'S'.repeat(43);
     const p = provider('crm', state);
     expect(p).toEqual({
@@ -68,22 +68,19 @@ describe('grant provider configuration', () => {
       config: {
         oauth: 2,
         authorize_url: 'https://crm.example/oauth/authorize',
-        access_url: 'https://crm.example/oauth/token',
         key: 'client-1',
-        secret: 'secret-1',
         scope: ['contacts.read', 'contacts.write'],
         scope_delimiter: ' ',
         redirect_uri: `${s.app.ctx.config.publicUrl}/oauth/callback/crm`,
         pkce: true,
         transport: 'state',
-        response: ['tokens', 'raw'],
         custom_params: { access_type: 'offline' },
         state,
       },
-      // grant's HTTP client resolves hosts through egress (internal addresses refused at connect time)
-      lookup: expect.any(Function),
     });
+    // grant never sees the token URL or the client secret: it makes no HTTP call (the exchange goes through egress).
     expect(JSON.stringify(p)).not.toContain('dynamic');
+    expect(JSON.stringify(p)).not.toContain('secret-1');
   });
 
   it('gives an authorize URL with our state, an S256 challenge and the connector’s extra params (never overriding ours)', async () => {
@@ -125,7 +122,7 @@ describe('grant provider configuration', () => {
     expect(provider('slack', 'c'.repeat(43))).toMatchObject({
       ok: true,
       name: 'slack',
-      config: { authorize_url: 'https://slack.com/oauth/authorize', access_url: 'https://slack.com/api/oauth.access' },
+      config: { authorize_url: 'https://slack.com/oauth/authorize' },
     });
     expect(provider('machine')).toEqual({ ok: false, reason: 'not_authorization_code' });
   });

@@ -1,25 +1,27 @@
 /**
- * The one module that touches grant. We use grant's core (`grant/lib/grant`) for OAuth2 without
- * any of its framework middleware: no cookie session, no `dynamic` overrides, no HTTP parameters
- * reaching its configuration. Every provider setting is built here from our database, per
- * request. OAuth1 goes through oauth1Client.ts instead (grant's OAuth1 signer is broken for
- * providers on explicit ports).
+ * The one module that touches grant. We use grant's core (`grant/lib/grant`) for OAuth2's first
+ * leg only — the authorize URL with its provider quirks, state and the PKCE pair — without any of
+ * its framework middleware: no cookie session, no `dynamic` overrides, no HTTP parameters reaching
+ * its configuration. Every provider setting is built here from our database, per request. grant
+ * makes no HTTP call: the code exchange goes through our token endpoint client
+ * (exchangeCode.ts → services/tokenEndpoint.ts, bounded by egress), because grant's buffers the
+ * answer whole, has only an idle timeout and never checks IP-literal hosts. OAuth1 goes through
+ * oauth1Client.ts (grant's OAuth1 signer is broken for providers on explicit ports), also via egress.
  */
 
 import { createRequire } from 'node:module';
-import type { LookupFunction } from 'node:net';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { ConnectorRow } from '../db/repos/connectors.ts';
 import { connectorClientSecret, connectorDefinition, connectorRedirectUri } from '../services/connectors.ts';
-import { egressFetch, egressLookup } from '../services/egress.ts';
+import { egressFetch } from '../services/egress.ts';
 import { fetchAccessToken, fetchRequestToken, type OAuth1Config, oauth1AuthorizeUrl } from './oauth1Client.ts';
 
 const require = createRequire(import.meta.url);
 
 interface GrantInput {
   method: 'GET';
-  params: { provider: string; override?: 'callback' };
+  params: { provider: string };
   query: Record<string, string>;
   body: Record<string, never>;
   state: Record<string, never>;
@@ -30,15 +32,9 @@ interface GrantOutput {
   session: Record<string, unknown>;
   state: { response?: unknown };
 }
-type GrantCore = (options: {
-  config: Record<string, unknown>;
-  request?: Record<string, unknown>;
-}) => (input: GrantInput) => Promise<GrantOutput>;
+type GrantCore = (options: { config: Record<string, unknown> }) => (input: GrantInput) => Promise<GrantOutput>;
 
 const grantCore = require('grant/lib/grant') as GrantCore;
-
-/** Milliseconds grant waits for the provider's request-token and token endpoints. */
-const PROVIDER_TIMEOUT_MS = 10_000;
 
 /** Authorize parameters grant sets itself; a connector's extra params never override them. */
 const PROTECTED_PARAMS = new Set([
@@ -77,7 +73,7 @@ export type UnsupportedReason = 'not_oauth' | 'not_authorization_code' | 'incomp
 
 /** A connector turned into one provider configuration (grant's for OAuth2, ours for OAuth1), or why it cannot be. */
 export type GrantProvider =
-  | { ok: true; name: string; protocol: 'oauth2'; config: Record<string, unknown>; lookup: LookupFunction }
+  | { ok: true; name: string; protocol: 'oauth2'; config: Record<string, unknown> }
   | { ok: true; name: string; protocol: 'oauth1'; oauth1: OAuth1Config }
   | { ok: false; reason: UnsupportedReason };
 type Ready = Extract<GrantProvider, { ok: true }>;
@@ -85,16 +81,16 @@ type Ready2 = Extract<GrantProvider, { protocol: 'oauth2' }>;
 
 /**
  * Builds the provider for a connector from our database only: URLs, client credentials, scopes,
- * PKCE and the per-connector redirect URI. OAuth2 runs through grant: catalogue connectors under
- * their grant key (grant applies that provider's quirks), custom ones under a name grant knows
- * nothing about; never `dynamic`; transport `state` so results come back as values, not
- * redirects. OAuth1 runs through {@link fetchRequestToken}/{@link fetchAccessToken} (see oauth1Client.ts).
+ * PKCE and the per-connector redirect URI. OAuth2's authorize leg runs through grant: catalogue
+ * connectors under their grant key (grant applies that provider's quirks), custom ones under a
+ * name grant knows nothing about; never `dynamic`; transport `state` so results come back as
+ * values, not redirects; no token URL and no client secret (grant never calls the provider).
+ * OAuth1 runs through {@link fetchRequestToken}/{@link fetchAccessToken} (see oauth1Client.ts).
  */
 export function grantProviderFor(ctx: AppContext, row: ConnectorRow, opts: { state?: string } = {}): GrantProvider {
   const def = connectorDefinition(row);
   const name = row.catalog_key ?? 'patchbay_custom';
   const redirectUri = connectorRedirectUri(ctx, row);
-  const secret = connectorClientSecret(ctx, row);
   if (row.auth_type === 'oauth2' && def.oauth2) {
     const o = def.oauth2;
     if (o.grantType !== 'authorization_code') return { ok: false, reason: 'not_authorization_code' };
@@ -102,22 +98,20 @@ export function grantProviderFor(ctx: AppContext, row: ConnectorRow, opts: { sta
     const config: Record<string, unknown> = {
       oauth: 2,
       authorize_url: o.authorizeUrl,
-      access_url: o.tokenUrl,
       key: o.clientId,
-      secret: secret ?? '',
       scope: o.scopes,
       scope_delimiter: o.scopeDelimiter,
       redirect_uri: redirectUri,
       pkce: o.pkce,
       transport: 'state',
-      response: ['tokens', 'raw'],
       custom_params: extraParams(o.authorizeParams),
       ...(opts.state === undefined ? {} : { state: opts.state }),
     };
-    return { ok: true, name, protocol: 'oauth2', config, lookup: egressLookup(ctx) };
+    return { ok: true, name, protocol: 'oauth2', config };
   }
   if (row.auth_type === 'oauth1' && def.oauth1) {
     const o = def.oauth1;
+    const secret = connectorClientSecret(ctx, row);
     if (!o.requestTokenUrl || !o.authorizeUrl || !o.accessTokenUrl || !redirectUri || secret === null) {
       return { ok: false, reason: 'incomplete' };
     }
@@ -142,10 +136,7 @@ function extraParams(params: Record<string, string>): Record<string, string> {
 }
 
 function run(provider: Ready2, input: Omit<GrantInput, 'method' | 'body' | 'state'>) {
-  const pipe = grantCore({
-    config: { [provider.name]: provider.config },
-    request: { timeout: PROVIDER_TIMEOUT_MS, lookup: provider.lookup },
-  });
+  const pipe = grantCore({ config: { [provider.name]: provider.config } });
   // `state: {}` and no request query: grant's dynamic overrides never see anything from HTTP.
   return pipe({ method: 'GET', body: {}, state: {}, ...input });
 }
@@ -196,56 +187,30 @@ const requestTokenSchema = z.object({
   oauth_callback_confirmed: z.string().optional(),
 });
 
-/** The second leg's outcome: the provider's raw token response, or an error code (no provider text). */
-export type AccessStep = { ok: true; raw: unknown } | { ok: false; error: string };
+/** OAuth1's second leg: the provider's token parameters, or an error code (no provider text). */
+export type AccessStep = { ok: true; raw: Record<string, string> } | { ok: false; error: string };
 
 /**
- * Second leg: exchanges the code (with the stored verifier) or the verified request token at the
- * configured token URL. `params` are only the provider's own callback parameters, already checked
- * against the stored flow by the caller.
+ * OAuth1's second leg (RFC 5849 §2.3): exchanges the verified request token and its verifier at
+ * the access-token URL. The caller has checked `oauth_token` against the stored flow.
  */
-export async function grantAccess(
-  provider: Ready,
-  session: GrantSession,
-  params: { code: string; state: string } | { oauth_token: string; oauth_verifier: string },
+export async function oauth1Access(
+  provider: Extract<GrantProvider, { protocol: 'oauth1' }>,
+  session: Extract<GrantSession, { protocol: 'oauth1' }>,
+  verifier: string,
 ): Promise<AccessStep> {
-  if (provider.protocol === 'oauth1' || session.protocol === 'oauth1') {
-    if (provider.protocol !== 'oauth1' || session.protocol !== 'oauth1' || !('oauth_verifier' in params)) {
-      return { ok: false, error: 'protocol_mismatch' };
-    }
-    const answer = await fetchAccessToken(
-      provider.oauth1,
-      { token: session.requestToken, secret: session.requestTokenSecret },
-      params.oauth_verifier,
-    );
-    return answer.ok ? { ok: true, raw: answer.params } : answer;
-  }
-  if (!('code' in params)) return { ok: false, error: 'protocol_mismatch' };
-  const grantSession: Record<string, unknown> = {
-    provider: session.provider,
-    state: session.state,
-    ...(session.codeVerifier ? { code_verifier: session.codeVerifier } : {}),
-  };
-  const out = await run(provider, {
-    params: { provider: session.provider, override: 'callback' },
-    query: { ...params },
-    session: grantSession,
-  });
-  const response = out.state.response as { error?: unknown; raw?: unknown } | undefined;
-  if (!response || typeof response !== 'object') return { ok: false, error: 'no_response' };
-  if (response.error !== undefined) return { ok: false, error: errorCodeOf(response) };
-  return { ok: true, raw: response.raw };
+  const answer = await fetchAccessToken(provider.oauth1, { token: session.requestToken, secret: session.requestTokenSecret }, verifier);
+  return answer.ok ? { ok: true, raw: answer.params } : answer;
 }
 
 /**
- * A short, log-safe code for what grant or the provider answered: the RFC 6749 `error` code when
+ * A short, log-safe code for what grant answered: the RFC 6749 `error` code when
  * it looks like one, otherwise a generic label. Provider text (descriptions) never passes.
  */
 function errorCodeOf(response: unknown): string {
   const error = (response as { error?: unknown } | undefined)?.error;
   const code = typeof error === 'object' && error !== null ? (error as { error?: unknown }).error : error;
   if (typeof code === 'string' && /^[a-z_]{1,64}$/.test(code)) return code;
-  if (typeof code === 'string' && code.startsWith('request-compose: timeout')) return 'timeout';
   return 'provider_error';
 }
 

@@ -1,7 +1,8 @@
 /**
  * Server-side OAuth flow state (RFC 9700 §2.1, §4.7): one row per redirect round trip, found by
  * the SHA-256 of the OAuth2 `state` or the OAuth1 request token, holding grant's session sealed
- * (PKCE verifier, request-token secret). Single use: consumed before the token exchange, deleted after.
+ * (PKCE verifier, request-token secret), and bound to the starting browser by the hash of its
+ * cookie (browserBinding.ts). Single use: consumed before the token exchange, deleted after.
  */
 import { type AppContext, nowIso } from '../context.ts';
 import { openJson, sealJson } from '../crypto/secretBox.ts';
@@ -24,10 +25,13 @@ function at(id: string) {
   return secretLocation('oauth_flows', 'session_enc', id);
 }
 
-/** Stores a flow for a started ticket; `lookupKey` is the state (OAuth2) or request token (OAuth1). */
+/**
+ * Stores a flow for a started ticket; `lookupKey` is the state (OAuth2) or request token (OAuth1),
+ * `bindingHash` the hash of the browser cookie set with the redirect.
+ */
 export function saveOAuthFlow(
   ctx: AppContext,
-  input: { ticketId: string; connectorId: string; lookupKey: string; session: GrantSession; expiresAt: string },
+  input: { ticketId: string; connectorId: string; lookupKey: string; session: GrantSession; expiresAt: string; bindingHash: string },
 ): void {
   const id = newId('of');
   const now = nowIso(ctx);
@@ -42,6 +46,7 @@ export function saveOAuthFlow(
     created_at: now,
     expires_at: input.expiresAt,
     consumed_at: null,
+    browser_binding_hash: input.bindingHash,
   });
 }
 

@@ -1,6 +1,7 @@
 /**
  * `GET /oauth/start?ticket=…`: spends the ticket (single use), builds the provider from our
- * database, runs grant's first leg, keeps the flow state server-side, and redirects the popup.
+ * database, runs grant's first leg, keeps the flow state server-side bound to this browser's
+ * cookie (browserBinding.ts), and redirects the popup.
  */
 import crypto from 'node:crypto';
 import { connectTicketIdSchema } from '@patchbay/shared';
@@ -10,24 +11,31 @@ import { type AppContext, nowIso } from '../context.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
 import { findConnector } from '../db/repos/connectors.ts';
 import { findConnectTicket, markConnectTicketStarted } from '../db/repos/connectTickets.ts';
+import { rebindPendingOAuthFlows } from '../db/repos/oauthFlows.ts';
 import type { Logger } from '../log.ts';
+import { type BindingCookie, bindingHash, newBinding } from './browserBinding.ts';
 import { CONNECT_ERROR_MESSAGES, type ConnectPage } from './connectPage.ts';
 import { failConnectTicket, ticketPrincipal } from './connectTickets.ts';
 import { grantConnect, grantProviderFor } from './grantAdapter.ts';
 import { FLOW_TTL_SECONDS, saveOAuthFlow } from './oauthFlows.ts';
 
-/** What an OAuth page handler answers: a redirect to the provider, or a page. */
-export type OAuthPageOutcome = { kind: 'redirect'; location: string } | { kind: 'page'; status: number; page: ConnectPage };
+/** What an OAuth page handler answers: a redirect to the provider, or a page; either may set or clear the binding cookie. */
+export type OAuthPageOutcome =
+  | { kind: 'redirect'; location: string; cookie?: BindingCookie }
+  | { kind: 'page'; status: number; page: ConnectPage; cookie?: BindingCookie };
 
 function invalid(message: string): OAuthPageOutcome {
   return { kind: 'page', status: 400, page: { title: 'This link cannot be used', message } };
 }
 
-/** Runs the start page for a ticket id taken from the query string (anything else there is ignored). */
+/**
+ * Runs the start page for a ticket id taken from the query string (anything else there is
+ * ignored). `browserCookie` is the binding cookie the browser sent, if any (see browserBinding.ts).
+ */
 export async function startConnect(
   ctx: AppContext,
   ticketParam: unknown,
-  opts: { requestId: string; log: Logger },
+  opts: { requestId: string; log: Logger; browserCookie: string | null },
 ): Promise<OAuthPageOutcome> {
   const parsed = connectTicketIdSchema.safeParse(ticketParam);
   if (!parsed.success) return invalid('The connect link is missing or malformed. Please start again from the app.');
@@ -35,7 +43,8 @@ export async function startConnect(
   if (!ticket) return invalid('The connect link is not valid. Please start again from the app.');
   if (!markConnectTicketStarted(ctx.db, ticket.id, nowIso(ctx))) {
     if (ticket.status === 'pending' && ticket.started_at === null) failConnectTicket(ctx, ticket, 'expired', opts.requestId);
-    opts.log.info('oauth start refused', { ticketId: ticket.id, reason: ticket.started_at === null ? 'expired' : 'used' });
+    // No ticket id at info level: the id is what the popup URL carries.
+    opts.log.info('oauth start refused', { connectorId: ticket.connector_id, reason: ticket.started_at === null ? 'expired' : 'used' });
     return invalid('This connect link has already been used or has expired. Please start again from the app.');
   }
 
@@ -78,13 +87,19 @@ export async function startConnect(
   if (!step.ok) return fail('provider_error', 502, step.error);
 
   const lookupKey = step.session.protocol === 'oauth2' ? step.session.state : step.session.requestToken;
-  saveOAuthFlow(ctx, {
-    ticketId: ticket.id,
-    connectorId: connector.id,
-    lookupKey,
-    session: step.session,
-    expiresAt: new Date(ctx.clock.now() + FLOW_TTL_SECONDS * 1000).toISOString(),
+  const binding = newBinding();
+  ctx.db.tx(() => {
+    saveOAuthFlow(ctx, {
+      ticketId: ticket.id,
+      connectorId: connector.id,
+      lookupKey,
+      session: step.session,
+      expiresAt: new Date(ctx.clock.now() + FLOW_TTL_SECONDS * 1000).toISOString(),
+      bindingHash: binding.hash,
+    });
+    // A fresh value on every start; this browser's other pending popups follow it.
+    if (opts.browserCookie !== null) rebindPendingOAuthFlows(ctx.db, bindingHash(opts.browserCookie), binding.hash, nowIso(ctx));
   });
-  opts.log.info('oauth start', { ticketId: ticket.id, connectorId: connector.id, protocol: provider.protocol });
-  return { kind: 'redirect', location: step.location };
+  opts.log.info('oauth start', { connectorId: connector.id, protocol: provider.protocol });
+  return { kind: 'redirect', location: step.location, cookie: { set: binding.value } };
 }

@@ -1,37 +1,13 @@
 /**
- * Strict parsing of what a provider's token endpoint answered (through grant), into the
- * credentials we store. Anything unexpected is refused rather than stored half-understood.
+ * What a connect flow stores from the provider's token answer. OAuth2 answers are parsed by the
+ * token endpoint client (services/tokenEndpoint.ts); OAuth1 ones strictly here. Anything
+ * unexpected is refused rather than stored half-understood.
  */
 import { z } from 'zod';
 import type { Credentials } from '../services/credentials.ts';
+import type { TokenSet } from '../services/tokenEndpoint.ts';
 
 const token = z.string().min(1).max(8192);
-
-const oauth2TokenResponseSchema = z.object({
-  access_token: token,
-  token_type: z
-    .string()
-    .regex(/^bearer$/i, 'only bearer tokens are supported')
-    .optional(),
-  refresh_token: token.optional(),
-  expires_in: z
-    .union([
-      z.number(),
-      z
-        .string()
-        .regex(/^\d{1,10}$/)
-        .transform(Number),
-    ])
-    .pipe(
-      z
-        .number()
-        .int()
-        .positive()
-        .max(10 * 365 * 86_400),
-    )
-    .optional(),
-  scope: z.string().max(4096).optional(),
-});
 
 const oauth1TokenResponseSchema = z.object({
   oauth_token: token,
@@ -46,23 +22,24 @@ export interface ParsedTokens {
   readonly scopes: readonly string[];
 }
 
-/** Parses an OAuth2 token response (RFC 6749 §5.1); null when it is not one. */
-export function parseOAuth2Tokens(raw: unknown, nowMs: number, requestedScopes: readonly string[]): ParsedTokens | null {
-  const r = oauth2TokenResponseSchema.safeParse(raw);
-  if (!r.success) return null;
-  const t = r.data;
-  const expiresAt = t.expires_in === undefined ? null : new Date(nowMs + t.expires_in * 1000).toISOString();
+/**
+ * The credentials to store from an OAuth2 token answer, already parsed by the token endpoint
+ * client's schema (the one refresh uses too). `nowMs` is when it was issued.
+ */
+export function oauth2Tokens(t: TokenSet, nowMs: number, requestedScopes: readonly string[]): ParsedTokens {
+  const expiresAt = t.expiresIn === null ? null : new Date(nowMs + t.expiresIn * 1000).toISOString();
   return {
     credentials: {
       type: 'oauth2',
-      accessToken: t.access_token,
-      refreshToken: t.refresh_token ?? null,
-      tokenType: 'Bearer',
+      accessToken: t.accessToken,
+      refreshToken: t.refreshToken,
+      tokenType: t.tokenType,
       expiresAt,
-      scope: t.scope ?? null,
+      issuedAt: new Date(nowMs).toISOString(),
+      scope: t.scope,
     },
     expiresAt,
-    scopes: t.scope === undefined ? [...requestedScopes] : t.scope.split(/[\s,]+/).filter(Boolean),
+    scopes: t.scope === null ? [...requestedScopes] : t.scope.split(/[\s,]+/).filter(Boolean),
   };
 }
 

@@ -113,6 +113,7 @@ function importedCredentials(connector: ConnectorRow, input: ConnectorAuthCreate
         refreshToken: input.refreshToken ?? null,
         tokenType: input.tokenType ?? 'Bearer',
         expiresAt: input.expiresAt ?? null,
+        // No issuedAt: when the vendor's token was issued is unknown, so it gets the full refresh margin.
         scope: input.scope ?? null,
       };
     case 'oauth1':

@@ -15,6 +15,12 @@ export const credentialsSchema = z.discriminatedUnion('type', [
     tokenType: z.string().default('Bearer'),
     /** ISO time the access token expires, or null when the provider did not say. */
     expiresAt: z.string().nullable(),
+    /**
+     * ISO time the access token was issued (stored by a connect, an import or a refresh); with
+     * `expiresAt` it gives the token's lifetime, which sets the refresh margin. Absent on
+     * credentials stored before it was recorded.
+     */
+    issuedAt: z.string().nullable().optional(),
     scope: z.string().nullable(),
   }),
   z.object({ type: z.literal('oauth1'), token: z.string().min(1), tokenSecret: z.string() }),

@@ -154,21 +154,6 @@ export async function resolveAllowed(ctx: Pick<AppContext, 'config'>, url: URL):
   return addresses[0] as ResolvedAddress;
 }
 
-/**
- * A `lookup` for HTTP clients we do not drive ourselves (grant's token exchange): it resolves
- * through the egress resolver and refuses internal addresses at connect time, under the same
- * rules as {@link resolveAllowed}, so no DNS answer can slip past between check and connect.
- */
-export function egressLookup(ctx: Pick<AppContext, 'config'>): LookupFunction {
-  return ((hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) => {
-    const url = new URL(`https://${hostname.includes(':') ? `[${hostname}]` : hostname}/`);
-    resolveAllowed(ctx, url).then(
-      (a) => (options?.all ? callback(null, [{ address: a.address, family: a.family }]) : callback(null, a.address, a.family)),
-      (err: unknown) => callback(err),
-    );
-  }) as LookupFunction;
-}
-
 /** A `lookup` for `http.request` that always answers the checked address, so a second DNS answer cannot redirect the socket. */
 function pinnedLookup(pinned: ResolvedAddress): LookupFunction {
   return ((_hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) => {
@@ -296,7 +281,8 @@ function declaredTooLarge(res: http.IncomingMessage, maxBytes: number): boolean 
 }
 
 function tooLarge(host: string, maxBytes: number): EgressError {
-  return new EgressError('too_large', `The answer of ${host} is larger than ${Math.round(maxBytes / 1024 / 1024)} MB`);
+  const limit = maxBytes >= 1024 * 1024 ? `${Math.round(maxBytes / 1024 / 1024)} MB` : `${Math.round(maxBytes / 1024)} KB`;
+  return new EgressError('too_large', `The answer of ${host} is larger than ${limit}`);
 }
 
 /**

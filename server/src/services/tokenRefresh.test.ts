@@ -17,7 +17,7 @@ import {
 } from '../testing/refreshFixtures.ts';
 import { writeCredentials } from './connectorAuthStore.ts';
 import { classifyTokenResponse } from './tokenEndpoint.ts';
-import { getFreshCredentials, REFRESH_COOL_DOWN_MS, REFRESH_LEASE_MS, REFRESH_LEASE_WAIT_MS } from './tokenRefresh.ts';
+import { getFreshCredentials, REFRESH_COOL_DOWN_MS, REFRESH_LEASE_MS, REFRESH_LEASE_WAIT_MS, refreshMarginMs } from './tokenRefresh.ts';
 
 let s: TestServer;
 let p: TestOAuthProvider;
@@ -114,6 +114,27 @@ describe('refresh margin', () => {
     s.clock.advance(16 * 60);
     await getFreshCredentials(ctx, authId);
     expect(p.tokenCalls).toEqual({ refresh_token: 1 });
+  });
+
+  it('is min(5 minutes, half the lifetime from issue to expiry); the full 5 minutes when the issue time is unknown', () => {
+    const at = (issuedAt: string | null | undefined, expiresAt: string | null) => ({
+      type: 'oauth2' as const,
+      accessToken: 'a',
+      refreshToken: null,
+      tokenType: 'Bearer',
+      expiresAt,
+      scope: null,
+      ...(issuedAt === undefined ? {} : { issuedAt }),
+    });
+    const t0 = '2030-01-01T00:00:00.000Z';
+    const plus = (s: number) => new Date(Date.parse(t0) + s * 1000).toISOString();
+    expect(refreshMarginMs(at(t0, plus(15)))).toBe(7_500);
+    expect(refreshMarginMs(at(t0, plus(600)))).toBe(300_000);
+    expect(refreshMarginMs(at(t0, plus(3600)))).toBe(300_000);
+    expect(refreshMarginMs(at(t0, plus(-5)))).toBe(0);
+    expect(refreshMarginMs(at(undefined, plus(15)))).toBe(300_000);
+    expect(refreshMarginMs(at(null, plus(15)))).toBe(300_000);
+    expect(refreshMarginMs(at('not a time', plus(15)))).toBe(300_000);
   });
 
   it('a token without an expiry is never refreshed ahead of time', async () => {
@@ -444,6 +465,13 @@ describe('token response classification', () => {
     [200, { access_token: 'a', expires_in: 'soon' }, 'rejected'],
     [200, { access_token: 'a', expires_in: '3600' }, 'ok'],
     [200, { access_token: 'a' }, 'ok'],
+    // One schema for the code exchange and refresh: bearer tokens only, lifetimes 0…10 years.
+    [200, { access_token: 'a', token_type: 'mac' }, 'rejected'],
+    [200, { access_token: 'a', token_type: 'BEARER', expires_in: 0 }, 'ok'],
+    [200, { access_token: 'a', expires_in: -1 }, 'rejected'],
+    [200, { access_token: 'a', expires_in: 1.5 }, 'rejected'],
+    [200, { access_token: 'a', expires_in: 400_000_000 }, 'rejected'],
+    [302, '', 'rejected'],
   ] as const)('HTTP %s %j → %s', (status, payload, kind) => {
     expect(classifyTokenResponse(status, body(payload)).kind).toBe(kind);
   });
@@ -454,7 +482,19 @@ describe('token response classification', () => {
         200,
         body({ access_token: 'a', refresh_token: 'r', expires_in: 60, token_type: 'bearer', scope: 'x y', id_token: 'j' }),
       ),
-    ).toEqual({ kind: 'ok', tokens: { accessToken: 'a', refreshToken: 'r', tokenType: 'bearer', expiresIn: 60, scope: 'x y' } });
+    ).toEqual({ kind: 'ok', tokens: { accessToken: 'a', refreshToken: 'r', tokenType: 'Bearer', expiresIn: 60, scope: 'x y' } });
+    // expires_in 0 is "not said"; a form-encoded answer (GitHub without Accept) is read too.
+    expect(classifyTokenResponse(200, body({ access_token: 'a', expires_in: 0 }))).toMatchObject({ tokens: { expiresIn: null } });
+    expect(classifyTokenResponse(200, body('access_token=a&token_type=bearer&scope=repo'), 'application/x-www-form-urlencoded')).toEqual({
+      kind: 'ok',
+      tokens: { accessToken: 'a', refreshToken: null, tokenType: 'Bearer', expiresIn: null, scope: 'repo' },
+    });
+    // A 200 carrying an error (GitHub's bad_verification_code) names the code.
+    expect(classifyTokenResponse(200, body({ error: 'bad_verification_code', error_description: 'The code is wrong' }))).toEqual({
+      kind: 'rejected',
+      error: 'Token endpoint answered HTTP 200 with a malformed token response (bad_verification_code)',
+      malformed: true,
+    });
     expect(classifyTokenResponse(400, body({ error: 'invalid grant <script>', error_description: 'refresh token r-123 is dead' }))).toEqual(
       {
         kind: 'rejected',

@@ -11,9 +11,9 @@ import {
 import { AppError, notFound } from '../http/errors.ts';
 import { recordAudit } from './audit.ts';
 import { writeCredentials } from './connectorAuthStore.ts';
-import { connectorClientSecret, connectorDefinition } from './connectors.ts';
+import { connectorDefinition } from './connectors.ts';
 import { type Credentials, openCredentials } from './credentials.ts';
-import { requestToken, type TokenOutcome } from './tokenEndpoint.ts';
+import { requestToken, type TokenOutcome, tokenClientFor } from './tokenEndpoint.ts';
 
 /*
  * OAuth2 token refresh (issue 3 item 6; security checklist R-01…R-09).
@@ -44,7 +44,10 @@ import { requestToken, type TokenOutcome } from './tokenEndpoint.ts';
  *   something else (another OAuth error, malformed JSON). Status stays `active`; cool-down applies.
  */
 
-/** Refresh an OAuth2 access token when it expires within this margin. */
+/**
+ * Refresh an OAuth2 access token when it expires within this margin — or within half its
+ * lifetime, when that is shorter (see {@link refreshMarginMs}).
+ */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 /** How long a refresh lease holds before another process may take over (a crashed holder). */
 export const REFRESH_LEASE_MS = 30_000;
@@ -100,10 +103,24 @@ function expiresAtMs(creds: Credentials): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** True when an OAuth2 token expires within the margin; a token without expiry never does. */
+/**
+ * How long before its expiry a token is refreshed: {@link REFRESH_MARGIN_MS}, or half the token's
+ * lifetime (issue to expiry) when that is shorter, so a provider whose tokens live 15 s is asked
+ * again after 7.5 s, not on every call (R-08). A token whose issue time is unknown (stored before
+ * it was recorded, or imported by the vendor) gets the full margin.
+ */
+export function refreshMarginMs(creds: Credentials): number {
+  const exp = expiresAtMs(creds);
+  if (exp === null || creds.type !== 'oauth2' || !creds.issuedAt) return REFRESH_MARGIN_MS;
+  const issued = Date.parse(creds.issuedAt);
+  if (Number.isNaN(issued)) return REFRESH_MARGIN_MS;
+  return Math.min(REFRESH_MARGIN_MS, Math.max(0, (exp - issued) / 2));
+}
+
+/** True when an OAuth2 token expires within its margin; a token without expiry never does. */
 function dueForRefresh(ctx: AppContext, creds: Credentials): boolean {
   const exp = expiresAtMs(creds);
-  return exp !== null && exp - ctx.clock.now() <= REFRESH_MARGIN_MS;
+  return exp !== null && exp - ctx.clock.now() <= refreshMarginMs(creds);
 }
 
 /** True when the stored token may still be used as is (not forced, not expired yet). */
@@ -126,8 +143,8 @@ function backoffError(authId: string, leftMs: number): AppError {
 }
 
 /**
- * Usable credentials of an active connector auth. OAuth2 tokens expiring within
- * {@link REFRESH_MARGIN_MS} (or any, with `force`) are refreshed first — with the refresh token,
+ * Usable credentials of an active connector auth. OAuth2 tokens expiring within their
+ * {@link refreshMarginMs} (or any, with `force`) are refreshed first — with the refresh token,
  * or for `client_credentials` connectors by fetching a new token. Other credential types are
  * answered as stored. Throws the `AppError`s listed at the top of this module.
  */
@@ -217,13 +234,15 @@ async function refreshUnderLease(ctx: AppContext, row: RefreshStateRow, creds: O
   const authId = row.id;
   const connector = findConnector(ctx.db, row.connector_id);
   const oauth2 = connector ? connectorDefinition(connector).oauth2 : null;
-  if (!connector || !oauth2?.tokenUrl) {
+  const client = connector ? tokenClientFor(ctx, connector) : null;
+  if (!connector || !oauth2 || !client) {
     if (stillUsable(ctx, creds, force)) return creds;
     throw new AppError('unprocessable', `Connector auth ${JSON.stringify(authId)} cannot be refreshed: its connector has no token URL`, {
       reason: 'not_refreshable',
     });
   }
-  const client = { tokenUrl: oauth2.tokenUrl, clientId: oauth2.clientId, clientSecret: connectorClientSecret(ctx, connector) };
+  // Issue time: when we asked (the provider's clock starts no earlier), so the lifetime is never overstated.
+  const issuedAt = ctx.clock.now();
   let outcome: TokenOutcome;
   if (oauth2.grantType === 'client_credentials') {
     outcome = await requestToken(ctx, client, { grantType: 'client_credentials', scope: oauth2.scopes.join(oauth2.scopeDelimiter) });
@@ -243,7 +262,8 @@ async function refreshUnderLease(ctx: AppContext, row: RefreshStateRow, creds: O
       // A provider that does not rotate sends no refresh token: the old one stays valid.
       refreshToken: t.refreshToken ?? (oauth2.grantType === 'client_credentials' ? null : creds.refreshToken),
       tokenType: t.tokenType,
-      expiresAt: t.expiresIn === null ? null : new Date(ctx.clock.now() + t.expiresIn * 1000).toISOString(),
+      expiresAt: t.expiresIn === null ? null : new Date(issuedAt + t.expiresIn * 1000).toISOString(),
+      issuedAt: new Date(issuedAt).toISOString(),
       scope: t.scope ?? creds.scope,
     };
     const delimiter = oauth2.scopeDelimiter.trim() === '' ? /\s+/ : oauth2.scopeDelimiter;

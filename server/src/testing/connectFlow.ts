@@ -11,8 +11,8 @@
 import { acceptConsent } from './embedFixtures.ts';
 import type { TestServer } from './harness.ts';
 
-/** A minimal cookie jar: name → value per host (paths ignored; each run gets its own jar). */
-class CookieJar {
+/** A minimal cookie jar, one per simulated browser: name → value per host (paths ignored). */
+export class CookieJar {
   private readonly byHost = new Map<string, Map<string, string>>();
   store(url: URL, res: Response): void {
     const jar = this.byHost.get(url.host) ?? new Map<string, string>();
@@ -27,6 +27,11 @@ class CookieJar {
     }
     this.byHost.set(url.host, jar);
   }
+  /** The value of one cookie for `url`'s host, if set. */
+  get(url: URL, name: string): string | undefined {
+    return this.byHost.get(url.host)?.get(name);
+  }
+  /** The `Cookie` header for `url`'s host. */
   header(url: URL): string | undefined {
     const jar = this.byHost.get(url.host);
     if (!jar || jar.size === 0) return undefined;
@@ -44,6 +49,8 @@ export interface DrivenFlow {
   readonly response: Response | null;
   /** Its body. */
   readonly text: string;
+  /** The browser's cookies after the run. */
+  readonly jar: CookieJar;
   /** Every request made, in order, as `METHOD url`. */
   readonly visited: string[];
   /** The `prompt` of every provider form submitted (`login`, `consent`). */
@@ -60,6 +67,8 @@ export interface DriveOptions {
   readonly login?: string;
   /** Maximum number of requests before giving up. */
   readonly maxSteps?: number;
+  /** The browser's cookie jar (default: a fresh one, a browser of its own). */
+  readonly jar?: CookieJar;
 }
 
 function rewrite(url: string, opts: DriveOptions): string {
@@ -85,7 +94,7 @@ function firstPostForm(html: string): { action: string; fields: Record<string, s
  * forms, follows the provider's redirect back to the callback, and answers what happened.
  */
 export async function driveOAuth2Login(startUrl: string, opts: DriveOptions = {}): Promise<DrivenFlow> {
-  const jar = new CookieJar();
+  const jar = opts.jar ?? new CookieJar();
   const visited: string[] = [];
   const submitted: string[] = [];
   const callbackPrefix = opts.rewrite ? `${opts.rewrite.to}/oauth/callback/` : null;
@@ -94,7 +103,8 @@ export async function driveOAuth2Login(startUrl: string, opts: DriveOptions = {}
   for (let step = 0; step < (opts.maxSteps ?? 20); step++) {
     const url = new URL(request.url);
     const isCallback = url.pathname.startsWith('/oauth/callback/') && (callbackPrefix === null || request.url.startsWith(callbackPrefix));
-    if (isCallback && opts.stopAtCallback) return { authorizeUrl, callbackUrl: request.url, response: null, text: '', visited, submitted };
+    if (isCallback && opts.stopAtCallback)
+      return { authorizeUrl, callbackUrl: request.url, response: null, text: '', jar, visited, submitted };
     visited.push(`${request.method} ${request.url}`);
     const headers: Record<string, string> = {};
     const cookie = jar.header(url);
@@ -107,7 +117,7 @@ export async function driveOAuth2Login(startUrl: string, opts: DriveOptions = {}
       ...(request.body === undefined ? {} : { body: request.body }),
     });
     jar.store(url, res);
-    if (isCallback) return { authorizeUrl, callbackUrl: request.url, response: res, text: await res.text(), visited, submitted };
+    if (isCallback) return { authorizeUrl, callbackUrl: request.url, response: res, text: await res.text(), jar, visited, submitted };
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
       await res.arrayBuffer();

@@ -76,11 +76,18 @@ let sharedHash: Promise<string> | undefined;
 /** The password every test admin gets. */
 export const TEST_ADMIN_PASSWORD = 'correct horse battery staple';
 
-/** Starts a server; `env` overrides configuration, `port` picks the port (default: any free one). */
-export async function startTestServer(opts: { env?: Record<string, string>; clock?: TestClock; port?: number } = {}): Promise<TestServer> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchbay-test-'));
-  const dbFile = path.join(dir, 'patchbay.db');
-  const encryptionKey = crypto.randomBytes(32).toString('base64');
+/**
+ * Starts a server; `env` overrides configuration, `port` picks the port (default: any free one),
+ * `sameDatabaseAs` opens another server's database file with its key (a second server process of
+ * one installation, e.g. started with other settings); closing it leaves that file alone.
+ */
+export async function startTestServer(
+  opts: { env?: Record<string, string>; clock?: TestClock; port?: number; sameDatabaseAs?: TestServer } = {},
+): Promise<TestServer> {
+  const shared = opts.sameDatabaseAs;
+  const dir = shared ? shared.dir : fs.mkdtempSync(path.join(os.tmpdir(), 'patchbay-test-'));
+  const dbFile = shared ? shared.dbFile : path.join(dir, 'patchbay.db');
+  const encryptionKey = shared ? shared.encryptionKey : crypto.randomBytes(32).toString('base64');
   const config = loadConfig({
     PATCHBAY_DB: dbFile,
     PATCHBAY_ENCRYPTION_KEY: encryptionKey,
@@ -151,7 +158,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; cloc
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       app.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!shared) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -34,6 +34,8 @@ export const connectErrorCodeSchema = z.enum([
   'unsupported',
   'consent_required',
   'server_error',
+  /** The callback came back to a browser without the cookie `/oauth/start` set (a leaked URL). */
+  'browser_mismatch',
 ]);
 /** Connect error code. */
 export type ConnectErrorCode = z.infer<typeof connectErrorCodeSchema>;

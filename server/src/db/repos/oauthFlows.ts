@@ -13,13 +13,16 @@ export interface OAuthFlowRow {
   created_at: string;
   expires_at: string;
   consumed_at: string | null;
+  /** SHA-256 hex of the browser-binding cookie `/oauth/start` set (O-15); null only for flows from before it existed. */
+  browser_binding_hash: string | null;
 }
 
 /** Inserts a flow. */
 export function insertOAuthFlow(db: Db, row: OAuthFlowRow): void {
-  db.run(sql`INSERT INTO oauth_flows (id, ticket_id, connector_id, protocol, lookup_hash, session_enc, created_at, expires_at, consumed_at)
+  db.run(sql`INSERT INTO oauth_flows (id, ticket_id, connector_id, protocol, lookup_hash, session_enc, created_at, expires_at, consumed_at,
+      browser_binding_hash)
     VALUES (${row.id}, ${row.ticket_id}, ${row.connector_id}, ${row.protocol}, ${row.lookup_hash}, ${row.session_enc},
-      ${row.created_at}, ${row.expires_at}, ${row.consumed_at})`);
+      ${row.created_at}, ${row.expires_at}, ${row.consumed_at}, ${row.browser_binding_hash})`);
 }
 
 /** Finds a flow by the hash of its state (or request token). */
@@ -40,4 +43,18 @@ export function deleteOAuthFlow(db: Db, id: string): void {
 /** Deletes flows that expired before `before` (housekeeping). */
 export function deleteExpiredOAuthFlows(db: Db, before: string): number {
   return db.run(sql`DELETE FROM oauth_flows WHERE expires_at < ${before}`).changes;
+}
+
+/** Moves a browser's pending flows to its new binding (the cookie is replaced on every start); answers how many. */
+export function rebindPendingOAuthFlows(db: Db, fromHash: string, toHash: string, now: string): number {
+  return db.run(sql`UPDATE oauth_flows SET browser_binding_hash = ${toHash}
+    WHERE browser_binding_hash = ${fromHash} AND consumed_at IS NULL AND expires_at > ${now}`).changes;
+}
+
+/** Whether a browser binding still has flows waiting for their callback. */
+export function hasPendingOAuthFlows(db: Db, bindingHash: string, now: string): boolean {
+  return (
+    db.get(sql`SELECT 1 AS one FROM oauth_flows
+      WHERE browser_binding_hash = ${bindingHash} AND consumed_at IS NULL AND expires_at > ${now} LIMIT 1`) !== undefined
+  );
 }

@@ -27,7 +27,11 @@ export function connectTicketsRoutes(ctx: AppContext): RouteDef[] {
       method: 'get',
       path: '/embed/api/connect-tickets/{id}',
       summary: 'Read the outcome of a connect ticket',
-      description: 'For polling when the popup cannot reach its opener. Only the end user who created the ticket sees it.',
+      description:
+        'For polling when the popup cannot reach its opener. Only the end user who created the ticket sees it. The popup ' +
+        'must finish in the browser that opened `url` (`/oauth/start` sets a cookie the callback requires); otherwise the ' +
+        'ticket ends with `error: browser_mismatch`. A token endpoint that answers over 64 KB is `invalid_response`; one ' +
+        'that is slower than 15 s or not allowed by the egress policy is `exchange_failed`.',
       tags: ['embed'],
       auth: 'embedSession',
       params: connectTicketIdParamsSchema,

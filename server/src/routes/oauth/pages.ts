@@ -2,21 +2,26 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../../context.ts';
 import { oauthPageHeaders } from '../../http/securityHeaders.ts';
 import type { Logger } from '../../log.ts';
+import { bindingCookieName, bindingValue, serializeBindingCookie } from '../../oauth/browserBinding.ts';
 import { completeConnect } from '../../oauth/completeConnect.ts';
 import { renderConnectPage } from '../../oauth/connectPage.ts';
 import { type OAuthPageOutcome, startConnect } from '../../oauth/startConnect.ts';
+import { readCookie } from '../admin/auth.ts';
 
 /**
  * The OAuth popup pages (SPEC §8): `GET /oauth/start?ticket=…` redirects to the provider;
  * `GET /oauth/callback/{connectorId}` finishes the flow and answers a page that reports the result
- * to the iframe. Only `ticket` (start) and the provider's own callback parameters are read.
+ * to the iframe. Only `ticket` (start), the provider's own callback parameters and the browser-binding
+ * cookie (oauth/browserBinding.ts) are read.
  */
 export function oauthPagesRouter(ctx: AppContext): Router {
   const router = express.Router();
   const targetOrigin = new URL(ctx.config.publicUrl).origin;
   router.use(oauthPageHeaders(ctx.config.publicUrl.startsWith('https://')));
 
+  const cookieName = bindingCookieName(ctx.config);
   const send = (res: Response, outcome: OAuthPageOutcome) => {
+    if (outcome.cookie) res.setHeader('Set-Cookie', serializeBindingCookie(ctx.config, outcome.cookie));
     if (outcome.kind === 'redirect') {
       res.redirect(302, outcome.location);
       return;
@@ -26,18 +31,22 @@ export function oauthPagesRouter(ctx: AppContext): Router {
       .type('html')
       .send(renderConnectPage(outcome.page, { nonce: res.locals.cspNonce as string, targetOrigin }));
   };
-  const context = (res: Response) => ({ requestId: res.locals.requestId as string, log: res.locals.log as Logger });
+  const context = (req: Request, res: Response) => ({
+    requestId: res.locals.requestId as string,
+    log: res.locals.log as Logger,
+    browserCookie: bindingValue(readCookie(req.headers.cookie, cookieName)),
+  });
 
   router.get('/start', async (req: Request, res: Response, next) => {
     try {
-      send(res, await startConnect(ctx, req.query.ticket, context(res)));
+      send(res, await startConnect(ctx, req.query.ticket, context(req, res)));
     } catch (err) {
       next(err);
     }
   });
   router.get('/callback/:connectorId', async (req: Request, res: Response, next) => {
     try {
-      send(res, await completeConnect(ctx, String(req.params.connectorId), req.query, context(res)));
+      send(res, await completeConnect(ctx, String(req.params.connectorId), req.query, context(req, res)));
     } catch (err) {
       next(err);
     }
