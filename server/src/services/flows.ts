@@ -1,11 +1,10 @@
 import type { Flow, FlowCreate, FlowDefinition, FlowUpdate, FlowVersion } from '@patchbay/shared';
-import { assertObjectPermission, flowVisible, type Permission, requireAdminRole } from '../auth/permissions.ts';
+import { assertObjectPermission, configVisible, flowVisible, type Permission, requireAdminRole } from '../auth/permissions.ts';
 import type { AdminPrincipal } from '../auth/principal.ts';
 import { type AppContext, nowIso } from '../context.ts';
 import { newId } from '../crypto/tokens.ts';
 import { existingConnectorIds } from '../db/repos/connectors.ts';
 import {
-  connectorAuthConnectors,
   deleteFlow,
   type FlowVersionRow,
   type FlowWithDefinitionRow,
@@ -19,6 +18,7 @@ import {
   moveIntegrationsToVersion,
   setCurrentVersion,
   updateFlowMeta,
+  vendorAuthConnectors,
 } from '../db/repos/flows.ts';
 import { sql } from '../db/sql.ts';
 import { AppError, notFound } from '../http/errors.ts';
@@ -39,12 +39,18 @@ export interface Acting {
   readonly requestId: string;
 }
 
-/** Checks what the zod schema cannot: slot connectors and pre-filled auths exist and match. */
-function referenceIssues(ctx: AppContext, definition: FlowDefinition): DefinitionIssue[] {
+/**
+ * Checks what the zod schema cannot: slot connectors exist, and a pre-filled auth is a
+ * vendor-owned auth (made through the vendor API or from an embed token) of a configuration the
+ * caller may `manage` (owners and admins: any), of the slot's connector. Any other auth id is
+ * answered exactly as an unknown one, so ids of end users' or other configurations' auths cannot
+ * be probed.
+ */
+function referenceIssues(ctx: AppContext, p: AdminPrincipal, definition: FlowDefinition): DefinitionIssue[] {
   const issues: DefinitionIssue[] = [];
   const connectors = existingConnectorIds(ctx.db, [...new Set(definition.slots.map((s) => s.connectorId))]);
   const authIds = definition.slots.flatMap((s) => (s.connectorAuthId ? [s.connectorAuthId] : []));
-  const auths = connectorAuthConnectors(ctx.db, [...new Set(authIds)]);
+  const auths = vendorAuthConnectors(ctx.db, [...new Set(authIds)], configVisible(p, 'manage', 'ca.config_id'));
   definition.slots.forEach((slot, i) => {
     if (!connectors.has(slot.connectorId)) {
       issues.push({ path: ['slots', i, 'connectorId'], message: `unknown connector "${slot.connectorId}"` });
@@ -64,11 +70,12 @@ function referenceIssues(ctx: AppContext, definition: FlowDefinition): Definitio
 }
 
 /**
- * Validates a parsed definition beyond its schema (connectors, connector auths, Liquid templates)
- * and throws `400 validation_failed` naming each field under `where` (`body` or `body.definition`).
+ * Validates a parsed definition beyond its schema (connectors, connector auths the caller may
+ * pre-fill, Liquid templates) and throws `400 validation_failed` naming each field under `where`
+ * (`body` or `body.definition`).
  */
-export function assertDefinitionValid(ctx: AppContext, definition: FlowDefinition, where: string): void {
-  const issues = [...referenceIssues(ctx, definition), ...parseTemplates(definition)];
+export function assertDefinitionValid(ctx: AppContext, p: AdminPrincipal, definition: FlowDefinition, where: string): void {
+  const issues = [...referenceIssues(ctx, p, definition), ...parseTemplates(definition)];
   if (issues.length === 0) return;
   throw invalidFields(issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
 }
@@ -117,7 +124,7 @@ function definitionOf(body: FlowCreate): FlowDefinition {
 export function createFlow(ctx: AppContext, acting: Acting, body: FlowCreate): Flow {
   requireAdminRole(acting.principal, 'create flows');
   const definition = definitionOf(body);
-  assertDefinitionValid(ctx, definition, 'body');
+  assertDefinitionValid(ctx, acting.principal, definition, 'body');
   const id = newId('flow');
   const now = nowIso(ctx);
   return ctx.db.tx(() => {
@@ -171,7 +178,7 @@ export function createFlowVersion(
   body: { definition: FlowDefinition; pushToIntegrations: boolean },
 ): FlowVersion & { movedIntegrations: number } {
   loadFlow(ctx, acting.principal, id, 'manage');
-  assertDefinitionValid(ctx, body.definition, 'body.definition');
+  assertDefinitionValid(ctx, acting.principal, body.definition, 'body.definition');
   return ctx.db.tx(() => {
     const flow = loadFlow(ctx, acting.principal, id, 'manage');
     const version = flow.current_version + 1;

@@ -36,7 +36,8 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       path: '/api/v1/flows',
       summary: 'Create a flow (its definition becomes version 1)',
       description:
-        'Validates the definition: slot connectors and pre-filled connector auths must exist, every Liquid template must parse, step paths must stay under the connector base URL. Owners and admins only.',
+        "Validates the definition: slot connectors must exist; a pre-filled connector auth must be vendor-owned (created through `POST /api/v1/connector-auths`, or a proprietary auth from an embed token) and of the slot's connector, any other id is answered as unknown; " +
+        'every Liquid template must parse; step paths must stay under the connector base URL. Owners and admins only.',
       tags,
       auth: 'apiToken',
       body: flowCreateSchema,
@@ -99,7 +100,8 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       path: '/api/v1/flows/{id}/versions',
       summary: 'Publish a new version of a flow',
       description:
-        'The new version becomes current. With `pushToIntegrations`, every existing integration of the flow moves to it in the same transaction. Members need `manage`.',
+        'The new version becomes current. With `pushToIntegrations`, every existing integration of the flow moves to it in the same transaction. ' +
+        'The definition is checked as on create; a pre-filled connector auth must be vendor-owned and, for a member, of a configuration where they hold `manage` (any other id is answered as unknown). Members need `manage`.',
       tags,
       auth: 'apiToken',
       params: idParams,
