@@ -12,7 +12,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../db/sql.ts';
-import { insertConnector, insertConnectorAuth, insertEndUser, insertGroup, insertIntegration } from '../testing/domainFixtures.ts';
+import {
+  insertConfig,
+  insertConnector,
+  insertConnectorAuth,
+  insertEndUser,
+  insertGroup,
+  insertIntegration,
+} from '../testing/domainFixtures.ts';
 import { createEmbedFixture, type EmbedFixture } from '../testing/embedFixtures.ts';
 import { type ApiResponse, startTestServer, type TestServer } from '../testing/harness.ts';
 
@@ -325,5 +332,80 @@ describe('deleting an auth', () => {
     const res = await s.request('DELETE', `/embed/api/connector-auths/${adas}`, { token: ada.token });
     expect({ status: res.status, text: res.text }).toEqual({ status: 204, text: '' });
     expect(ctx().db.get(sql`SELECT status FROM integrations WHERE id = ${inB}`)).toEqual({ status: 'enabled' });
+  });
+});
+
+describe('a member changing a flow other configurations use', () => {
+  const FORBIDDEN =
+    'This flow is also used by embed configurations where you lack the "manage" permission; only owners and admins can change it';
+
+  it('answers 403 for PATCH and for new versions (pushed or not) while a configuration outside the member’s groups offers it', async () => {
+    const a = config();
+    const b = config();
+    const shared = await flow('Shared for members');
+    offer(a.groupId, shared);
+    offer(b.groupId, shared);
+    const carol = await user(b, 'carol');
+    const inB = await s.request('POST', '/embed/api/integrations', {
+      token: carol.token,
+      body: { flowId: shared, bindings: { crm: endUserAuth(b, carol) } },
+    });
+    expect(inB.status, inB.text).toBe(201);
+    const member = await s.adminToken({ role: 'member', groups: [{ groupId: a.groupId, view: true, manage: true }] });
+
+    expectError(
+      await s.request('PATCH', `/api/v1/flows/${shared}`, { token: member, body: { name: 'Hijacked' } }),
+      403,
+      'forbidden',
+      FORBIDDEN,
+    );
+    expectError(await publish(member, shared, [CRM_SLOT], true), 403, 'forbidden', FORBIDDEN);
+    expectError(await publish(member, shared, [CRM_SLOT], false), 403, 'forbidden', FORBIDDEN);
+    expect(ctx().db.get(sql`SELECT name, current_version AS v FROM flows WHERE id = ${shared}`)).toEqual({
+      name: 'Shared for members',
+      v: 1,
+    });
+    expect(ctx().db.get(sql`SELECT flow_version AS v FROM integrations WHERE id = ${inB.body.id}`)).toEqual({ v: 1 });
+
+    // with manage in both configurations the member may change it
+    const both = await s.adminToken({
+      role: 'member',
+      groups: [
+        { groupId: a.groupId, view: true, manage: true },
+        { groupId: b.groupId, view: true, manage: true },
+      ],
+    });
+    expect((await s.request('PATCH', `/api/v1/flows/${shared}`, { token: both, body: { name: 'Renamed' } })).status).toBe(200);
+    const pushed = await publish(both, shared, [CRM_SLOT], true);
+    expect([pushed.status, pushed.body.movedIntegrations]).toEqual([201, 1]);
+  });
+
+  it("allows it inside the member's configurations, and refuses while another configuration still has integrations of it", async () => {
+    const a = config();
+    const ownFlow = await flow('Own flow');
+    offer(a.groupId, ownFlow);
+    // another group of the same configuration, which the member does not manage, offers it too
+    offer(insertGroup(ctx(), a.id, { name: 'Other group', position: 1 }), ownFlow);
+    const member = await s.adminToken({ role: 'member', groups: [{ groupId: a.groupId, view: true, manage: true }] });
+    const ada = await user(a, 'ada');
+    const inA = await s.request('POST', '/embed/api/integrations', {
+      token: ada.token,
+      body: { flowId: ownFlow, bindings: { crm: endUserAuth(a, ada) } },
+    });
+    expect(inA.status).toBe(201);
+    expect((await s.request('PATCH', `/api/v1/flows/${ownFlow}`, { token: member, body: { description: 'Mine' } })).status).toBe(200);
+    const pushed = await publish(member, ownFlow, [CRM_SLOT], true);
+    expect([pushed.status, pushed.body.movedIntegrations], pushed.text).toEqual([201, 1]);
+
+    // a configuration that no longer offers the flow but still runs integrations of it
+    const c = insertConfig(ctx());
+    insertIntegration(ctx(), { configId: c, flowId: ownFlow, endUserId: insertEndUser(ctx(), c) });
+    expectError(
+      await s.request('PATCH', `/api/v1/flows/${ownFlow}`, { token: member, body: { description: 'x' } }),
+      403,
+      'forbidden',
+      FORBIDDEN,
+    );
+    expectError(await publish(member, ownFlow, [CRM_SLOT], true), 403, 'forbidden', FORBIDDEN);
   });
 });

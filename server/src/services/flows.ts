@@ -1,5 +1,12 @@
 import type { Flow, FlowCreate, FlowDefinition, FlowUpdate, FlowVersion } from '@patchbay/shared';
-import { assertObjectPermission, configVisible, flowVisible, type Permission, requireAdminRole } from '../auth/permissions.ts';
+import {
+  assertObjectPermission,
+  configVisible,
+  flowVisible,
+  integrationVisible,
+  type Permission,
+  requireAdminRole,
+} from '../auth/permissions.ts';
 import type { AdminPrincipal } from '../auth/principal.ts';
 import { type AppContext, nowIso } from '../context.ts';
 import { newId } from '../crypto/tokens.ts';
@@ -115,6 +122,27 @@ function loadFlow(ctx: AppContext, p: AdminPrincipal, id: string, perm: Permissi
   return row;
 }
 
+/**
+ * A flow is global, but what a member may change ends at their configurations: a member may
+ * rename a flow or publish a version of it (pushed or not) only while every configuration that
+ * offers it, or still has integrations of it, lets them `manage` it there (a group of that
+ * configuration offering the flow where they hold `manage`). Otherwise `403 forbidden`, without
+ * naming the other configurations; owners and admins are not limited.
+ */
+function assertConfinedToMember(ctx: AppContext, p: AdminPrincipal, id: string): void {
+  if (p.role !== 'member') return;
+  const outside = ctx.db.get<{ one: number }>(sql`SELECT 1 AS one FROM (
+      SELECT g.config_id, gf.flow_id FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id WHERE gf.flow_id = ${id}
+      UNION SELECT config_id, flow_id FROM integrations WHERE flow_id = ${id}) u
+    WHERE NOT ${integrationVisible(p, 'manage', 'u.config_id', 'u.flow_id')} LIMIT 1`);
+  if (outside) {
+    throw new AppError(
+      'forbidden',
+      'This flow is also used by embed configurations where you lack the "manage" permission; only owners and admins can change it',
+    );
+  }
+}
+
 function definitionOf(body: FlowCreate): FlowDefinition {
   const { slots, inputs, trigger, steps, retry } = body;
   return { slots, inputs, trigger, steps, ...(retry === undefined ? {} : { retry }) };
@@ -157,10 +185,11 @@ export function getFlow(ctx: AppContext, p: AdminPrincipal, id: string): Flow {
   return toFlow(loadFlow(ctx, p, id, 'view'));
 }
 
-/** Changes a flow's metadata (needs `manage` for members). */
+/** Changes a flow's metadata (members: `manage`, and no configuration outside their reach uses the flow). */
 export function updateFlow(ctx: AppContext, acting: Acting, id: string, patch: FlowUpdate): Flow {
   return ctx.db.tx(() => {
     loadFlow(ctx, acting.principal, id, 'manage');
+    assertConfinedToMember(ctx, acting.principal, id);
     updateFlowMeta(ctx.db, id, patch, nowIso(ctx));
     recordFlowAudit(ctx, acting, 'flow.updated', id, { fields: Object.keys(patch) });
     return toFlow(findFlow(ctx.db, id) as FlowWithDefinitionRow);
@@ -168,8 +197,9 @@ export function updateFlow(ctx: AppContext, acting: Acting, id: string, patch: F
 }
 
 /**
- * Publishes a new version (current + 1, needs `manage` for members); with `push`, every
- * integration of the flow moves to it in the same transaction.
+ * Publishes a new version (current + 1; members need `manage`, and no configuration outside their
+ * reach may use the flow); with `push`, every integration of the flow moves to it in the same
+ * transaction.
  */
 export function createFlowVersion(
   ctx: AppContext,
@@ -178,9 +208,11 @@ export function createFlowVersion(
   body: { definition: FlowDefinition; pushToIntegrations: boolean },
 ): FlowVersion & { movedIntegrations: number } {
   loadFlow(ctx, acting.principal, id, 'manage');
+  assertConfinedToMember(ctx, acting.principal, id);
   assertDefinitionValid(ctx, acting.principal, body.definition, 'body.definition');
   return ctx.db.tx(() => {
     const flow = loadFlow(ctx, acting.principal, id, 'manage');
+    assertConfinedToMember(ctx, acting.principal, id);
     const version = flow.current_version + 1;
     const now = nowIso(ctx);
     insertFlowVersion(ctx.db, { flow_id: id, version, definition: JSON.stringify(body.definition), created_at: now });
