@@ -18,7 +18,8 @@ import type { FieldIssue } from './invalidFields.ts';
  * (any other answers as a missing one: another configuration's auth never becomes this
  * integration's); a slot of the configuration's proprietary connector left out takes the caller's
  * proprietary auth; every other slot must end up bound (from `given`, else from `existing`).
- * Problems are named `body.bindings.<slot>`.
+ * Problems are named `body.bindings.<slot>`. Keys are looked up as own properties only, so a slot
+ * named like an `Object.prototype` member is a slot like any other.
  */
 export function checkBindings(
   ctx: AppContext,
@@ -42,7 +43,7 @@ export function checkBindings(
     sql`ca.config_id = ${p.configId} AND ca.status = 'active'`,
   );
   const proprietaryConnector = findEmbedConfig(ctx.db, p.configId)?.proprietary_connector_id ?? null;
-  const bindings: Record<string, string> = {};
+  const bindings: Record<string, string> = Object.create(null);
   for (const slot of def.slots) {
     if (slot.connectorAuthId !== undefined) {
       if (vendorAuths.get(slot.connectorAuthId) !== slot.connectorId) {
@@ -54,7 +55,8 @@ export function checkBindings(
     const chosen = Object.hasOwn(given, slot.key) ? given[slot.key] : undefined;
     if (chosen === undefined) {
       const kept =
-        existing[slot.key] ?? (slot.connectorId === proprietaryConnector ? proprietaryAuthOf(ctx, p, slot.connectorId) : undefined);
+        (Object.hasOwn(existing, slot.key) ? existing[slot.key] : undefined) ??
+        (slot.connectorId === proprietaryConnector ? proprietaryAuthOf(ctx, p, slot.connectorId) : undefined);
       if (kept === undefined) issues.push({ path: where(slot.key), message: `choose a connection for "${slot.label}"` });
       else bindings[slot.key] = kept;
       continue;

@@ -42,7 +42,7 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       summary: 'Create a flow (its definition becomes version 1)',
       description:
         "Validates the definition: slot connectors must exist; a pre-filled connector auth must be vendor-owned (created through `POST /api/v1/connector-auths`, or a proprietary auth from an embed token) and of the slot's connector, any other id is answered as unknown; " +
-        'every Liquid template must parse; step paths must stay under the connector base URL. Owners and admins only.',
+        'slot keys, input keys and step ids must not name `Object.prototype` members (`constructor`, `toString`, …); every Liquid template must parse; step paths must stay under the connector base URL. Owners and admins only.',
       tags,
       auth: 'apiToken',
       body: flowCreateSchema,
