@@ -6,6 +6,7 @@ import { requireScope } from '../auth/permissions.ts';
 import type { AppContext } from '../context.ts';
 import type { Logger } from '../log.ts';
 import { AppError, validationError } from './errors.ts';
+import { assertNoProtoKeys } from './prototypeKeys.ts';
 import { needsConsent, type RouteDef } from './route.ts';
 
 /** `/api/v1/connectors/{id}` → `/api/v1/connectors/:id`; a `{path+}` tail becomes a wildcard. */
@@ -38,6 +39,7 @@ export function mountRoutes(router: Router, ctx: AppContext, routes: readonly Ro
         if (route.body && !route.raw && WRITE_METHODS.has(route.method) && !req.is('application/json') && req.body === undefined) {
           throw new AppError('unsupported_media_type', 'Send the body as application/json');
         }
+        if (!route.raw) assertNoProtoKeys('body', req.body);
         const body = route.raw ? undefined : parse('body', route.body, req.body ?? (route.body ? undefined : {}));
         const result = await route.handler({
           params,

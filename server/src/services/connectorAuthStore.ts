@@ -13,6 +13,13 @@ export interface AuthOwner {
   readonly accountId: string | null;
 }
 
+/**
+ * Who made a connector auth (`connector_auths.created_via`): an end user in the iframe, the vendor
+ * through its API, or the vendor's embed token (proprietary credentials). Only the last two are
+ * vendor-owned and may pre-fill a flow's slot.
+ */
+export type AuthCreatedVia = 'end_user' | 'vendor_api' | 'embed_token';
+
 /** Initials of a person for default names: "Ada Lovelace" → "AL"; falls back to the user id. */
 export function initialsOf(name: string | null | undefined, fallbackId: string): string {
   const words = (name ?? '').trim().split(/\s+/).filter(Boolean);
@@ -44,6 +51,8 @@ export function insertConnectorAuth(
     scopes?: readonly string[];
     expiresAt?: string | null;
     proprietary?: boolean;
+    /** Who makes it; `end_user` unless told. */
+    createdVia?: AuthCreatedVia;
     requestId?: string | null;
   },
 ): string {
@@ -52,9 +61,9 @@ export function insertConnectorAuth(
   const sealed = sealCredentials(ctx, id, input.credentials);
   ctx.db.tx(() => {
     ctx.db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, owner_end_user_id, account_id, sharing_level,
-        proprietary, status, scopes, credentials_enc, credentials_version, expires_at, created_at, updated_at, last_refreshed_at)
+        proprietary, created_via, status, scopes, credentials_enc, credentials_version, expires_at, created_at, updated_at, last_refreshed_at)
       VALUES (${id}, ${input.owner.configId}, ${input.connectorId}, ${input.name}, ${input.owner.ownerEndUserId}, ${input.owner.accountId},
-        ${input.owner.sharingLevel}, ${input.proprietary ?? false}, 'active', ${JSON.stringify(input.scopes ?? [])}, ${sealed}, 1,
+        ${input.owner.sharingLevel}, ${input.proprietary ?? false}, ${input.createdVia ?? 'end_user'}, 'active', ${JSON.stringify(input.scopes ?? [])}, ${sealed}, 1,
         ${input.expiresAt ?? null}, ${now}, ${now}, ${input.credentials.type === 'oauth2' ? now : null})`);
     recordAudit(ctx, actor, {
       action: 'connector_auth.created',

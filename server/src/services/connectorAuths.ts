@@ -50,12 +50,21 @@ export function readCredentials(ctx: AppContext, authId: string): Credentials | 
   return row?.credentials_enc ? openCredentials(ctx, authId, row.credentials_enc) : null;
 }
 
-/** The integrations whose slots are bound to an auth (at most `cap`), with their flows' names. */
-export function findAuthReferences(ctx: AppContext, authId: string, cap = 100): (ConnectorAuthReference & { status: string })[] {
+/**
+ * The integrations of the auth's own configuration whose slots are bound to it (at most `cap`),
+ * with their flows' names. Another configuration's integration is never listed, whatever binds it
+ * (flows are shared between configurations; before pre-fills were confined, one could bind another
+ * configuration's auth).
+ */
+export function findAuthReferences(
+  ctx: AppContext,
+  row: Pick<ConnectorAuthRow, 'id' | 'config_id'>,
+  cap = 100,
+): (ConnectorAuthReference & { status: string })[] {
   const rows = ctx.db.all<{ integration_id: string; flow_id: string; flow_name: string | null; status: string }>(
     sql`SELECT DISTINCT b.integration_id, i.flow_id, f.name AS flow_name, i.status FROM integration_bindings b
       JOIN integrations i ON i.id = b.integration_id LEFT JOIN flows f ON f.id = i.flow_id
-      WHERE b.connector_auth_id = ${authId} ORDER BY b.integration_id LIMIT ${cap}`,
+      WHERE b.connector_auth_id = ${row.id} AND i.config_id = ${row.config_id} ORDER BY b.integration_id LIMIT ${cap}`,
   );
   return rows.map((r) => ({
     integrationId: r.integration_id,
@@ -217,16 +226,17 @@ export function dropCredentialsOfConnector(ctx: AppContext, op: OpContext, conne
 }
 
 /**
- * Deletes an auth. When integrations are bound to it: `409 in_use` with
+ * Deletes an auth. When integrations of its configuration are bound to it: `409 in_use` with
  * `details.references: [{integrationId, flowId, name}]`, unless `force`, which first disables
  * those integrations (audited, `disabledBy` per the caller) and removes their bindings to it.
+ * Another configuration's integrations are neither listed nor disabled.
  * Tokens of an OAuth2 auth are then revoked at the provider, best effort.
  */
 export async function deleteAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, force: boolean): Promise<void> {
   const previous = readCredentials(ctx, row.id);
   ctx.db.tx(() => {
     if (!ctx.db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${row.id}`)) throw notFound('Connector auth', row.id);
-    const refs = findAuthReferences(ctx, row.id, 10_000);
+    const refs = findAuthReferences(ctx, row, 10_000);
     if (refs.length > 0 && !force) {
       throw new AppError('in_use', 'This connector auth is used by integrations; disable or change them first, or delete with force=true', {
         references: refs.slice(0, 100).map(({ status: _s, ...ref }) => ref),
@@ -248,6 +258,8 @@ export async function deleteAuth(ctx: AppContext, op: OpContext, row: ConnectorA
         });
       }
     }
+    // every binding goes (the foreign key requires it), but only this configuration's integrations
+    // were listed and disabled: another configuration's binding to it was never legitimate
     ctx.db.run(sql`DELETE FROM integration_bindings WHERE connector_auth_id = ${row.id}`);
     ctx.db.run(sql`DELETE FROM connector_auths WHERE id = ${row.id}`);
     audit(ctx, op, row, 'deleted', { name: row.name, forced: refs.length > 0, disabledIntegrations: disabled });

@@ -198,6 +198,7 @@ export async function createConnectorAuthFor(
       credentials,
       scopes: scopesOf(connector, credentials),
       expiresAt: credentials.type === 'oauth2' ? credentials.expiresAt : null,
+      createdVia: 'vendor_api',
       requestId,
     });
   });

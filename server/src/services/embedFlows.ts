@@ -1,4 +1,4 @@
-import { type EmbedFlow, type EmbedFlowGroups, type FlowDefinition, flowDefinitionSchema } from '@patchbay/shared';
+import { type EmbedFlow, type EmbedFlowGroups, type FlowDefinition, storedFlowDefinitionSchema } from '@patchbay/shared';
 import { z } from 'zod';
 import type { EndUserPrincipal } from '../auth/principal.ts';
 import type { AppContext } from '../context.ts';
@@ -17,7 +17,7 @@ const highlightedSchema = z.array(z.string());
 
 /** Parses a stored flow definition; a stored one that no longer parses is a server fault, not the caller's. */
 export function parseDefinition(text: string, flowId: string, version: number): FlowDefinition {
-  const parsed = flowDefinitionSchema.safeParse(JSON.parse(text));
+  const parsed = storedFlowDefinitionSchema.safeParse(JSON.parse(text));
   if (!parsed.success) throw new AppError('server_error', `The stored definition of flow ${flowId} version ${version} is invalid`);
   return parsed.data;
 }

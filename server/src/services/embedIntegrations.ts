@@ -144,7 +144,7 @@ export function listEmbedIntegrations(ctx: AppContext, p: EndUserPrincipal, quer
 
 function sameBindings(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
 function conflictWith(existingId: string): AppError {

@@ -1,11 +1,17 @@
 import type { Flow, FlowCreate, FlowDefinition, FlowUpdate, FlowVersion } from '@patchbay/shared';
-import { assertObjectPermission, flowVisible, type Permission, requireAdminRole } from '../auth/permissions.ts';
+import {
+  assertObjectPermission,
+  configVisible,
+  flowVisible,
+  integrationVisible,
+  type Permission,
+  requireAdminRole,
+} from '../auth/permissions.ts';
 import type { AdminPrincipal } from '../auth/principal.ts';
 import { type AppContext, nowIso } from '../context.ts';
 import { newId } from '../crypto/tokens.ts';
 import { existingConnectorIds } from '../db/repos/connectors.ts';
 import {
-  connectorAuthConnectors,
   deleteFlow,
   type FlowVersionRow,
   type FlowWithDefinitionRow,
@@ -19,6 +25,7 @@ import {
   moveIntegrationsToVersion,
   setCurrentVersion,
   updateFlowMeta,
+  vendorAuthConnectors,
 } from '../db/repos/flows.ts';
 import { sql } from '../db/sql.ts';
 import { AppError, notFound } from '../http/errors.ts';
@@ -39,12 +46,18 @@ export interface Acting {
   readonly requestId: string;
 }
 
-/** Checks what the zod schema cannot: slot connectors and pre-filled auths exist and match. */
-function referenceIssues(ctx: AppContext, definition: FlowDefinition): DefinitionIssue[] {
+/**
+ * Checks what the zod schema cannot: slot connectors exist, and a pre-filled auth is a
+ * vendor-owned auth (made through the vendor API or from an embed token) of a configuration the
+ * caller may `manage` (owners and admins: any), of the slot's connector. Any other auth id is
+ * answered exactly as an unknown one, so ids of end users' or other configurations' auths cannot
+ * be probed.
+ */
+function referenceIssues(ctx: AppContext, p: AdminPrincipal, definition: FlowDefinition): DefinitionIssue[] {
   const issues: DefinitionIssue[] = [];
   const connectors = existingConnectorIds(ctx.db, [...new Set(definition.slots.map((s) => s.connectorId))]);
   const authIds = definition.slots.flatMap((s) => (s.connectorAuthId ? [s.connectorAuthId] : []));
-  const auths = connectorAuthConnectors(ctx.db, [...new Set(authIds)]);
+  const auths = vendorAuthConnectors(ctx.db, [...new Set(authIds)], configVisible(p, 'manage', 'ca.config_id'));
   definition.slots.forEach((slot, i) => {
     if (!connectors.has(slot.connectorId)) {
       issues.push({ path: ['slots', i, 'connectorId'], message: `unknown connector "${slot.connectorId}"` });
@@ -64,11 +77,12 @@ function referenceIssues(ctx: AppContext, definition: FlowDefinition): Definitio
 }
 
 /**
- * Validates a parsed definition beyond its schema (connectors, connector auths, Liquid templates)
- * and throws `400 validation_failed` naming each field under `where` (`body` or `body.definition`).
+ * Validates a parsed definition beyond its schema (connectors, connector auths the caller may
+ * pre-fill, Liquid templates) and throws `400 validation_failed` naming each field under `where`
+ * (`body` or `body.definition`).
  */
-export function assertDefinitionValid(ctx: AppContext, definition: FlowDefinition, where: string): void {
-  const issues = [...referenceIssues(ctx, definition), ...parseTemplates(definition)];
+export function assertDefinitionValid(ctx: AppContext, p: AdminPrincipal, definition: FlowDefinition, where: string): void {
+  const issues = [...referenceIssues(ctx, p, definition), ...parseTemplates(definition)];
   if (issues.length === 0) return;
   throw invalidFields(issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
 }
@@ -108,6 +122,27 @@ function loadFlow(ctx: AppContext, p: AdminPrincipal, id: string, perm: Permissi
   return row;
 }
 
+/**
+ * A flow is global, but what a member may change ends at their configurations: a member may
+ * rename a flow or publish a version of it (pushed or not) only while every configuration that
+ * offers it, or still has integrations of it, lets them `manage` it there (a group of that
+ * configuration offering the flow where they hold `manage`). Otherwise `403 forbidden`, without
+ * naming the other configurations; owners and admins are not limited.
+ */
+function assertConfinedToMember(ctx: AppContext, p: AdminPrincipal, id: string): void {
+  if (p.role !== 'member') return;
+  const outside = ctx.db.get<{ one: number }>(sql`SELECT 1 AS one FROM (
+      SELECT g.config_id, gf.flow_id FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id WHERE gf.flow_id = ${id}
+      UNION SELECT config_id, flow_id FROM integrations WHERE flow_id = ${id}) u
+    WHERE NOT ${integrationVisible(p, 'manage', 'u.config_id', 'u.flow_id')} LIMIT 1`);
+  if (outside) {
+    throw new AppError(
+      'forbidden',
+      'This flow is also used by embed configurations where you lack the "manage" permission; only owners and admins can change it',
+    );
+  }
+}
+
 function definitionOf(body: FlowCreate): FlowDefinition {
   const { slots, inputs, trigger, steps, retry } = body;
   return { slots, inputs, trigger, steps, ...(retry === undefined ? {} : { retry }) };
@@ -117,7 +152,7 @@ function definitionOf(body: FlowCreate): FlowDefinition {
 export function createFlow(ctx: AppContext, acting: Acting, body: FlowCreate): Flow {
   requireAdminRole(acting.principal, 'create flows');
   const definition = definitionOf(body);
-  assertDefinitionValid(ctx, definition, 'body');
+  assertDefinitionValid(ctx, acting.principal, definition, 'body');
   const id = newId('flow');
   const now = nowIso(ctx);
   return ctx.db.tx(() => {
@@ -150,10 +185,11 @@ export function getFlow(ctx: AppContext, p: AdminPrincipal, id: string): Flow {
   return toFlow(loadFlow(ctx, p, id, 'view'));
 }
 
-/** Changes a flow's metadata (needs `manage` for members). */
+/** Changes a flow's metadata (members: `manage`, and no configuration outside their reach uses the flow). */
 export function updateFlow(ctx: AppContext, acting: Acting, id: string, patch: FlowUpdate): Flow {
   return ctx.db.tx(() => {
     loadFlow(ctx, acting.principal, id, 'manage');
+    assertConfinedToMember(ctx, acting.principal, id);
     updateFlowMeta(ctx.db, id, patch, nowIso(ctx));
     recordFlowAudit(ctx, acting, 'flow.updated', id, { fields: Object.keys(patch) });
     return toFlow(findFlow(ctx.db, id) as FlowWithDefinitionRow);
@@ -161,8 +197,9 @@ export function updateFlow(ctx: AppContext, acting: Acting, id: string, patch: F
 }
 
 /**
- * Publishes a new version (current + 1, needs `manage` for members); with `push`, every
- * integration of the flow moves to it in the same transaction.
+ * Publishes a new version (current + 1; members need `manage`, and no configuration outside their
+ * reach may use the flow); with `push`, every integration of the flow moves to it in the same
+ * transaction.
  */
 export function createFlowVersion(
   ctx: AppContext,
@@ -171,9 +208,11 @@ export function createFlowVersion(
   body: { definition: FlowDefinition; pushToIntegrations: boolean },
 ): FlowVersion & { movedIntegrations: number } {
   loadFlow(ctx, acting.principal, id, 'manage');
-  assertDefinitionValid(ctx, body.definition, 'body.definition');
+  assertConfinedToMember(ctx, acting.principal, id);
+  assertDefinitionValid(ctx, acting.principal, body.definition, 'body.definition');
   return ctx.db.tx(() => {
     const flow = loadFlow(ctx, acting.principal, id, 'manage');
+    assertConfinedToMember(ctx, acting.principal, id);
     const version = flow.current_version + 1;
     const now = nowIso(ctx);
     insertFlowVersion(ctx.db, { flow_id: id, version, definition: JSON.stringify(body.definition), created_at: now });

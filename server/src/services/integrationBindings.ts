@@ -4,17 +4,22 @@ import type { EndUserPrincipal } from '../auth/principal.ts';
 import type { AppContext } from '../context.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
 import { findEmbedConfig } from '../db/repos/embedConfigs.ts';
-import { connectorAuthConnectors } from '../db/repos/flows.ts';
+import { vendorAuthConnectors } from '../db/repos/flows.ts';
 import { sql } from '../db/sql.ts';
 import { AppError } from '../http/errors.ts';
 import type { FieldIssue } from './invalidFields.ts';
 
 /**
- * Checks slot bindings against a flow's slots and answers the full set to store. `given` slots
- * must name a connector auth the caller may use, of the slot's connector, and active; pre-filled
- * slots take the vendor's auth and cannot be chosen; a slot of the configuration's proprietary
- * connector left out takes the caller's proprietary auth; every other slot must end up bound
- * (from `given`, else from `existing`). Problems are named `body.bindings.<slot>`.
+ * Checks slot bindings against a flow's slots and answers the full set to store, for an
+ * integration of the caller's configuration (`p.configId`) and sharing scope. `given` slots must
+ * name a connector auth the caller may use there ({@link authUsableBy}), of the slot's connector,
+ * and active; pre-filled slots take the vendor's auth and cannot be chosen, and that auth is only
+ * bound when it is a vendor-owned, active auth of this configuration and of the slot's connector
+ * (any other answers as a missing one: another configuration's auth never becomes this
+ * integration's); a slot of the configuration's proprietary connector left out takes the caller's
+ * proprietary auth; every other slot must end up bound (from `given`, else from `existing`).
+ * Problems are named `body.bindings.<slot>`. Keys are looked up as own properties only, so a slot
+ * named like an `Object.prototype` member is a slot like any other.
  */
 export function checkBindings(
   ctx: AppContext,
@@ -32,15 +37,16 @@ export function checkBindings(
     else if (slot.connectorAuthId !== undefined)
       issues.push({ path: where(key), message: 'is pre-filled by the vendor and cannot be chosen' });
   }
-  const vendorAuths = connectorAuthConnectors(
+  const vendorAuths = vendorAuthConnectors(
     ctx.db,
     def.slots.flatMap((s) => (s.connectorAuthId ? [s.connectorAuthId] : [])),
+    sql`ca.config_id = ${p.configId} AND ca.status = 'active'`,
   );
   const proprietaryConnector = findEmbedConfig(ctx.db, p.configId)?.proprietary_connector_id ?? null;
-  const bindings: Record<string, string> = {};
+  const bindings: Record<string, string> = Object.create(null);
   for (const slot of def.slots) {
     if (slot.connectorAuthId !== undefined) {
-      if (!vendorAuths.has(slot.connectorAuthId)) {
+      if (vendorAuths.get(slot.connectorAuthId) !== slot.connectorId) {
         throw new AppError('unprocessable', `The vendor's connection for "${slot.label}" is missing; this flow cannot be enabled now`);
       }
       bindings[slot.key] = slot.connectorAuthId;
@@ -49,7 +55,8 @@ export function checkBindings(
     const chosen = Object.hasOwn(given, slot.key) ? given[slot.key] : undefined;
     if (chosen === undefined) {
       const kept =
-        existing[slot.key] ?? (slot.connectorId === proprietaryConnector ? proprietaryAuthOf(ctx, p, slot.connectorId) : undefined);
+        (Object.hasOwn(existing, slot.key) ? existing[slot.key] : undefined) ??
+        (slot.connectorId === proprietaryConnector ? proprietaryAuthOf(ctx, p, slot.connectorId) : undefined);
       if (kept === undefined) issues.push({ path: where(slot.key), message: `choose a connection for "${slot.label}"` });
       else bindings[slot.key] = kept;
       continue;

@@ -89,13 +89,14 @@ export function inputIssues(
   for (const key of Object.keys(given)) {
     if (!known.has(key)) issues.push({ path: `${opts.where}.${key}`, message: 'is not an input of this flow' });
   }
-  const plain: Record<string, string | number | boolean> = {};
-  const secret: Record<string, string> = {};
+  // keyed by the flow's input keys: no prototype to find a `constructor` or `toString` in
+  const plain: Record<string, string | number | boolean> = Object.create(null);
+  const secret: Record<string, string> = Object.create(null);
   for (const input of form) {
     const path = `${opts.where}.${input.key}`;
     let value: InputValue | undefined = Object.hasOwn(given, input.key) ? given[input.key] : undefined;
     if (value === undefined && input.type === 'password') {
-      const stored = opts.storedSecrets?.[input.key];
+      const stored = opts.storedSecrets && Object.hasOwn(opts.storedSecrets, input.key) ? opts.storedSecrets[input.key] : undefined;
       if (stored !== undefined) {
         secret[input.key] = stored;
         continue;

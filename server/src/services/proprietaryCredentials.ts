@@ -55,6 +55,7 @@ export function storeProprietaryCredentials(
         name: defaultAuthName(connector.name, nowIso(ctx), initialsOf(endUser.name, endUser.user_id)),
         credentials,
         proprietary: true,
+        createdVia: 'embed_token',
         requestId,
       });
       return 'created';

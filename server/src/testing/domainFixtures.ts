@@ -109,6 +109,8 @@ export function insertConnectorAuth(
     scopes?: string[];
     credentials?: Record<string, unknown>;
     proprietary?: boolean;
+    /** Who made it (the column's default, `end_user`, unless told); only vendor-owned auths may pre-fill a slot. */
+    createdVia?: 'end_user' | 'vendor_api' | 'embed_token';
   },
 ): string {
   const id = newId('ca');
@@ -125,10 +127,10 @@ export function insertConnectorAuth(
     opts.credentials ?? { apiKey: 'fixture' },
   );
   ctx.db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, owner_end_user_id, account_id, sharing_level, proprietary,
-      status, scopes, credentials_enc, created_at, updated_at)
+      created_via, status, scopes, credentials_enc, created_at, updated_at)
     VALUES (${id}, ${opts.configId}, ${opts.connectorId}, ${opts.name ?? 'Fixture login'}, ${opts.endUserId ?? null}, ${accountId},
-      ${opts.sharingLevel ?? 'user'}, ${opts.proprietary ?? false}, ${opts.status ?? 'active'}, ${JSON.stringify(opts.scopes ?? [])},
-      ${credentials}, ${now}, ${now})`);
+      ${opts.sharingLevel ?? 'user'}, ${opts.proprietary ?? false}, ${opts.createdVia ?? 'end_user'}, ${opts.status ?? 'active'},
+      ${JSON.stringify(opts.scopes ?? [])}, ${credentials}, ${now}, ${now})`);
   return id;
 }
 

@@ -210,10 +210,44 @@ function checkDefinition(def: DefinitionFields, ctx: z.RefinementCtx): void {
   });
 }
 
+/**
+ * Names of `Object.prototype` members (`constructor`, `toString`, `valueOf`, `hasOwnProperty`,
+ * `__proto__`, …). Slot keys, input keys and step ids become keys of maps (bindings, input
+ * values, `steps.<id>`), where such a name would find the inherited member instead of a value.
+ */
+export const RESERVED_KEY_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** Rules for a definition being saved, on top of {@link checkDefinition}: no key or id from {@link RESERVED_KEY_NAMES}. */
+function checkNewDefinition(def: DefinitionFields, ctx: z.RefinementCtx): void {
+  checkDefinition(def, ctx);
+  const reserved = (items: readonly Record<string, unknown>[], field: 'slots' | 'inputs' | 'steps', prop: 'key' | 'id') => {
+    items.forEach((item, i) => {
+      const value = item[prop];
+      if (typeof value === 'string' && RESERVED_KEY_NAMES.has(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field, i, prop],
+          message: `must not be "${value}": names of Object.prototype members are reserved`,
+        });
+      }
+    });
+  };
+  reserved(def.slots, 'slots', 'key');
+  reserved(def.inputs, 'inputs', 'key');
+  reserved(def.steps, 'steps', 'id');
+}
+
 /** A flow definition: the part that is versioned. */
-export const flowDefinitionSchema = z.strictObject(definitionShape).superRefine(checkDefinition).meta({ id: 'FlowDefinition' });
+export const flowDefinitionSchema = z.strictObject(definitionShape).superRefine(checkNewDefinition).meta({ id: 'FlowDefinition' });
 /** Flow definition. */
 export type FlowDefinition = z.infer<typeof flowDefinitionSchema>;
+
+/**
+ * A definition read back from storage: the same shape and cross-field rules, without the rules
+ * added after a definition could already have been saved (reserved key names), so an older flow
+ * keeps working. Code reading one keys its maps safely (`Map`, `Object.hasOwn`).
+ */
+export const storedFlowDefinitionSchema = z.strictObject(definitionShape).superRefine(checkDefinition);
 
 const flowMeta = {
   name: z.string().min(1).max(200),
@@ -225,7 +259,7 @@ const flowMeta = {
 };
 
 /** `POST /api/v1/flows` body: metadata plus the first version's definition. */
-export const flowCreateSchema = z.strictObject({ ...flowMeta, ...definitionShape }).superRefine(checkDefinition);
+export const flowCreateSchema = z.strictObject({ ...flowMeta, ...definitionShape }).superRefine(checkNewDefinition);
 /** `POST /api/v1/flows` body as parsed. */
 export type FlowCreate = z.infer<typeof flowCreateSchema>;
 

@@ -116,11 +116,16 @@ export function deleteFlow(db: Db, id: string): boolean {
   return db.run(sql`DELETE FROM flows WHERE id = ${id}`).changes > 0;
 }
 
-/** The connector of each of `ids` that names an existing connector auth. */
-export function connectorAuthConnectors(db: Db, ids: readonly string[]): Map<string, string> {
+/**
+ * The connector of each of `ids` that names a vendor-owned connector auth (`created_via`
+ * `vendor_api` or `embed_token`, never one an end user made) meeting `scope` (alias `ca`). Ids
+ * outside it are simply absent, exactly as unknown ones, so a caller cannot tell them apart.
+ */
+export function vendorAuthConnectors(db: Db, ids: readonly string[], scope: Fragment): Map<string, string> {
   if (ids.length === 0) return new Map();
   const rows = db.all<{ id: string; connector_id: string }>(
-    sql`SELECT id, connector_id FROM connector_auths WHERE id IN (${sql.list(ids)})`,
+    sql`SELECT ca.id, ca.connector_id FROM connector_auths ca
+      WHERE ca.id IN (${sql.list(ids)}) AND ca.created_via IN ('vendor_api', 'embed_token') AND ${scope}`,
   );
   return new Map(rows.map((r) => [r.id, r.connector_id]));
 }

@@ -79,7 +79,7 @@ export function listBindings(db: Db, integrationIds: readonly string[]): Map<str
   for (const row of rows) {
     let bindings = out.get(row.integration_id);
     if (!bindings) {
-      bindings = {};
+      bindings = Object.create(null) as Record<string, string>;
       out.set(row.integration_id, bindings);
     }
     bindings[row.slot_key] = row.connector_auth_id;

@@ -106,7 +106,7 @@ export function connectorAuthsRoutes(ctx: AppContext): RouteDef[] {
       path: '/api/v1/connector-auths/{id}',
       summary: 'Delete a connector auth',
       description:
-        'Answers 409 `in_use` with `details.references` when integrations use it; `?force=true` first disables those integrations ' +
+        "Answers 409 `in_use` with `details.references` when integrations of its configuration use it (never another configuration's); `?force=true` first disables those integrations " +
         `(\`disabledBy: admin\`). OAuth2 tokens are revoked at the provider when it has a revoke URL. ${MANAGE_NOTE}`,
       tags,
       auth: 'apiToken',

@@ -82,8 +82,8 @@ class Fixture {
     const configId = this.config();
     const id = newId('ca');
     const now = nowIso(this.ctx);
-    this.ctx.db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, sharing_level, status, created_at, updated_at)
-      VALUES (${id}, ${configId}, ${connectorId}, 'Vendor login', 'account', 'active', ${now}, ${now})`);
+    this.ctx.db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, sharing_level, status, created_via, created_at, updated_at)
+      VALUES (${id}, ${configId}, ${connectorId}, 'Vendor login', 'account', 'active', 'vendor_api', ${now}, ${now})`);
     return id;
   }
   integrationVersions(flowId: string): number[] {

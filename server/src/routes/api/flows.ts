@@ -25,6 +25,11 @@ import {
 const tags = ['Flows'];
 const idParams = z.object({ id: z.string().min(1).max(100).describe('A flow id, `flow_…`') });
 const versionParams = idParams.extend({ version: z.coerce.number().int().min(1).max(1_000_000).describe('A version number') });
+/** What a member may change of a flow, which any number of configurations may offer. */
+const MEMBER_NOTE =
+  'Members need `manage`, and may only change a flow that reaches no configuration beyond it: while any embed configuration where they lack `manage` on the flow ' +
+  '(no group of it offering the flow gives them `manage`) offers the flow or still has integrations of it, the change, pushed or not, is refused with 403 `forbidden` ' +
+  'and nothing is changed; an owner or admin can make it.';
 /** Definitions with many steps are larger than the default 100 kB body. */
 const FLOW_BODY_LIMIT = '512kb';
 
@@ -36,7 +41,8 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       path: '/api/v1/flows',
       summary: 'Create a flow (its definition becomes version 1)',
       description:
-        'Validates the definition: slot connectors and pre-filled connector auths must exist, every Liquid template must parse, step paths must stay under the connector base URL. Owners and admins only.',
+        "Validates the definition: slot connectors must exist; a pre-filled connector auth must be vendor-owned (created through `POST /api/v1/connector-auths`, or a proprietary auth from an embed token) and of the slot's connector, any other id is answered as unknown; " +
+        'slot keys, input keys and step ids must not name `Object.prototype` members (`constructor`, `toString`, …); every Liquid template must parse; step paths must stay under the connector base URL. Owners and admins only.',
       tags,
       auth: 'apiToken',
       body: flowCreateSchema,
@@ -70,7 +76,7 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       method: 'patch',
       path: '/api/v1/flows/{id}',
       summary: "Change a flow's name, description or icon",
-      description: 'A definition change is a new version (`POST /api/v1/flows/{id}/versions`). Members need `manage`.',
+      description: `A definition change is a new version (\`POST /api/v1/flows/{id}/versions\`). ${MEMBER_NOTE}`,
       tags,
       auth: 'apiToken',
       params: idParams,
@@ -99,7 +105,9 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       path: '/api/v1/flows/{id}/versions',
       summary: 'Publish a new version of a flow',
       description:
-        'The new version becomes current. With `pushToIntegrations`, every existing integration of the flow moves to it in the same transaction. Members need `manage`.',
+        'The new version becomes current. With `pushToIntegrations`, every existing integration of the flow moves to it in the same transaction. ' +
+        'The definition is checked as on create; a pre-filled connector auth must be vendor-owned and, for a member, of a configuration where they hold `manage` (any other id is answered as unknown). ' +
+        MEMBER_NOTE,
       tags,
       auth: 'apiToken',
       params: idParams,

@@ -75,7 +75,7 @@ export function embedConnectorAuthsRoutes(ctx: AppContext): RouteDef[] {
       path: '/embed/api/connector-auths/{id}',
       summary: 'Delete a connector auth',
       description:
-        'Answers 409 `in_use` with `details.references` when integrations use it; `?force=true` first disables those integrations. ' +
+        "Answers 409 `in_use` with `details.references` when integrations of its configuration use it (never another configuration's); `?force=true` first disables those integrations. " +
         `OAuth2 tokens are revoked at the provider when it has a revoke URL. ${SCOPE_NOTE}`,
       tags,
       auth: 'embedSession',

@@ -56,6 +56,7 @@ function world(sharingLevel: 'user' | 'account'): World {
     connectorId: 'backend',
     sharingLevel: 'account',
     accountId: null,
+    createdVia: 'vendor_api',
   });
   const sync = insertFlow(ctx(), {
     name: 'Sync contacts',
