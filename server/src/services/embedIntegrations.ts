@@ -247,7 +247,7 @@ export function updateEmbedIntegration(
     }
     if (issues.length > 0) throw invalidFields(issues);
     if (enabling && before.disabled_by === 'admin') {
-      throw new AppError('conflict', 'An administrator disabled this integration; it can only be enabled again by them');
+      throw new AppError('forbidden', 'An administrator disabled this integration; only an administrator can enable it again');
     }
     if (body.bindings !== undefined && bindings && !sameBindings(bindings, currentBindings)) {
       replaceBindings(ctx.db, id, bindings);

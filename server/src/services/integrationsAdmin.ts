@@ -97,7 +97,8 @@ export function getIntegrationFor(ctx: AppContext, p: AdminPrincipal, id: string
 
 /**
  * An admin disables or enables an integration (needs `manage` on its group). Disabling records
- * `disabledBy: 'admin'`; asking for the status it already has changes nothing and writes no audit event.
+ * `disabledBy: 'admin'` (also over an end user's disable, so the end user cannot undo it); asking for
+ * the status it already has otherwise changes nothing and writes no audit event.
  */
 export function setIntegrationEnabledByAdmin(
   ctx: AppContext,
@@ -117,7 +118,8 @@ export function setIntegrationEnabledByAdmin(
       () => notFound('Integration', id),
     );
     const status = enabled ? 'enabled' : 'disabled';
-    if (before.status === status) return before;
+    // A repeat is a no-op, except that an admin's disable takes over one the end user made.
+    if (before.status === status && (enabled || before.disabled_by === 'admin')) return before;
     setIntegrationStatus(ctx.db, id, status, 'admin', nowIso(ctx));
     recordAudit(ctx, p, {
       action: enabled ? 'integration.enabled' : 'integration.disabled',

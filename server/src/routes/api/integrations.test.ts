@@ -242,6 +242,16 @@ describe('POST /api/v1/integrations/{id}/disable and /enable', () => {
     expect(JSON.parse(auditsOf(id)[0]?.details ?? '{}')).toEqual({ flowId, previousStatus: 'disabled', previousDisabledBy: 'user' });
   });
 
+  it('takes over a disable the end user made, so the end user cannot undo it', async () => {
+    const configId = insertConfig(ctx());
+    const flowId = insertFlow(ctx());
+    const endUserId = insertEndUser(ctx(), configId);
+    const id = insertIntegration(ctx(), { configId, flowId, endUserId, status: 'disabled', disabledBy: 'user' });
+    const off = await s.request('POST', `/api/v1/integrations/${id}/disable`, { token: owner });
+    expect(off.body).toMatchObject({ status: 'disabled', disabledBy: 'admin' });
+    expect(JSON.parse(auditsOf(id)[0]?.details ?? '{}')).toEqual({ flowId, previousStatus: 'disabled', previousDisabledBy: 'user' });
+  });
+
   it('answers 404 for an unknown integration and writes nothing', async () => {
     const before = ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_events`)?.n;
     const res = await s.request('POST', '/api/v1/integrations/int_zzzzzzzzzzzzzzzzzzzzzzzzzz/disable', { token: owner });

@@ -424,7 +424,7 @@ describe('PATCH and DELETE /embed/api/integrations/{id}', () => {
 
     ctx().db.run(sql`UPDATE integrations SET status = 'disabled', disabled_by = 'admin' WHERE id = ${id}`);
     const reenable = await embed('PATCH', `/embed/api/integrations/${id}`, ada, { status: 'enabled' });
-    expectError(reenable, 409, 'conflict', 'An administrator disabled this integration; it can only be enabled again by them');
+    expectError(reenable, 403, 'forbidden', 'An administrator disabled this integration; only an administrator can enable it again');
 
     ctx().db.run(sql`UPDATE integrations SET disabled_by = 'user' WHERE id = ${id}`);
     s.clock.advance(120);

@@ -62,14 +62,14 @@ export function embedIntegrationsRoutes(ctx: AppContext): RouteDef[] {
       description:
         '`bindings` are merged over the current ones and checked; `inputs` is the whole form again (a password input left out keeps ' +
         'its value, `null` clears it); `status` disables (`disabledBy: "user"`) or enables it. An integration an administrator ' +
-        `disabled answers 409 when enabled here. ${SCOPE_NOTE} ${SECRET_NOTE}`,
+        `disabled answers 403 \`forbidden\` when enabled here. ${SCOPE_NOTE} ${SECRET_NOTE}`,
       tags,
       auth: 'embedSession',
       params: integrationIdParamsSchema,
       body: embedIntegrationUpdateSchema,
       bodyLimit: '64kb',
       response: embedIntegrationSchema,
-      errors: [404, 409, 422],
+      errors: [403, 404, 409, 422],
       handler: ({ principal, params, body, requestId }) => updateEmbedIntegration(ctx, principal, params.id, body, requestId),
     }),
     defineRoute({
