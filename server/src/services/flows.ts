@@ -25,6 +25,7 @@ import { AppError, notFound } from '../http/errors.ts';
 import { afterCursor, decodeCursor, toPage } from '../http/pagination.ts';
 import { recordAudit } from './audit.ts';
 import { parseTemplates } from './flowTemplates.ts';
+import { patternIssues } from './inputPatterns.ts';
 import { invalidFields } from './invalidFields.ts';
 
 /** A problem found in a definition, its path relative to the definition. */
@@ -64,11 +65,12 @@ function referenceIssues(ctx: AppContext, definition: FlowDefinition): Definitio
 }
 
 /**
- * Validates a parsed definition beyond its schema (connectors, connector auths, Liquid templates)
- * and throws `400 validation_failed` naming each field under `where` (`body` or `body.definition`).
+ * Validates a parsed definition beyond its schema (connectors, connector auths, Liquid templates,
+ * input patterns RE2 can run) and throws `400 validation_failed` naming each field under `where`
+ * (`body` or `body.definition`).
  */
 export function assertDefinitionValid(ctx: AppContext, definition: FlowDefinition, where: string): void {
-  const issues = [...referenceIssues(ctx, definition), ...parseTemplates(definition)];
+  const issues = [...referenceIssues(ctx, definition), ...parseTemplates(definition), ...patternIssues(definition)];
   if (issues.length === 0) return;
   throw invalidFields(issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
 }
