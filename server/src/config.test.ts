@@ -53,6 +53,9 @@ describe('loadConfig', () => {
       allowInsecureLoopback: false,
       trustProxyHops: 0,
       loginRateLimit: 10,
+      loginIpRateLimit: 30,
+      passwordHashConcurrency: 2,
+      passwordHashMaxWaitMs: 1000,
     });
   });
 
