@@ -56,6 +56,8 @@ describe('loadConfig', () => {
       loginIpRateLimit: 30,
       passwordHashConcurrency: 2,
       passwordHashMaxWaitMs: 1000,
+      credentialUserRateLimit: 10,
+      credentialConfigRateLimit: 300,
     });
   });
 

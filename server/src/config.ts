@@ -40,6 +40,8 @@ export const envSchema = z.object({
   PATCHBAY_LOGIN_IP_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(30),
   PATCHBAY_PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   PATCHBAY_PASSWORD_HASH_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  PATCHBAY_CREDENTIAL_USER_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  PATCHBAY_CREDENTIAL_CONFIG_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(300),
 });
 
 /** Parsed, frozen configuration passed down from the entry point. */
@@ -64,6 +66,10 @@ export interface Config {
   readonly passwordHashConcurrency: number;
   /** How long a password check waits for its turn before the sign-in answers 429. */
   readonly passwordHashMaxWaitMs: number;
+  /** Basic/API-key credential checks from the iframe per 15 minutes per end user. */
+  readonly credentialUserRateLimit: number;
+  /** Basic/API-key credential checks from the iframe per 15 minutes per embed configuration. */
+  readonly credentialConfigRateLimit: number;
 }
 
 /** Configuration could not be parsed; the message names each variable and what is wrong. */
@@ -100,5 +106,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     loginIpRateLimit: e.PATCHBAY_LOGIN_IP_RATE_LIMIT,
     passwordHashConcurrency: e.PATCHBAY_PASSWORD_HASH_CONCURRENCY,
     passwordHashMaxWaitMs: e.PATCHBAY_PASSWORD_HASH_MAX_WAIT_MS,
+    credentialUserRateLimit: e.PATCHBAY_CREDENTIAL_USER_RATE_LIMIT,
+    credentialConfigRateLimit: e.PATCHBAY_CREDENTIAL_CONFIG_RATE_LIMIT,
   });
 }
