@@ -53,6 +53,11 @@ describe('loadConfig', () => {
       allowInsecureLoopback: false,
       trustProxyHops: 0,
       loginRateLimit: 10,
+      loginIpRateLimit: 30,
+      passwordHashConcurrency: 2,
+      passwordHashMaxWaitMs: 1000,
+      credentialUserRateLimit: 10,
+      credentialConfigRateLimit: 300,
     });
   });
 

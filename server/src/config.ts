@@ -37,6 +37,11 @@ export const envSchema = z.object({
   PATCHBAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   PATCHBAY_SESSION_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(120),
   PATCHBAY_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  PATCHBAY_LOGIN_IP_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  PATCHBAY_PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  PATCHBAY_PASSWORD_HASH_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  PATCHBAY_CREDENTIAL_USER_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  PATCHBAY_CREDENTIAL_CONFIG_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(300),
 });
 
 /** Parsed, frozen configuration passed down from the entry point. */
@@ -55,6 +60,16 @@ export interface Config {
   readonly sessionRateLimit: number;
   /** Admin login attempts per 15 minutes per client IP and e-mail. */
   readonly loginRateLimit: number;
+  /** Admin login attempts per 15 minutes per client IP, whatever the e-mail. */
+  readonly loginIpRateLimit: number;
+  /** Password checks (scrypt, on libuv's thread pool) running at once; the rest wait. */
+  readonly passwordHashConcurrency: number;
+  /** How long a password check waits for its turn before the sign-in answers 429. */
+  readonly passwordHashMaxWaitMs: number;
+  /** Basic/API-key credential checks from the iframe per 15 minutes per end user. */
+  readonly credentialUserRateLimit: number;
+  /** Basic/API-key credential checks from the iframe per 15 minutes per embed configuration. */
+  readonly credentialConfigRateLimit: number;
 }
 
 /** Configuration could not be parsed; the message names each variable and what is wrong. */
@@ -88,5 +103,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.PATCHBAY_LOG_LEVEL,
     sessionRateLimit: e.PATCHBAY_SESSION_RATE_LIMIT,
     loginRateLimit: e.PATCHBAY_LOGIN_RATE_LIMIT,
+    loginIpRateLimit: e.PATCHBAY_LOGIN_IP_RATE_LIMIT,
+    passwordHashConcurrency: e.PATCHBAY_PASSWORD_HASH_CONCURRENCY,
+    passwordHashMaxWaitMs: e.PATCHBAY_PASSWORD_HASH_MAX_WAIT_MS,
+    credentialUserRateLimit: e.PATCHBAY_CREDENTIAL_USER_RATE_LIMIT,
+    credentialConfigRateLimit: e.PATCHBAY_CREDENTIAL_CONFIG_RATE_LIMIT,
   });
 }

@@ -36,8 +36,10 @@ export function initialValues(flow: EmbedFlow, integration?: EmbedIntegration): 
 }
 
 /**
- * Client-side checks of the inputs form (the server checks again): required fields, numbers with
- * min/max, and patterns. A password left empty while editing keeps its saved value.
+ * Client-side checks of the inputs form (the server checks again): required fields and numbers
+ * with min/max. Patterns are left to the server, which runs them on RE2 in linear time; the
+ * browser's backtracking engine would disagree on syntax and could freeze the tab. Its answer
+ * names the field. A password left empty while editing keeps its saved value.
  */
 export function validateInputs(
   inputs: readonly FlowInput[],
@@ -59,16 +61,6 @@ export function validateInputs(
       if (!Number.isFinite(n)) problems[input.key] = { key: 'notANumber' };
       else if (input.min !== undefined && n < input.min) problems[input.key] = { key: 'tooSmall', vars: { min: input.min } };
       else if (input.max !== undefined && n > input.max) problems[input.key] = { key: 'tooLarge', vars: { max: input.max } };
-      continue;
-    }
-    if (input.pattern !== undefined) {
-      let re: RegExp | undefined;
-      try {
-        re = new RegExp(`^(?:${input.pattern})$`);
-      } catch {
-        re = undefined;
-      }
-      if (re && !re.test(text)) problems[input.key] = { key: 'patternMismatch' };
     }
   }
   return problems;

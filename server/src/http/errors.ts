@@ -16,6 +16,16 @@ export class AppError extends Error {
   }
 }
 
+/** `429 rate_limited`, sent with `Retry-After: retryAfterSeconds`. */
+export class RateLimitedError extends AppError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'Too many requests; retry after the time in Retry-After',
+  ) {
+    super('rate_limited', message);
+  }
+}
+
 /** `404 not_found` naming what was looked for. */
 export function notFound(what: string, id?: string): AppError {
   return new AppError('not_found', id === undefined ? `${what} not found` : `${what} ${JSON.stringify(id)} not found`);
@@ -35,6 +45,7 @@ export function validationError(where: string, error: z.ZodError): AppError {
 export function sendError(res: Parameters<RequestHandler>[1], error: AppError): void {
   if (res.headersSent) return;
   const requestId = res.locals.requestId as string | undefined;
+  if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   res.status(error.status).json({
     error: {
       code: error.code,

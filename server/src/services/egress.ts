@@ -38,16 +38,39 @@ export interface ResolvedAddress {
 /** Resolves a host name to all its addresses. */
 export type EgressResolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
-const systemResolver: EgressResolver = async (hostname) => {
-  const all = await dns.promises.lookup(hostname, { all: true, verbatim: true });
-  return all.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
-};
+const LOOPBACK_ADDRESSES: readonly ResolvedAddress[] = [
+  { address: '127.0.0.1', family: 4 },
+  { address: '::1', family: 6 },
+];
+
+/**
+ * Resolves names with c-ares (`dns.Resolver`: A and AAAA, IPv4 first), not `dns.lookup`:
+ * getaddrinfo runs on libuv's thread pool, which password hashing and file I/O share, so a burst
+ * of scrypt work would stall every outbound call. c-ares asks the DNS servers of
+ * `/etc/resolv.conf` (or `servers`) directly and does not read `/etc/hosts`; `localhost` and
+ * `*.localhost` are answered here as loopback (RFC 6761), whatever a server would say.
+ */
+export function dnsResolver(servers?: readonly string[]): EgressResolver {
+  const r = new dns.promises.Resolver({ timeout: 5_000, tries: 2 });
+  if (servers) r.setServers([...servers]);
+  return async (hostname) => {
+    const name = hostname.toLowerCase().replace(/\.$/, '');
+    if (name === 'localhost' || name.endsWith('.localhost')) return [...LOOPBACK_ADDRESSES];
+    const [v4, v6] = await Promise.allSettled([r.resolve4(name), r.resolve6(name)]);
+    const addresses: ResolvedAddress[] = [
+      ...(v4.status === 'fulfilled' ? v4.value.map((address) => ({ address, family: 4 as const })) : []),
+      ...(v6.status === 'fulfilled' ? v6.value.map((address) => ({ address, family: 6 as const })) : []),
+    ];
+    if (addresses.length === 0 && v4.status === 'rejected') throw v4.reason;
+    return addresses;
+  };
+}
 
 /**
  * The resolver egress uses; tests swap it with {@link setEgressResolver} to map made-up host
  * names to internal addresses. IP literals never reach it.
  */
-let resolver: EgressResolver = systemResolver;
+let resolver: EgressResolver = dnsResolver();
 
 /** Replaces the resolver (tests); answers a function that puts the previous one back. */
 export function setEgressResolver(next: EgressResolver): () => void {

@@ -32,6 +32,7 @@ import { AppError, notFound } from '../http/errors.ts';
 import { afterCursor, decodeCursor, toPage } from '../http/pagination.ts';
 import { recordAudit } from './audit.ts';
 import { parseTemplates } from './flowTemplates.ts';
+import { patternIssues } from './inputPatterns.ts';
 import { invalidFields } from './invalidFields.ts';
 
 /** A problem found in a definition, its path relative to the definition. */
@@ -78,11 +79,11 @@ function referenceIssues(ctx: AppContext, p: AdminPrincipal, definition: FlowDef
 
 /**
  * Validates a parsed definition beyond its schema (connectors, connector auths the caller may
- * pre-fill, Liquid templates) and throws `400 validation_failed` naming each field under `where`
- * (`body` or `body.definition`).
+ * pre-fill, Liquid templates, input patterns RE2 can run) and throws `400 validation_failed` naming
+ * each field under `where` (`body` or `body.definition`).
  */
 export function assertDefinitionValid(ctx: AppContext, p: AdminPrincipal, definition: FlowDefinition, where: string): void {
-  const issues = [...referenceIssues(ctx, p, definition), ...parseTemplates(definition)];
+  const issues = [...referenceIssues(ctx, p, definition), ...parseTemplates(definition), ...patternIssues(definition)];
   if (issues.length === 0) return;
   throw invalidFields(issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
 }

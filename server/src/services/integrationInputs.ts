@@ -1,4 +1,5 @@
 import type { FlowDefinition } from '@patchbay/shared';
+import { inputPattern } from './inputPatterns.ts';
 import { type FieldIssue, invalidFields } from './invalidFields.ts';
 
 /** One field of a flow's input form. */
@@ -24,13 +25,15 @@ export function isIsoDate(text: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
-/** Whether the whole of `text` matches the input's pattern (HTML `pattern` semantics: anchored at both ends). */
-function matchesPattern(pattern: string, text: string): boolean {
-  try {
-    return new RegExp(`^(?:${pattern})$`).test(text);
-  } catch {
-    return false;
-  }
+/**
+ * The problem of `text` against the input's pattern, or null. RE2 matches the whole text (HTML
+ * `pattern` semantics) in linear time, so no pattern can block the event loop. A stored pattern
+ * RE2 cannot run (saved before patterns were checked with RE2) refuses every value.
+ */
+function patternProblem(pattern: string, text: string): string | null {
+  const compiled = inputPattern(pattern);
+  if (!compiled.ok) return 'cannot be checked: the flow’s pattern is not supported any more (the vendor must update the flow)';
+  return compiled.matches(text) ? null : `must match the pattern ${pattern}`;
 }
 
 /** The problem with one present value of one input, or null. Remote select options cannot be checked here. */
@@ -39,9 +42,7 @@ function valueProblem(input: FlowInput, value: string | number | boolean): strin
     case 'text':
     case 'password':
       if (typeof value !== 'string') return 'must be text';
-      if (input.type === 'text' && input.pattern !== undefined && !matchesPattern(input.pattern, value)) {
-        return `must match the pattern ${input.pattern}`;
-      }
+      if (input.type === 'text' && input.pattern !== undefined) return patternProblem(input.pattern, value);
       return null;
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';

@@ -118,6 +118,20 @@ describe('POST /admin/api/login', () => {
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 
+  it('limits one IP across e-mails: the twelfth e-mail from one IP is refused though each is under its own budget', async () => {
+    await serverWithAdmin({ PATCHBAY_LOGIN_IP_RATE_LIMIT: '11' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await login(`guess${i}@vendor.test`, 'wrong password')).status);
+    expect(statuses).toEqual([...Array(11).fill(401), 429]);
+    // The per-IP budget holds for a real account too, until the window ends.
+    const res = await login();
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({
+      error: { code: 'rate_limited', message: 'Too many requests; retry after the time in Retry-After', requestId: expect.any(String) },
+    });
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  }, 60_000);
+
   it('refuses a login from a foreign origin with 403 (CSRF)', async () => {
     await serverWithAdmin();
     const foreign = await login(EMAIL, TEST_ADMIN_PASSWORD, { origin: 'https://evil.example' });

@@ -7,9 +7,10 @@ import type { Config } from '../../config.ts';
 import { type AppContext, nowIso } from '../../context.ts';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../crypto/passwords.ts';
 import { hashToken, newSecret } from '../../crypto/tokens.ts';
+import { GateBusyError, WorkGate } from '../../crypto/workGate.ts';
 import { deleteAdminSession, findAdminSession, insertAdminSession, touchAdminSession } from '../../db/repos/adminSessions.ts';
 import { findAdminUser, findAdminUserByEmail } from '../../db/repos/adminUsers.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError, RateLimitedError } from '../../http/errors.ts';
 import { limitRequests } from '../../http/rateLimits.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
 import { recordAudit } from '../../services/audit.ts';
@@ -109,10 +110,27 @@ function loginEmail(req: Request): string {
   return typeof email === 'string' ? email.trim().toLowerCase().slice(0, 320) : '';
 }
 
+/**
+ * Checks a password under the gate: at most `passwordHashConcurrency` scrypt jobs at once, so a
+ * flood of sign-ins cannot hold libuv's whole thread pool; one that waits too long answers
+ * `429 rate_limited` with `Retry-After` instead.
+ */
+async function gatedVerify(gate: WorkGate, password: string, hash: string): Promise<boolean> {
+  try {
+    return await gate.run(() => verifyPassword(password, hash));
+  } catch (err) {
+    if (!(err instanceof GateBusyError)) throw err;
+    throw new RateLimitedError(gate.maxWaitMs / 1000, 'Too many sign-ins are being checked; retry after the time in Retry-After');
+  }
+}
+
 /** The console's sign-in routes under `/admin/api`; they read the cookie themselves (auth `none`). */
 export function authRoutes(ctx: AppContext): RouteDef[] {
   const sameOrigin = requireSameOrigin(ctx);
+  // Two budgets: per client IP (many e-mails from one address) and per IP and e-mail (one account).
+  const loginIpLimit = limitRequests({ windowMs: LOGIN_WINDOW_MS, limit: ctx.config.loginIpRateLimit, name: 'login-ip' });
   const loginLimit = limitRequests({ windowMs: LOGIN_WINDOW_MS, limit: ctx.config.loginRateLimit, name: 'login', extraKey: loginEmail });
+  const passwordGate = new WorkGate(ctx.config.passwordHashConcurrency, ctx.config.passwordHashMaxWaitMs);
 
   return [
     defineRoute({
@@ -125,12 +143,12 @@ export function authRoutes(ctx: AppContext): RouteDef[] {
       bodyLimit: '10kb',
       response: adminSessionSchema,
       errors: [403, 429],
-      // The body is parsed before the rate limit so attempts are counted per client and e-mail.
-      before: [sameOrigin, express.json({ limit: '10kb', strict: true }), loginLimit],
+      // The body is parsed before the rate limits so attempts are counted per client and e-mail.
+      before: [sameOrigin, express.json({ limit: '10kb', strict: true }), loginIpLimit, loginLimit],
       handler: async ({ body, req, res, requestId, log }) => {
         const user = findAdminUserByEmail(ctx.db, body.email.trim());
         // Unknown e-mails are checked against a dummy hash so both failures take the same time.
-        const passwordOk = await verifyPassword(body.password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
+        const passwordOk = await gatedVerify(passwordGate, body.password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
         if (!user || !passwordOk || user.disabled_at !== null) {
           log.warn('admin login failed', { adminUserId: user?.id ?? null });
           throw new AppError('login_failed', 'The e-mail or the password is wrong');

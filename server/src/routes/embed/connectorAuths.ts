@@ -9,6 +9,7 @@ import {
 } from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
+import { credentialCheckLimits } from '../../services/credentialCheckLimits.ts';
 import {
   createEmbedConnectorAuth,
   deleteEmbedConnectorAuth,
@@ -20,9 +21,14 @@ const tags = ['embed'];
 const SCOPE_NOTE =
   "Scoped by the configuration's sharing level: at `user` level only the caller's own auths, at `account` level every auth of the " +
   "caller's account. Any other id answers 404.";
+const LIMIT_NOTE =
+  'Each credential check counts against a budget per end user and per configuration (15 minutes; ' +
+  '`PATCHBAY_CREDENTIAL_USER_RATE_LIMIT`, `PATCHBAY_CREDENTIAL_CONFIG_RATE_LIMIT`); past it the answer is 429 `rate_limited` with `Retry-After` ' +
+  'and the service is not asked.';
 
 /** `/embed/api/connector-auths`: the end user's connector auths (metadata only, never credentials). */
 export function embedConnectorAuthsRoutes(ctx: AppContext): RouteDef[] {
+  const checks = credentialCheckLimits(ctx);
   return [
     defineRoute({
       method: 'get',
@@ -42,15 +48,18 @@ export function embedConnectorAuthsRoutes(ctx: AppContext): RouteDef[] {
       description:
         "For basic/api_key connectors: `values` by the connector's field keys. They are checked with the connector's validation " +
         'request first: wrong credentials answer 422 `unprocessable` with a readable message and nothing is stored. ' +
-        'OAuth connectors answer 400: connect them with a connect ticket.',
+        `OAuth connectors answer 400: connect them with a connect ticket. ${LIMIT_NOTE}`,
       tags,
       auth: 'embedSession',
       body: embedConnectorAuthCreateSchema,
       bodyLimit: '16kb',
       status: 201,
       response: embedConnectorAuthSchema,
-      errors: [404, 422],
-      handler: ({ principal, body, requestId }) => createEmbedConnectorAuth(ctx, principal, body, requestId),
+      errors: [404, 422, 429],
+      handler: async ({ principal, body, requestId }) => {
+        await checks.consume(principal);
+        return createEmbedConnectorAuth(ctx, principal, body, requestId);
+      },
     }),
     defineRoute({
       method: 'patch',
@@ -60,15 +69,18 @@ export function embedConnectorAuthsRoutes(ctx: AppContext): RouteDef[] {
         '`name` renames; `status: "disabled"` disables (`disabledBy: "user"`) and `status: "active"` enables a disabled auth; ' +
         '`values` (basic/api_key) replaces the credentials after checking them (the id stays; a disabled auth stays disabled). ' +
         'An auth an administrator disabled (`disabledBy: "admin"`) can be neither enabled nor reconnected here: 403 `forbidden`. ' +
-        SCOPE_NOTE,
+        `${SCOPE_NOTE} With \`values\`: ${LIMIT_NOTE}`,
       tags,
       auth: 'embedSession',
       params: embedConnectorAuthIdParamsSchema,
       body: embedConnectorAuthUpdateSchema,
       bodyLimit: '16kb',
       response: embedConnectorAuthSchema,
-      errors: [403, 404, 409, 422],
-      handler: ({ principal, params, body, requestId, log }) => updateEmbedConnectorAuth(ctx, principal, params.id, body, requestId, log),
+      errors: [403, 404, 409, 422, 429],
+      handler: async ({ principal, params, body, requestId, log }) => {
+        if (body.values !== undefined) await checks.consume(principal);
+        return updateEmbedConnectorAuth(ctx, principal, params.id, body, requestId, log);
+      },
     }),
     defineRoute({
       method: 'delete',
