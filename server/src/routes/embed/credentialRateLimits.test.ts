@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 function configuration(): EmbedFixture {
-  const fx = createEmbedFixture(s.app.ctx, { sharingLevel: 'user', keys: ['hs'] });
+  const fx = createEmbedFixture(s.app.ctx, { sharingLevel: 'user', keys: ['hs'], consent: { enabled: false } });
   const flowId = insertFlow(s.app.ctx, { name: 'Sync', connectorId: 'crm' });
   insertGroup(s.app.ctx, fx.configId, { flowIds: [flowId] });
   return fx;

@@ -22,7 +22,7 @@ beforeAll(async () => {
   s = await startTestServer({ env: { PATCHBAY_SESSION_RATE_LIMIT: '100000' } });
   owner = await s.adminToken();
   insertConnector(s.app.ctx, { id: 'crm', name: 'Demo CRM' });
-  fx = createEmbedFixture(s.app.ctx, { sharingLevel: 'user', keys: ['hs'] });
+  fx = createEmbedFixture(s.app.ctx, { sharingLevel: 'user', keys: ['hs'], consent: { enabled: false } });
   flowId = insertFlow(s.app.ctx, {
     name: 'Words',
     definition: {
