@@ -4,7 +4,7 @@
  * rename, delete — each reported to the host — and the state survives a reload.
  */
 import { sql } from '../../server/src/db/sql.ts';
-import { openCredentials } from '../../server/src/services/credentials.ts';
+import { openCredentials } from '../../server/src/services/connectors/credentials.ts';
 import { eventsOf, hostEvents, portal, portalFrame, waitForEvent } from '../fixtures/acme.ts';
 import {
   acceptConsent,

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { insertConnectorAuth } from '../../src/services/connectorAuthStore.ts';
+import { insertConnectorAuth } from '../../src/services/auths/store.ts';
 import { insertConfig, insertEndUser } from '../../src/testing/domainFixtures.ts';
 import { expectStatus, type Scenario, ScenarioSetupError, type Targets } from './scenario.ts';
 

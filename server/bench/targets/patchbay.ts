@@ -8,8 +8,8 @@ import { createApp, type PatchbayApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { LogLevel } from '../../src/log.ts';
 import { createLogger } from '../../src/log.ts';
-import { createAdminUser } from '../../src/services/adminUsers.ts';
-import { createApiToken } from '../../src/services/apiTokens.ts';
+import { createAdminUser } from '../../src/services/admins/adminUsers.ts';
+import { createApiToken } from '../../src/services/admins/apiTokens.ts';
 
 /** A real Patchbay (same `createApp` as production) on a loopback port with a fresh SQLite file. */
 export interface PatchbayTarget {

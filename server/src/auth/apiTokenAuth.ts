@@ -4,7 +4,7 @@ import { type AppContext, nowIso } from '../context.ts';
 import { hashToken } from '../crypto/tokens.ts';
 import { listGroupPermissions } from '../db/repos/adminUsers.ts';
 import { findLiveApiToken, touchApiToken } from '../db/repos/apiTokens.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { AdminPrincipal, GroupPermission } from './principal.ts';
 
 /** Prefix of every vendor API token. */

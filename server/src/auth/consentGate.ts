@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { findConsentState } from '../db/repos/endUsers.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { EndUserPrincipal } from './principal.ts';
 
 /** The consent column of an embed configuration, as the configuration service writes it (`text` null when unset). */

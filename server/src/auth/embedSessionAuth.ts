@@ -1,7 +1,7 @@
 import { type AppContext, nowIso } from '../context.ts';
 import { hashToken } from '../crypto/tokens.ts';
 import { findEmbedSession } from '../db/repos/embedSessions.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { bearerToken } from './apiTokenAuth.ts';
 import { requireConsent } from './consentGate.ts';
 import type { EndUserPrincipal } from './principal.ts';

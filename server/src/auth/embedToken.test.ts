@@ -2,7 +2,7 @@ import { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from '../db/sql.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { createEmbedFixture, type EmbedFixture, forgeToken } from '../testing/embedFixtures.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
 import { hasDuplicateKeys, inspectEmbedToken, verifyEmbedToken } from './embedToken.ts';

@@ -12,7 +12,7 @@ import { open } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
 import { type EmbedConfigRow, type EmbedKeyRow, embedKeyRowKey, findEmbedConfig, listUsableEmbedKeys } from '../db/repos/embedConfigs.ts';
 import { recordTokenId } from '../db/repos/usedTokenIds.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 /** A key id as accepted in a token header; anything else is refused before any lookup. */

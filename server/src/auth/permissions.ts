@@ -1,7 +1,7 @@
 import type { ApiTokenScope } from '@patchbay/shared';
 import type { Db } from '../db/database.ts';
 import { sql } from '../db/sql.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { AdminPrincipal } from './principal.ts';
 
 /** A group permission name. */

@@ -2,7 +2,7 @@ import { type AdminRole, adminRoleSchema, adminUserCreateSchema } from '@patchba
 import { loadConfig } from '../config.ts';
 import { newSecret } from '../crypto/tokens.ts';
 import { countAdminUsers } from '../db/repos/adminUsers.ts';
-import { createAdminUser } from '../services/adminUsers.ts';
+import { createAdminUser } from '../services/admins/adminUsers.ts';
 import { openCliContext } from './context.ts';
 import { CliError, type Command, parseCommandArgs, required, UsageError } from './io.ts';
 

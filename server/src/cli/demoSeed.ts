@@ -8,9 +8,9 @@ import { hashToken, newId, newSecret } from '../crypto/tokens.ts';
 import { findAdminUserByEmail } from '../db/repos/adminUsers.ts';
 import { findLiveApiToken, insertApiToken } from '../db/repos/apiTokens.ts';
 import { embedKeyRowKey, findEmbedConfig, insertEmbedConfig, insertEmbedKey, listEmbedKeys } from '../db/repos/embedConfigs.ts';
-import { createAdminUser } from '../services/adminUsers.ts';
-import { createApiToken } from '../services/apiTokens.ts';
-import { recordAudit } from '../services/audit.ts';
+import { createAdminUser } from '../services/admins/adminUsers.ts';
+import { createApiToken } from '../services/admins/apiTokens.ts';
+import { recordAudit } from '../services/audit/recordAudit.ts';
 
 /** The demo's fixed names, so a re-run finds what the first run made. */
 export const DEMO = {

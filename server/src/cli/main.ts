@@ -2,7 +2,7 @@ import { ConfigError } from '../config.ts';
 import { KeyMismatchError } from '../crypto/keyBootstrap.ts';
 import { DecryptError } from '../crypto/secretBox.ts';
 import { SchemaTooNewError } from '../db/migrate.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { adminCreateCommand } from './adminCreate.ts';
 import { demoCommand } from './demo.ts';

@@ -2,7 +2,7 @@ import { type ApiTokenScope, apiTokenScopeSchema } from '@patchbay/shared';
 import { loadConfig } from '../config.ts';
 import { nowIso } from '../context.ts';
 import { findAdminUserByEmail } from '../db/repos/adminUsers.ts';
-import { createApiToken } from '../services/apiTokens.ts';
+import { createApiToken } from '../services/admins/apiTokens.ts';
 import { openCliContext } from './context.ts';
 import { CliError, type Command, parseCommandArgs, required, UsageError } from './io.ts';
 

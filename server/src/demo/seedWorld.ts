@@ -13,9 +13,10 @@ import { findConnector } from '../db/repos/connectors.ts';
 import { findEmbedConfig, listEmbedGroups } from '../db/repos/embedConfigs.ts';
 import { listFlows } from '../db/repos/flows.ts';
 import { sql } from '../db/sql.ts';
-import { connectorDefinition, createConnector, updateConnector } from '../services/connectors.ts';
-import { updateEmbedConfig } from '../services/embedConfigs.ts';
-import { createFlow } from '../services/flows.ts';
+import { connectorDefinition } from '../services/connectors/definition.ts';
+import { createConnector, updateConnector } from '../services/connectors/forAdmin.ts';
+import { updateEmbedConfig } from '../services/embed/configs.ts';
+import { createFlow } from '../services/flows/forAdmin.ts';
 
 /** Where the demo's services run; the connectors point there. */
 export interface DemoWorldUrls {

@@ -1,45 +1,6 @@
-import { ERROR_STATUS, type ErrorCode } from '@patchbay/shared';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import type { z } from 'zod';
+import { AppError, RateLimitedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-
-/** The one error class of the HTTP layer: a code from the closed set, a readable message, details. */
-export class AppError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.status = ERROR_STATUS[code];
-  }
-}
-
-/** `429 rate_limited`, sent with `Retry-After: retryAfterSeconds`. */
-export class RateLimitedError extends AppError {
-  constructor(
-    readonly retryAfterSeconds: number,
-    message = 'Too many requests; retry after the time in Retry-After',
-  ) {
-    super('rate_limited', message);
-  }
-}
-
-/** `404 not_found` naming what was looked for. */
-export function notFound(what: string, id?: string): AppError {
-  return new AppError('not_found', id === undefined ? `${what} not found` : `${what} ${JSON.stringify(id)} not found`);
-}
-
-/** Turns zod issues into `validation_failed`, naming each field as `where.path.to.field`. */
-export function validationError(where: string, error: z.ZodError): AppError {
-  const issues = error.issues.slice(0, 50).map((i) => ({
-    path: [where, ...i.path.map(String)].join('.'),
-    message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
-  }));
-  const fields = [...new Set(issues.map((i) => i.path))].slice(0, 5).join(', ');
-  return new AppError('validation_failed', `Invalid request: ${fields}`, { issues });
-}
 
 /** Sends the error envelope. */
 export function sendError(res: Parameters<RequestHandler>[1], error: AppError): void {

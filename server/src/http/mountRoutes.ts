@@ -4,8 +4,8 @@ import { authenticateApiToken } from '../auth/apiTokenAuth.ts';
 import { authenticateEmbedSession } from '../auth/embedSessionAuth.ts';
 import { requireScope } from '../auth/permissions.ts';
 import type { AppContext } from '../context.ts';
+import { AppError, validationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { AppError, validationError } from './errors.ts';
 import { assertNoProtoKeys } from './prototypeKeys.ts';
 import { needsConsent, type RouteDef } from './route.ts';
 

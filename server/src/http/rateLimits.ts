@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, MemoryStore, type Options, rateLimit, type Store } from 'express-rate-limit';
-import { AppError, RateLimitedError, sendError } from './errors.ts';
+import { AppError, RateLimitedError } from '../errors.ts';
+import { sendError } from './errors.ts';
 
 /**
  * Where hit counts live: express-rate-limit's `Store` interface. Every limit defaults to its own

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findConnector } from '../db/repos/connectors.ts';
 import { sql } from '../db/sql.ts';
-import { requestToken, tokenClientFor } from '../services/tokenEndpoint.ts';
+import { requestToken, tokenClientFor } from '../services/providers/tokenEndpoint.ts';
 import { driveOAuth2Login, embedSessionToken, rewriteFor } from '../testing/connectFlow.ts';
 import { insertFlow, insertGroup } from '../testing/domainFixtures.ts';
 import { createEmbedFixture, type EmbedFixture } from '../testing/embedFixtures.ts';

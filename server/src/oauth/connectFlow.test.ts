@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import OAuth from 'oauth-1.0a';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../db/sql.ts';
-import { openCredentials } from '../services/credentials.ts';
+import { openCredentials } from '../services/connectors/credentials.ts';
 import { CookieJar, driveOAuth1Login, driveOAuth2Login, embedSessionToken, rewriteFor } from '../testing/connectFlow.ts';
 import { insertFlow, insertGroup } from '../testing/domainFixtures.ts';
 import { createEmbedFixture, type EmbedFixture } from '../testing/embedFixtures.ts';

@@ -18,11 +18,10 @@ import {
 } from '../db/repos/connectTickets.ts';
 import { findEmbedConfig } from '../db/repos/embedConfigs.ts';
 import { findEndUser } from '../db/repos/endUsers.ts';
-import { notFound } from '../http/errors.ts';
-import { recordAudit } from '../services/audit.ts';
-import { assertReconnectAllowed } from '../services/connectorAuths.ts';
-import { findConnectableConnector } from '../services/embedConnectors.ts';
-import { invalidFields } from '../services/invalidFields.ts';
+import { invalidFields, notFound } from '../errors.ts';
+import { recordAudit } from '../services/audit/recordAudit.ts';
+import { assertReconnectAllowed } from '../services/auths/operations.ts';
+import { findConnectableConnector } from '../services/connectors/forEmbed.ts';
 import { grantProviderFor } from './grantAdapter.ts';
 
 /** How long a ticket may wait for its popup. */

@@ -1,7 +1,7 @@
 import dns from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../db/sql.ts';
-import { setEgressResolver } from '../services/egress.ts';
+import { setEgressResolver } from '../services/egress/egress.ts';
 import { driveOAuth2Login, rewriteFor } from '../testing/connectFlow.ts';
 import { insertFlow, insertGroup } from '../testing/domainFixtures.ts';
 import { acceptConsent, createEmbedFixture, type EmbedFixture } from '../testing/embedFixtures.ts';

@@ -8,9 +8,9 @@
 import type { ConnectErrorCode } from '@patchbay/shared';
 import type { AppContext } from '../context.ts';
 import type { ConnectorRow } from '../db/repos/connectors.ts';
-import { connectorDefinition, connectorRedirectUri } from '../services/connectors.ts';
-import type { EgressErrorCode } from '../services/egress.ts';
-import { requestToken, tokenClientFor } from '../services/tokenEndpoint.ts';
+import { connectorDefinition, connectorRedirectUri } from '../services/connectors/definition.ts';
+import type { EgressErrorCode } from '../services/egress/egress.ts';
+import { requestToken, tokenClientFor } from '../services/providers/tokenEndpoint.ts';
 import type { GrantSession } from './grantAdapter.ts';
 import { oauth2Tokens, type ParsedTokens } from './tokenResponse.ts';
 

@@ -13,8 +13,8 @@ import { createRequire } from 'node:module';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { ConnectorRow } from '../db/repos/connectors.ts';
-import { connectorClientSecret, connectorDefinition, connectorRedirectUri } from '../services/connectors.ts';
-import { egressFetch } from '../services/egress.ts';
+import { connectorClientSecret, connectorDefinition, connectorRedirectUri } from '../services/connectors/definition.ts';
+import { egressFetch } from '../services/egress/egress.ts';
 import { fetchAccessToken, fetchRequestToken, type OAuth1Config, oauth1AuthorizeUrl } from './oauth1Client.ts';
 
 const require = createRequire(import.meta.url);

@@ -4,8 +4,8 @@
  * unexpected is refused rather than stored half-understood.
  */
 import { z } from 'zod';
-import type { Credentials } from '../services/credentials.ts';
-import type { TokenSet } from '../services/tokenEndpoint.ts';
+import type { Credentials } from '../services/connectors/credentials.ts';
+import type { TokenSet } from '../services/providers/tokenEndpoint.ts';
 
 const token = z.string().min(1).max(8192);
 

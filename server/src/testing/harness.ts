@@ -11,8 +11,8 @@ import type { Clock } from '../context.ts';
 import { hashPassword } from '../crypto/passwords.ts';
 import { replaceGroupPermissions } from '../db/repos/adminUsers.ts';
 import { createLogger } from '../log.ts';
-import { createAdminUser } from '../services/adminUsers.ts';
-import { createApiToken } from '../services/apiTokens.ts';
+import { createAdminUser } from '../services/admins/adminUsers.ts';
+import { createApiToken } from '../services/admins/apiTokens.ts';
 
 /** A clock tests can move: frozen at a time, or following real time with an offset. */
 export class TestClock implements Clock {

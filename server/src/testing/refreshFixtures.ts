@@ -4,10 +4,10 @@ import { secretLocation } from '../crypto/secretColumns.ts';
 import { newId } from '../crypto/tokens.ts';
 import { insertConnector } from '../db/repos/connectors.ts';
 import { sql } from '../db/sql.ts';
-import { insertConnectorAuth } from '../services/connectorAuthStore.ts';
-import type { ConnectorDefinition } from '../services/connectors.ts';
-import type { Credentials } from '../services/credentials.ts';
-import { openCredentials } from '../services/credentials.ts';
+import { insertConnectorAuth } from '../services/auths/store.ts';
+import type { Credentials } from '../services/connectors/credentials.ts';
+import { openCredentials } from '../services/connectors/credentials.ts';
+import type { ConnectorDefinition } from '../services/connectors/definition.ts';
 import { insertConfig } from './domainFixtures.ts';
 import type { TestOAuthProvider } from './oidcProvider.ts';
 

@@ -10,9 +10,9 @@ import { loadConfig } from '../config.ts';
 import { type AppContext, systemClock } from '../context.ts';
 import { createKeyring } from '../crypto/keyring.ts';
 import { openDatabase } from '../db/database.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { getFreshCredentials } from '../services/tokenRefresh.ts';
+import { getFreshCredentials } from '../services/auths/tokenRefresh.ts';
 
 async function main(): Promise<void> {
   const [dbFile, key, authId, count] = process.argv.slice(2);

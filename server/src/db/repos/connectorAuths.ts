@@ -67,3 +67,21 @@ export function findConnectorAuth(db: Db, id: string, visible: Fragment): Connec
   return db.get<ConnectorAuthRow>(sql`SELECT ${COLUMNS} FROM connector_auths ca LEFT JOIN end_users u ON u.id = ca.owner_end_user_id
     WHERE ca.id = ${id} AND ${visible}`);
 }
+
+/** The auths of a connector that hold credentials (revoked ones hold none): what moving the connector to another host would expose. */
+export function listAuthsHoldingCredentials(db: Db, connectorId: string): Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>[] {
+  return db.all<Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>>(
+    sql`SELECT id, config_id, status FROM connector_auths
+      WHERE connector_id = ${connectorId} AND credentials_enc IS NOT NULL AND status <> 'revoked' ORDER BY created_at, id`,
+  );
+}
+
+/**
+ * Drops an auth's credentials: `credentials_enc` NULL and `credentials_version` moved on (a refresh
+ * in flight then loses its compare-and-swap), the refresh lease cleared, the status and reason set.
+ */
+export function dropAuthCredentials(db: Db, id: string, status: ConnectorAuthRow['status'], reason: string, nowIso: string): void {
+  db.run(sql`UPDATE connector_auths SET credentials_enc = NULL, credentials_version = credentials_version + 1, status = ${status},
+    expires_at = NULL, refresh_lease_until = NULL, refresh_lease_owner = NULL, last_error = ${reason}, updated_at = ${nowIso}
+    WHERE id = ${id}`);
+}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from '../../db/sql.ts';
 import { purgeExpired } from '../../server.ts';
-import { createAdminUser } from '../../services/adminUsers.ts';
+import { createAdminUser } from '../../services/admins/adminUsers.ts';
 import { startTestServer, TEST_ADMIN_PASSWORD, type TestServer } from '../../testing/harness.ts';
 
 let s: TestServer;

@@ -10,11 +10,11 @@ import { hashToken, newSecret } from '../../crypto/tokens.ts';
 import { GateBusyError, WorkGate } from '../../crypto/workGate.ts';
 import { deleteAdminSession, findAdminSession, insertAdminSession, touchAdminSession } from '../../db/repos/adminSessions.ts';
 import { findAdminUser, findAdminUserByEmail } from '../../db/repos/adminUsers.ts';
-import { AppError, RateLimitedError } from '../../http/errors.ts';
+import { AppError, RateLimitedError } from '../../errors.ts';
 import { limitRequests } from '../../http/rateLimits.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
-import { recordAudit } from '../../services/audit.ts';
-import { loadAdminUser } from '../../services/manageAdminUsers.ts';
+import { loadAdminUser } from '../../services/admins/manageAdminUsers.ts';
+import { recordAudit } from '../../services/audit/recordAudit.ts';
 
 /** A console session ends after 30 minutes without a request… */
 export const ADMIN_SESSION_IDLE_MS = 30 * 60_000;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertConnector } from '../../db/repos/connectors.ts';
-import { createAdminUser } from '../../services/adminUsers.ts';
+import { createAdminUser } from '../../services/admins/adminUsers.ts';
 import { insertConfig, insertConnectorAuth, insertEndUser } from '../../testing/domainFixtures.ts';
 import { type ApiResponse, startTestServer, TEST_ADMIN_PASSWORD, type TestServer } from '../../testing/harness.ts';
 import { startUpstream, type TestUpstream } from '../../testing/upstream.ts';

@@ -14,8 +14,13 @@ import {
 } from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
-import { createAdminUserFor, getAdminUserFor, listAdminUsersFor, replaceMemberPermissions } from '../../services/manageAdminUsers.ts';
-import { createApiTokenFor, listApiTokensFor, revokeApiTokenFor } from '../../services/manageApiTokens.ts';
+import {
+  createAdminUserFor,
+  getAdminUserFor,
+  listAdminUsersFor,
+  replaceMemberPermissions,
+} from '../../services/admins/manageAdminUsers.ts';
+import { createApiTokenFor, listApiTokensFor, revokeApiTokenFor } from '../../services/admins/manageApiTokens.ts';
 
 /** `/api/v1/admin-users` and `/api/v1/api-tokens`: people, their group permissions, and script tokens. */
 export function adminUsersRoutes(ctx: AppContext): RouteDef[] {

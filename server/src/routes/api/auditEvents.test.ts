@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordAudit } from '../../services/audit.ts';
+import { recordAudit } from '../../services/audit/recordAudit.ts';
 import { startTestServer, TestClock, type TestServer } from '../../testing/harness.ts';
 
 let s: TestServer;

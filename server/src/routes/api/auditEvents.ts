@@ -2,8 +2,8 @@ import { auditEventListQuerySchema, auditEventPageSchema } from '@patchbay/share
 import { z } from 'zod';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AppContext } from '../../context.ts';
+import { afterCursor, toPage } from '../../db/keyset.ts';
 import { listAuditEvents } from '../../db/repos/auditEvents.ts';
-import { afterCursor, toPage } from '../../http/pagination.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
 
 const detailsSchema = z.record(z.string(), z.unknown());

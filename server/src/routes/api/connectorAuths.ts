@@ -15,7 +15,7 @@ import {
   listConnectorAuthsFor,
   revokeConnectorAuthFor,
   setConnectorAuthEnabledFor,
-} from '../../services/connectorAuthsAdmin.ts';
+} from '../../services/auths/forAdmin.ts';
 
 const tags = ['Connector auths'];
 const MANAGE_NOTE = 'Owners and admins, or members with `manage` on a group of the configuration.';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findEndUserByIdentity } from '../../db/repos/endUsers.ts';
 import { sql } from '../../db/sql.ts';
-import { openCredentials } from '../../services/credentials.ts';
+import { openCredentials } from '../../services/connectors/credentials.ts';
 import { insertConfig, insertFlow, insertGroup, insertIntegration } from '../../testing/domainFixtures.ts';
 import { type ApiResponse, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { startUpstream, type TestUpstream } from '../../testing/upstream.ts';

@@ -9,7 +9,7 @@
 import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../db/sql.ts';
-import type { Credentials } from '../../services/credentials.ts';
+import type { Credentials } from '../../services/connectors/credentials.ts';
 import { insertConfig, insertConnectorAuth, insertEndUser } from '../../testing/domainFixtures.ts';
 import { type ApiResponse, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { type ReceivedRequest, startUpstream, type TestUpstream } from '../../testing/upstream.ts';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../db/sql.ts';
+import { fixtures } from '../../testing/apiFixtures.ts';
 import { startTestServer, type TestServer } from '../../testing/harness.ts';
-import { fixtures } from './apiTestFixtures.ts';
 
 let s: TestServer;
 let owner: string;

@@ -10,11 +10,11 @@ import {
 } from '@patchbay/shared';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
+import { afterCursor, toPage } from '../../db/keyset.ts';
 import { listConnectors } from '../../db/repos/connectors.ts';
-import { afterCursor, toPage } from '../../http/pagination.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
-import { searchCatalog } from '../../services/connectorCatalog.ts';
-import { createConnector, deleteConnector, getConnector, toConnector, updateConnector } from '../../services/connectors.ts';
+import { searchCatalog } from '../../services/connectors/catalog.ts';
+import { createConnector, deleteConnector, getConnector, toConnector, updateConnector } from '../../services/connectors/forAdmin.ts';
 
 const tags = ['Connectors'];
 const idParams = z.object({ id: connectorIdSchema });

@@ -5,8 +5,8 @@ import { open } from '../../crypto/secretBox.ts';
 import { secretLocation } from '../../crypto/secretColumns.ts';
 import { embedKeyRowKey } from '../../db/repos/embedConfigs.ts';
 import { sql } from '../../db/sql.ts';
+import { fixtures } from '../../testing/apiFixtures.ts';
 import { startTestServer, type TestServer } from '../../testing/harness.ts';
-import { fixtures } from './apiTestFixtures.ts';
 
 let s: TestServer;
 let owner: string;

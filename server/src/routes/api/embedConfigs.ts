@@ -18,8 +18,8 @@ import {
 import { z } from 'zod';
 import { configVisible } from '../../auth/permissions.ts';
 import type { AppContext } from '../../context.ts';
+import { afterCursor, toPage } from '../../db/keyset.ts';
 import { listEmbedConfigs } from '../../db/repos/embedConfigs.ts';
-import { afterCursor, toPage } from '../../http/pagination.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
 import {
   createEmbedConfig,
@@ -28,8 +28,8 @@ import {
   rotateCallbackSecret,
   toEmbedConfig,
   updateEmbedConfig,
-} from '../../services/embedConfigs.ts';
-import { createKey, listKeys, revokeKey, rotateSecret } from '../../services/embedKeys.ts';
+} from '../../services/embed/configs.ts';
+import { createKey, listKeys, revokeKey, rotateSecret } from '../../services/embed/keys.ts';
 
 const tags = ['Embed configurations'];
 const idParams = z.object({ id: prefixedIdSchema('cfg') });

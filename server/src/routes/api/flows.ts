@@ -20,7 +20,7 @@ import {
   listFlowsFor,
   listVersionsFor,
   updateFlow,
-} from '../../services/flows.ts';
+} from '../../services/flows/forAdmin.ts';
 
 const tags = ['Flows'];
 const idParams = z.object({ id: z.string().min(1).max(100).describe('A flow id, `flow_…`') });

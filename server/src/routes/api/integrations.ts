@@ -1,7 +1,7 @@
 import { integrationIdParamsSchema, integrationListQuerySchema, integrationPageSchema, integrationSchema } from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
-import { getIntegrationFor, listIntegrationsFor, setIntegrationEnabledByAdmin } from '../../services/integrationsAdmin.ts';
+import { getIntegrationFor, listIntegrationsFor, setIntegrationEnabledByAdmin } from '../../services/integrations/forAdmin.ts';
 
 const tags = ['Integrations'];
 

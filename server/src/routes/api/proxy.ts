@@ -2,7 +2,7 @@ import { prefixedIdSchema } from '@patchbay/shared';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
-import { proxyRequest } from '../../services/proxy.ts';
+import { proxyRequest } from '../../services/proxy/proxy.ts';
 
 const proxyParamsSchema = z.object({
   connectorAuthId: prefixedIdSchema('ca'),

@@ -11,7 +11,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findEndUserByIdentity } from '../../db/repos/endUsers.ts';
 import { sql } from '../../db/sql.ts';
-import { openCredentials } from '../../services/credentials.ts';
+import { openCredentials } from '../../services/connectors/credentials.ts';
 import { insertFlow, insertGroup, insertIntegration } from '../../testing/domainFixtures.ts';
 import { acceptConsent, createEmbedFixture, type EmbedFixture } from '../../testing/embedFixtures.ts';
 import { type ApiResponse, startTestServer, TestClock, type TestServer } from '../../testing/harness.ts';

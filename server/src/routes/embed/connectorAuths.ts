@@ -9,13 +9,13 @@ import {
 } from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
-import { credentialCheckLimits } from '../../services/credentialCheckLimits.ts';
 import {
   createEmbedConnectorAuth,
   deleteEmbedConnectorAuth,
   listEmbedConnectorAuths,
   updateEmbedConnectorAuth,
-} from '../../services/embedConnectorAuths.ts';
+} from '../../services/auths/forEmbed.ts';
+import { credentialCheckLimits } from './credentialCheckLimits.ts';
 
 const tags = ['embed'];
 const SCOPE_NOTE =

@@ -1,7 +1,7 @@
 import { embedConnectorListSchema } from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
-import { listEmbedConnectors } from '../../services/embedConnectors.ts';
+import { listEmbedConnectors } from '../../services/connectors/forEmbed.ts';
 
 /** `GET /embed/api/connectors`: what the end user can connect in this configuration. */
 export function embedConnectorsRoutes(ctx: AppContext): RouteDef[] {

@@ -1,7 +1,7 @@
 import { consentGivenSchema } from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
-import { giveConsent } from '../../services/consent.ts';
+import { giveConsent } from '../../services/embed/consent.ts';
 
 /** `POST /embed/api/consent`: the end user (or, at account level, the account) accepts the consent text. */
 export function consentRoutes(ctx: AppContext): RouteDef[] {

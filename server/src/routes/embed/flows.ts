@@ -1,7 +1,7 @@
 import { embedFlowGroupsSchema } from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
-import { listEmbedFlowGroups } from '../../services/embedFlows.ts';
+import { listEmbedFlowGroups } from '../../services/flows/forEmbed.ts';
 
 /** `GET /embed/api/flows`: what the configuration offers, by group. */
 export function embedFlowsRoutes(ctx: AppContext): RouteDef[] {

@@ -15,7 +15,7 @@ import {
   listEmbedIntegrations,
   listEmbedRuns,
   updateEmbedIntegration,
-} from '../../services/embedIntegrations.ts';
+} from '../../services/integrations/forEmbed.ts';
 
 const tags = ['embed'];
 const SCOPE_NOTE =

@@ -2,7 +2,7 @@ import { sessionCreateSchema, sessionSchema } from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
 import { limitRequests } from '../../http/rateLimits.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
-import { exchangeSession } from '../../services/embedSessions.ts';
+import { exchangeSession } from '../../services/embed/sessions.ts';
 
 /** `POST /embed/api/session`: a vendor-signed embed token in, an opaque short-lived session token out. */
 export function sessionRoutes(ctx: AppContext): RouteDef[] {

@@ -1,0 +1,37 @@
+import type { Principal } from '../../auth/principal.ts';
+import { type AppContext, nowIso } from '../../context.ts';
+import { newId } from '../../crypto/tokens.ts';
+import { sql } from '../../db/sql.ts';
+import { redact } from '../../log.ts';
+
+/** Who an audit event is attributed to. */
+export type Actor = Principal | { kind: 'system' };
+
+/** What happened. */
+export interface AuditEntry {
+  readonly action: string;
+  readonly objectType: string;
+  readonly objectId: string | null;
+  readonly configId?: string | null;
+  readonly details?: Record<string, unknown>;
+  readonly requestId?: string | null;
+}
+
+function actorOf(actor: Actor): { type: string; id: string | null } {
+  switch (actor.kind) {
+    case 'admin':
+      return actor.via === 'api_token' ? { type: 'api_token', id: actor.tokenId } : { type: 'admin', id: actor.adminUserId };
+    case 'end_user':
+      return { type: 'end_user', id: actor.endUserId };
+    case 'system':
+      return { type: 'system', id: null };
+  }
+}
+
+/** Records one audit event; details are redacted like log lines. Call it inside the write's transaction. */
+export function recordAudit(ctx: AppContext, actor: Actor, entry: AuditEntry): void {
+  const who = actorOf(actor);
+  ctx.db.run(sql`INSERT INTO audit_events (id, at, actor_type, actor_id, action, object_type, object_id, config_id, request_id, details)
+    VALUES (${newId('aud')}, ${nowIso(ctx)}, ${who.type}, ${who.id}, ${entry.action}, ${entry.objectType}, ${entry.objectId},
+      ${entry.configId ?? null}, ${entry.requestId ?? null}, ${JSON.stringify(redact(entry.details ?? {}))})`);
+}

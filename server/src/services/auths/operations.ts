@@ -1,0 +1,231 @@
+import type { ConnectorAuthReference } from '@patchbay/shared';
+import { type AppContext, nowIso } from '../../context.ts';
+import type { ConnectorAuthRow } from '../../db/repos/connectorAuths.ts';
+import { type ConnectorRow, findConnector } from '../../db/repos/connectors.ts';
+import { setIntegrationStatus } from '../../db/repos/integrations.ts';
+import { sql } from '../../db/sql.ts';
+import { AppError, notFound } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import { type Actor, recordAudit } from '../audit/recordAudit.ts';
+import { type Credentials, openCredentials, sealCredentials } from '../connectors/credentials.ts';
+import { revokeAtProvider } from '../providers/revoke.ts';
+import { validateCredentials } from '../providers/validation.ts';
+import { writeCredentials } from './store.ts';
+
+/**
+ * Operations on one connector auth shared by the end-user API and the vendor API (SPEC §2):
+ * rename, reconnect with new credentials, disable/enable, revoke, delete with references. The
+ * caller has already found the row through its own visibility rule (404 otherwise) and checked
+ * permissions. Each change writes its audit event in the same transaction; credential values
+ * never reach an audit detail, a log line or an answer.
+ */
+
+/** Who acts, and how a forced delete marks the integrations it disables. */
+export interface OpContext {
+  readonly actor: Actor;
+  readonly requestId: string | null;
+  readonly log: Logger;
+  /** `user` for end users, `admin` for the vendor API: recorded as who disabled an auth; only `admin` undoes an admin's disable. */
+  readonly disabledBy: 'user' | 'admin';
+}
+
+/** The connector of an auth (it exists: connector_auths.connector_id is a restricting foreign key). */
+export function connectorOf(ctx: AppContext, row: Pick<ConnectorAuthRow, 'connector_id'>): ConnectorRow {
+  const connector = findConnector(ctx.db, row.connector_id);
+  if (!connector) throw new AppError('server_error', 'The connector of this auth is missing');
+  return connector;
+}
+
+/** Checks credentials with the connector's validation request; wrong ones are `422 unprocessable` with a readable message. */
+export async function assertCredentialsValid(ctx: AppContext, connector: ConnectorRow, credentials: Credentials): Promise<void> {
+  const result = await validateCredentials(ctx, connector, credentials);
+  if (!result.ok) {
+    throw new AppError('unprocessable', result.message, result.status === null ? undefined : { upstreamStatus: result.status });
+  }
+}
+
+/** The stored credentials of an auth, or null when it holds none. */
+export function readCredentials(ctx: AppContext, authId: string): Credentials | null {
+  const row = ctx.db.get<{ credentials_enc: string | null }>(sql`SELECT credentials_enc FROM connector_auths WHERE id = ${authId}`);
+  return row?.credentials_enc ? openCredentials(ctx, authId, row.credentials_enc) : null;
+}
+
+/**
+ * The integrations of the auth's own configuration whose slots are bound to it (at most `cap`),
+ * with their flows' names. Another configuration's integration is never listed, whatever binds it
+ * (flows are shared between configurations; before pre-fills were confined, one could bind another
+ * configuration's auth).
+ */
+export function findAuthReferences(
+  ctx: AppContext,
+  row: Pick<ConnectorAuthRow, 'id' | 'config_id'>,
+  cap = 100,
+): (ConnectorAuthReference & { status: string })[] {
+  const rows = ctx.db.all<{ integration_id: string; flow_id: string; flow_name: string | null; status: string }>(
+    sql`SELECT DISTINCT b.integration_id, i.flow_id, f.name AS flow_name, i.status FROM integration_bindings b
+      JOIN integrations i ON i.id = b.integration_id LEFT JOIN flows f ON f.id = i.flow_id
+      WHERE b.connector_auth_id = ${row.id} AND i.config_id = ${row.config_id} ORDER BY b.integration_id LIMIT ${cap}`,
+  );
+  return rows.map((r) => ({
+    integrationId: r.integration_id,
+    flowId: r.flow_id,
+    ...(r.flow_name === null ? {} : { name: r.flow_name }),
+    status: r.status,
+  }));
+}
+
+function audit(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, action: string, details: Record<string, unknown> = {}): void {
+  recordAudit(ctx, op.actor, {
+    action: `connector_auth.${action}`,
+    objectType: 'connector_auth',
+    objectId: row.id,
+    configId: row.config_id,
+    requestId: op.requestId,
+    details: { connectorId: row.connector_id, ...details },
+  });
+}
+
+function setStatus(ctx: AppContext, id: string, status: ConnectorAuthRow['status']): void {
+  ctx.db.run(sql`UPDATE connector_auths SET status = ${status}, updated_at = ${nowIso(ctx)} WHERE id = ${id}`);
+}
+
+/** Renames an auth (no-op when the name is unchanged). Call inside a transaction. */
+export function renameAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, name: string): void {
+  if (row.name === name) return;
+  ctx.db.run(sql`UPDATE connector_auths SET name = ${name}, updated_at = ${nowIso(ctx)} WHERE id = ${row.id}`);
+  audit(ctx, op, row, 'renamed', { name, previousName: row.name });
+}
+
+/** Whether an auth holds any credentials (they are dropped when its connector moves to another host). */
+function holdsCredentials(ctx: AppContext, id: string): boolean {
+  return ctx.db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${id} AND credentials_enc IS NOT NULL`) !== undefined;
+}
+
+/** True when an administrator disabled the auth and `op` is not an administrator: the end user may not undo it. */
+function lockedByAdmin(op: Pick<OpContext, 'disabledBy'>, row: Pick<ConnectorAuthRow, 'status' | 'disabled_by'>): boolean {
+  return row.status === 'disabled' && row.disabled_by === 'admin' && op.disabledBy !== 'admin';
+}
+
+/**
+ * Refuses (403 `forbidden`) new credentials for an auth an administrator disabled, when the
+ * caller is not an administrator: a reconnect must not bring back what an admin switched off.
+ */
+export function assertReconnectAllowed(op: Pick<OpContext, 'disabledBy'>, row: Pick<ConnectorAuthRow, 'status' | 'disabled_by'>): void {
+  if (lockedByAdmin(op, row)) {
+    throw new AppError(
+      'forbidden',
+      'An administrator disabled this connector auth; it can be reconnected once an administrator enables it again',
+    );
+  }
+}
+
+/**
+ * Disables (`disabled`) or enables (`active`) an auth, recording who disabled it
+ * (`disabled_by` = the caller's `disabledBy`, cleared on enable). Enabling works only from
+ * `disabled`, and an end user cannot enable an auth an administrator disabled (403); a revoked
+ * auth cannot be disabled and an auth that needs reauthorization cannot be enabled: both must be
+ * reconnected. An enabled auth whose credentials were dropped meanwhile becomes `needs_reauth`.
+ * Asking for the current status changes nothing, except that an administrator's disable takes
+ * over an end user's. Call inside a transaction.
+ */
+export function setAuthEnabled(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, enabled: boolean): void {
+  const previous = { previousStatus: row.status, previousDisabledBy: row.disabled_by };
+  const now = nowIso(ctx);
+  if (enabled) {
+    if (row.status === 'active') return;
+    if (row.status !== 'disabled') {
+      throw new AppError('conflict', `This connector auth is ${row.status}, not disabled; reconnect it instead`);
+    }
+    if (lockedByAdmin(op, row)) {
+      throw new AppError('forbidden', 'An administrator disabled this connector auth; only an administrator can enable it again');
+    }
+    const next = holdsCredentials(ctx, row.id) ? 'active' : 'needs_reauth';
+    ctx.db.run(sql`UPDATE connector_auths SET status = ${next}, disabled_by = NULL, updated_at = ${now} WHERE id = ${row.id}`);
+    audit(ctx, op, row, 'enabled', { ...previous, ...(next === 'needs_reauth' ? { status: next } : {}) });
+    return;
+  }
+  if (row.status === 'disabled' && (op.disabledBy !== 'admin' || row.disabled_by === 'admin')) return;
+  if (row.status === 'revoked') {
+    throw new AppError('conflict', 'This connector auth is revoked; reconnect it or delete it');
+  }
+  ctx.db.run(sql`UPDATE connector_auths SET status = 'disabled', disabled_by = ${op.disabledBy}, updated_at = ${now} WHERE id = ${row.id}`);
+  audit(ctx, op, row, 'disabled', previous);
+}
+
+/**
+ * Stores new credentials in an existing auth (reconnect: same id, version + 1). A disabled auth
+ * stays disabled (and keeps who disabled it); any other becomes `active`. An end user cannot
+ * reconnect an auth an administrator disabled (403). Call inside a transaction.
+ */
+export function reconnectAuth(
+  ctx: AppContext,
+  op: OpContext,
+  row: ConnectorAuthRow,
+  credentials: Credentials,
+  opts: { scopes?: readonly string[]; expiresAt?: string | null; refreshed?: boolean } = {},
+): void {
+  assertReconnectAllowed(op, row);
+  writeCredentials(ctx, row.id, credentials, opts);
+  if (row.status === 'disabled') setStatus(ctx, row.id, 'disabled');
+  audit(ctx, op, row, 'reconnected', { previousStatus: row.status, type: credentials.type });
+}
+
+/**
+ * Revokes an auth: the tokens are dropped (the sealed credentials become `{type:'none'}`), the
+ * status becomes `revoked`, then the provider's revoke URL is called when the connector has one
+ * (best effort, after the commit). Revoking a revoked auth changes nothing.
+ */
+export async function revokeAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow): Promise<void> {
+  if (row.status === 'revoked') return;
+  const previous = readCredentials(ctx, row.id);
+  const sealed = sealCredentials(ctx, row.id, { type: 'none' });
+  ctx.db.tx(() => {
+    ctx.db.run(sql`UPDATE connector_auths SET credentials_enc = ${sealed}, credentials_version = credentials_version + 1,
+      status = 'revoked', disabled_by = NULL, expires_at = NULL, refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = ${nowIso(ctx)}
+      WHERE id = ${row.id}`);
+    audit(ctx, op, row, 'revoked', { previousStatus: row.status });
+  });
+  if (previous) await revokeAtProvider(ctx, connectorOf(ctx, row), previous, op.log);
+}
+
+/**
+ * Deletes an auth. When integrations of its configuration are bound to it: `409 in_use` with
+ * `details.references: [{integrationId, flowId, name}]`, unless `force`, which first disables
+ * those integrations (audited, `disabledBy` per the caller) and removes their bindings to it.
+ * Another configuration's integrations are neither listed nor disabled.
+ * Tokens of an OAuth2 auth are then revoked at the provider, best effort.
+ */
+export async function deleteAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, force: boolean): Promise<void> {
+  const previous = readCredentials(ctx, row.id);
+  ctx.db.tx(() => {
+    if (!ctx.db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${row.id}`)) throw notFound('Connector auth', row.id);
+    const refs = findAuthReferences(ctx, row, 10_000);
+    if (refs.length > 0 && !force) {
+      throw new AppError('in_use', 'This connector auth is used by integrations; disable or change them first, or delete with force=true', {
+        references: refs.slice(0, 100).map(({ status: _s, ...ref }) => ref),
+      });
+    }
+    const now = nowIso(ctx);
+    let disabled = 0;
+    for (const ref of refs) {
+      if (ref.status === 'enabled') {
+        disabled += 1;
+        setIntegrationStatus(ctx.db, ref.integrationId, 'disabled', op.disabledBy, now);
+        recordAudit(ctx, op.actor, {
+          action: 'integration.disabled',
+          objectType: 'integration',
+          objectId: ref.integrationId,
+          configId: row.config_id,
+          requestId: op.requestId,
+          details: { flowId: ref.flowId, reason: 'connector_auth_deleted', connectorAuthId: row.id },
+        });
+      }
+    }
+    // every binding goes (the foreign key requires it), but only this configuration's integrations
+    // were listed and disabled: another configuration's binding to it was never legitimate
+    ctx.db.run(sql`DELETE FROM integration_bindings WHERE connector_auth_id = ${row.id}`);
+    ctx.db.run(sql`DELETE FROM connector_auths WHERE id = ${row.id}`);
+    audit(ctx, op, row, 'deleted', { name: row.name, forced: refs.length > 0, disabledIntegrations: disabled });
+  });
+  if (previous && row.status !== 'revoked') await revokeAtProvider(ctx, connectorOf(ctx, row), previous, op.log);
+}

@@ -1,0 +1,80 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { EmbedTokenClaims } from '@patchbay/shared';
+import type { EndUserPrincipal } from '../../auth/principal.ts';
+import { type AppContext, nowIso } from '../../context.ts';
+import { findConnector } from '../../db/repos/connectors.ts';
+import type { EmbedConfigRow } from '../../db/repos/embedConfigs.ts';
+import type { EndUserRow } from '../../db/repos/endUsers.ts';
+import { sql } from '../../db/sql.ts';
+import { recordAudit } from '../audit/recordAudit.ts';
+import { openCredentials } from '../connectors/credentials.ts';
+import { defaultAuthName, initialsOf, insertConnectorAuth, writeCredentials } from './store.ts';
+
+/** What became of the `client_authentication` claim. */
+export type ProprietaryOutcome = 'none' | 'created' | 'updated' | 'unchanged';
+
+/**
+ * SPEC §4 `client_authentication`: stores the claim's values as `{type:'proprietary', values}`
+ * credentials of the configuration's proprietary connector, in ONE auth per account (account
+ * level) or per end user (user level): created on first sight, its credentials replaced whenever
+ * the token brings different values (a disabled auth stays disabled). Synchronous, so the session
+ * exchange calls it inside its transaction. The values never reach an answer, a log line or an
+ * audit detail. Without a proprietary connector, or without the claim, nothing happens.
+ */
+export function storeProprietaryCredentials(
+  ctx: AppContext,
+  input: {
+    config: EmbedConfigRow;
+    endUser: EndUserRow;
+    claims: Pick<EmbedTokenClaims, 'client_authentication'>;
+    principal: EndUserPrincipal;
+    requestId?: string | null;
+  },
+): ProprietaryOutcome {
+  const { config, endUser, principal } = input;
+  const values = input.claims.client_authentication;
+  if (!config.proprietary_connector_id || values === undefined) return 'none';
+  const connector = findConnector(ctx.db, config.proprietary_connector_id);
+  if (!connector) return 'none';
+  const credentials = { type: 'proprietary' as const, values };
+  const requestId = input.requestId ?? null;
+  return ctx.db.tx(() => {
+    const scope =
+      config.sharing_level === 'account'
+        ? sql`sharing_level = 'account' AND account_id = ${endUser.account_id}`
+        : sql`sharing_level = 'user' AND owner_end_user_id = ${endUser.id}`;
+    const existing = ctx.db.get<{ id: string; status: string; credentials_enc: string | null }>(
+      sql`SELECT id, status, credentials_enc FROM connector_auths
+        WHERE config_id = ${config.id} AND connector_id = ${connector.id} AND proprietary = 1 AND ${scope}
+        ORDER BY created_at, id LIMIT 1`,
+    );
+    if (!existing) {
+      insertConnectorAuth(ctx, principal, {
+        owner: { configId: config.id, sharingLevel: config.sharing_level, ownerEndUserId: endUser.id, accountId: endUser.account_id },
+        connectorId: connector.id,
+        name: defaultAuthName(connector.name, nowIso(ctx), initialsOf(endUser.name, endUser.user_id)),
+        credentials,
+        proprietary: true,
+        createdVia: 'embed_token',
+        requestId,
+      });
+      return 'created';
+    }
+    const stored = existing.credentials_enc ? openCredentials(ctx, existing.id, existing.credentials_enc) : null;
+    const same = stored?.type === 'proprietary' && isDeepStrictEqual(stored.values, values);
+    if (same && existing.status !== 'revoked') return 'unchanged';
+    writeCredentials(ctx, existing.id, credentials);
+    if (existing.status === 'disabled') {
+      ctx.db.run(sql`UPDATE connector_auths SET status = 'disabled' WHERE id = ${existing.id}`);
+    }
+    recordAudit(ctx, principal, {
+      action: 'connector_auth.reconnected',
+      objectType: 'connector_auth',
+      objectId: existing.id,
+      configId: config.id,
+      requestId,
+      details: { connectorId: connector.id, proprietary: true, previousStatus: existing.status },
+    });
+    return 'updated';
+  });
+}

@@ -1,0 +1,36 @@
+import type { EndUserPrincipal } from '../../auth/principal.ts';
+import { type AppContext, nowIso } from '../../context.ts';
+import { findAccountConsent, findEndUser, insertAccountConsent, recordUserConsent } from '../../db/repos/endUsers.ts';
+import { recordAudit } from '../audit/recordAudit.ts';
+
+/**
+ * `POST /embed/api/consent`: the end user accepts the configuration's consent text. At `user`
+ * level it is recorded on the end user; at `account` level once for the whole account (the
+ * first user to accept is kept with the time). Idempotent:
+ * asking again answers the first time and writes nothing, so only the first call is audited.
+ */
+export function giveConsent(ctx: AppContext, p: EndUserPrincipal, requestId: string): { given: true; at: string } {
+  return ctx.db.tx(() => {
+    const now = nowIso(ctx);
+    let at: string;
+    let changed: boolean;
+    if (p.sharingLevel === 'account') {
+      changed = insertAccountConsent(ctx.db, p.configId, p.embedAccountId, p.endUserId, now);
+      at = findAccountConsent(ctx.db, p.configId, p.embedAccountId) ?? now;
+    } else {
+      changed = (findEndUser(ctx.db, p.endUserId)?.consent_at ?? null) === null;
+      at = recordUserConsent(ctx.db, p.endUserId, now);
+    }
+    if (changed) {
+      recordAudit(ctx, p, {
+        action: 'consent.given',
+        objectType: p.sharingLevel === 'account' ? 'account' : 'end_user',
+        objectId: p.sharingLevel === 'account' ? p.embedAccountId : p.endUserId,
+        configId: p.configId,
+        requestId,
+        details: { sharingLevel: p.sharingLevel },
+      });
+    }
+    return { given: true as const, at };
+  });
+}

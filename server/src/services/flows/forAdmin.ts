@@ -1,0 +1,277 @@
+import type { Flow, FlowCreate, FlowDefinition, FlowUpdate, FlowVersion } from '@patchbay/shared';
+import {
+  assertObjectPermission,
+  configVisible,
+  flowVisible,
+  integrationVisible,
+  type Permission,
+  requireAdminRole,
+} from '../../auth/permissions.ts';
+import type { AdminPrincipal } from '../../auth/principal.ts';
+import { type AppContext, nowIso } from '../../context.ts';
+import { newId } from '../../crypto/tokens.ts';
+import { afterCursor, decodeCursor, toPage } from '../../db/keyset.ts';
+import { existingConnectorIds } from '../../db/repos/connectors.ts';
+import {
+  deleteFlow,
+  type FlowVersionRow,
+  type FlowWithDefinitionRow,
+  findFlow,
+  findFlowVersion,
+  flowReferences,
+  insertFlow,
+  insertFlowVersion,
+  listFlows,
+  listFlowVersions,
+  moveIntegrationsToVersion,
+  setCurrentVersion,
+  updateFlowMeta,
+  vendorAuthConnectors,
+} from '../../db/repos/flows.ts';
+import { sql } from '../../db/sql.ts';
+import { AppError, invalidFields, notFound } from '../../errors.ts';
+import { recordAudit } from '../audit/recordAudit.ts';
+import { patternIssues } from './inputPatterns.ts';
+import { parseTemplates } from './templates.ts';
+
+/** A problem found in a definition, its path relative to the definition. */
+interface DefinitionIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/** Who is acting and under which request, for the audit trail. */
+export interface Acting {
+  readonly principal: AdminPrincipal;
+  readonly requestId: string;
+}
+
+/**
+ * Checks what the zod schema cannot: slot connectors exist, and a pre-filled auth is a
+ * vendor-owned auth (made through the vendor API or from an embed token) of a configuration the
+ * caller may `manage` (owners and admins: any), of the slot's connector. Any other auth id is
+ * answered exactly as an unknown one, so ids of end users' or other configurations' auths cannot
+ * be probed.
+ */
+function referenceIssues(ctx: AppContext, p: AdminPrincipal, definition: FlowDefinition): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
+  const connectors = existingConnectorIds(ctx.db, [...new Set(definition.slots.map((s) => s.connectorId))]);
+  const authIds = definition.slots.flatMap((s) => (s.connectorAuthId ? [s.connectorAuthId] : []));
+  const auths = vendorAuthConnectors(ctx.db, [...new Set(authIds)], configVisible(p, 'manage', 'ca.config_id'));
+  definition.slots.forEach((slot, i) => {
+    if (!connectors.has(slot.connectorId)) {
+      issues.push({ path: ['slots', i, 'connectorId'], message: `unknown connector "${slot.connectorId}"` });
+    }
+    if (slot.connectorAuthId === undefined) return;
+    const authConnector = auths.get(slot.connectorAuthId);
+    if (authConnector === undefined) {
+      issues.push({ path: ['slots', i, 'connectorAuthId'], message: `unknown connector auth "${slot.connectorAuthId}"` });
+    } else if (authConnector !== slot.connectorId) {
+      issues.push({
+        path: ['slots', i, 'connectorAuthId'],
+        message: `connector auth "${slot.connectorAuthId}" belongs to connector "${authConnector}", not "${slot.connectorId}"`,
+      });
+    }
+  });
+  return issues;
+}
+
+/**
+ * Validates a parsed definition beyond its schema (connectors, connector auths the caller may
+ * pre-fill, Liquid templates, input patterns RE2 can run) and throws `400 validation_failed` naming
+ * each field under `where` (`body` or `body.definition`).
+ */
+export function assertDefinitionValid(ctx: AppContext, p: AdminPrincipal, definition: FlowDefinition, where: string): void {
+  const issues = [...referenceIssues(ctx, p, definition), ...parseTemplates(definition), ...patternIssues(definition)];
+  if (issues.length === 0) return;
+  throw invalidFields(issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
+}
+
+function toFlow(row: FlowWithDefinitionRow): Flow {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    icon: row.icon,
+    version: row.current_version,
+    definition: JSON.parse(row.definition) as unknown,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toVersion(row: FlowVersionRow): FlowVersion {
+  return { flowId: row.flow_id, version: row.version, definition: JSON.parse(row.definition) as unknown, createdAt: row.created_at };
+}
+
+/**
+ * Loads a flow the caller may act on: `404` when it does not exist or the caller may not view it,
+ * `403` when a member may view it but lacks `perm`.
+ */
+function loadFlow(ctx: AppContext, p: AdminPrincipal, id: string, perm: Permission): FlowWithDefinitionRow {
+  const row = findFlow(ctx.db, id);
+  const hide = () => notFound('Flow', id);
+  if (!row) throw hide();
+  assertObjectPermission(
+    ctx.db,
+    p,
+    perm,
+    (q) => sql`EXISTS (SELECT 1 FROM flows f WHERE f.id = ${id} AND ${flowVisible(p, q, 'f.id')})`,
+    hide,
+  );
+  return row;
+}
+
+/**
+ * A flow is global, but what a member may change ends at their configurations: a member may
+ * rename a flow or publish a version of it (pushed or not) only while every configuration that
+ * offers it, or still has integrations of it, lets them `manage` it there (a group of that
+ * configuration offering the flow where they hold `manage`). Otherwise `403 forbidden`, without
+ * naming the other configurations; owners and admins are not limited.
+ */
+function assertConfinedToMember(ctx: AppContext, p: AdminPrincipal, id: string): void {
+  if (p.role !== 'member') return;
+  const outside = ctx.db.get<{ one: number }>(sql`SELECT 1 AS one FROM (
+      SELECT g.config_id, gf.flow_id FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id WHERE gf.flow_id = ${id}
+      UNION SELECT config_id, flow_id FROM integrations WHERE flow_id = ${id}) u
+    WHERE NOT ${integrationVisible(p, 'manage', 'u.config_id', 'u.flow_id')} LIMIT 1`);
+  if (outside) {
+    throw new AppError(
+      'forbidden',
+      'This flow is also used by embed configurations where you lack the "manage" permission; only owners and admins can change it',
+    );
+  }
+}
+
+function definitionOf(body: FlowCreate): FlowDefinition {
+  const { slots, inputs, trigger, steps, retry } = body;
+  return { slots, inputs, trigger, steps, ...(retry === undefined ? {} : { retry }) };
+}
+
+/** Creates a flow with version 1 (owners and admins only). */
+export function createFlow(ctx: AppContext, acting: Acting, body: FlowCreate): Flow {
+  requireAdminRole(acting.principal, 'create flows');
+  const definition = definitionOf(body);
+  assertDefinitionValid(ctx, acting.principal, definition, 'body');
+  const id = newId('flow');
+  const now = nowIso(ctx);
+  return ctx.db.tx(() => {
+    insertFlow(ctx.db, {
+      id,
+      name: body.name,
+      description: body.description ?? null,
+      icon: body.icon ?? null,
+      current_version: 1,
+      created_at: now,
+      updated_at: now,
+    });
+    insertFlowVersion(ctx.db, { flow_id: id, version: 1, definition: JSON.stringify(definition), created_at: now });
+    recordFlowAudit(ctx, acting, 'flow.created', id, { name: body.name, version: 1 });
+    return toFlow(findFlow(ctx.db, id) as FlowWithDefinitionRow);
+  });
+}
+
+/** One page of the flows the caller may view, newest first. */
+export function listFlowsFor(ctx: AppContext, p: AdminPrincipal, page: { cursor?: string | undefined; limit: number }) {
+  const conditions = [flowVisible(p, 'view', 'f.id')];
+  const after = afterCursor(page.cursor, 'f.created_at', 'f.id');
+  if (after) conditions.push(after);
+  const rows = listFlows(ctx.db, conditions, page.limit);
+  return toPage(rows, page.limit, (r) => ({ t: r.created_at, id: r.id }), toFlow);
+}
+
+/** One flow the caller may view. */
+export function getFlow(ctx: AppContext, p: AdminPrincipal, id: string): Flow {
+  return toFlow(loadFlow(ctx, p, id, 'view'));
+}
+
+/** Changes a flow's metadata (members: `manage`, and no configuration outside their reach uses the flow). */
+export function updateFlow(ctx: AppContext, acting: Acting, id: string, patch: FlowUpdate): Flow {
+  return ctx.db.tx(() => {
+    loadFlow(ctx, acting.principal, id, 'manage');
+    assertConfinedToMember(ctx, acting.principal, id);
+    updateFlowMeta(ctx.db, id, patch, nowIso(ctx));
+    recordFlowAudit(ctx, acting, 'flow.updated', id, { fields: Object.keys(patch) });
+    return toFlow(findFlow(ctx.db, id) as FlowWithDefinitionRow);
+  });
+}
+
+/**
+ * Publishes a new version (current + 1; members need `manage`, and no configuration outside their
+ * reach may use the flow); with `push`, every integration of the flow moves to it in the same
+ * transaction.
+ */
+export function createFlowVersion(
+  ctx: AppContext,
+  acting: Acting,
+  id: string,
+  body: { definition: FlowDefinition; pushToIntegrations: boolean },
+): FlowVersion & { movedIntegrations: number } {
+  loadFlow(ctx, acting.principal, id, 'manage');
+  assertConfinedToMember(ctx, acting.principal, id);
+  assertDefinitionValid(ctx, acting.principal, body.definition, 'body.definition');
+  return ctx.db.tx(() => {
+    const flow = loadFlow(ctx, acting.principal, id, 'manage');
+    assertConfinedToMember(ctx, acting.principal, id);
+    const version = flow.current_version + 1;
+    const now = nowIso(ctx);
+    insertFlowVersion(ctx.db, { flow_id: id, version, definition: JSON.stringify(body.definition), created_at: now });
+    setCurrentVersion(ctx.db, id, version, now);
+    const movedIntegrations = body.pushToIntegrations ? moveIntegrationsToVersion(ctx.db, id, version, now) : 0;
+    recordFlowAudit(ctx, acting, 'flow.version_created', id, {
+      version,
+      pushToIntegrations: body.pushToIntegrations,
+      movedIntegrations,
+    });
+    return { ...toVersion(findFlowVersion(ctx.db, id, version) as FlowVersionRow), movedIntegrations };
+  });
+}
+
+/** One page of a flow's versions, newest first. */
+export function listVersionsFor(ctx: AppContext, p: AdminPrincipal, id: string, page: { cursor?: string | undefined; limit: number }) {
+  loadFlow(ctx, p, id, 'view');
+  let before: number | undefined;
+  if (page.cursor !== undefined) {
+    before = Number(decodeCursor(page.cursor).id);
+    if (!Number.isSafeInteger(before) || before < 1) {
+      throw new AppError('bad_request', 'The cursor is malformed; pass back `nextCursor` as given', {
+        issues: [{ path: 'query.cursor', message: 'malformed cursor' }],
+      });
+    }
+  }
+  const rows = listFlowVersions(ctx.db, id, before, page.limit);
+  return toPage(rows, page.limit, (r) => ({ t: r.created_at, id: String(r.version) }), toVersion);
+}
+
+/** One version of a flow the caller may view. */
+export function getVersionFor(ctx: AppContext, p: AdminPrincipal, id: string, version: number): FlowVersion {
+  loadFlow(ctx, p, id, 'view');
+  const row = findFlowVersion(ctx.db, id, version);
+  if (!row) throw notFound(`Version ${version} of flow`, id);
+  return toVersion(row);
+}
+
+/**
+ * Deletes a flow and its versions (owners and admins). A flow used by integrations or offered in
+ * configuration groups answers `409 in_use` listing them.
+ */
+export function deleteFlowById(ctx: AppContext, acting: Acting, id: string): void {
+  ctx.db.tx(() => {
+    const flow = loadFlow(ctx, acting.principal, id, 'view');
+    requireAdminRole(acting.principal, 'delete flows');
+    const refs = flowReferences(ctx.db, id);
+    if (refs.integrationCount > 0 || refs.groups.length > 0) {
+      throw new AppError(
+        'in_use',
+        `Flow "${id}" is used by ${refs.integrationCount} integration(s) and ${refs.groups.length} configuration group(s); remove them first`,
+        refs,
+      );
+    }
+    deleteFlow(ctx.db, id);
+    recordFlowAudit(ctx, acting, 'flow.deleted', id, { name: flow.name, version: flow.current_version });
+  });
+}
+
+function recordFlowAudit(ctx: AppContext, acting: Acting, action: string, id: string, details: Record<string, unknown>): void {
+  recordAudit(ctx, acting.principal, { action, objectType: 'flow', objectId: id, details, requestId: acting.requestId });
+}

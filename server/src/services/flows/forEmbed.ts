@@ -1,0 +1,100 @@
+import { type EmbedFlow, type EmbedFlowGroups, type FlowDefinition, storedFlowDefinitionSchema } from '@patchbay/shared';
+import { z } from 'zod';
+import type { EndUserPrincipal } from '../../auth/principal.ts';
+import type { AppContext } from '../../context.ts';
+import { listEmbedGroupFlows, listEmbedGroups } from '../../db/repos/embedConfigs.ts';
+import { type FlowWithDefinitionRow, findFlowVersion } from '../../db/repos/flows.ts';
+import { sql } from '../../db/sql.ts';
+import { AppError } from '../../errors.ts';
+
+/**
+ * The flows a configuration offers its end users (`GET /embed/api/flows`): its groups in display
+ * order, each flow's current version reduced to what the end user needs (slots, form, trigger),
+ * never its steps.
+ */
+
+const highlightedSchema = z.array(z.string());
+
+/** Parses a stored flow definition; a stored one that no longer parses is a server fault, not the caller's. */
+export function parseDefinition(text: string, flowId: string, version: number): FlowDefinition {
+  const parsed = storedFlowDefinitionSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new AppError('server_error', `The stored definition of flow ${flowId} version ${version} is invalid`);
+  return parsed.data;
+}
+
+/** The definition of one version of a flow. */
+export function definitionOfVersion(ctx: AppContext, flowId: string, version: number): FlowDefinition {
+  const row = findFlowVersion(ctx.db, flowId, version);
+  if (!row) throw new AppError('server_error', `Flow ${flowId} has no version ${version}`);
+  return parseDefinition(row.definition, flowId, version);
+}
+
+/** A flow as the end user sees it: no steps, no pre-filled auth ids, no default for a password input. */
+export function toEmbedFlow(row: FlowWithDefinitionRow, def: FlowDefinition): EmbedFlow {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    icon: row.icon,
+    version: row.current_version,
+    slots: def.slots.map((s) => ({ key: s.key, connectorId: s.connectorId, label: s.label, prefilled: s.connectorAuthId !== undefined })),
+    inputs: def.inputs.map((input) => {
+      if (input.type !== 'password' || input.default === undefined) return input;
+      const { default: _hidden, ...rest } = input;
+      return rest;
+    }),
+    trigger: def.trigger,
+  };
+}
+
+/** A flow offered by the configuration (in one of its groups) with its current definition, or undefined. */
+export function findOfferedFlow(
+  ctx: AppContext,
+  configId: string,
+  flowId: string,
+): { row: FlowWithDefinitionRow; def: FlowDefinition } | undefined {
+  const row = ctx.db.get<FlowWithDefinitionRow>(sql`SELECT f.*, v.definition FROM flows f
+    JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.current_version
+    WHERE f.id = ${flowId} AND EXISTS (SELECT 1 FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id
+      WHERE gf.flow_id = f.id AND g.config_id = ${configId})`);
+  return row ? { row, def: parseDefinition(row.definition, row.id, row.current_version) } : undefined;
+}
+
+/** `GET /embed/api/flows`: the configuration's groups in order, with their flows and highlighted connectors. */
+export function listEmbedFlowGroups(ctx: AppContext, p: EndUserPrincipal): EmbedFlowGroups {
+  const groups = listEmbedGroups(ctx.db, p.configId);
+  const memberships = listEmbedGroupFlows(ctx.db, p.configId);
+  const flowIds = [...new Set(memberships.map((m) => m.flow_id))];
+  const flows = new Map<string, EmbedFlow>();
+  if (flowIds.length > 0) {
+    const rows = ctx.db.all<FlowWithDefinitionRow>(sql`SELECT f.*, v.definition FROM flows f
+      JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.current_version WHERE f.id IN (${sql.list(flowIds)})`);
+    for (const row of rows) flows.set(row.id, toEmbedFlow(row, parseDefinition(row.definition, row.id, row.current_version)));
+  }
+  const highlightedIds = new Map(groups.map((g) => [g.id, highlightedSchema.parse(JSON.parse(g.highlighted_connectors))]));
+  const allHighlighted = [...new Set([...highlightedIds.values()].flat())];
+  const connectors = new Map(
+    (allHighlighted.length === 0
+      ? []
+      : ctx.db.all<{ id: string; name: string; icon_url: string | null }>(
+          sql`SELECT id, name, icon_url FROM connectors WHERE id IN (${sql.list(allHighlighted)})`,
+        )
+    ).map((c) => [c.id, { id: c.id, name: c.name, iconUrl: c.icon_url }]),
+  );
+  return {
+    groups: groups.map((g) => ({
+      id: g.id,
+      name: g.name,
+      highlightedConnectors: (highlightedIds.get(g.id) ?? []).flatMap((id) => {
+        const c = connectors.get(id);
+        return c ? [c] : [];
+      }),
+      flows: memberships
+        .filter((m) => m.group_id === g.id)
+        .flatMap((m) => {
+          const f = flows.get(m.flow_id);
+          return f ? [f] : [];
+        }),
+    })),
+  };
+}

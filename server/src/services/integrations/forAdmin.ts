@@ -1,0 +1,135 @@
+import type { Integration, integrationListQuerySchema } from '@patchbay/shared';
+import { z } from 'zod';
+import { assertObjectPermission, integrationVisible } from '../../auth/permissions.ts';
+import type { AdminPrincipal } from '../../auth/principal.ts';
+import { type AppContext, nowIso } from '../../context.ts';
+import { afterCursor, toPage } from '../../db/keyset.ts';
+import { findIntegration, type IntegrationRow, listBindings, listIntegrations, setIntegrationStatus } from '../../db/repos/integrations.ts';
+import { sql } from '../../db/sql.ts';
+import { notFound } from '../../errors.ts';
+import { recordAudit } from '../audit/recordAudit.ts';
+
+const inputsSchema = z.record(z.string(), z.unknown());
+const latestRunStatusSchema = z.enum(['queued', 'running', 'success', 'error']);
+// Only what is needed to find password inputs; the flow area owns the full definition schema.
+const definitionInputsSchema = z.object({ inputs: z.array(z.object({ key: z.string(), type: z.string() }).loose()).optional() }).loose();
+
+/** Keys of password-type inputs of each (flow, version), so they are never answered even if stored in the clear by mistake. */
+function passwordKeys(ctx: AppContext, rows: readonly IntegrationRow[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const row of rows) {
+    const key = `${row.flow_id}@${row.flow_version}`;
+    if (out.has(key)) continue;
+    const def = ctx.db.get<{ definition: string }>(
+      sql`SELECT definition FROM flow_versions WHERE flow_id = ${row.flow_id} AND version = ${row.flow_version}`,
+    );
+    const parsed = def ? definitionInputsSchema.safeParse(JSON.parse(def.definition)) : undefined;
+    out.set(key, new Set((parsed?.success ? (parsed.data.inputs ?? []) : []).filter((i) => i.type === 'password').map((i) => i.key)));
+  }
+  return out;
+}
+
+function toIntegrations(ctx: AppContext, rows: readonly IntegrationRow[]): Map<string, Integration> {
+  const bindings = listBindings(
+    ctx.db,
+    rows.map((r) => r.id),
+  );
+  const secretKeys = passwordKeys(ctx, rows);
+  const out = new Map<string, Integration>();
+  for (const row of rows) {
+    const inputs = inputsSchema.parse(JSON.parse(row.inputs));
+    for (const key of secretKeys.get(`${row.flow_id}@${row.flow_version}`) ?? []) delete inputs[key];
+    out.set(row.id, {
+      id: row.id,
+      flowId: row.flow_id,
+      flowVersion: row.flow_version,
+      configId: row.config_id,
+      userId: row.owner_user_id,
+      accountId: row.account_id,
+      sharingLevel: row.sharing_level,
+      status: row.status,
+      disabledBy: row.disabled_by,
+      bindings: bindings.get(row.id) ?? {},
+      inputs,
+      // The inbound URL embeds a token stored only as a hash, so it cannot be rebuilt here.
+      webhookUrl: null,
+      nextRunAt: row.next_run_at,
+      latestRun:
+        row.latest_run_id && row.latest_run_at
+          ? { id: row.latest_run_id, status: latestRunStatusSchema.parse(row.latest_run_status), at: row.latest_run_at }
+          : null,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    });
+  }
+  return out;
+}
+
+/** The vendor API's integration list: filters, cursor pagination, and a member's view permission. */
+export function listIntegrationsFor(ctx: AppContext, p: AdminPrincipal, query: z.infer<typeof integrationListQuerySchema>) {
+  const rows = listIntegrations(
+    ctx.db,
+    query,
+    integrationVisible(p, 'view', 'i.config_id', 'i.flow_id'),
+    afterCursor(query.cursor, 'i.created_at', 'i.id'),
+    query.limit + 1,
+  );
+  const items = toIntegrations(ctx, rows.slice(0, query.limit));
+  return toPage(
+    rows,
+    query.limit,
+    (r) => ({ t: r.created_at, id: r.id }),
+    (r) => items.get(r.id) as Integration,
+  );
+}
+
+function findVisible(ctx: AppContext, p: AdminPrincipal, id: string): IntegrationRow {
+  const row = findIntegration(ctx.db, id, integrationVisible(p, 'view', 'i.config_id', 'i.flow_id'));
+  if (!row) throw notFound('Integration', id);
+  return row;
+}
+
+/** One integration; one the caller may not view is `404`. */
+export function getIntegrationFor(ctx: AppContext, p: AdminPrincipal, id: string): Integration {
+  const row = findVisible(ctx, p, id);
+  return toIntegrations(ctx, [row]).get(row.id) as Integration;
+}
+
+/**
+ * An admin disables or enables an integration (needs `manage` on its group). Disabling records
+ * `disabledBy: 'admin'` (also over an end user's disable, so the end user cannot undo it); asking for
+ * the status it already has otherwise changes nothing and writes no audit event.
+ */
+export function setIntegrationEnabledByAdmin(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  id: string,
+  enabled: boolean,
+  requestId: string,
+): Integration {
+  const row = ctx.db.tx(() => {
+    const before = findVisible(ctx, p, id);
+    assertObjectPermission(
+      ctx.db,
+      p,
+      'manage',
+      (perm) =>
+        sql`EXISTS (SELECT 1 FROM integrations i WHERE i.id = ${id} AND ${integrationVisible(p, perm, 'i.config_id', 'i.flow_id')})`,
+      () => notFound('Integration', id),
+    );
+    const status = enabled ? 'enabled' : 'disabled';
+    // A repeat is a no-op, except that an admin's disable takes over one the end user made.
+    if (before.status === status && (enabled || before.disabled_by === 'admin')) return before;
+    setIntegrationStatus(ctx.db, id, status, 'admin', nowIso(ctx));
+    recordAudit(ctx, p, {
+      action: enabled ? 'integration.enabled' : 'integration.disabled',
+      objectType: 'integration',
+      objectId: id,
+      configId: before.config_id,
+      requestId,
+      details: { flowId: before.flow_id, previousStatus: before.status, previousDisabledBy: before.disabled_by },
+    });
+    return findVisible(ctx, p, id);
+  });
+  return toIntegrations(ctx, [row]).get(row.id) as Integration;
+}

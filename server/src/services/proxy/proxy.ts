@@ -1,0 +1,403 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { isNeverForwardedHeader } from '@patchbay/shared';
+import type { Request, Response } from 'express';
+import { configVisible } from '../../auth/permissions.ts';
+import type { AdminPrincipal } from '../../auth/principal.ts';
+import { type AppContext, nowIso } from '../../context.ts';
+import { findConnectorAuth } from '../../db/repos/connectorAuths.ts';
+import { findConnector } from '../../db/repos/connectors.ts';
+import { sql } from '../../db/sql.ts';
+import { AppError, notFound } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import { getFreshCredentials } from '../auths/tokenRefresh.ts';
+import type { Credentials } from '../connectors/credentials.ts';
+import { EgressError, type EgressStreamResponse, egressStream } from '../egress/egress.ts';
+import { buildUpstreamUrl, UnsafePathError } from '../egress/upstreamUrl.ts';
+import { applyCredentials, InjectionError, injectableConnector, type OutgoingRequest } from '../providers/injection.ts';
+import { secretRedactor } from './secretRedaction.ts';
+
+/*
+ * `ANY /api/v1/proxy/{connectorAuthId}/{path}` (SPEC §6, issue 3 item 7, checklist S-01…S-11).
+ *
+ * Answers, besides the upstream's own status:
+ * - 400 `bad_request`: the path could leave the connector's base URL (S-01) or the URL is malformed.
+ * - 403 `forbidden`: a member who may view the auth's configuration but lacks `run`; 404 when it cannot even view it.
+ * - 413 `body_too_large`: request bodies are buffered (so a 401 can be retried) up to {@link MAX_REQUEST_BYTES}.
+ * - 422 `unprocessable`, details `{ reason }`: the auth is not usable — `needs_reauth`, `revoked`, `disabled`
+ *   (its status), `no_base_url`, `not_injectable`, or a refresh outcome from tokenRefresh (`not_refreshable`).
+ * - 502 `upstream_error`, details `{ reason }`: `blocked_address` (the host resolves to a private range),
+ *   `timeout`, `too_large`, `network`, `bad_url`. Past the response headers, an error cuts the stream instead.
+ * - 503 `unavailable`: a token refresh failed transiently (tokenRefresh), with `retryAfterSeconds`.
+ */
+
+/** Largest request body forwarded (buffered so a 401 can be retried after a refresh). */
+export const MAX_REQUEST_BYTES = 5 * 1024 * 1024;
+/** Largest upstream response streamed back; past it the stream is cut. */
+export const MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+/** Time for the upstream to send its response headers. */
+export const HEADERS_TIMEOUT_MS = 30_000;
+/** Longest silence while streaming the upstream body. */
+export const IDLE_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+/** A 401 body kept to answer it as is when the forced refresh fails. */
+const MAX_RETRY_PROBE_BYTES = 64 * 1024;
+/** `last_used_at` is written at most this often per auth. */
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+/** Request headers always passed on; a connector may declare more (`proxy.forwardHeaders`), never {@link isNeverForwardedHeader} ones. */
+const FORWARDED_REQUEST_HEADERS = new Set([
+  'content-type',
+  'accept',
+  'accept-language',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'idempotency-key',
+  'user-agent',
+]);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+/** Upstream headers never passed on: hop-by-hop, cookies, CORS, and headers that would speak for our origin. */
+const DROPPED_RESPONSE_HEADERS = new Set([
+  ...HOP_BY_HOP,
+  'set-cookie',
+  'set-cookie2',
+  'content-security-policy',
+  'content-security-policy-report-only',
+  'strict-transport-security',
+  'x-frame-options',
+  'cache-control',
+  'alt-svc',
+  'clear-site-data',
+  'report-to',
+  'nel',
+  'public-key-pins',
+  'origin-agent-cluster',
+  'cross-origin-opener-policy',
+  'cross-origin-embedder-policy',
+  'cross-origin-resource-policy',
+  'permissions-policy',
+  'x-content-type-options',
+  'content-disposition',
+  'refresh',
+  'link',
+]);
+
+/**
+ * Request headers the caller may pass to the upstream (S-06): the fixed list plus the ones the
+ * connector declares; rewrite, override, client-address, credential and hop-by-hop headers never,
+ * even when a stored definition names them.
+ */
+export function forwardedRequestHeaders(headers: IncomingHttpHeaders, declared: readonly string[] = []): Record<string, string> {
+  const extra = new Set(declared.map((h) => h.toLowerCase()));
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (!(FORWARDED_REQUEST_HEADERS.has(lower) || extra.has(lower)) || isNeverForwardedHeader(lower)) continue;
+    out[lower] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/**
+ * Upstream response headers as passed on: dropped ones removed, and every credential value
+ * injected into this call (`secrets`, in any of its encodings) replaced by `[redacted]` wherever it
+ * appears (S-07: a `Location: …?api_key=<the key>` must not hand the key to the caller). A header
+ * whose name holds one is dropped; `Content-Length` is kept as sent, it frames the body.
+ */
+export function forwardedResponseHeaders(headers: IncomingHttpHeaders, secrets: Iterable<string> = []): Record<string, string | string[]> {
+  const redactor = secretRedactor(secrets);
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (DROPPED_RESPONSE_HEADERS.has(lower) || named.has(lower) || lower.startsWith('access-control-')) continue;
+    if (redactor.found(lower)) continue;
+    out[lower] = lower === 'content-length' ? value : Array.isArray(value) ? value.map(redactor.redact) : redactor.redact(value);
+  }
+  return out;
+}
+
+const ACTIVE_CONTENT = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml)/i;
+
+/** Loads the auth the caller may run: 404 when invisible, 403 without `run`, 422 when not active. */
+function loadRunnableAuth(ctx: AppContext, p: AdminPrincipal, authId: string) {
+  const row = findConnectorAuth(ctx.db, authId, configVisible(p, 'view', 'ca.config_id'));
+  if (!row) throw notFound('Connector auth', authId);
+  const runnable =
+    p.role !== 'member' ||
+    ctx.db.get<{ ok: number }>(
+      sql`SELECT 1 AS ok FROM connector_auths ca WHERE ca.id = ${authId} AND ${configVisible(p, 'run', 'ca.config_id')}`,
+    ) !== undefined;
+  if (!runnable) throw new AppError('forbidden', 'You lack the "run" permission on this connector auth\u2019s configuration');
+  if (row.status !== 'active') {
+    const what = { needs_reauth: 'needs to be reconnected by its user', revoked: 'was revoked', disabled: 'is disabled' }[row.status];
+    throw new AppError('unprocessable', `Connector auth ${JSON.stringify(authId)} ${what}`, { reason: row.status });
+  }
+  return row;
+}
+
+/** The part of the raw (still percent-encoded) URL after `/api/v1/proxy/{id}/`, and the query string. */
+function rawTail(req: Request, authId: string): { path: string; search: string } {
+  const original = req.originalUrl;
+  const q = original.indexOf('?');
+  const pathname = q === -1 ? original : original.slice(0, q);
+  const search = q === -1 ? '' : original.slice(q);
+  const m = /^\/api\/v1\/proxy\/([^/]+)\/(.*)$/is.exec(pathname);
+  let id: string | undefined;
+  try {
+    id = m?.[1] === undefined ? undefined : decodeURIComponent(m[1]);
+  } catch {
+    id = undefined;
+  }
+  if (!m || id !== authId) throw new AppError('bad_request', 'The proxy path is malformed');
+  return { path: m[2] ?? '', search };
+}
+
+async function readBody(req: Request): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_REQUEST_BYTES) throw tooLargeBody();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) throw tooLargeBody();
+    chunks.push(chunk);
+  }
+  return size === 0 ? undefined : Buffer.concat(chunks);
+}
+
+function tooLargeBody(): AppError {
+  return new AppError('body_too_large', `The request body is larger than ${MAX_REQUEST_BYTES / 1024 / 1024} MB`);
+}
+
+function upstreamError(err: EgressError): AppError {
+  const message =
+    err.code === 'blocked_address'
+      ? `The connector's host is not reachable from Patchbay: ${err.message}`
+      : err.code === 'timeout'
+        ? `The connector's service did not answer in time: ${err.message}`
+        : err.code === 'too_large'
+          ? `The connector's service answered with too much data: ${err.message}`
+          : `The connector's service could not be reached: ${err.message}`;
+  return new AppError('upstream_error', message, { reason: err.code });
+}
+
+async function readSome(body: EgressStreamResponse['body'], max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      const room = max - size;
+      chunks.push(room >= chunk.length ? chunk : chunk.subarray(0, room));
+      size += chunk.length;
+      if (size >= max) break;
+    }
+  } catch {
+    // a cut body is answered with what arrived
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Records use at most once per {@link LAST_USED_GRANULARITY_MS}: no write at all while the loaded value is recent. */
+function touchLastUsed(ctx: AppContext, authId: string, lastUsedAt: string | null): void {
+  const threshold = new Date(ctx.clock.now() - LAST_USED_GRANULARITY_MS).toISOString();
+  if (lastUsedAt !== null && lastUsedAt >= threshold) return;
+  ctx.db.run(sql`UPDATE connector_auths SET last_used_at = ${nowIso(ctx)}
+    WHERE id = ${authId} AND (last_used_at IS NULL OR last_used_at < ${threshold})`);
+}
+
+/** Everything one proxy call needs from its route. */
+export interface ProxyCall {
+  readonly principal: AdminPrincipal;
+  readonly authId: string;
+  readonly req: Request;
+  readonly res: Response;
+  readonly log: Logger;
+}
+
+/**
+ * Forwards one request to the auth's connector with its credentials injected, refreshing OAuth2
+ * tokens first when due and once more on a 401, and streams the answer back. Errors before the
+ * response starts are thrown as `AppError`s; afterwards the response is cut.
+ */
+export async function proxyRequest(ctx: AppContext, call: ProxyCall): Promise<void> {
+  const { req, res, log, authId } = call;
+  const auth = loadRunnableAuth(ctx, call.principal, authId);
+  const connectorRow = findConnector(ctx.db, auth.connector_id);
+  if (!connectorRow) throw notFound('Connector', auth.connector_id);
+  if (!connectorRow.base_url) {
+    throw new AppError('unprocessable', `Connector ${JSON.stringify(connectorRow.id)} has no base URL to proxy to`, {
+      reason: 'no_base_url',
+    });
+  }
+  const tail = rawTail(req, authId);
+  let url: URL;
+  try {
+    url = buildUpstreamUrl(connectorRow.base_url, tail.path, tail.search);
+  } catch (err) {
+    if (err instanceof UnsafePathError) throw new AppError('bad_request', err.message);
+    throw err;
+  }
+  const method = req.method.toUpperCase();
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
+  const connector = injectableConnector(ctx, connectorRow);
+  const headers = forwardedRequestHeaders(req.headers, connector.definition.proxy?.forwardHeaders);
+
+  // Every secret sent on any attempt of this call: whatever answer is passed on is redacted of them all.
+  const injected = new Set<string>();
+  const send = async (credentials: Credentials): Promise<EgressStreamResponse> => {
+    const out: OutgoingRequest = { url: new URL(url), method, headers: { ...headers }, body };
+    try {
+      for (const secret of applyCredentials(connector, credentials, out)) injected.add(secret);
+    } catch (err) {
+      if (err instanceof InjectionError) throw new AppError('unprocessable', err.message, { reason: 'not_injectable' });
+      throw err;
+    }
+    try {
+      return await egressStream(ctx, {
+        url: out.url,
+        method,
+        headers: out.headers,
+        ...(body === undefined ? {} : { body }),
+        timeoutMs: HEADERS_TIMEOUT_MS,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        idleTimeoutMs: IDLE_TIMEOUT_MS,
+        maxBytes: MAX_RESPONSE_BYTES,
+      });
+    } catch (err) {
+      if (err instanceof EgressError) {
+        log.warn('proxy call failed', { connectorAuthId: authId, connectorId: connectorRow.id, reason: err.code });
+        throw upstreamError(err);
+      }
+      throw err;
+    }
+  };
+
+  const credentials = await getFreshCredentials(ctx, authId);
+  let upstream = await send(credentials);
+  if (upstream.status === 401 && credentials.type === 'oauth2') {
+    const first = upstream;
+    const probe = await readSome(first.body, MAX_RETRY_PROBE_BYTES);
+    first.abort();
+    let refreshed: Credentials | null = null;
+    try {
+      refreshed = await getFreshCredentials(ctx, authId, {
+        force: true,
+        ...(credentials.type === 'oauth2' ? { rejectedAccessToken: credentials.accessToken } : {}),
+      });
+    } catch (err) {
+      log.info('proxy: refresh after an upstream 401 failed; answering the 401', {
+        connectorAuthId: authId,
+        code: err instanceof AppError ? err.code : 'error',
+      });
+    }
+    if (refreshed === null) {
+      touchLastUsed(ctx, authId, auth.last_used_at);
+      writeHead(res, first, injected);
+      res.end(probe);
+      return;
+    }
+    upstream = await send(refreshed);
+  }
+  touchLastUsed(ctx, authId, auth.last_used_at);
+  await streamBack(res, upstream, log, authId, injected);
+}
+
+function writeHead(res: Response, upstream: EgressStreamResponse, secrets: ReadonlySet<string>): void {
+  const headers = forwardedResponseHeaders(upstream.headers, secrets);
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  // Proxied bodies come from a third party but are served from our origin: never sniffed, never active.
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'; frame-ancestors 'none'");
+  res.setHeader('Cache-Control', 'no-store');
+  const type = String(upstream.headers['content-type'] ?? '');
+  if (ACTIVE_CONTENT.test(type)) res.setHeader('Content-Disposition', 'attachment');
+  res.status(upstream.status);
+}
+
+async function streamBack(
+  res: Response,
+  upstream: EgressStreamResponse,
+  log: Logger,
+  authId: string,
+  secrets: ReadonlySet<string>,
+): Promise<void> {
+  // Headers are sent with the first body byte, so an error before it can still be a clean 502.
+  const first = await new Promise<{ chunk: Buffer | null; error: unknown }>((resolve) => {
+    const onData = (chunk: Buffer) => {
+      cleanup();
+      upstream.body.pause();
+      resolve({ chunk, error: null });
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve({ chunk: null, error: null });
+    };
+    const onError = (error: unknown) => {
+      cleanup();
+      resolve({ chunk: null, error });
+    };
+    const cleanup = () => {
+      upstream.body.off('data', onData);
+      upstream.body.off('end', onEnd);
+      upstream.body.off('error', onError);
+    };
+    upstream.body.on('data', onData);
+    upstream.body.on('end', onEnd);
+    upstream.body.on('error', onError);
+  });
+  if (first.error) {
+    upstream.abort();
+    if (first.error instanceof EgressError) {
+      log.warn('proxy call failed', { connectorAuthId: authId, reason: first.error.code });
+      throw upstreamError(first.error);
+    }
+    throw first.error;
+  }
+  if (res.closed) {
+    // The client left while the upstream was answering: nothing to pass on, stop reading now (its
+    // 'close' has already fired, so the pipe below would wait for the idle timeout).
+    upstream.abort();
+    return;
+  }
+  writeHead(res, upstream, secrets);
+  if (first.chunk === null) {
+    res.end();
+    return;
+  }
+  res.write(first.chunk);
+  // Plain pipe rather than stream/promises' pipeline: that one builds an AbortController (and a DOMException) per call.
+  await new Promise<void>((resolve) => {
+    upstream.body.once('error', (err) => {
+      upstream.abort();
+      if (err instanceof EgressError) log.warn('proxy response cut', { connectorAuthId: authId, reason: err.code });
+      // Headers are out: the only honest signal left is a broken connection.
+      res.destroy();
+      resolve();
+    });
+    res.once('close', () => {
+      // The client went away (or the answer is complete): stop reading upstream either way.
+      if (!res.writableFinished) upstream.abort();
+      resolve();
+    });
+    upstream.body.pipe(res);
+  });
+}
