@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type PatchbayApp } from './app.ts';
+import { ADMIN_SESSION_IDLE_MS } from './auth/adminSession.ts';
 import type { Config } from './config.ts';
 import { type Clock, nowIso } from './context.ts';
 import { purgeExpiredAdminSessions } from './db/repos/adminSessions.ts';
 import { purgeExpiredEmbedState } from './db/repos/embedSessions.ts';
 import type { Logger } from './log.ts';
-import { ADMIN_SESSION_IDLE_MS } from './routes/admin/auth.ts';
 
 /** A listening Patchbay. */
 export interface RunningServer {

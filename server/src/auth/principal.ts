@@ -18,6 +18,8 @@ export interface AdminPrincipal {
   readonly scopes: ReadonlySet<ApiTokenScope>;
   /** Group permissions; only consulted for members. */
   readonly groups: ReadonlyMap<string, GroupPermission>;
+  /** When the console session ends at the latest (console sessions only). */
+  readonly sessionExpiresAt?: string;
 }
 
 /** An end user inside the iframe, identified by a verified embed token's session. */

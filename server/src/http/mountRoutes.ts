@@ -1,5 +1,6 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
+import { assertSameOrigin, authenticateAdminSession } from '../auth/adminSession.ts';
 import { authenticateApiToken } from '../auth/apiTokenAuth.ts';
 import { authenticateEmbedSession } from '../auth/embedSessionAuth.ts';
 import { requireScope } from '../auth/permissions.ts';
@@ -74,6 +75,11 @@ function authenticate(ctx: AppContext, route: RouteDef, req: Request) {
       const principal = authenticateApiToken(ctx, req.get('authorization'));
       requireScope(principal, route.scope ?? (route.method === 'get' ? 'read' : 'write'));
       return principal;
+    }
+    case 'adminSession': {
+      // A cookie rides along on cross-site requests: whatever changes state must be same-origin.
+      if (WRITE_METHODS.has(route.method)) assertSameOrigin(ctx, req.get('origin'), req.get('sec-fetch-site'));
+      return authenticateAdminSession(ctx, req.get('cookie')).principal;
     }
     case 'embedSession':
       return authenticateEmbedSession(ctx, req.get('authorization'), { requireConsent: needsConsent(route) });

@@ -4,10 +4,18 @@ import type { z } from 'zod';
 import type { AdminPrincipal, EndUserPrincipal } from '../auth/principal.ts';
 import type { Logger } from '../log.ts';
 
-/** How a route authenticates its caller. */
-export type RouteAuth = 'apiToken' | 'embedSession' | 'none';
+/**
+ * How a route authenticates its caller: a vendor API token (`Authorization: Bearer pb_…`), the
+ * admin console's cookie session (state-changing requests must also be same-origin), an embed
+ * session (`Authorization: Bearer pbs_…`), or nothing.
+ */
+export type RouteAuth = 'apiToken' | 'adminSession' | 'embedSession' | 'none';
 
-type Principal<A extends RouteAuth> = A extends 'apiToken' ? AdminPrincipal : A extends 'embedSession' ? EndUserPrincipal : null;
+type Principal<A extends RouteAuth> = A extends 'apiToken' | 'adminSession'
+  ? AdminPrincipal
+  : A extends 'embedSession'
+    ? EndUserPrincipal
+    : null;
 
 /** What a handler gets: parsed input and the caller. */
 export interface HandlerInput<P, Q, B, A extends RouteAuth> {

@@ -17,9 +17,26 @@ import { embedFlowsRoutes } from './embed/flows.ts';
 import { embedIntegrationsRoutes } from './embed/integrations.ts';
 import { sessionRoutes } from './embed/session.ts';
 
+/** Where the console reaches the vendor API: `/api/v1/flows/{id}` → `/admin/api/flows/{id}`. */
+export function consolePath(apiPath: string): string {
+  return `/admin/api${apiPath.slice('/api/v1'.length)}`;
+}
+
+/**
+ * The admin console's API: every vendor API route again under `/admin/api`, the same handler,
+ * schemas and permission rules (one implementation), authenticated by the console's cookie
+ * session instead of an API token (two authentications). The proxy is left out: people do not
+ * call upstreams through the console.
+ */
+export function consoleRoutes(apiRoutes: readonly RouteDef[]): RouteDef[] {
+  return apiRoutes
+    .filter((r) => r.auth === 'apiToken' && r.path.startsWith('/api/v1/') && !r.raw)
+    .map((r) => ({ ...r, path: consolePath(r.path), auth: 'adminSession' as const, tags: ['Admin console'] }));
+}
+
 /** Every declared route of the JSON APIs, in documentation order. */
 export function allRoutes(ctx: AppContext): RouteDef[] {
-  return [
+  const vendorApi = [
     ...connectorsRoutes(ctx),
     ...embedConfigsRoutes(ctx),
     ...flowsRoutes(ctx),
@@ -28,6 +45,9 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...auditEventsRoutes(ctx),
     ...adminUsersRoutes(ctx),
     ...proxyRoutes(ctx),
+  ];
+  return [
+    ...vendorApi,
     ...sessionRoutes(ctx),
     ...embedConnectorsRoutes(ctx),
     ...embedConnectorAuthsRoutes(ctx),
@@ -36,5 +56,6 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...embedFlowsRoutes(ctx),
     ...embedIntegrationsRoutes(ctx),
     ...authRoutes(ctx),
+    ...consoleRoutes(vendorApi),
   ];
 }

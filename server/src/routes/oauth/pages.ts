@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
+import { readCookie } from '../../auth/adminSession.ts';
 import type { AppContext } from '../../context.ts';
 import { oauthPageHeaders } from '../../http/securityHeaders.ts';
 import type { Logger } from '../../log.ts';
@@ -6,7 +7,6 @@ import { bindingCookieName, bindingValue, serializeBindingCookie } from '../../o
 import { completeConnect } from '../../oauth/completeConnect.ts';
 import { renderConnectPage } from '../../oauth/connectPage.ts';
 import { type OAuthPageOutcome, startConnect } from '../../oauth/startConnect.ts';
-import { readCookie } from '../admin/auth.ts';
 
 /**
  * The OAuth popup pages (SPEC §8): `GET /oauth/start?ticket=…` redirects to the provider;
