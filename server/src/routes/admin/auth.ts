@@ -6,18 +6,14 @@ import {
   ADMIN_SESSION_TOKEN_PREFIX,
   adminCookieName,
   assertSameOrigin,
-  authenticateAdminSession,
   isHttps,
   readCookie,
 } from '../../auth/adminSession.ts';
-import { loadGroupPermissions } from '../../auth/apiTokenAuth.ts';
-import type { AdminPrincipal } from '../../auth/principal.ts';
-import type { Config } from '../../config.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import type { AppContext } from '../../context.ts';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../crypto/passwords.ts';
 import { hashToken, newSecret } from '../../crypto/tokens.ts';
 import { GateBusyError, WorkGate } from '../../crypto/workGate.ts';
-import { deleteAdminSession, findAdminSession, insertAdminSession, touchAdminSession } from '../../db/repos/adminSessions.ts';
+import { deleteAdminSession, findAdminSession, insertAdminSession } from '../../db/repos/adminSessions.ts';
 import { findAdminUser, findAdminUserByEmail } from '../../db/repos/adminUsers.ts';
 import { AppError, RateLimitedError } from '../../errors.ts';
 import { limitRequests } from '../../http/rateLimits.ts';

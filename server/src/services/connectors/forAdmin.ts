@@ -1,10 +1,8 @@
 import type { AuthType, Connector, ConnectorCreate, ConnectorUpdate } from '@patchbay/shared';
-import { z } from 'zod';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
 import { type AppContext, nowIso } from '../../context.ts';
-import { open, seal } from '../../crypto/secretBox.ts';
-import { secretLocation } from '../../crypto/secretColumns.ts';
+import { seal } from '../../crypto/secretBox.ts';
 import { listAuthsHoldingCredentials } from '../../db/repos/connectorAuths.ts';
 import {
   type ConnectorRow,
@@ -19,14 +17,7 @@ import { recordAudit } from '../audit/recordAudit.ts';
 import { assertUrlsAllowed, type UrlField } from '../egress/urlPolicy.ts';
 import { findCatalogEntry } from './catalog.ts';
 import { dropCredentialsOfConnector, fieldsMovedToAnotherHost } from './credentialOrigins.ts';
-import {
-  type ConnectorDefinition,
-  connectorDefinition,
-  connectorDefinitionSchema,
-  connectorRedirectUri,
-  grantTypeSchema,
-  secretAt,
-} from './definition.ts';
+import { type ConnectorDefinition, connectorDefinition, connectorDefinitionSchema, connectorRedirectUri, secretAt } from './definition.ts';
 
 /** A connector as the API answers it: never the secret, only whether one is set. */
 export function toConnector(ctx: AppContext, row: ConnectorRow): Connector {
