@@ -1,16 +1,14 @@
 import express, { type Express } from 'express';
 import type { Config } from './config.ts';
-import { type AppContext, type Clock, systemClock } from './context.ts';
-import { bootstrapKeys } from './crypto/keyBootstrap.ts';
-import { createKeyring } from './crypto/keyring.ts';
-import { type Db, openDatabase } from './db/database.ts';
-import { migrate } from './db/migrate.ts';
+import type { AppContext, Clock } from './context.ts';
+import type { Db } from './db/database.ts';
 import { errorMiddleware, notFoundHandler } from './http/errors.ts';
 import { mountRoutes } from './http/mountRoutes.ts';
 import { requestContext } from './http/requestContext.ts';
 import { apiHeaders } from './http/securityHeaders.ts';
-import { createLogger, type Logger } from './log.ts';
+import type { Logger } from './log.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
+import { openContext } from './openContext.ts';
 import { embedPagesRouter } from './routes/embedPages.ts';
 import { allRoutes } from './routes/index.ts';
 import { oauthPagesRouter } from './routes/oauth/pages.ts';
@@ -37,13 +35,9 @@ export interface PatchbayApp {
  */
 export function createApp(options: AppOptions): PatchbayApp {
   const { config } = options;
-  const log = options.log ?? createLogger(config.logLevel);
-  const clock = options.clock ?? systemClock;
-  const db = options.db ?? openDatabase(config.dbFile);
-  migrate(db);
-  const keyring = createKeyring(config.encryptionKey, config.previousEncryptionKeys);
-  bootstrapKeys(db, keyring, new Date(clock.now()).toISOString());
-  const ctx: AppContext = { config, db, keyring, log, clock };
+  const opened = openContext(config, options);
+  const { ctx } = opened;
+  const { db, log } = ctx;
 
   const app = express();
   app.disable('x-powered-by');
@@ -86,8 +80,6 @@ export function createApp(options: AppOptions): PatchbayApp {
   return {
     app,
     ctx,
-    close: () => {
-      if (!options.db) db.close();
-    },
+    close: opened.close,
   };
 }

@@ -2,8 +2,8 @@ import { type AdminRole, adminRoleSchema, adminUserCreateSchema } from '@patchba
 import { loadConfig } from '../config.ts';
 import { newSecret } from '../crypto/tokens.ts';
 import { countAdminUsers } from '../db/repos/adminUsers.ts';
+import { openCliContext } from '../openContext.ts';
 import { createAdminUser } from '../services/admins/adminUsers.ts';
-import { openCliContext } from './context.ts';
 import { CliError, type Command, parseCommandArgs, required, UsageError } from './io.ts';
 
 const HELP = `Usage: patchbay admin create --email <email> --name <name> [--role owner|admin|member]

@@ -12,9 +12,9 @@ import { loadConfig } from '../config.ts';
 import { kidsInUse } from '../crypto/rotateKeys.ts';
 import { LATEST_SCHEMA_VERSION } from '../db/migrate.ts';
 import { sql } from '../db/sql.ts';
+import { DEMO, seedDemo } from '../demo/demoSeed.ts';
 import { createLogger } from '../log.ts';
-import { openCliContext } from './context.ts';
-import { DEMO, seedDemo } from './demoSeed.ts';
+import { openCliContext } from '../openContext.ts';
 import { runCli } from './main.ts';
 
 const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config.ts';
 import { generateKey } from '../crypto/keyring.ts';
 import { kidsInUse, rotateKeys } from '../crypto/rotateKeys.ts';
-import { openCliContext } from './context.ts';
+import { openCliContext } from '../openContext.ts';
 import { type Command, parseCommandArgs, UsageError } from './io.ts';
 
 const GENERATE_HELP = `Usage: patchbay keys generate

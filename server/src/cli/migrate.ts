@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.ts';
 import { LATEST_SCHEMA_VERSION, schemaVersion } from '../db/migrate.ts';
-import { openCliContext } from './context.ts';
+import { openCliContext } from '../openContext.ts';
 import { type Command, parseCommandArgs } from './io.ts';
 
 const HELP = `Usage: patchbay migrate

@@ -2,8 +2,8 @@ import { type ApiTokenScope, apiTokenScopeSchema } from '@patchbay/shared';
 import { loadConfig } from '../config.ts';
 import { nowIso } from '../context.ts';
 import { findAdminUserByEmail } from '../db/repos/adminUsers.ts';
+import { openCliContext } from '../openContext.ts';
 import { createApiToken } from '../services/admins/apiTokens.ts';
-import { openCliContext } from './context.ts';
 import { CliError, type Command, parseCommandArgs, required, UsageError } from './io.ts';
 
 const HELP = `Usage: patchbay token create --email <admin email> --name <name> [--scopes read,write,run] [--expires-in-days N]

@@ -7,7 +7,6 @@ import {
   flowCreateSchema,
 } from '@patchbay/shared';
 import type { AdminPrincipal } from '../auth/principal.ts';
-import { DEMO } from '../cli/demoSeed.ts';
 import type { AppContext } from '../context.ts';
 import { findConnector } from '../db/repos/connectors.ts';
 import { findEmbedConfig, listEmbedGroups } from '../db/repos/embedConfigs.ts';
@@ -17,6 +16,7 @@ import { connectorDefinition } from '../services/connectors/definition.ts';
 import { createConnector, updateConnector } from '../services/connectors/forAdmin.ts';
 import { updateEmbedConfig } from '../services/embed/configs.ts';
 import { createFlow } from '../services/flows/forAdmin.ts';
+import { DEMO } from './demoSeed.ts';
 
 /** Where the demo's services run; the connectors point there. */
 export interface DemoWorldUrls {

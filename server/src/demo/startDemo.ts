@@ -1,12 +1,12 @@
-import { openCliContext } from '../cli/context.ts';
-import { type DemoSeed, seedDemo } from '../cli/demoSeed.ts';
 import { type Config, loadConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
+import { openCliContext } from '../openContext.ts';
 import { type RunningServer, startServer } from '../server.ts';
 import { type AcmeApp, startAcmeApp } from './acmeApp.ts';
 import { type DemoCrmApi, startDemoCrmApi } from './demoCrmApi.ts';
 import { type DemoCrmProvider, startDemoCrmProvider } from './demoCrmProvider.ts';
 import { type DemoMailerApi, startDemoMailerApi } from './demoMailerApi.ts';
+import { type DemoSeed, seedDemo } from './demoSeed.ts';
 import { freePort } from './listen.ts';
 import { type DemoWorld, seedDemoWorld } from './seedWorld.ts';
 
