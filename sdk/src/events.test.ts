@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { boundedHeight, looksLikeJwt, PORTAL_EVENT_TYPES, toPortalEvent } from './events.ts';
 import { PORTAL_CHANNEL } from './mountPortal.ts';
 
-describe('the copies kept in the SDK', () => {
-  it('match the shared contract (channel and event types)', () => {
+describe('what the SDK exports', () => {
+  it('is the shared contract (channel and event types)', () => {
     expect(PORTAL_CHANNEL).toBe(SHARED_CHANNEL);
     expect([...PORTAL_EVENT_TYPES].sort()).toEqual(portalEventSchema.options.map((o) => o.shape.type.value).sort());
   });

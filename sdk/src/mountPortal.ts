@@ -1,10 +1,11 @@
-import type { HostMethods, PortalEvent, PortalEventType, PortalMethods } from '@patchbay/shared';
+import type { PortalEvent } from '@patchbay/shared';
+import { type HostMethods, PORTAL_CHANNEL, type PortalEventType, type PortalMethods } from '@patchbay/shared/protocol';
 import { connect, type RemoteProxy, WindowMessenger } from 'penpal';
 import { boundedHeight, looksLikeJwt, toPortalEvent } from './events.ts';
 import { type PortalLanguage, type PortalThemeMode, patchbayBase, portalUrl } from './portalUrl.ts';
 
-/** penpal channel; equals `PORTAL_CHANNEL` in `@patchbay/shared` (copied so no zod reaches the bundle; a test keeps them equal). */
-export const PORTAL_CHANNEL = 'patchbay.portal.v1';
+/** The penpal channel name the SDK and the iframe share. */
+export { PORTAL_CHANNEL } from '@patchbay/shared/protocol';
 
 /** What {@link mountPortal} needs. */
 export interface MountPortalOptions {

@@ -1,7 +1,17 @@
+import {
+  isLanguage,
+  isThemeMode,
+  LANGUAGES,
+  type Language,
+  prefixedIdPattern,
+  THEME_MODES,
+  type ThemeMode,
+} from '@patchbay/shared/protocol';
+
 /** Languages the portal speaks. */
-export type PortalLanguage = 'en' | 'de';
+export type PortalLanguage = Language;
 /** Light, dark, or following the user's system setting. */
-export type PortalThemeMode = 'light' | 'dark' | 'auto';
+export type PortalThemeMode = ThemeMode;
 
 /** What the iframe URL is built from; the token is deliberately not among them. */
 export interface PortalUrlInput {
@@ -15,8 +25,7 @@ export interface PortalUrlInput {
   readonly flowId?: string | undefined;
 }
 
-const LANGUAGES: readonly string[] = ['en', 'de'];
-const MODES: readonly string[] = ['light', 'dark', 'auto'];
+const FLOW_ID = prefixedIdPattern('flow');
 
 /** Patchbay's base URL, checked: http(s), no credentials, no query or fragment. */
 export function patchbayBase(url: string): URL {
@@ -42,15 +51,15 @@ export function portalUrl(input: PortalUrlInput): string {
   if (!/^cfg_[A-Za-z0-9]{1,64}$/.test(input.configId)) throw new TypeError('Patchbay: `configId` must look like cfg_…');
   const query = new URLSearchParams();
   if (input.language !== undefined) {
-    if (!LANGUAGES.includes(input.language)) throw new TypeError(`Patchbay: \`language\` must be one of ${LANGUAGES.join(', ')}`);
+    if (!isLanguage(input.language)) throw new TypeError(`Patchbay: \`language\` must be one of ${LANGUAGES.join(', ')}`);
     query.set('lang', input.language);
   }
   if (input.theme !== undefined) {
-    if (!MODES.includes(input.theme.mode)) throw new TypeError(`Patchbay: \`theme.mode\` must be one of ${MODES.join(', ')}`);
+    if (!isThemeMode(input.theme.mode)) throw new TypeError(`Patchbay: \`theme.mode\` must be one of ${THEME_MODES.join(', ')}`);
     query.set('theme', input.theme.mode);
   }
   if (input.flowId !== undefined) {
-    if (!/^flow_[a-z0-9]{10,40}$/.test(input.flowId)) throw new TypeError('Patchbay: `flowId` must look like flow_…');
+    if (!FLOW_ID.test(input.flowId)) throw new TypeError('Patchbay: `flowId` must look like flow_…');
     query.set('flowId', input.flowId);
   }
   const search = query.toString();

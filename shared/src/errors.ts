@@ -1,39 +1,5 @@
 import { z } from 'zod';
-
-/** The closed set of error codes every Patchbay HTTP answer may carry. */
-export const ERROR_CODES = [
-  'bad_request',
-  'validation_failed',
-  'body_too_large',
-  'unsupported_media_type',
-  'unauthorized',
-  'token_invalid',
-  'token_algorithm',
-  'token_kid',
-  'token_expired',
-  'token_not_yet_valid',
-  'token_lifetime',
-  'token_audience',
-  'token_claims',
-  'token_replayed',
-  'config_disabled',
-  'session_expired',
-  'login_failed',
-  'forbidden',
-  'insufficient_scope',
-  'consent_required',
-  'not_found',
-  'conflict',
-  'in_use',
-  'unprocessable',
-  'rate_limited',
-  'upstream_error',
-  'server_error',
-  'unavailable',
-] as const;
-
-/** One of {@link ERROR_CODES}. */
-export type ErrorCode = (typeof ERROR_CODES)[number];
+import { ERROR_CODES, type ErrorCode } from './protocol/errors.ts';
 
 /** HTTP status for each error code; the compiler checks it is complete. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -72,6 +38,8 @@ export const validationIssueSchema = z.object({
   path: z.string().describe('Dotted path of the offending field, e.g. `body.oauth2.tokenUrl`'),
   message: z.string(),
 });
+/** One validation issue. */
+export type ValidationIssue = z.infer<typeof validationIssueSchema>;
 
 /** The one error envelope: `{ "error": { code, message, details? } }`. */
 export const errorEnvelopeSchema = z

@@ -1,10 +1,8 @@
-import type { ErrorCode } from '@patchbay/shared';
+import type { ValidationIssue } from '@patchbay/shared';
+import type { ErrorCode } from '@patchbay/shared/protocol';
 
 /** One problem of a request, from `error.details.issues`. */
-export interface Issue {
-  path: string;
-  message: string;
-}
+export type Issue = ValidationIssue;
 
 /** A failed API call: the server's envelope, or `network_error` when no answer came. */
 export class ApiError extends Error {

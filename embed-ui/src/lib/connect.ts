@@ -1,42 +1,6 @@
-import type { ConnectErrorCode, ConnectResultMessage, ConnectTicket, ConnectTicketStatus } from '@patchbay/shared';
+import type { ConnectTicket, ConnectTicketStatus } from '@patchbay/shared';
+import { type ConnectErrorCode, isConnectResultMessage } from '@patchbay/shared/protocol';
 import type { Api } from './api.ts';
-
-const TICKET_ID = /^ct_[a-z0-9]{10,40}$/;
-const AUTH_ID = /^ca_[a-z0-9]{10,40}$/;
-const ERROR_CODES: readonly ConnectErrorCode[] = [
-  'access_denied',
-  'provider_error',
-  'exchange_failed',
-  'invalid_response',
-  'expired',
-  'auth_unavailable',
-  'unsupported',
-  'consent_required',
-  'server_error',
-  'browser_mismatch',
-];
-const KEYS = ['source', 'type', 'ticketId', 'status', 'connectorAuthId', 'error'];
-
-/**
- * Whether `data` is the popup's result message. The same rules as shared's
- * `connectResultMessageSchema` (a strict object), checked by hand so the iframe bundle stays
- * free of zod; a test runs both on the same samples.
- */
-export function isConnectResultMessage(data: unknown): data is ConnectResultMessage {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
-  const m = data as Record<string, unknown>;
-  const keys = Object.keys(m);
-  if (keys.length !== KEYS.length || !keys.every((k) => KEYS.includes(k))) return false;
-  return (
-    m.source === 'patchbay' &&
-    m.type === 'connect.result' &&
-    typeof m.ticketId === 'string' &&
-    TICKET_ID.test(m.ticketId) &&
-    (m.status === 'success' || m.status === 'error') &&
-    (m.connectorAuthId === null || (typeof m.connectorAuthId === 'string' && AUTH_ID.test(m.connectorAuthId))) &&
-    (m.error === null || ERROR_CODES.includes(m.error as ConnectErrorCode))
-  );
-}
 
 /** The end of a connect attempt. */
 export type ConnectOutcome = { ok: true; connectorAuthId: string } | { ok: false; code: ConnectErrorCode | 'closed' | string };

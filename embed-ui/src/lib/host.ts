@@ -1,10 +1,5 @@
-import type { HostMethods, PortalMethods } from '@patchbay/shared';
+import { type HostMethods, isOriginPattern, originPatternRegExp, PORTAL_CHANNEL, type PortalMethods } from '@patchbay/shared/protocol';
 import { connect, WindowMessenger } from 'penpal';
-// A direct path so only this small pure module is bundled (the package index also exports the zod schemas).
-import { isOriginPattern, originPatternRegExp } from '../../../shared/src/origins.ts';
-
-/** Same value as `PORTAL_CHANNEL` in shared/src/protocol.ts (checked against it at compile time, not imported at run time). */
-export const CHANNEL = 'patchbay.portal.v1' satisfies typeof import('@patchbay/shared').PORTAL_CHANNEL;
 
 /** How long the handshake with the host page may take. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -44,8 +39,8 @@ export function connectHost(patterns: readonly string[], methods: PortalMethods,
   const messenger = new WindowMessenger({ remoteWindow: window.parent, allowedOrigins: patterns.map(originPatternRegExp) });
   const connection = connect({
     messenger,
-    methods: { setLanguage: methods.setLanguage, setTheme: methods.setTheme },
-    channel: CHANNEL,
+    methods: { setLanguage: methods.setLanguage, setTheme: methods.setTheme } satisfies PortalMethods,
+    channel: PORTAL_CHANNEL,
     timeout,
   });
   return connection.promise as unknown as Promise<Host>;

@@ -1,3 +1,5 @@
+import { isLanguage, type Language as ProtocolLanguage } from '@patchbay/shared/protocol';
+
 /** Every string the iframe shows, in English; German mirrors the keys exactly (checked by a test). */
 export const en = {
   notFramed: 'This page must be opened through the host application.',
@@ -88,7 +90,7 @@ export const en = {
 /** A key of the dictionaries. */
 export type MessageKey = keyof typeof en;
 /** A language of the iframe. */
-export type Language = 'en' | 'de';
+export type Language = ProtocolLanguage;
 
 /** German; the same keys as English. */
 export const de: Record<MessageKey, string> = {
@@ -195,7 +197,7 @@ export function translator(language: Language): Translate {
 export function pickLanguage(...candidates: (string | null | undefined)[]): Language {
   for (const c of candidates) {
     const short = c?.toLowerCase().slice(0, 2);
-    if (short === 'en' || short === 'de') return short;
+    if (isLanguage(short)) return short;
   }
   return 'en';
 }

@@ -1,24 +1,10 @@
-import type { EmbedSession, themeColorNames } from '@patchbay/shared';
+import type { EmbedSession } from '@patchbay/shared';
+import { type ThemeColorName as ColorName, isCssColor, type ThemeMode, themeColorNames } from '@patchbay/shared/protocol';
 
 /** Branding of a configuration, as the session answers it. */
 export type Branding = EmbedSession['config']['branding'];
-type ColorName = (typeof themeColorNames)[number];
 /** Light or dark. */
 export type Mode = 'light' | 'dark';
-
-// Kept in step with `themeColorNames` in shared (the type check below fails if one is missing);
-// not imported at run time so the iframe bundle never pulls in zod.
-const COLOR_NAMES = ['primary', 'primaryText', 'background', 'surface', 'text', 'muted', 'border', 'danger', 'success'] as const;
-const complete: readonly ColorName[] = COLOR_NAMES satisfies readonly ColorName[];
-type Missing = Exclude<ColorName, (typeof COLOR_NAMES)[number]>;
-const _noneMissing: Missing extends never ? true : false = true;
-void _noneMissing;
-
-/** The same rule as shared's `cssColorSchema`: hex, rgb(a) or hsl(a), nothing that could close a rule. */
-const CSS_COLOR = /^(#[0-9a-fA-F]{3,8}|(rgb|rgba|hsl|hsla)\([0-9.,%\s/]+\))$/;
-
-/** Whether a value is a colour the theme accepts. */
-export const isCssColor = (value: unknown): value is string => typeof value === 'string' && value.length <= 64 && CSS_COLOR.test(value);
 
 /** Default palette of the iframe, light and dark (WCAG AA for text on background and surface); the branding overrides it. */
 export const DEFAULT_COLORS: Record<Mode, Record<ColorName, string>> = {
@@ -56,7 +42,7 @@ export function themeVariables(branding: Branding | undefined, mode: Mode): Reco
   const raw = (mode === 'dark' ? branding?.darkColors : branding?.colors) ?? {};
   const overrides = (raw && typeof raw === 'object' ? raw : {}) as Partial<Record<ColorName, unknown>>;
   const vars: Record<string, string> = {};
-  for (const name of complete) {
+  for (const name of themeColorNames) {
     const value = overrides[name];
     vars[`--pb-${kebab(name)}`] = isCssColor(value) ? value : DEFAULT_COLORS[mode][name];
   }
@@ -64,7 +50,7 @@ export function themeVariables(branding: Branding | undefined, mode: Mode): Reco
 }
 
 /** The mode to show: the explicit option, else the branding's, with `auto` following the system setting. */
-export function resolveMode(option: 'light' | 'dark' | 'auto' | undefined, branding: Branding | undefined, prefersDark: boolean): Mode {
+export function resolveMode(option: ThemeMode | undefined, branding: Branding | undefined, prefersDark: boolean): Mode {
   const wanted = option ?? branding?.mode ?? 'auto';
   if (wanted === 'auto') return prefersDark ? 'dark' : 'light';
   return wanted;

@@ -1,4 +1,5 @@
 import type { EmbedSession, PortalEvent } from '@patchbay/shared';
+import { isLanguage, isThemeMode, type ThemeMode } from '@patchbay/shared/protocol';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type Api, createApi } from '../lib/api.ts';
 import { allowedOriginPatterns, connectHost, type Host, isFramed } from '../lib/host.ts';
@@ -12,7 +13,6 @@ import { type EventExtra, Portal, type PortalContext } from './context.ts';
 import { Consent } from './views/Consent.tsx';
 import { Home } from './views/Home.tsx';
 
-type ThemeOption = 'light' | 'dark' | 'auto';
 type Phase = { kind: 'starting' } | { kind: 'fatal'; message: 'notFramed' } | { kind: 'sessionError'; error: unknown } | { kind: 'ready' };
 
 const options = urlOptions(location.search);
@@ -24,7 +24,7 @@ export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'starting' });
   const [session, setSession] = useState<EmbedSession>();
   const [langOverride, setLangOverride] = useState<Language | undefined>(options.lang);
-  const [themeOverride, setThemeOverride] = useState<ThemeOption | undefined>(options.theme);
+  const [themeOverride, setThemeOverride] = useState<ThemeMode | undefined>(options.theme);
   const [prefersDark, setPrefersDark] = useState(Boolean(darkQuery?.matches));
   const [consented, setConsented] = useState(false);
   // The server refused a change with 403 consent_required (consent asked for since, or gone): ask again.
@@ -86,11 +86,11 @@ export function App() {
     }
     connectHost(allowedOriginPatterns(document), {
       setLanguage: (language) => {
-        if (language === 'en' || language === 'de') setLangOverride(language);
+        if (isLanguage(language)) setLangOverride(language);
       },
       setTheme: (theme) => {
         const m = theme?.mode;
-        if (m === 'light' || m === 'dark' || m === 'auto') setThemeOverride(m);
+        if (isThemeMode(m)) setThemeOverride(m);
       },
     }).then(
       (remote) => {

@@ -1,7 +1,8 @@
 import type { PortalUrlOptions } from '@patchbay/shared';
+import { isLanguage, isThemeMode, prefixedIdPattern } from '@patchbay/shared/protocol';
 
 const CONFIG_PATH = /^\/embed\/([A-Za-z0-9_-]{1,64})\/?$/;
-const FLOW_ID = /^flow_[a-z0-9]{10,40}$/;
+const FLOW_ID = prefixedIdPattern('flow');
 
 /** The configuration id from `/embed/{configId}`, or undefined. */
 export function configIdFromPath(pathname: string): string | undefined {
@@ -13,9 +14,9 @@ export function urlOptions(search: string): PortalUrlOptions {
   const q = new URLSearchParams(search);
   const out: PortalUrlOptions = {};
   const lang = q.get('lang');
-  if (lang === 'en' || lang === 'de') out.lang = lang;
+  if (isLanguage(lang)) out.lang = lang;
   const theme = q.get('theme');
-  if (theme === 'light' || theme === 'dark' || theme === 'auto') out.theme = theme;
+  if (isThemeMode(theme)) out.theme = theme;
   const flowId = q.get('flowId');
   if (flowId && FLOW_ID.test(flowId)) out.flowId = flowId;
   return out;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { prefixedIdPattern } from '../protocol/ids.ts';
+import { LANGUAGES } from '../protocol/portal.ts';
 
 /** ISO-8601 timestamp with milliseconds, always UTC (`2026-11-23T12:00:00.000Z`). */
 export const timestampSchema = z.iso.datetime();
@@ -12,7 +14,7 @@ export const sharingLevelSchema = z.enum(['user', 'account']);
 export type SharingLevel = z.infer<typeof sharingLevelSchema>;
 
 /** Languages the iframe speaks. */
-export const languageSchema = z.enum(['en', 'de']);
+export const languageSchema = z.enum(LANGUAGES);
 
 /** An opaque pagination cursor. */
 export const cursorSchema = z.string().max(512);
@@ -30,5 +32,5 @@ export function pageOf<T extends z.ZodType>(item: T) {
 
 /** A prefixed random id, e.g. `cfg_0h3k…`. */
 export function prefixedIdSchema(prefix: string) {
-  return z.string().regex(new RegExp(`^${prefix}_[a-z0-9]{10,40}$`), `must be a ${prefix}_… id`);
+  return z.string().regex(prefixedIdPattern(prefix), `must be a ${prefix}_… id`);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONNECT_ERROR_CODES, CONNECT_RESULT_SOURCE, CONNECT_RESULT_STATUSES, CONNECT_RESULT_TYPE } from '../protocol/connect.ts';
 import { connectorIdSchema, prefixedIdSchema, timestampSchema } from './common.ts';
 
 /** A connect ticket id: `ct_` and 128 random bits. */
@@ -24,21 +25,7 @@ export const connectTicketSchema = z
 export type ConnectTicket = z.infer<typeof connectTicketSchema>;
 
 /** Why a connect attempt failed: a closed set, never provider text. */
-export const connectErrorCodeSchema = z.enum([
-  'access_denied',
-  'provider_error',
-  'exchange_failed',
-  'invalid_response',
-  'expired',
-  'auth_unavailable',
-  'unsupported',
-  'consent_required',
-  'server_error',
-  /** The callback came back to a browser without the cookie `/oauth/start` set (a leaked URL). */
-  'browser_mismatch',
-]);
-/** Connect error code. */
-export type ConnectErrorCode = z.infer<typeof connectErrorCodeSchema>;
+export const connectErrorCodeSchema = z.enum(CONNECT_ERROR_CODES);
 
 /** Where a connect attempt stands. */
 export const connectStatusSchema = z.enum(['pending', 'success', 'error']);
@@ -59,13 +46,14 @@ export const connectTicketIdParamsSchema = z.strictObject({ id: connectTicketIdS
 
 /**
  * What the OAuth popup posts to its opener (the iframe, at its exact origin) when the flow ends.
- * Ids and an error code only, never a credential.
+ * Ids and an error code only, never a credential. The iframe checks it with the zod-free
+ * `isConnectResultMessage`, which a test holds to this schema.
  */
 export const connectResultMessageSchema = z.strictObject({
-  source: z.literal('patchbay'),
-  type: z.literal('connect.result'),
+  source: z.literal(CONNECT_RESULT_SOURCE),
+  type: z.literal(CONNECT_RESULT_TYPE),
   ticketId: connectTicketIdSchema,
-  status: z.enum(['success', 'error']),
+  status: z.enum(CONNECT_RESULT_STATUSES),
   connectorAuthId: prefixedIdSchema('ca').nullable(),
   error: connectErrorCodeSchema.nullable(),
 });

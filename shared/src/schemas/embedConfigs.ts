@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { isOriginPattern } from '../origins.ts';
+import { CSS_COLOR_PATTERN, MAX_CSS_COLOR_LENGTH, themeColorNames } from '../protocol/branding.ts';
+import { isOriginPattern } from '../protocol/origins.ts';
+import { THEME_MODES } from '../protocol/portal.ts';
 import { connectorIdSchema, languageSchema, prefixedIdSchema, sharingLevelSchema, timestampSchema } from './common.ts';
 
 /** An allowed origin: `https://app.acme.example`, `https://*.acme.example`, or a loopback `http://` origin. */
@@ -8,13 +10,7 @@ export const originPatternSchema = z.string().max(300).refine(isOriginPattern, {
 });
 
 /** CSS colour values the theme accepts: hex, rgb(a) or hsl(a); nothing that could close a rule. */
-const cssColorSchema = z
-  .string()
-  .max(64)
-  .regex(/^(#[0-9a-fA-F]{3,8}|(rgb|rgba|hsl|hsla)\([0-9.,%\s/]+\))$/, 'must be a hex, rgb() or hsl() colour');
-
-/** Theme colour names, each becoming a CSS variable `--pb-{name}` in the iframe. */
-export const themeColorNames = ['primary', 'primaryText', 'background', 'surface', 'text', 'muted', 'border', 'danger', 'success'] as const;
+const cssColorSchema = z.string().max(MAX_CSS_COLOR_LENGTH).regex(CSS_COLOR_PATTERN, 'must be a hex, rgb() or hsl() colour');
 
 /** Branding of the iframe. */
 export const brandingSchema = z.strictObject({
@@ -23,7 +19,7 @@ export const brandingSchema = z.strictObject({
     .url({ protocol: /^https?$/ })
     .max(2048)
     .optional(),
-  mode: z.enum(['light', 'dark', 'auto']).optional(),
+  mode: z.enum(THEME_MODES).optional(),
   colors: z.partialRecord(z.enum(themeColorNames), cssColorSchema).optional(),
   darkColors: z.partialRecord(z.enum(themeColorNames), cssColorSchema).optional(),
   customCss: z.string().max(20_000).optional(),

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { MAX_EMBED_TOKEN_LENGTH } from '../protocol/embedToken.ts';
 import { languageSchema, sharingLevelSchema, timestampSchema } from './common.ts';
 import { brandingSchema } from './embedConfigs.ts';
 
 /** `POST /embed/api/session` body. */
 export const sessionCreateSchema = z.strictObject({
-  token: z.string().min(1).max(16_384),
+  token: z.string().min(1).max(MAX_EMBED_TOKEN_LENGTH),
   configId: z.string().max(64).optional().describe('The configuration the iframe shows; the token must be for it'),
 });
 

@@ -1,13 +1,5 @@
 import { z } from 'zod';
-
-/** Longest accepted embed token, in characters (a token is a header field, not a document). */
-export const MAX_EMBED_TOKEN_LENGTH = 16_384;
-/** Longest accepted lifetime `exp − iat`, in seconds. */
-export const MAX_EMBED_TOKEN_LIFETIME_S = 3600;
-/** Clock leeway applied to `exp`, `nbf` and `iat`, in seconds. */
-export const EMBED_TOKEN_LEEWAY_S = 30;
-/** Largest accepted `embed_state`, in bytes of its JSON. */
-export const MAX_EMBED_STATE_BYTES = 4096;
+import { MAX_EMBED_STATE_BYTES } from '../protocol/embedToken.ts';
 
 const idClaim = z.string().min(1).max(255);
 const numericDate = z.number().int().nonnegative().max(32_503_680_000);

@@ -1,5 +1,5 @@
-import { connectResultMessageSchema } from '@patchbay/shared';
 import { describe, expect, it } from 'vitest';
+import { connectResultMessageSchema } from '../schemas/connect.ts';
 import { isConnectResultMessage } from './connect.ts';
 
 const good = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { originPatternSchema } from '../schemas/embedConfigs.ts';
 import { isOriginPattern, originAllowed, originMatches, originPatternRegExp } from './origins.ts';
-import { originPatternSchema } from './schemas/embedConfigs.ts';
 
 describe('isOriginPattern (P-12)', () => {
   it.each([

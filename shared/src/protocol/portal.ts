@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import type { PortalEvent } from './events.ts';
+import type { PortalEvent } from '../events.ts';
 
 /**
  * The host ↔ iframe protocol, carried by penpal over `postMessage` with exact origins on both sides.
@@ -20,22 +19,30 @@ export interface HostMethods {
 /** Methods the iframe exposes to the host. */
 export interface PortalMethods {
   /** Switches the language at runtime. */
-  setLanguage(language: 'en' | 'de'): void;
+  setLanguage(language: Language): void;
   /** Switches light/dark at runtime. */
-  setTheme(theme: { mode: 'light' | 'dark' | 'auto' }): void;
+  setTheme(theme: { mode: ThemeMode }): void;
 }
 
 /** penpal channel name, so other penpal users on the page never cross wires with ours. */
 export const PORTAL_CHANNEL = 'patchbay.portal.v1';
 
-/** Non-secret options the SDK puts in the iframe URL's query string. */
-export const portalUrlOptionsSchema = z.object({
-  lang: z.enum(['en', 'de']).optional(),
-  theme: z.enum(['light', 'dark', 'auto']).optional(),
-  flowId: z
-    .string()
-    .regex(/^flow_[a-z0-9]{10,40}$/)
-    .optional(),
-});
-/** Options in the iframe URL. */
-export type PortalUrlOptions = z.infer<typeof portalUrlOptionsSchema>;
+/** Languages the iframe speaks. */
+export const LANGUAGES = ['en', 'de'] as const;
+/** One of {@link LANGUAGES}. */
+export type Language = (typeof LANGUAGES)[number];
+
+/** Whether `value` is a language the iframe speaks. */
+export function isLanguage(value: unknown): value is Language {
+  return (LANGUAGES as readonly unknown[]).includes(value);
+}
+
+/** Light, dark, or following the user's system setting. */
+export const THEME_MODES = ['light', 'dark', 'auto'] as const;
+/** One of {@link THEME_MODES}. */
+export type ThemeMode = (typeof THEME_MODES)[number];
+
+/** Whether `value` is a theme mode. */
+export function isThemeMode(value: unknown): value is ThemeMode {
+  return (THEME_MODES as readonly unknown[]).includes(value);
+}
