@@ -4,12 +4,14 @@ import { open } from '../../crypto/secretBox.ts';
 import { secretLocation } from '../../crypto/secretColumns.ts';
 import type { ConnectorRow } from '../../db/repos/connectors.ts';
 
-/** A connector's stored definition (no secret): the `definition` column, schema in shared/ (`storedConnectorDefinitionSchema`). */
+/** The `definition` column's one schema (`storedConnectorDefinitionSchema` in shared/), under the server's name for it. */
+export const connectorDefinitionSchema = storedConnectorDefinitionSchema;
+/** A connector's stored definition (no secret). */
 export type ConnectorDefinition = StoredConnectorDefinition;
 
 /** Parses a row's definition. */
 export function connectorDefinition(row: ConnectorRow): ConnectorDefinition {
-  return storedConnectorDefinitionSchema.parse(JSON.parse(row.definition));
+  return connectorDefinitionSchema.parse(JSON.parse(row.definition));
 }
 
 /** Where a connector's client secret is sealed (its associated data). */

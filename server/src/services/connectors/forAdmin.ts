@@ -1,10 +1,4 @@
-import {
-  type AuthType,
-  type Connector,
-  type ConnectorCreate,
-  type ConnectorUpdate,
-  storedConnectorDefinitionSchema,
-} from '@patchbay/shared';
+import type { AuthType, Connector, ConnectorCreate, ConnectorUpdate } from '@patchbay/shared';
 import { z } from 'zod';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
@@ -25,7 +19,7 @@ import { recordAudit } from '../audit/recordAudit.ts';
 import { assertUrlsAllowed, type UrlField } from '../egress/urlPolicy.ts';
 import { findCatalogEntry } from './catalog.ts';
 import { dropCredentialsOfConnector, fieldsMovedToAnotherHost } from './credentialOrigins.ts';
-import { type ConnectorDefinition, connectorDefinition, connectorRedirectUri, secretAt } from './definition.ts';
+import { type ConnectorDefinition, connectorDefinition, connectorDefinitionSchema, connectorRedirectUri, secretAt } from './definition.ts';
 
 /** A connector as the API answers it: never the secret, only whether one is set. */
 export function toConnector(ctx: AppContext, row: ConnectorRow): Connector {
@@ -348,7 +342,7 @@ export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, 
       name: input.name ?? row.name,
       base_url: input.baseUrl === undefined ? row.base_url : input.baseUrl,
       icon_url: input.iconUrl === undefined ? row.icon_url : input.iconUrl,
-      definition: JSON.stringify(storedConnectorDefinitionSchema.parse(def)),
+      definition: JSON.stringify(connectorDefinitionSchema.parse(def)),
       client_secret_enc: secretEnc,
       updated_at: nowIso(ctx),
     };
