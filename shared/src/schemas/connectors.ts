@@ -14,6 +14,15 @@ export const relativePathSchema = z
   .max(2048)
   .regex(/^\/(?!\/)[^\s\\]*$/, 'must be a path starting with a single "/"');
 
+/** How a connector obtains OAuth2 tokens. */
+export const grantTypeSchema = z.enum(['authorization_code', 'client_credentials']);
+/** How an OAuth1 connector signs its requests. */
+export const oauth1SignatureMethodSchema = z.enum(['HMAC-SHA1', 'HMAC-SHA256', 'PLAINTEXT']);
+/** Where an API key goes. */
+const apiKeyPlacementSchema = z.enum(['header', 'query']);
+/** How a credentials form shows a field. */
+const credentialFieldTypeSchema = z.enum(['text', 'password']);
+
 const oauth2InputSchema = z.strictObject({
   authorizeUrl: urlSchema.optional(),
   tokenUrl: urlSchema.optional(),
@@ -23,7 +32,7 @@ const oauth2InputSchema = z.strictObject({
   scopes: z.array(z.string().min(1).max(256)).max(100).optional(),
   scopeDelimiter: z.string().min(1).max(3).optional(),
   pkce: z.boolean().optional(),
-  grantType: z.enum(['authorization_code', 'client_credentials']).optional(),
+  grantType: grantTypeSchema.optional(),
   authorizeParams: z.record(z.string().max(100), z.string().max(1000)).optional(),
 });
 
@@ -33,19 +42,19 @@ const oauth1InputSchema = z.strictObject({
   accessTokenUrl: urlSchema.optional(),
   consumerKey: z.string().min(1).max(1024),
   consumerSecret: z.string().min(1).max(4096),
-  signatureMethod: z.enum(['HMAC-SHA1', 'HMAC-SHA256', 'PLAINTEXT']).optional(),
+  signatureMethod: oauth1SignatureMethodSchema.optional(),
 });
 
 /** One input field shown to the end user for basic/api_key connectors. */
 export const credentialFieldSchema = z.strictObject({
   key: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,62}$/),
   label: z.string().min(1).max(200),
-  type: z.enum(['text', 'password']),
+  type: credentialFieldTypeSchema,
   required: z.boolean().default(true),
 });
 
 const apiKeyInputSchema = z.strictObject({
-  in: z.enum(['header', 'query']),
+  in: apiKeyPlacementSchema,
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a header or query parameter name'),
   prefix: z.string().max(50).optional(),
 });
@@ -129,6 +138,58 @@ export const validationRequestSchema = z.strictObject({
   expectStatus: z.number().int().min(100).max(599).default(200),
 });
 
+/*
+ * The stored definition: what a connector row's `definition` column holds (everything but its name,
+ * the URLs kept in columns, and its sealed secret), with every default filled in. The API answers
+ * it as it is plus whether a secret is set ({@link connectorSchema}). Its parts are looser than the
+ * input schemas above on purpose: definitions written by earlier versions must keep parsing.
+ */
+
+const storedOAuth2Schema = z.object({
+  authorizeUrl: z.string().nullable(),
+  tokenUrl: z.string().nullable(),
+  revokeUrl: z.string().nullable(),
+  clientId: z.string(),
+  scopes: z.array(z.string()),
+  scopeDelimiter: z.string(),
+  pkce: z.boolean(),
+  grantType: grantTypeSchema,
+  authorizeParams: z.record(z.string(), z.string()),
+});
+
+const storedOAuth1Schema = z.object({
+  requestTokenUrl: z.string(),
+  authorizeUrl: z.string(),
+  accessTokenUrl: z.string(),
+  consumerKey: z.string(),
+  signatureMethod: oauth1SignatureMethodSchema,
+});
+
+/** One field of a basic/api_key connector's credentials form, as stored (and shown). */
+export const storedCredentialFieldSchema = z.object({
+  key: z.string(),
+  label: z.string(),
+  type: credentialFieldTypeSchema,
+  required: z.boolean(),
+});
+
+const storedProxySchema = z.object({
+  forwardHeaders: z.array(z.string()).describe('Declared request headers the proxy passes on, in lower case'),
+});
+
+/** A connector's `definition` column, parsed strictly when read back from the database. */
+export const storedConnectorDefinitionSchema = z.object({
+  oauth2: storedOAuth2Schema.nullable(),
+  oauth1: storedOAuth1Schema.nullable(),
+  apiKey: z.object({ in: apiKeyPlacementSchema, name: z.string(), prefix: z.string().nullable() }).nullable(),
+  fields: z.array(storedCredentialFieldSchema),
+  validation: z.object({ method: z.string(), path: z.string(), expectStatus: z.number() }).nullable(),
+  /** Absent in definitions written before it existed: no declared headers. */
+  proxy: storedProxySchema.optional(),
+});
+/** A connector's stored definition (no secret). */
+export type StoredConnectorDefinition = z.infer<typeof storedConnectorDefinitionSchema>;
+
 /** `POST /api/v1/connectors` body: a custom service or a catalogue entry. */
 export const connectorCreateSchema = z
   .strictObject({
@@ -207,7 +268,7 @@ export const connectorUpdateSchema = z.strictObject({
 /** Connector update body. */
 export type ConnectorUpdate = z.infer<typeof connectorUpdateSchema>;
 
-/** A connector as answered by the API: never a secret, only whether one is set. */
+/** A connector as answered by the API: its stored definition, never a secret, only whether one is set. */
 export const connectorSchema = z
   .object({
     id: connectorIdSchema,
@@ -217,36 +278,10 @@ export const connectorSchema = z
     baseUrl: z.string().nullable(),
     iconUrl: z.string().nullable(),
     redirectUri: z.string().nullable().describe('Register this at the provider (OAuth connectors)'),
-    oauth2: z
-      .object({
-        authorizeUrl: z.string().nullable(),
-        tokenUrl: z.string().nullable(),
-        revokeUrl: z.string().nullable(),
-        clientId: z.string(),
-        hasClientSecret: z.boolean(),
-        scopes: z.array(z.string()),
-        scopeDelimiter: z.string(),
-        pkce: z.boolean(),
-        grantType: z.enum(['authorization_code', 'client_credentials']),
-        authorizeParams: z.record(z.string(), z.string()),
-      })
-      .nullable(),
-    oauth1: z
-      .object({
-        requestTokenUrl: z.string(),
-        authorizeUrl: z.string(),
-        accessTokenUrl: z.string(),
-        consumerKey: z.string(),
-        hasConsumerSecret: z.boolean(),
-        signatureMethod: z.string(),
-      })
-      .nullable(),
-    apiKey: z.object({ in: z.enum(['header', 'query']), name: z.string(), prefix: z.string().nullable() }).nullable(),
-    fields: z.array(z.object({ key: z.string(), label: z.string(), type: z.enum(['text', 'password']), required: z.boolean() })),
-    validation: z.object({ method: z.string(), path: z.string(), expectStatus: z.number() }).nullable(),
-    proxy: z.object({
-      forwardHeaders: z.array(z.string()).describe('Declared request headers the proxy passes on, in lower case'),
-    }),
+    ...storedConnectorDefinitionSchema.shape,
+    oauth2: storedOAuth2Schema.extend({ hasClientSecret: z.boolean() }).nullable(),
+    oauth1: storedOAuth1Schema.extend({ hasConsumerSecret: z.boolean() }).nullable(),
+    proxy: storedProxySchema,
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
   })

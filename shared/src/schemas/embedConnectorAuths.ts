@@ -1,15 +1,10 @@
 import { z } from 'zod';
 import { connectorIdSchema, pageOf, pageQuerySchema, prefixedIdSchema, sharingLevelSchema, timestampSchema } from './common.ts';
 import { connectorAuthDisabledBySchema, connectorAuthStatusSchema } from './connectorAuths.ts';
-import { authTypeSchema } from './connectors.ts';
+import { authTypeSchema, storedCredentialFieldSchema } from './connectors.ts';
 
-/** One input of a basic/api_key connector's credentials form, as the iframe renders it. */
-export const embedCredentialFieldSchema = z.object({
-  key: z.string(),
-  label: z.string(),
-  type: z.enum(['text', 'password']),
-  required: z.boolean(),
-});
+/** One input of a basic/api_key connector's credentials form, as the iframe renders it: the field as its connector stores it. */
+export const embedCredentialFieldSchema = storedCredentialFieldSchema;
 
 /** A connector the end user can connect (`GET /embed/api/connectors`): no URL, no client id, no secret. */
 export const embedConnectorSchema = z

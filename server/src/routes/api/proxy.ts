@@ -1,8 +1,10 @@
 import { prefixedIdSchema } from '@patchbay/shared';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
+import { AppError } from '../../errors.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
-import { proxyRequest } from '../../services/proxy/proxy.ts';
+import { type ProxySink, proxyRequest, runnableUpstreamAuth } from '../../services/proxy/proxy.ts';
 
 const proxyParamsSchema = z.object({
   connectorAuthId: prefixedIdSchema('ca'),
@@ -42,9 +44,52 @@ export function proxyRoutes(ctx: AppContext): RouteDef[] {
       params: proxyParamsSchema,
       errors: [413, 422, 502, 503],
       handler: async ({ principal, params, req, res, log }) => {
-        await proxyRequest(ctx, { principal, authId: params.connectorAuthId, req, res, log });
+        const authId = params.connectorAuthId;
+        const target = runnableUpstreamAuth(ctx, principal, authId);
+        const tail = rawTail(req, authId);
+        const call = { method: req.method, path: tail.path, query: tail.search, headers: req.headers, body: req, signal: clientGone(res) };
+        await proxyRequest(ctx, target, call, responseSink(res), log);
         return undefined;
       },
     }),
   ];
+}
+
+/** The part of the raw (still percent-encoded) URL after `/api/v1/proxy/{id}/`, and the query string. */
+function rawTail(req: Request, authId: string): { path: string; search: string } {
+  const original = req.originalUrl;
+  const q = original.indexOf('?');
+  const pathname = q === -1 ? original : original.slice(0, q);
+  const search = q === -1 ? '' : original.slice(q);
+  const m = /^\/api\/v1\/proxy\/([^/]+)\/(.*)$/is.exec(pathname);
+  let id: string | undefined;
+  try {
+    id = m?.[1] === undefined ? undefined : decodeURIComponent(m[1]);
+  } catch {
+    id = undefined;
+  }
+  if (!m || id !== authId) throw new AppError('bad_request', 'The proxy path is malformed');
+  return { path: m[2] ?? '', search };
+}
+
+/** Aborts when the connection closes before the answer is complete: the client went away. */
+function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  if (res.closed) gone.abort();
+  else
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+  return gone.signal;
+}
+
+/** The HTTP response as the proxy's sink: the head as status and headers, the body as the response stream itself. */
+function responseSink(res: Response): ProxySink {
+  return {
+    head(status, headers) {
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+      res.status(status);
+    },
+    body: res,
+  };
 }

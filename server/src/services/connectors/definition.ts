@@ -1,47 +1,13 @@
-import { z } from 'zod';
+import { type StoredConnectorDefinition, storedConnectorDefinitionSchema } from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
 import { open } from '../../crypto/secretBox.ts';
 import { secretLocation } from '../../crypto/secretColumns.ts';
 import type { ConnectorRow } from '../../db/repos/connectors.ts';
 
-/** How a connector obtains OAuth2 tokens. */
-export const grantTypeSchema = z.enum(['authorization_code', 'client_credentials']);
-
-/**
- * The `definition` column: everything about a connector but its name, URLs kept in columns, and
- * its secret. Parsed strictly when read back from the database.
- */
-export const connectorDefinitionSchema = z.object({
-  oauth2: z
-    .object({
-      authorizeUrl: z.string().nullable(),
-      tokenUrl: z.string().nullable(),
-      revokeUrl: z.string().nullable(),
-      clientId: z.string(),
-      scopes: z.array(z.string()),
-      scopeDelimiter: z.string(),
-      pkce: z.boolean(),
-      grantType: grantTypeSchema,
-      authorizeParams: z.record(z.string(), z.string()),
-    })
-    .nullable(),
-  oauth1: z
-    .object({
-      requestTokenUrl: z.string(),
-      authorizeUrl: z.string(),
-      accessTokenUrl: z.string(),
-      consumerKey: z.string(),
-      signatureMethod: z.enum(['HMAC-SHA1', 'HMAC-SHA256', 'PLAINTEXT']),
-    })
-    .nullable(),
-  apiKey: z.object({ in: z.enum(['header', 'query']), name: z.string(), prefix: z.string().nullable() }).nullable(),
-  fields: z.array(z.object({ key: z.string(), label: z.string(), type: z.enum(['text', 'password']), required: z.boolean() })),
-  validation: z.object({ method: z.string(), path: z.string(), expectStatus: z.number() }).nullable(),
-  /** Absent in definitions written before it existed: no declared headers. */
-  proxy: z.object({ forwardHeaders: z.array(z.string()) }).optional(),
-});
+/** The `definition` column's one schema (`storedConnectorDefinitionSchema` in shared/), under the server's name for it. */
+export const connectorDefinitionSchema = storedConnectorDefinitionSchema;
 /** A connector's stored definition (no secret). */
-export type ConnectorDefinition = z.infer<typeof connectorDefinitionSchema>;
+export type ConnectorDefinition = StoredConnectorDefinition;
 
 /** Parses a row's definition. */
 export function connectorDefinition(row: ConnectorRow): ConnectorDefinition {

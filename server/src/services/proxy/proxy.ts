@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable, Writable } from 'node:stream';
 import { isNeverForwardedHeader } from '@patchbay/shared';
-import type { Request, Response } from 'express';
 import { configVisible } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
 import { type AppContext, nowIso } from '../../context.ts';
-import { findConnectorAuth } from '../../db/repos/connectorAuths.ts';
-import { findConnector } from '../../db/repos/connectors.ts';
+import { type ConnectorAuthRow, findConnectorAuth } from '../../db/repos/connectorAuths.ts';
+import { type ConnectorRow, findConnector } from '../../db/repos/connectors.ts';
 import { sql } from '../../db/sql.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
@@ -28,6 +28,11 @@ import { secretRedactor } from './secretRedaction.ts';
  * - 502 `upstream_error`, details `{ reason }`: `blocked_address` (the host resolves to a private range),
  *   `timeout`, `too_large`, `network`, `bad_url`. Past the response headers, an error cuts the stream instead.
  * - 503 `unavailable`: a token refresh failed transiently (tokenRefresh), with `retryAfterSeconds`.
+ *
+ * Nothing here knows Express: {@link callUpstream} takes a plain description of the call and
+ * answers the upstream's status, headers and body stream, for the proxy route and for any other
+ * caller (run steps); {@link proxyRequest} adds the proxy's answer policy and streams it into a
+ * {@link ProxySink}. The route (`routes/api/proxy.ts`) adapts Express to both.
  */
 
 /** Largest request body forwarded (buffered so a 401 can be retried after a refresh). */
@@ -93,12 +98,15 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   'link',
 ]);
 
+/** Request headers as a caller hands them over (Node's `IncomingHttpHeaders` is one); names in any case. */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
 /**
  * Request headers the caller may pass to the upstream (S-06): the fixed list plus the ones the
  * connector declares; rewrite, override, client-address, credential and hop-by-hop headers never,
  * even when a stored definition names them.
  */
-export function forwardedRequestHeaders(headers: IncomingHttpHeaders, declared: readonly string[] = []): Record<string, string> {
+export function forwardedRequestHeaders(headers: RequestHeaders, declared: readonly string[] = []): Record<string, string> {
   const extra = new Set(declared.map((h) => h.toLowerCase()));
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -154,29 +162,72 @@ function loadRunnableAuth(ctx: AppContext, p: AdminPrincipal, authId: string) {
   return row;
 }
 
-/** The part of the raw (still percent-encoded) URL after `/api/v1/proxy/{id}/`, and the query string. */
-function rawTail(req: Request, authId: string): { path: string; search: string } {
-  const original = req.originalUrl;
-  const q = original.indexOf('?');
-  const pathname = q === -1 ? original : original.slice(0, q);
-  const search = q === -1 ? '' : original.slice(q);
-  const m = /^\/api\/v1\/proxy\/([^/]+)\/(.*)$/is.exec(pathname);
-  let id: string | undefined;
-  try {
-    id = m?.[1] === undefined ? undefined : decodeURIComponent(m[1]);
-  } catch {
-    id = undefined;
-  }
-  if (!m || id !== authId) throw new AppError('bad_request', 'The proxy path is malformed');
-  return { path: m[2] ?? '', search };
+/** A connector auth ready to be called through: active, and its connector has a base URL. */
+export interface UpstreamAuth {
+  readonly auth: ConnectorAuthRow;
+  readonly connector: ConnectorRow & { readonly base_url: string };
 }
 
-async function readBody(req: Request): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length']);
+/**
+ * The auth a proxy caller may run, with its connector: 404 when invisible, 403 without `run`, 422
+ * when not active or when the connector has no base URL.
+ */
+export function runnableUpstreamAuth(ctx: AppContext, p: AdminPrincipal, authId: string): UpstreamAuth {
+  const auth = loadRunnableAuth(ctx, p, authId);
+  const connector = findConnector(ctx.db, auth.connector_id);
+  if (!connector) throw notFound('Connector', auth.connector_id);
+  const baseUrl = connector.base_url;
+  if (!baseUrl) {
+    throw new AppError('unprocessable', `Connector ${JSON.stringify(connector.id)} has no base URL to proxy to`, {
+      reason: 'no_base_url',
+    });
+  }
+  return { auth, connector: { ...connector, base_url: baseUrl } };
+}
+
+/** One call to an auth's connector, as plain data: no HTTP framework in sight. */
+export interface UpstreamRequest {
+  readonly method: string;
+  /** The path below the connector's base URL, raw (still percent-encoded, checked by `buildUpstreamUrl`), without a leading `/`. */
+  readonly path: string;
+  /** The query string with its `?`, or `''`. */
+  readonly query: string;
+  /** The caller's headers; only {@link forwardedRequestHeaders} pass. A `Content-Length` over the cap is refused before reading. */
+  readonly headers: RequestHeaders;
+  /** Up to {@link MAX_REQUEST_BYTES}, buffered (so a 401 can be retried); never read for GET and HEAD. */
+  readonly body?: Buffer | AsyncIterable<Buffer> | undefined;
+  /** The caller went away: once aborted, the answer's upstream connection is closed and its body ends early. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The upstream's answer, once its headers are in. */
+export interface UpstreamAnswer {
+  readonly status: number;
+  /** As the upstream sent them: neither filtered nor redacted (see {@link forwardedResponseHeaders}). */
+  readonly headers: IncomingHttpHeaders;
+  /**
+   * The body as it arrives, cut with an `EgressError` past {@link MAX_RESPONSE_BYTES} or
+   * {@link IDLE_TIMEOUT_MS} of silence; a Buffer when it was read already (a 401 answered as it is,
+   * at most 64 KB, after the refresh it asked for failed).
+   */
+  readonly body: Readable | Buffer;
+  /** Stops reading and closes the upstream connection. */
+  abort(): void;
+  /** Every secret injected on any attempt of this call: whatever of the answer is passed on is redacted of them all. */
+  readonly secrets: ReadonlySet<string>;
+}
+
+async function readBody(body: UpstreamRequest['body'], headers: RequestHeaders): Promise<Buffer | undefined> {
+  if (body === undefined) return undefined;
+  if (Buffer.isBuffer(body)) {
+    if (body.length > MAX_REQUEST_BYTES) throw tooLargeBody();
+    return body.length === 0 ? undefined : body;
+  }
+  const declared = Number(headers['content-length']);
   if (Number.isFinite(declared) && declared > MAX_REQUEST_BYTES) throw tooLargeBody();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of body) {
     size += chunk.length;
     if (size > MAX_REQUEST_BYTES) throw tooLargeBody();
     chunks.push(chunk);
@@ -224,42 +275,26 @@ function touchLastUsed(ctx: AppContext, authId: string, lastUsedAt: string | nul
     WHERE id = ${authId} AND (last_used_at IS NULL OR last_used_at < ${threshold})`);
 }
 
-/** Everything one proxy call needs from its route. */
-export interface ProxyCall {
-  readonly principal: AdminPrincipal;
-  readonly authId: string;
-  readonly req: Request;
-  readonly res: Response;
-  readonly log: Logger;
-}
-
 /**
- * Forwards one request to the auth's connector with its credentials injected, refreshing OAuth2
- * tokens first when due and once more on a 401, and streams the answer back. Errors before the
- * response starts are thrown as `AppError`s; afterwards the response is cut.
+ * Calls the auth's connector with its credentials injected, refreshing OAuth2 tokens first when
+ * due and once more on a 401 (then retried once), and answers as soon as the upstream's headers
+ * are in. Errors before that are thrown as `AppError`s (400, 413, 422, 502, 503: see above).
+ * The one way to a connector's API with an auth, for the proxy and for run steps alike.
  */
-export async function proxyRequest(ctx: AppContext, call: ProxyCall): Promise<void> {
-  const { req, res, log, authId } = call;
-  const auth = loadRunnableAuth(ctx, call.principal, authId);
-  const connectorRow = findConnector(ctx.db, auth.connector_id);
-  if (!connectorRow) throw notFound('Connector', auth.connector_id);
-  if (!connectorRow.base_url) {
-    throw new AppError('unprocessable', `Connector ${JSON.stringify(connectorRow.id)} has no base URL to proxy to`, {
-      reason: 'no_base_url',
-    });
-  }
-  const tail = rawTail(req, authId);
+export async function callUpstream(ctx: AppContext, target: UpstreamAuth, call: UpstreamRequest, log: Logger): Promise<UpstreamAnswer> {
+  const { auth, connector: connectorRow } = target;
+  const authId = auth.id;
   let url: URL;
   try {
-    url = buildUpstreamUrl(connectorRow.base_url, tail.path, tail.search);
+    url = buildUpstreamUrl(connectorRow.base_url, call.path, call.query);
   } catch (err) {
     if (err instanceof UnsafePathError) throw new AppError('bad_request', err.message);
     throw err;
   }
-  const method = req.method.toUpperCase();
-  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
+  const method = call.method.toUpperCase();
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(call.body, call.headers);
   const connector = injectableConnector(ctx, connectorRow);
-  const headers = forwardedRequestHeaders(req.headers, connector.definition.proxy?.forwardHeaders);
+  const headers = forwardedRequestHeaders(call.headers, connector.definition.proxy?.forwardHeaders);
 
   // Every secret sent on any attempt of this call: whatever answer is passed on is redacted of them all.
   const injected = new Set<string>();
@@ -311,40 +346,86 @@ export async function proxyRequest(ctx: AppContext, call: ProxyCall): Promise<vo
     }
     if (refreshed === null) {
       touchLastUsed(ctx, authId, auth.last_used_at);
-      writeHead(res, first, injected);
-      res.end(probe);
-      return;
+      return { status: first.status, headers: first.headers, body: probe, abort: () => {}, secrets: injected };
     }
     upstream = await send(refreshed);
   }
   touchLastUsed(ctx, authId, auth.last_used_at);
-  await streamBack(res, upstream, log, authId, injected);
+  cutOnAbort(upstream, call.signal);
+  return { status: upstream.status, headers: upstream.headers, body: upstream.body, abort: upstream.abort, secrets: injected };
 }
 
-function writeHead(res: Response, upstream: EgressStreamResponse, secrets: ReadonlySet<string>): void {
-  const headers = forwardedResponseHeaders(upstream.headers, secrets);
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+/** Closes the upstream connection when `signal` aborts (at once if it has), for as long as the body is open. */
+function cutOnAbort(upstream: EgressStreamResponse, signal: AbortSignal | undefined): void {
+  if (signal === undefined) return;
+  if (signal.aborted) {
+    upstream.abort();
+    return;
+  }
+  const abort = () => upstream.abort();
+  signal.addEventListener('abort', abort, { once: true });
+  upstream.body.once('close', () => signal.removeEventListener('abort', abort));
+}
+
+/** Where {@link proxyRequest} writes its answer: the route hands over its HTTP response. */
+export interface ProxySink {
+  /** Sets the status and headers; called at most once, just before the first body byte (or the end of an empty body). */
+  head(status: number, headers: Readonly<Record<string, string | string[]>>): void;
+  /**
+   * Receives the body and is ended after it; destroyed when the upstream cuts its answer past the
+   * head (the only honest signal left). Its `close` before it finished means the caller went away.
+   */
+  readonly body: Writable;
+}
+
+/**
+ * Forwards one proxy call ({@link callUpstream}) and streams the answer into `sink` with the
+ * proxy's policy on response headers. Errors before the head are thrown as `AppError`s (a clean
+ * error answer is still possible); afterwards the sink's body is destroyed instead. When the
+ * caller has gone (`call.signal`, or the sink's body closed) nothing is written.
+ */
+export async function proxyRequest(
+  ctx: AppContext,
+  target: UpstreamAuth,
+  call: UpstreamRequest,
+  sink: ProxySink,
+  log: Logger,
+): Promise<void> {
+  const answer = await callUpstream(ctx, target, call, log);
+  if (Buffer.isBuffer(answer.body)) {
+    sink.head(answer.status, answerHeaders(answer));
+    sink.body.end(answer.body);
+    return;
+  }
+  await streamBack(sink, answer, answer.body, call.signal, log, target.auth.id);
+}
+
+function answerHeaders(upstream: UpstreamAnswer): Record<string, string | string[]> {
+  const headers = forwardedResponseHeaders(upstream.headers, upstream.secrets);
   // Proxied bodies come from a third party but are served from our origin: never sniffed, never active.
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'; frame-ancestors 'none'");
-  res.setHeader('Cache-Control', 'no-store');
+  headers['X-Content-Type-Options'] = 'nosniff';
+  headers['Content-Security-Policy'] = "sandbox; default-src 'none'; frame-ancestors 'none'";
+  headers['Cache-Control'] = 'no-store';
   const type = String(upstream.headers['content-type'] ?? '');
-  if (ACTIVE_CONTENT.test(type)) res.setHeader('Content-Disposition', 'attachment');
-  res.status(upstream.status);
+  if (ACTIVE_CONTENT.test(type)) headers['Content-Disposition'] = 'attachment';
+  return headers;
 }
 
 async function streamBack(
-  res: Response,
-  upstream: EgressStreamResponse,
+  sink: ProxySink,
+  upstream: UpstreamAnswer,
+  body: Readable,
+  signal: AbortSignal | undefined,
   log: Logger,
   authId: string,
-  secrets: ReadonlySet<string>,
 ): Promise<void> {
+  // The caller left while the upstream was answering: callUpstream has cut the answer, nothing to pass on.
+  if (signal?.aborted) return;
   // Headers are sent with the first body byte, so an error before it can still be a clean 502.
-  const first = await new Promise<{ chunk: Buffer | null; error: unknown }>((resolve) => {
+  const first = await new Promise<{ chunk: Buffer | null; error: unknown; cut?: true }>((resolve) => {
     const onData = (chunk: Buffer) => {
       cleanup();
-      upstream.body.pause();
+      body.pause();
       resolve({ chunk, error: null });
     };
     const onEnd = () => {
@@ -355,15 +436,28 @@ async function streamBack(
       cleanup();
       resolve({ chunk: null, error });
     };
-    const cleanup = () => {
-      upstream.body.off('data', onData);
-      upstream.body.off('end', onEnd);
-      upstream.body.off('error', onError);
+    const onClose = () => {
+      cleanup();
+      resolve({ chunk: null, error: null, cut: true });
     };
-    upstream.body.on('data', onData);
-    upstream.body.on('end', onEnd);
-    upstream.body.on('error', onError);
+    const cleanup = () => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
   });
+  if (signal?.aborted || first.cut || sink.body.closed) {
+    // The caller left while the upstream was answering (callUpstream has cut the answer, so an error
+    // here is that of our own abort): nothing to pass on. Stop reading now; the sink's 'close' has
+    // already fired, so the pipe below would wait for the idle timeout.
+    upstream.abort();
+    return;
+  }
   if (first.error) {
     upstream.abort();
     if (first.error instanceof EgressError) {
@@ -372,32 +466,26 @@ async function streamBack(
     }
     throw first.error;
   }
-  if (res.closed) {
-    // The client left while the upstream was answering: nothing to pass on, stop reading now (its
-    // 'close' has already fired, so the pipe below would wait for the idle timeout).
-    upstream.abort();
-    return;
-  }
-  writeHead(res, upstream, secrets);
+  sink.head(upstream.status, answerHeaders(upstream));
   if (first.chunk === null) {
-    res.end();
+    sink.body.end();
     return;
   }
-  res.write(first.chunk);
+  sink.body.write(first.chunk);
   // Plain pipe rather than stream/promises' pipeline: that one builds an AbortController (and a DOMException) per call.
   await new Promise<void>((resolve) => {
-    upstream.body.once('error', (err) => {
+    body.once('error', (err) => {
       upstream.abort();
       if (err instanceof EgressError) log.warn('proxy response cut', { connectorAuthId: authId, reason: err.code });
       // Headers are out: the only honest signal left is a broken connection.
-      res.destroy();
+      sink.body.destroy();
       resolve();
     });
-    res.once('close', () => {
+    sink.body.once('close', () => {
       // The client went away (or the answer is complete): stop reading upstream either way.
-      if (!res.writableFinished) upstream.abort();
+      if (!sink.body.writableFinished) upstream.abort();
       resolve();
     });
-    upstream.body.pipe(res);
+    body.pipe(sink.body);
   });
 }
