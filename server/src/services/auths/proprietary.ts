@@ -2,10 +2,10 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EmbedTokenClaims } from '@patchbay/shared';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
 import { type AppContext, nowIso } from '../../context.ts';
+import { findProprietaryAuth, setAuthStatus } from '../../db/repos/connectorAuths.ts';
 import { findConnector } from '../../db/repos/connectors.ts';
 import type { EmbedConfigRow } from '../../db/repos/embedConfigs.ts';
 import type { EndUserRow } from '../../db/repos/endUsers.ts';
-import { sql } from '../../db/sql.ts';
 import { recordAudit } from '../audit/recordAudit.ts';
 import { openCredentials } from '../connectors/credentials.ts';
 import { defaultAuthName, initialsOf, insertConnectorAuth, writeCredentials } from './store.ts';
@@ -39,14 +39,13 @@ export function storeProprietaryCredentials(
   const credentials = { type: 'proprietary' as const, values };
   const requestId = input.requestId ?? null;
   return ctx.db.tx(() => {
-    const scope =
+    const existing = findProprietaryAuth(
+      ctx.db,
+      config.id,
+      connector.id,
       config.sharing_level === 'account'
-        ? sql`sharing_level = 'account' AND account_id = ${endUser.account_id}`
-        : sql`sharing_level = 'user' AND owner_end_user_id = ${endUser.id}`;
-    const existing = ctx.db.get<{ id: string; status: string; credentials_enc: string | null }>(
-      sql`SELECT id, status, credentials_enc FROM connector_auths
-        WHERE config_id = ${config.id} AND connector_id = ${connector.id} AND proprietary = 1 AND ${scope}
-        ORDER BY created_at, id LIMIT 1`,
+        ? { sharingLevel: 'account', accountId: endUser.account_id }
+        : { sharingLevel: 'user', endUserId: endUser.id },
     );
     if (!existing) {
       insertConnectorAuth(ctx, principal, {
@@ -64,9 +63,7 @@ export function storeProprietaryCredentials(
     const same = stored?.type === 'proprietary' && isDeepStrictEqual(stored.values, values);
     if (same && existing.status !== 'revoked') return 'unchanged';
     writeCredentials(ctx, existing.id, credentials);
-    if (existing.status === 'disabled') {
-      ctx.db.run(sql`UPDATE connector_auths SET status = 'disabled' WHERE id = ${existing.id}`);
-    }
+    if (existing.status === 'disabled') setAuthStatus(ctx.db, existing.id, 'disabled');
     recordAudit(ctx, principal, {
       action: 'connector_auth.reconnected',
       objectType: 'connector_auth',
