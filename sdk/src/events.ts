@@ -1,6 +1,6 @@
 import type { PortalEvent, PortalEventType } from '@patchbay/shared';
 
-/** Every event type the portal may relay (SPEC §5); anything else is dropped. */
+/** Every event type the portal may relay (docs/sdk.md); anything else is dropped. */
 export const PORTAL_EVENT_TYPES: readonly PortalEventType[] = [
   'ready',
   'resize',

@@ -9,7 +9,7 @@ const base = {
 };
 const integrationIds = { integrationId: z.string(), flowId: z.string() };
 
-/** Every event the portal relays to the host page (SPEC §5); payloads carry ids, never credentials. */
+/** Every event the portal relays to the host page (docs/sdk.md); payloads carry ids, never credentials. */
 export const portalEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), ...base }),
   z.object({ type: z.literal('resize'), ...base, height: z.number().int().min(0).max(100_000) }),

@@ -24,11 +24,11 @@ import { validateCredentials } from '../providers/validation.ts';
 import { writeCredentials } from './store.ts';
 
 /**
- * Operations on one connector auth shared by the end-user API and the vendor API (SPEC §2):
+ * Operations on one connector auth shared by the end-user API and the vendor API (docs/domain.md):
  * rename, reconnect with new credentials, disable/enable, revoke, delete with references. The
  * caller has already found the row through its own visibility rule (404 otherwise) and checked
- * permissions. Each change writes its audit event in the same transaction; credential values
- * never reach an audit detail, a log line or an answer.
+ * permissions. Each change writes its audit event in the same transaction; credential values never
+ * reach an audit detail, a log line or an answer.
  */
 
 /** Who acts, and how a forced delete marks the integrations it disables. */

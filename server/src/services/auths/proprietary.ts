@@ -14,12 +14,13 @@ import { defaultAuthName, initialsOf, insertConnectorAuth, writeCredentials } fr
 export type ProprietaryOutcome = 'none' | 'created' | 'updated' | 'unchanged';
 
 /**
- * SPEC §4 `client_authentication`: stores the claim's values as `{type:'proprietary', values}`
- * credentials of the configuration's proprietary connector, in ONE auth per account (account
- * level) or per end user (user level): created on first sight, its credentials replaced whenever
- * the token brings different values (a disabled auth stays disabled). Synchronous, so the session
- * exchange calls it inside its transaction. The values never reach an answer, a log line or an
- * audit detail. Without a proprietary connector, or without the claim, nothing happens.
+ * The embed token's `client_authentication` claim (docs/embed-token.md): stores the claim's values
+ * as `{type:'proprietary', values}` credentials of the configuration's proprietary connector, in
+ * ONE auth per account (account level) or per end user (user level): created on first sight, its
+ * credentials replaced whenever the token brings different values (a disabled auth stays disabled).
+ * Synchronous, so the session exchange calls it inside its transaction. The values never reach an
+ * answer, a log line or an audit detail. Without a proprietary connector, or without the claim,
+ * nothing happens.
  */
 export function storeProprietaryCredentials(
   ctx: AppContext,

@@ -31,7 +31,7 @@ export function initialsOf(name: string | null | undefined, fallbackId: string):
   return fallbackId.slice(0, 2).toUpperCase();
 }
 
-/** SPEC §2 default name: `"{Connector name} Login authorized on {YYYY-MM-DD} by {initials}"`. */
+/** The default name (docs/domain.md): `"{Connector name} Login authorized on {YYYY-MM-DD} by {initials}"`. */
 export function defaultAuthName(connectorName: string, atIso: string, initials: string): string {
   return `${connectorName} Login authorized on ${atIso.slice(0, 10)} by ${initials}`;
 }

@@ -16,7 +16,7 @@ import { applyCredentials, InjectionError, injectableConnector, type OutgoingReq
 import { secretRedactor } from './secretRedaction.ts';
 
 /*
- * `ANY /api/v1/proxy/{connectorAuthId}/{path}` (SPEC §6, issue 3 item 7, checklist S-01…S-11).
+ * `ANY /api/v1/proxy/{connectorAuthId}/{path}` (docs/http-api.md; SECURITY.md, S-01…S-11).
  *
  * Answers, besides the upstream's own status:
  * - 400 `bad_request`: the path could leave the connector's base URL (S-01) or the URL is malformed.
