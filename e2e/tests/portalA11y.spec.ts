@@ -1,9 +1,9 @@
 /**
- * axe in real Chromium (issue 4 acceptance 7): no serious or critical violation on any iframe
- * view — consent, integrations, connections, every wizard step, the credentials form with its
- * error, rename, the delete confirmation — in light and dark. `@axe-core/playwright` injects axe
- * into every frame through the DevTools protocol (the iframe's CSP does not apply to it) and
- * analyses the portal iframe's document from the host page.
+ * axe in real Chromium: no serious or critical violation on any iframe view — consent,
+ * integrations, connections, every wizard step, the credentials form with its error, rename, the
+ * delete confirmation — in light and dark. `@axe-core/playwright` injects axe into every frame
+ * through the DevTools protocol (the iframe's CSP does not apply to it) and analyses the portal
+ * iframe's document from the host page.
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';

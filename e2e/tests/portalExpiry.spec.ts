@@ -1,7 +1,7 @@
 /**
- * Tokens that live 60 seconds (issue 4 acceptance 6): the portal keeps working past expiry by
- * asking the host's token function again — and does not hammer it. Real time: Patchbay checks
- * `exp` on its own clock, so the browser's clock cannot be faked here.
+ * Tokens that live 60 seconds: the portal keeps working past expiry by asking the host's token
+ * function again — and does not hammer it. Real time: Patchbay checks `exp` on its own clock, so
+ * the browser's clock cannot be faked here.
  */
 import { portal, waitForEvent } from '../fixtures/acme.ts';
 import { acceptConsent, openTab } from '../fixtures/portalUi.ts';

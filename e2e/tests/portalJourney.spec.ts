@@ -1,7 +1,7 @@
 /**
- * The end user's journey (issue 4 acceptance 2; checklist O-09, P-07): consent, an OAuth2 account
- * through the popup, a basic-auth account by form, enable a flow with inputs, then disable,
- * rename, delete — each reported to the host — and the state survives a reload.
+ * The end user's journey (SECURITY.md, O-09, P-07): consent, an OAuth2 account through the popup, a
+ * basic-auth account by form, enable a flow with inputs, then disable, rename, delete — each
+ * reported to the host — and the state survives a reload.
  */
 import { sql } from '../../server/src/db/sql.ts';
 import { openCredentials } from '../../server/src/services/connectors/credentials.ts';

@@ -1,8 +1,8 @@
 /**
- * Messages and framing (issue 4 acceptance 5; checklist P-01…P-05, P-09, P-11): messages from a
- * foreign origin, a null origin, a sibling posing as the parent, or a frame on Patchbay's origin
- * posing as the portal change nothing; the iframe does not render under an origin outside
- * `allowedOrigins`, not even nested inside an allowed one.
+ * Messages and framing (SECURITY.md, P-01…P-05, P-09, P-11): messages from a foreign origin, a null
+ * origin, a sibling posing as the parent, or a frame on Patchbay's origin posing as the portal
+ * change nothing; the iframe does not render under an origin outside `allowedOrigins`, not even
+ * nested inside an allowed one.
  */
 import type { Frame, Page } from '@playwright/test';
 import { hostEvents, portal, portalFrame, waitForEvent } from '../fixtures/acme.ts';

@@ -1,5 +1,5 @@
 /**
- * Mount → `ready`, and the tokens stay out of URLs and storage (issue 4 acceptance 1; checklist J-16).
+ * Mount → `ready`, and the tokens stay out of URLs and storage (SECURITY.md, J-16).
  */
 import { portal, portalFrame, waitForEvent } from '../fixtures/acme.ts';
 import { TOKEN_PATTERNS } from '../fixtures/portalUi.ts';

@@ -1,7 +1,7 @@
 /**
- * The OAuth popup's failure modes (issue 4 acceptance 4; checklist O-18, O-19): a blocked popup
- * shows a working "Open in a new window" link, and a callback page whose opener is gone still
- * completes the connection through the iframe's polling.
+ * The OAuth popup's failure modes (SECURITY.md, O-18, O-19): a blocked popup shows a working "Open
+ * in a new window" link, and a callback page whose opener is gone still completes the connection
+ * through the iframe's polling.
  */
 import { portal, portalFrame, waitForEvent } from '../fixtures/acme.ts';
 import { acceptConsent, openWizard, signInAtProvider } from '../fixtures/portalUi.ts';

@@ -1,6 +1,6 @@
 /**
- * Two users of one account (issue 4 acceptance 3): at `account` level the second sees and can
- * disable the first's integration; at `user` level neither sees the other's.
+ * Two users of one account (docs/domain.md#sharing-levels): at `account` level the second sees and
+ * can disable the first's integration; at `user` level neither sees the other's.
  */
 import type { Page } from '@playwright/test';
 import { portal, waitForEvent } from '../fixtures/acme.ts';

@@ -1,7 +1,7 @@
 import type { PortalEvent } from '@patchbay/shared';
 import { isPortalEventType, MAX_EMBED_TOKEN_LENGTH, MAX_PORTAL_HEIGHT } from '@patchbay/shared/protocol';
 
-/** Every event type the portal may relay; anything else is dropped. */
+/** Every event type the portal may relay (docs/sdk.md); anything else is dropped. */
 export { PORTAL_EVENT_TYPES } from '@patchbay/shared/protocol';
 
 /** A frozen copy of `value` when it is an event of a known type, else undefined. */

@@ -5,7 +5,7 @@ import { CallbackVerificationError, signEmbedToken, verifyCallback } from './nod
 const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
 
 describe('signEmbedToken', () => {
-  it('signs HS256 with the secret string and the SPEC §4 claims', () => {
+  it('signs HS256 with the secret string and the claims of docs/embed-token.md', () => {
     const secret = crypto.randomBytes(32).toString('base64url');
     const token = signEmbedToken({
       configId: 'cfg_a',

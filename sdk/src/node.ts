@@ -43,7 +43,7 @@ function algorithmOf(key: string | crypto.KeyObject): { alg: 'HS256' | 'RS256' |
   throw new TypeError('Unsupported key: use the HS256 secret, an RSA key (RS256) or a P-256 key (ES256)');
 }
 
-/** Signs an embed token (SPEC §4) for one end user. Call it on your backend, never in the browser. */
+/** Signs an embed token (docs/embed-token.md) for one end user. Call it on your backend, never in the browser. */
 export function signEmbedToken(opts: SignEmbedTokenOptions): string {
   const expiresIn = opts.expiresIn ?? 600;
   if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 3600) throw new RangeError('expiresIn must be 1…3600 seconds');

@@ -12,7 +12,7 @@ const keySchema = z
 
 const booleanText = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
 
-/** The environment Patchbay reads (SPEC §11); nothing else reads `process.env`. */
+/** The environment Patchbay reads (docs/running.md); nothing else reads `process.env`. */
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   PATCHBAY_HOST: z.string().default('0.0.0.0'),

@@ -11,7 +11,7 @@ const base = {
 const integrationIds = { integrationId: z.string(), flowId: z.string() };
 
 /**
- * Every event the portal relays to the host page (SPEC §5), one member per name in
+ * Every event the portal relays to the host page (docs/sdk.md), one member per name in
  * `PORTAL_EVENT_TYPES`; payloads carry ids, never credentials.
  */
 export const portalEventSchema = z.discriminatedUnion('type', [

@@ -28,9 +28,9 @@ export function openPopup(win: Window = window): Window | null {
 }
 
 /**
- * Runs the OAuth connect flow (SPEC §8) with a popup already opened by {@link openPopup}: asks for a
- * ticket, points the popup at it, then waits for the result by `postMessage` (exact origin, same
- * ticket) and by polling the ticket.
+ * Runs the OAuth connect flow (docs/connecting.md) with a popup already opened by
+ * {@link openPopup}: asks for a ticket, points the popup at it, then waits for the result by
+ * `postMessage` (exact origin, same ticket) and by polling the ticket.
  */
 export async function startConnect(
   api: Api,

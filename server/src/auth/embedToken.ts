@@ -40,9 +40,9 @@ interface Trace {
 }
 
 /**
- * Checks an embed token (SPEC §4) without recording anything: shape, header, configuration from
- * `aud`, one key chosen by `kid`, the algorithm of that key only, signature, times, claims.
- * Throws `AppError` (401) with a `token_*` or `config_disabled` code.
+ * Checks an embed token (docs/embed-token.md) without recording anything: shape, header,
+ * configuration from `aud`, one key chosen by `kid`, the algorithm of that key only, signature,
+ * times, claims. Throws `AppError` (401) with a `token_*` or `config_disabled` code.
  */
 export function inspectEmbedToken(ctx: AppContext, token: string, expectedConfigId?: string, log: Logger = ctx.log): VerifiedEmbedToken {
   const trace: Trace = { configId: null, kid: null };

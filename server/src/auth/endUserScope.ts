@@ -3,8 +3,9 @@ import type { EndUserPrincipal } from './principal.ts';
 
 /**
  * SQL condition: the connector auth (alias given) is visible to and usable by this end user
- * (SPEC §3). User level: only its owner. Account level: everyone of the same account. Never
- * across configurations. Vendor-owned auths (no owner, no account) are not end-user objects.
+ * (docs/domain.md#sharing-levels). User level: only its owner. Account level: everyone of the same
+ * account. Never across configurations. Vendor-owned auths (no owner, no account) are not end-user
+ * objects.
  */
 export function authUsableBy(p: EndUserPrincipal, alias = 'ca') {
   const a = sql.raw(alias);

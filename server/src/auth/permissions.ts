@@ -1,5 +1,4 @@
 import type { ApiTokenScope } from '@patchbay/shared';
-import type { Db } from '../db/database.ts';
 import { sql } from '../db/sql.ts';
 import { AppError } from '../errors.ts';
 import type { AdminPrincipal } from './principal.ts';
@@ -56,17 +55,17 @@ export function integrationVisible(p: AdminPrincipal, perm: Permission, configCo
 
 /**
  * For one object: `404` when the caller may not even view it (its existence stays hidden),
- * `403 forbidden` when it may view but lacks `perm`.
+ * `403 forbidden` when it may view but lacks `perm`. `visible(q)` answers whether the object
+ * exists and the caller holds `q` on it (a repository's visibility check); owners and admins are
+ * never asked.
  */
 export function assertObjectPermission(
-  db: Db,
   p: AdminPrincipal,
   perm: Permission,
-  visible: (perm: Permission) => Fragment,
+  visible: (perm: Permission) => boolean,
   hide: () => AppError,
 ): void {
   if (p.role !== 'member') return;
-  const check = (q: Permission) => db.get<{ ok: number }>(sql`SELECT ${visible(q)} AS ok`)?.ok === 1;
-  if (!check('view')) throw hide();
-  if (perm !== 'view' && !check(perm)) throw new AppError('forbidden', `You lack the "${perm}" permission on this object's group`);
+  if (!visible('view')) throw hide();
+  if (perm !== 'view' && !visible(perm)) throw new AppError('forbidden', `You lack the "${perm}" permission on this object's group`);
 }

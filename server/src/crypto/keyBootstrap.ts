@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts';
-import { sql } from '../db/sql.ts';
+import { insertEncryptionKey, listEncryptionKeys } from '../db/repos/encryptionKeys.ts';
 import { type Keyring, keyCheckValue } from './keyring.ts';
 
 /** Start-up must stop: the data needs a key that was not given, or a key does not match its record. */
@@ -10,7 +10,7 @@ export class KeyMismatchError extends Error {}
  * keyring, with a matching check value. Refuses to start otherwise (a lost key is lost data).
  */
 export function bootstrapKeys(db: Db, keyring: Keyring, nowIso: string): void {
-  const known = db.all<{ kid: string; check_value: string }>(sql`SELECT kid, check_value FROM encryption_keys`);
+  const known = listEncryptionKeys(db);
   for (const row of known) {
     const key = keyring.find(row.kid);
     if (!key) {
@@ -22,7 +22,6 @@ export function bootstrapKeys(db: Db, keyring: Keyring, nowIso: string): void {
     if (keyCheckValue(key.key) !== row.check_value) throw new KeyMismatchError(`Key ${row.kid} does not match its stored check value`);
   }
   if (!known.some((k) => k.kid === keyring.current.kid)) {
-    db.run(sql`INSERT INTO encryption_keys (kid, check_value, created_at)
-      VALUES (${keyring.current.kid}, ${keyCheckValue(keyring.current.key)}, ${nowIso})`);
+    insertEncryptionKey(db, { kid: keyring.current.kid, check_value: keyCheckValue(keyring.current.key), created_at: nowIso });
   }
 }

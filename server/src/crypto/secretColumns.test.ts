@@ -34,6 +34,17 @@ describe('SECRET_COLUMNS', () => {
     db.close();
   });
 
+  it("each primary key is its table's primary key, in key order", () => {
+    const { db } = schemaColumns();
+    for (const c of SECRET_COLUMNS) {
+      const pk = db
+        .all<{ name: string; pk: number }>(sql`SELECT name, pk FROM pragma_table_info(${c.table}) WHERE pk > 0 ORDER BY pk`)
+        .map((r) => r.name);
+      expect(pk, c.table).toEqual(c.primaryKey);
+    }
+    db.close();
+  });
+
   it('no column outside the registry is named like a secret', () => {
     const { db, columns } = schemaColumns();
     const suspicious = columns.filter(

@@ -17,7 +17,7 @@ export const DEMO = {
   adminEmail: 'owner@demo.patchbay.test',
   adminName: 'Demo Owner',
   tokenName: 'demo',
-  // Account level: the two Acme users share connections and integrations (SPEC §3).
+  // Account level: the two Acme users share connections and integrations (docs/domain.md#sharing-levels).
   configId: 'cfg_demoacmecrm5174',
   configName: 'Acme CRM › Integrations',
   origin: 'http://localhost:5174',

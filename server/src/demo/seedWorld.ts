@@ -10,8 +10,7 @@ import type { AdminPrincipal } from '../auth/principal.ts';
 import type { AppContext } from '../context.ts';
 import { findConnector } from '../db/repos/connectors.ts';
 import { findEmbedConfig, listEmbedGroups } from '../db/repos/embedConfigs.ts';
-import { listFlows } from '../db/repos/flows.ts';
-import { sql } from '../db/sql.ts';
+import { findOldestFlowIdNamed } from '../db/repos/flows.ts';
 import { connectorDefinition } from '../services/connectors/definition.ts';
 import { createConnector, updateConnector } from '../services/connectors/forAdmin.ts';
 import { updateEmbedConfig } from '../services/embed/configs.ts';
@@ -205,7 +204,7 @@ function flowBodies() {
 
 /** The oldest flow with this name (the one an earlier demo run created), if any. */
 function flowNamed(ctx: AppContext, name: string): string | undefined {
-  return listFlows(ctx.db, [sql`f.name = ${name}`], 99).at(-1)?.id;
+  return findOldestFlowIdNamed(ctx.db, name);
 }
 
 /**

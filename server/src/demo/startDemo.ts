@@ -96,7 +96,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
     PATCHBAY_HOST: '127.0.0.1',
     PORT: String(ports.patchbay),
     PATCHBAY_PUBLIC_URL: publicUrl,
-    // The demo's services are plain-HTTP loopback hosts (SPEC §11: for tests and the demo only).
+    // The demo's services are plain-HTTP loopback hosts (docs/running.md: for tests and the demo only).
     PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
   });
 

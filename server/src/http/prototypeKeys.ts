@@ -3,7 +3,7 @@ import { AppError } from '../errors.ts';
 const MAX_ISSUES = 50;
 
 /**
- * Refuses a JSON body that holds a key `__proto__` at any depth (checklist V-03). `JSON.parse`
+ * Refuses a JSON body that holds a key `__proto__` at any depth (SECURITY.md, V-03). `JSON.parse`
  * makes it an own property, zod's records drop it without a word, and code that copies keys by
  * assignment would set a prototype with it; so it is answered `400 validation_failed` naming each
  * place (`body.inputs.__proto__`) before any schema or service sees the body. Walks without

@@ -1,7 +1,7 @@
 /**
- * Binds a popup flow to the browser that started it (security checklist O-15): `/oauth/start`
- * sets a random cookie and the flow keeps its SHA-256; the callback must bring the same cookie,
- * so a leaked authorize URL or callback completed in another browser fails.
+ * Binds a popup flow to the browser that started it (SECURITY.md, O-15): `/oauth/start` sets a
+ * random cookie and the flow keeps its SHA-256; the callback must bring the same cookie, so a
+ * leaked authorize URL or callback completed in another browser fails.
  *
  * One cookie per browser, replaced on every start (pending flows of the old value move to the
  * new one, so two popups of one browser both finish). `__Host-pb_oauth` (Secure, host-only)

@@ -1,6 +1,6 @@
 /**
- * Connect tickets (SPEC §8): a single-use, ten-minute permission to run one OAuth popup flow,
- * bound to the session's end user and configuration, the connector, and (for a reconnect) the
+ * Connect tickets (docs/connecting.md): a single-use, ten-minute permission to run one OAuth popup
+ * flow, bound to the session's end user and configuration, the connector, and (for a reconnect) the
  * auth being replaced. The ticket id is the only thing in the popup URL.
  */
 import type { ConnectErrorCode, ConnectTicket, ConnectTicketCreate, ConnectTicketStatus } from '@patchbay/shared';

@@ -1,9 +1,9 @@
 /**
- * The second leg of an OAuth2 connect flow (RFC 6749 §4.1.3): the authorization code and the
- * PKCE verifier kept server-side since the redirect out are exchanged at the connector's token
- * URL by the same token endpoint client as refresh — through egress, so the answer is capped,
- * the whole exchange has a total timeout, IP-literal hosts are address-checked like names, and
- * redirects are never followed (security checklist S-08).
+ * The second leg of an OAuth2 connect flow (RFC 6749 §4.1.3): the authorization code and the PKCE
+ * verifier kept server-side since the redirect out are exchanged at the connector's token URL by
+ * the same token endpoint client as refresh — through egress, so the answer is capped, the whole
+ * exchange has a total timeout, IP-literal hosts are address-checked like names, and redirects are
+ * never followed (SECURITY.md, S-08).
  */
 import type { ConnectErrorCode } from '@patchbay/shared';
 import type { AppContext } from '../context.ts';

@@ -1,6 +1,7 @@
 /**
- * Issue 7 point 10 through the OAuth popup (against oidc-provider): reconnecting a disabled auth
- * never enables it, and a reconnect that an administrator's disable overtook stores nothing.
+ * An administrator's disable wins, through the OAuth popup (against oidc-provider; SECURITY.md,
+ * review finding 10): reconnecting a disabled auth never enables it, and a reconnect that an
+ * administrator's disable overtook stores nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../db/sql.ts';

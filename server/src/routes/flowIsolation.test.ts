@@ -1,7 +1,7 @@
 /**
- * Flows are global, configurations are not (issue 7 points 1 and 2). A flow is offered by
- * configurations through their groups; what one configuration's people do with it must not
- * reach another configuration:
+ * Flows are global, configurations are not (SECURITY.md, review findings 1 and 2). A flow is
+ * offered by configurations through their groups; what one configuration's people do with it must
+ * not reach another configuration:
  * - a slot may only be pre-filled with a vendor-owned auth (made through the vendor API, or a
  *   proprietary auth from an embed token) of a configuration the caller may manage; anything else
  *   answers as an unknown id does;

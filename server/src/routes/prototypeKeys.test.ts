@@ -1,9 +1,9 @@
 /**
- * Prototype names are plain keys (issue 7 point 8, checklist V-03): a flow whose slot, input or
- * step is named after an `Object.prototype` member is refused with the path; a JSON body key
- * `__proto__` is refused wherever it appears; bindings and inputs keyed by such names answer a
- * clean 400; and a definition stored before this rule (slot `constructor`) is checked like any other
- * instead of ending in a 500.
+ * Prototype names are plain keys (SECURITY.md, V-03): a flow whose slot, input or step is named
+ * after an `Object.prototype` member is refused with the path; a JSON body key `__proto__` is
+ * refused wherever it appears; bindings and inputs keyed by such names answer a clean 400; and a
+ * definition stored before this rule (slot `constructor`) is checked like any other instead of
+ * ending in a 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../db/sql.ts';

@@ -1,18 +1,31 @@
 import type { AppContext } from '../context.ts';
 import { newId } from '../crypto/tokens.ts';
+import { insertConnectorAuthRow } from '../db/repos/connectorAuths.ts';
+import { upsertEndUser } from '../db/repos/endUsers.ts';
+import { insertFlow, insertFlowVersion } from '../db/repos/flows.ts';
+import { insertIntegrationRow, replaceBindings } from '../db/repos/integrations.ts';
 import { sql } from '../db/sql.ts';
 
 /**
- * Rows other areas own (flows, end users, connector auths, integrations), written straight to
- * the database so the connector and embed-configuration tests do not depend on those APIs.
+ * Rows other areas own (flows, end users, connector auths, integrations), written straight
+ * through the repositories so the connector and embed-configuration tests do not depend on those
+ * APIs. Runs have no repository yet (nothing in the server writes them), so their row is inserted
+ * here.
  */
 export const fixtures = {
   /** A flow whose versions have the given slot connector ids; `current` picks the current version. */
   flow(ctx: AppContext, versions: string[][], current = versions.length): string {
     const id = newId('flow');
     const now = new Date(ctx.clock.now()).toISOString();
-    ctx.db.run(sql`INSERT INTO flows (id, name, description, icon, current_version, created_at, updated_at)
-      VALUES (${id}, ${`Flow ${id}`}, NULL, NULL, ${current}, ${now}, ${now})`);
+    insertFlow(ctx.db, {
+      id,
+      name: `Flow ${id}`,
+      description: null,
+      icon: null,
+      current_version: current,
+      created_at: now,
+      updated_at: now,
+    });
     versions.forEach((connectorIds, i) => {
       const definition = {
         slots: connectorIds.map((connectorId, j) => ({ key: `s${j}`, connectorId, label: connectorId })),
@@ -20,8 +33,7 @@ export const fixtures = {
         trigger: { type: 'manual' },
         steps: [],
       };
-      ctx.db.run(sql`INSERT INTO flow_versions (flow_id, version, definition, created_at)
-        VALUES (${id}, ${i + 1}, ${JSON.stringify(definition)}, ${now})`);
+      insertFlowVersion(ctx.db, { flow_id: id, version: i + 1, definition: JSON.stringify(definition), created_at: now });
     });
     return id;
   },
@@ -30,8 +42,17 @@ export const fixtures = {
   endUser(ctx: AppContext, configId: string): string {
     const id = newId('eu');
     const now = new Date(ctx.clock.now()).toISOString();
-    ctx.db.run(sql`INSERT INTO end_users (id, config_id, account_id, user_id, first_seen_at, last_seen_at)
-      VALUES (${id}, ${configId}, 'acct-1', ${id}, ${now}, ${now})`);
+    upsertEndUser(ctx.db, {
+      id,
+      config_id: configId,
+      account_id: 'acct-1',
+      user_id: id,
+      name: null,
+      email: null,
+      language: null,
+      account_name: null,
+      seen_at: now,
+    });
     return id;
   },
 
@@ -40,9 +61,24 @@ export const fixtures = {
     const id = newId('ca');
     const owner = fixtures.endUser(ctx, configId);
     const now = new Date(ctx.clock.now()).toISOString();
-    ctx.db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, owner_end_user_id, account_id, sharing_level, status,
-        created_at, updated_at)
-      VALUES (${id}, ${configId}, ${connectorId}, 'Login', ${owner}, 'acct-1', 'user', 'active', ${now}, ${now})`);
+    insertConnectorAuthRow(ctx.db, {
+      id,
+      config_id: configId,
+      connector_id: connectorId,
+      name: 'Login',
+      owner_end_user_id: owner,
+      account_id: 'acct-1',
+      sharing_level: 'user',
+      proprietary: false,
+      created_via: 'end_user',
+      status: 'active',
+      scopes: '[]',
+      credentials_enc: null,
+      credentials_version: 0,
+      expires_at: null,
+      created_at: now,
+      last_refreshed_at: null,
+    });
     return id;
   },
 
@@ -51,12 +87,21 @@ export const fixtures = {
     const id = newId('int');
     const owner = fixtures.endUser(ctx, configId);
     const now = new Date(ctx.clock.now()).toISOString();
-    ctx.db.run(sql`INSERT INTO integrations (id, config_id, flow_id, flow_version, owner_end_user_id, account_id, sharing_level, scope_user_id,
-        status, created_at, updated_at)
-      VALUES (${id}, ${configId}, ${flowId}, ${flowVersion}, ${owner}, 'acct-1', 'user', ${owner}, 'enabled', ${now}, ${now})`);
-    ctx.db.run(
-      sql`INSERT INTO integration_bindings (integration_id, slot_key, connector_auth_id) VALUES (${id}, 's0', ${connectorAuthId})`,
-    );
+    insertIntegrationRow(ctx.db, {
+      id,
+      config_id: configId,
+      flow_id: flowId,
+      flow_version: flowVersion,
+      owner_end_user_id: owner,
+      account_id: 'acct-1',
+      sharing_level: 'user',
+      scope_user_id: owner,
+      inputs: '{}',
+      secret_inputs_enc: null,
+      next_run_at: null,
+      created_at: now,
+    });
+    replaceBindings(ctx.db, id, { s0: connectorAuthId });
     ctx.db.run(sql`INSERT INTO runs (id, integration_id, trigger, status, not_before, created_at)
       VALUES (${newId('run')}, ${id}, 'manual', 'success', ${now}, ${now})`);
     return id;

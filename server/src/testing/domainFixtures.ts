@@ -2,11 +2,19 @@ import { type AppContext, nowIso } from '../context.ts';
 import { seal, sealJson } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
 import { newId } from '../crypto/tokens.ts';
+import { insertConnectorAuthRow } from '../db/repos/connectorAuths.ts';
+import { insertConnector as insertConnectorRow } from '../db/repos/connectors.ts';
+import { insertEmbedConfig, insertEmbedGroup, replaceEmbedGroupFlows } from '../db/repos/embedConfigs.ts';
+import { findEndUser, upsertEndUser } from '../db/repos/endUsers.ts';
+import { insertFlow as insertFlowRow, insertFlowVersion } from '../db/repos/flows.ts';
+import { insertIntegrationRow, replaceBindings, setIntegrationStatus, setLatestRun } from '../db/repos/integrations.ts';
 import { sql } from '../db/sql.ts';
 
 /**
- * Domain rows inserted directly with SQL, so tests of one area do not depend on another area's
- * API. Every helper stamps rows with the context's clock: advance it between inserts to order them.
+ * Domain rows written straight through the repositories, so tests of one area do not depend on
+ * another area's API (or its checks). Runs have no repository yet (nothing in the server writes
+ * them), so {@link insertRun} inserts its row itself. Every helper stamps rows with the context's
+ * clock: advance it between inserts to order them.
  */
 
 /** Inserts a connector (a custom API-key service unless told otherwise); answers its id. */
@@ -25,9 +33,20 @@ export function insertConnector(
     fields: [],
     validation: null,
   };
-  ctx.db.run(sql`INSERT INTO connectors (id, name, auth_type, base_url, definition, client_secret_enc, created_at, updated_at)
-    VALUES (${id}, ${opts.name ?? `Connector ${id}`}, ${authType}, ${'https://api.example.test'}, ${JSON.stringify(definition)},
-      ${opts.clientSecret ? seal(ctx.keyring, secretLocation('connectors', 'client_secret_enc', id), opts.clientSecret) : null}, ${now}, ${now})`);
+  insertConnectorRow(ctx.db, {
+    id,
+    name: opts.name ?? `Connector ${id}`,
+    auth_type: authType,
+    catalog_key: null,
+    base_url: 'https://api.example.test',
+    icon_url: null,
+    definition: JSON.stringify(definition),
+    client_secret_enc: opts.clientSecret
+      ? seal(ctx.keyring, secretLocation('connectors', 'client_secret_enc', id), opts.clientSecret)
+      : null,
+    created_at: now,
+    updated_at: now,
+  });
   return id;
 }
 
@@ -35,9 +54,21 @@ export function insertConnector(
 export function insertConfig(ctx: AppContext, opts: { name?: string; sharingLevel?: 'user' | 'account'; enabled?: boolean } = {}): string {
   const id = newId('cfg');
   const now = nowIso(ctx);
-  ctx.db.run(sql`INSERT INTO embed_configs (id, name, sharing_level, allowed_origins, consent, branding, enabled, created_at, updated_at)
-    VALUES (${id}, ${opts.name ?? 'Fixture config'}, ${opts.sharingLevel ?? 'user'}, ${'["https://app.example.test"]'},
-      ${'{"enabled":false,"text":null}'}, ${'{}'}, ${opts.enabled ?? true}, ${now}, ${now})`);
+  insertEmbedConfig(ctx.db, {
+    id,
+    name: opts.name ?? 'Fixture config',
+    sharing_level: opts.sharingLevel ?? 'user',
+    allowed_origins: '["https://app.example.test"]',
+    consent: '{"enabled":false,"text":null}',
+    branding: '{}',
+    default_language: 'en',
+    proprietary_connector_id: null,
+    callback_url: null,
+    callback_secret_enc: null,
+    enabled: (opts.enabled ?? true) ? 1 : 0,
+    created_at: now,
+    updated_at: now,
+  });
   return id;
 }
 
@@ -56,11 +87,16 @@ export function insertFlow(
     steps: [],
   };
   ctx.db.tx(() => {
-    ctx.db.run(sql`INSERT INTO flows (id, name, current_version, created_at, updated_at)
-      VALUES (${id}, ${opts.name ?? 'Fixture flow'}, ${1}, ${now}, ${now})`);
-    ctx.db.run(
-      sql`INSERT INTO flow_versions (flow_id, version, definition, created_at) VALUES (${id}, ${1}, ${JSON.stringify(definition)}, ${now})`,
-    );
+    insertFlowRow(ctx.db, {
+      id,
+      name: opts.name ?? 'Fixture flow',
+      description: null,
+      icon: null,
+      current_version: 1,
+      created_at: now,
+      updated_at: now,
+    });
+    insertFlowVersion(ctx.db, { flow_id: id, version: 1, definition: JSON.stringify(definition), created_at: now });
   });
   return id;
 }
@@ -73,16 +109,19 @@ export function insertGroup(
 ): string {
   const id = newId('grp');
   ctx.db.tx(() => {
-    ctx.db.run(sql`INSERT INTO embed_groups (id, config_id, name, position, highlighted_connectors)
-      VALUES (${id}, ${configId}, ${opts.name ?? 'Fixture group'}, ${opts.position ?? 0}, ${'[]'})`);
-    (opts.flowIds ?? []).forEach((flowId, i) => {
-      ctx.db.run(sql`INSERT INTO embed_group_flows (group_id, flow_id, position) VALUES (${id}, ${flowId}, ${i})`);
+    insertEmbedGroup(ctx.db, {
+      id,
+      config_id: configId,
+      name: opts.name ?? 'Fixture group',
+      position: opts.position ?? 0,
+      highlighted_connectors: '[]',
     });
+    replaceEmbedGroupFlows(ctx.db, id, opts.flowIds ?? []);
   });
   return id;
 }
 
-/** Inserts an end user of a configuration; answers its internal id (`eu_…`). */
+/** Inserts an end user of a configuration (an identity already there is an error); answers its internal id (`eu_…`). */
 export function insertEndUser(
   ctx: AppContext,
   configId: string,
@@ -90,8 +129,18 @@ export function insertEndUser(
 ): string {
   const id = newId('eu');
   const now = nowIso(ctx);
-  ctx.db.run(sql`INSERT INTO end_users (id, config_id, account_id, user_id, name, first_seen_at, last_seen_at)
-    VALUES (${id}, ${configId}, ${opts.accountId ?? 'acct-1'}, ${opts.userId ?? `user-${id.slice(3, 11)}`}, ${opts.name ?? null}, ${now}, ${now})`);
+  const { row, created } = upsertEndUser(ctx.db, {
+    id,
+    config_id: configId,
+    account_id: opts.accountId ?? 'acct-1',
+    user_id: opts.userId ?? `user-${id.slice(3, 11)}`,
+    name: opts.name ?? null,
+    email: null,
+    language: null,
+    account_name: null,
+    seen_at: now,
+  });
+  if (!created) throw new Error(`fixture: end user ${row.user_id} of account ${row.account_id} exists already`);
   return id;
 }
 
@@ -116,21 +165,31 @@ export function insertConnectorAuth(
   const id = newId('ca');
   const now = nowIso(ctx);
   const accountId =
-    opts.accountId !== undefined
-      ? opts.accountId
-      : opts.endUserId
-        ? (ctx.db.get<{ account_id: string }>(sql`SELECT account_id FROM end_users WHERE id = ${opts.endUserId}`)?.account_id ?? null)
-        : null;
+    opts.accountId !== undefined ? opts.accountId : opts.endUserId ? (findEndUser(ctx.db, opts.endUserId)?.account_id ?? null) : null;
   const credentials = sealJson(
     ctx.keyring,
     secretLocation('connector_auths', 'credentials_enc', id),
     opts.credentials ?? { apiKey: 'fixture' },
   );
-  ctx.db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, owner_end_user_id, account_id, sharing_level, proprietary,
-      created_via, status, scopes, credentials_enc, created_at, updated_at)
-    VALUES (${id}, ${opts.configId}, ${opts.connectorId}, ${opts.name ?? 'Fixture login'}, ${opts.endUserId ?? null}, ${accountId},
-      ${opts.sharingLevel ?? 'user'}, ${opts.proprietary ?? false}, ${opts.createdVia ?? 'end_user'}, ${opts.status ?? 'active'},
-      ${JSON.stringify(opts.scopes ?? [])}, ${credentials}, ${now}, ${now})`);
+  insertConnectorAuthRow(ctx.db, {
+    id,
+    config_id: opts.configId,
+    connector_id: opts.connectorId,
+    name: opts.name ?? 'Fixture login',
+    owner_end_user_id: opts.endUserId ?? null,
+    account_id: accountId,
+    sharing_level: opts.sharingLevel ?? 'user',
+    proprietary: opts.proprietary ?? false,
+    created_via: opts.createdVia ?? 'end_user',
+    status: opts.status ?? 'active',
+    scopes: JSON.stringify(opts.scopes ?? []),
+    credentials_enc: credentials,
+    // the column's default: a fixture auth has never had its credentials replaced
+    credentials_version: 0,
+    expires_at: null,
+    created_at: now,
+    last_refreshed_at: null,
+  });
   return id;
 }
 
@@ -143,6 +202,7 @@ export function insertIntegration(
     endUserId: string;
     sharingLevel?: 'user' | 'account';
     status?: 'enabled' | 'disabled';
+    /** Who disabled it (`user` unless told); only for `status: 'disabled'`. */
     disabledBy?: 'user' | 'admin' | 'system' | null;
     bindings?: Record<string, string>;
     inputs?: Record<string, unknown>;
@@ -153,22 +213,30 @@ export function insertIntegration(
 ): string {
   const id = newId('int');
   const now = nowIso(ctx);
-  const owner = ctx.db.get<{ account_id: string }>(sql`SELECT account_id FROM end_users WHERE id = ${opts.endUserId}`);
+  const owner = findEndUser(ctx.db, opts.endUserId);
   if (!owner) throw new Error(`fixture: no end user ${opts.endUserId}`);
   const sharingLevel = opts.sharingLevel ?? 'user';
   const secretInputs = opts.secretInputs
     ? sealJson(ctx.keyring, secretLocation('integrations', 'secret_inputs_enc', id), opts.secretInputs)
     : null;
   ctx.db.tx(() => {
-    ctx.db.run(sql`INSERT INTO integrations (id, config_id, flow_id, flow_version, owner_end_user_id, account_id, sharing_level, scope_user_id,
-        status, disabled_by, inputs, secret_inputs_enc, next_run_at, latest_run_id, latest_run_status, latest_run_at, created_at, updated_at)
-      VALUES (${id}, ${opts.configId}, ${opts.flowId}, ${1}, ${opts.endUserId}, ${owner.account_id}, ${sharingLevel},
-        ${sharingLevel === 'account' ? '' : opts.endUserId}, ${opts.status ?? 'enabled'},
-        ${opts.disabledBy ?? (opts.status === 'disabled' ? 'user' : null)}, ${JSON.stringify(opts.inputs ?? {})}, ${secretInputs},
-        ${opts.nextRunAt ?? null}, ${opts.latestRun?.id ?? null}, ${opts.latestRun?.status ?? null}, ${opts.latestRun?.at ?? null}, ${now}, ${now})`);
-    for (const [slot, authId] of Object.entries(opts.bindings ?? {})) {
-      ctx.db.run(sql`INSERT INTO integration_bindings (integration_id, slot_key, connector_auth_id) VALUES (${id}, ${slot}, ${authId})`);
-    }
+    insertIntegrationRow(ctx.db, {
+      id,
+      config_id: opts.configId,
+      flow_id: opts.flowId,
+      flow_version: 1,
+      owner_end_user_id: opts.endUserId,
+      account_id: owner.account_id,
+      sharing_level: sharingLevel,
+      scope_user_id: sharingLevel === 'account' ? '' : opts.endUserId,
+      inputs: JSON.stringify(opts.inputs ?? {}),
+      secret_inputs_enc: secretInputs,
+      next_run_at: opts.nextRunAt ?? null,
+      created_at: now,
+    });
+    if (opts.status === 'disabled') setIntegrationStatus(ctx.db, id, 'disabled', opts.disabledBy ?? 'user', now);
+    if (opts.latestRun) setLatestRun(ctx.db, id, opts.latestRun);
+    replaceBindings(ctx.db, id, opts.bindings ?? {});
   });
   return id;
 }
@@ -185,9 +253,7 @@ export function insertRun(
   ctx.db.tx(() => {
     ctx.db.run(sql`INSERT INTO runs (id, integration_id, trigger, status, not_before, created_at, started_at, finished_at)
       VALUES (${id}, ${integrationId}, ${'manual'}, ${status}, ${now}, ${now}, ${now}, ${status === 'success' || status === 'error' ? now : null})`);
-    ctx.db.run(
-      sql`UPDATE integrations SET latest_run_id = ${id}, latest_run_status = ${status}, latest_run_at = ${now} WHERE id = ${integrationId}`,
-    );
+    setLatestRun(ctx.db, integrationId, { id, status, at: now });
   });
   return id;
 }

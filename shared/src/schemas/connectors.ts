@@ -60,9 +60,10 @@ const apiKeyInputSchema = z.strictObject({
 });
 
 /**
- * Request headers a connector may never let the proxy pass on (SPEC §6, checklist S-06): framing and
- * hop-by-hop headers, the credentials Patchbay injects itself, and headers an upstream's own proxy or
- * framework reads to reroute, re-method or re-address a call. Exact names, then prefixes.
+ * Request headers a connector may never let the proxy pass on (docs/http-api.md; SECURITY.md,
+ * S-06): framing and hop-by-hop headers, the credentials Patchbay injects itself, and headers an
+ * upstream's own proxy or framework reads to reroute, re-method or re-address a call. Exact names,
+ * then prefixes.
  */
 const NEVER_FORWARDED_HEADERS = new Set([
   'host',

@@ -4,7 +4,7 @@ import { MAX_EMBED_STATE_BYTES } from '../protocol/embedToken.ts';
 const idClaim = z.string().min(1).max(255);
 const numericDate = z.number().int().nonnegative().max(32_503_680_000);
 
-/** The claims of an embed token after its signature was checked (SPEC §4). */
+/** The claims of an embed token after its signature was checked (docs/embed-token.md). */
 export const embedTokenClaimsSchema = z.object({
   aud: z.union([z.string().min(1).max(64), z.array(z.string().min(1).max(64)).min(1).max(5)]),
   embed_user_id: idClaim,

@@ -17,7 +17,7 @@ interface Props {
   describedBy?: string;
 }
 
-/** "Connect new account" / "Reconnect": the OAuth popup (SPEC §8) or the credentials form of a basic/api_key connector. */
+/** "Connect new account" / "Reconnect": the OAuth popup (docs/connecting.md) or the credentials form of a basic/api_key connector. */
 export function ConnectAccount({ connector, reconnect, label, onConnected, describedBy }: Props) {
   const { t, api, consentRequired } = usePortal();
   const errorText = useErrorText();

@@ -1,6 +1,6 @@
 /**
- * The whole domain of SPEC §2. Timestamps are ISO-8601 UTC text (they sort as text);
- * JSON columns are checked with json_valid; every secret column holds secretBox ciphertext.
+ * The whole domain of docs/domain.md. Timestamps are ISO-8601 UTC text (they sort as text); JSON
+ * columns are checked with json_valid; every secret column holds secretBox ciphertext.
  */
 export const up = /* sql */ `
 CREATE TABLE encryption_keys (

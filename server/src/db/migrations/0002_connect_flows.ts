@@ -1,7 +1,8 @@
 /**
- * Connecting accounts (SPEC §8): single-use connect tickets bound to a session's end user, a
- * connector and (for a reconnect) the auth being replaced; OAuth flow state kept server-side,
- * keyed by the OAuth2 `state` or the OAuth1 request token, sealed (PKCE verifier, request secret).
+ * Connecting accounts (docs/connecting.md): single-use connect tickets bound to a session's end
+ * user, a connector and (for a reconnect) the auth being replaced; OAuth flow state kept
+ * server-side, keyed by the OAuth2 `state` or the OAuth1 request token, sealed (PKCE verifier,
+ * request secret).
  */
 export const up = /* sql */ `
 CREATE TABLE connect_tickets (

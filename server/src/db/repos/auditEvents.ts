@@ -43,3 +43,10 @@ export function listAuditEvents(db: Db, filters: AuditEventFilters, after: Fragm
   if (after) where.push(after);
   return db.all<AuditEventRow>(sql`SELECT * FROM audit_events ${sql.where(where)} ORDER BY at DESC, id DESC LIMIT ${limit}`);
 }
+
+/** Inserts one audit event (`details` already serialised and redacted by the caller). */
+export function insertAuditEvent(db: Db, row: AuditEventRow): void {
+  db.run(sql`INSERT INTO audit_events (id, at, actor_type, actor_id, action, object_type, object_id, config_id, request_id, details)
+    VALUES (${row.id}, ${row.at}, ${row.actor_type}, ${row.actor_id}, ${row.action}, ${row.object_type}, ${row.object_id},
+      ${row.config_id}, ${row.request_id}, ${row.details})`);
+}

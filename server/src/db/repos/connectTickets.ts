@@ -1,7 +1,7 @@
 import type { Db } from '../database.ts';
 import { sql } from '../sql.ts';
 
-/** A connect ticket row: one popup attempt of one end user for one connector (SPEC §8). */
+/** A connect ticket row: one popup attempt of one end user for one connector (docs/connecting.md). */
 export interface ConnectTicketRow {
   id: string;
   config_id: string;

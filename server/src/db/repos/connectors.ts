@@ -95,3 +95,43 @@ export function findConnectorReferences(db: Db, id: string, cap = 50): Connector
     embedConfigs: embedConfigs.map((r) => r.id),
   };
 }
+
+/** A connector's name and icon: what an end user sees of a highlighted connector. */
+export interface ConnectorSummaryRow {
+  id: string;
+  name: string;
+  icon_url: string | null;
+}
+
+/** The names and icons of the connectors of `ids` (unknown ids are absent). */
+export function listConnectorSummaries(db: Db, ids: readonly string[]): ConnectorSummaryRow[] {
+  if (ids.length === 0) return [];
+  return db.all<ConnectorSummaryRow>(sql`SELECT id, name, icon_url FROM connectors WHERE id IN (${sql.list(ids)})`);
+}
+
+/**
+ * SQL condition on `c.id`: a connector the end users of `configId` connect themselves — a slot of
+ * the current version of a flow in one of the configuration's groups, not pre-filled with a
+ * vendor-owned auth, and not the configuration's proprietary connector (its credentials arrive
+ * in the embed token). Slots are read with json_each, so `crm` never matches `crm2`.
+ */
+function connectableIn(configId: string) {
+  return sql`c.id IN (
+      SELECT json_extract(s.value, '$.connectorId') FROM embed_groups g
+        JOIN embed_group_flows gf ON gf.group_id = g.id
+        JOIN flows f ON f.id = gf.flow_id
+        JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.current_version
+        JOIN json_each(v.definition, '$.slots') s
+      WHERE g.config_id = ${configId} AND json_extract(s.value, '$.connectorAuthId') IS NULL)
+    AND c.id IS NOT (SELECT proprietary_connector_id FROM embed_configs WHERE id = ${configId})`;
+}
+
+/** The connectors the end users of `configId` connect themselves, by name. */
+export function listConnectorsConnectableIn(db: Db, configId: string): ConnectorRow[] {
+  return db.all<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE ${connectableIn(configId)} ORDER BY c.name, c.id`);
+}
+
+/** One connector the end users of `configId` connect themselves, or undefined (unknown, or not offered there). */
+export function findConnectorConnectableIn(db: Db, configId: string, connectorId: string): ConnectorRow | undefined {
+  return db.get<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE c.id = ${connectorId} AND ${connectableIn(configId)}`);
+}

@@ -53,6 +53,42 @@ export function findFlow(db: Db, id: string): FlowWithDefinitionRow | undefined 
   return db.get<FlowWithDefinitionRow>(sql`${WITH_DEFINITION} WHERE f.id = ${id}`);
 }
 
+/** Whether flow `id` exists and satisfies `visible` (a condition over the alias `f`). */
+export function isFlowVisible(db: Db, id: string, visible: Fragment): boolean {
+  return db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM flows f WHERE f.id = ${id} AND ${visible}`) !== undefined;
+}
+
+/** The flows of `ids` with their current definitions (unknown ids are absent). */
+export function listFlowsByIds(db: Db, ids: readonly string[]): FlowWithDefinitionRow[] {
+  if (ids.length === 0) return [];
+  return db.all<FlowWithDefinitionRow>(sql`${WITH_DEFINITION} WHERE f.id IN (${sql.list(ids)})`);
+}
+
+/** A flow with its current definition when one of the configuration's groups offers it, or undefined. */
+export function findFlowOfferedBy(db: Db, configId: string, flowId: string): FlowWithDefinitionRow | undefined {
+  return db.get<FlowWithDefinitionRow>(sql`${WITH_DEFINITION}
+    WHERE f.id = ${flowId} AND EXISTS (SELECT 1 FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id
+      WHERE gf.flow_id = f.id AND g.config_id = ${configId})`);
+}
+
+/** The id of the oldest flow with this name, if any. */
+export function findOldestFlowIdNamed(db: Db, name: string): string | undefined {
+  return db.get<{ id: string }>(sql`SELECT id FROM flows WHERE name = ${name} ORDER BY created_at, id LIMIT 1`)?.id;
+}
+
+/**
+ * Whether a configuration that offers the flow in a group, or still has integrations of it, falls
+ * outside `allowed` (a condition over the alias `u`: `u.config_id`, `u.flow_id`).
+ */
+export function flowUsedOutside(db: Db, flowId: string, allowed: Fragment): boolean {
+  return (
+    db.get<{ one: number }>(sql`SELECT 1 AS one FROM (
+      SELECT g.config_id, gf.flow_id FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id WHERE gf.flow_id = ${flowId}
+      UNION SELECT config_id, flow_id FROM integrations WHERE flow_id = ${flowId}) u
+    WHERE NOT ${allowed} LIMIT 1`) !== undefined
+  );
+}
+
 /** One page of flows (newest first), restricted by `conditions` over alias `f`; fetches `limit + 1` rows. */
 export function listFlows(db: Db, conditions: readonly Fragment[], limit: number): FlowWithDefinitionRow[] {
   return db.all<FlowWithDefinitionRow>(

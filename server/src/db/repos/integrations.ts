@@ -67,6 +67,11 @@ export function findIntegration(db: Db, id: string, visible: Fragment): Integrat
     WHERE i.id = ${id} AND ${visible}`);
 }
 
+/** Whether integration `id` exists and satisfies `visible` (a condition over the alias `i`). */
+export function isIntegrationVisible(db: Db, id: string, visible: Fragment): boolean {
+  return db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM integrations i WHERE i.id = ${id} AND ${visible}`) !== undefined;
+}
+
 /** Slot → connector auth bindings of some integrations, grouped by integration id. */
 export function listBindings(db: Db, integrationIds: readonly string[]): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();
@@ -162,6 +167,13 @@ export function updateIntegrationInputs(db: Db, id: string, inputs: string, secr
 /** Sets when a scheduled integration next runs (null: not scheduled by interval). */
 export function setNextRunAt(db: Db, id: string, nextRunAt: string | null): void {
   db.run(sql`UPDATE integrations SET next_run_at = ${nextRunAt} WHERE id = ${id}`);
+}
+
+/** Records a run as the integration's latest. */
+export function setLatestRun(db: Db, id: string, run: { id: string; status: string; at: string }): void {
+  db.run(
+    sql`UPDATE integrations SET latest_run_id = ${run.id}, latest_run_status = ${run.status}, latest_run_at = ${run.at} WHERE id = ${id}`,
+  );
 }
 
 /** Moves an integration's `updated_at`. */

@@ -1,7 +1,7 @@
 /**
- * A login flood cannot starve the server (issue 7 point 5, checklist V-04): scrypt runs on libuv's
- * thread pool, a few at a time; the excess waits briefly and then answers 429 with Retry-After,
- * and outbound calls resolve names without that pool, so the proxy stays fast meanwhile.
+ * A login flood cannot starve the server (SECURITY.md, V-04): scrypt runs on libuv's thread pool, a
+ * few at a time; the excess waits briefly and then answers 429 with Retry-After, and outbound calls
+ * resolve names without that pool, so the proxy stays fast meanwhile.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertConnector } from '../../db/repos/connectors.ts';

@@ -1,10 +1,9 @@
 /**
- * Issue 7 point 3 (checklist C-07): credentials stay with the hosts they were issued for.
- * Re-pointing a connector's `baseUrl`, OAuth2 token/revoke URL or OAuth1 token URLs at another
- * origin while connector auths hold credentials answers 409 with their count, unless `force`;
- * forcing drops those credentials (status `needs_reauth`) in the same transaction, so the new host
- * never receives a key or token issued for the old one. Two loopback upstreams play the old and
- * the new host.
+ * Credentials stay with the hosts they were issued for (SECURITY.md, C-07). Re-pointing a
+ * connector's `baseUrl`, OAuth2 token/revoke URL or OAuth1 token URLs at another origin while
+ * connector auths hold credentials answers 409 with their count, unless `force`; forcing drops
+ * those credentials (status `needs_reauth`) in the same transaction, so the new host never receives
+ * a key or token issued for the old one. Two loopback upstreams play the old and the new host.
  */
 import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -579,7 +579,7 @@ describe('connectors: audit', () => {
   });
 });
 
-describe('connectors: request headers the proxy passes on (issue 7 point 7, S-06)', () => {
+describe('connectors: request headers the proxy passes on (SECURITY.md, S-06)', () => {
   const relayBody = {
     id: 'relay',
     name: 'Relay',

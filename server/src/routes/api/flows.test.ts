@@ -4,8 +4,8 @@ import { newId } from '../../crypto/tokens.ts';
 import { sql } from '../../db/sql.ts';
 import { startTestServer, type TestServer } from '../../testing/harness.ts';
 
-/** The SPEC §6 example body, as written there. */
-const SPEC_EXAMPLE = {
+/** The example flow body of docs/http-api.md, as written there. */
+const DOCUMENTED_FLOW = {
   name: 'Push new contacts to Demo CRM',
   slots: [{ key: 'crm', connectorId: 'crm', label: 'Your CRM' }],
   inputs: [{ key: 'list', type: 'select', label: 'List', options: [{ value: 'leads', label: 'Leads' }], required: true }],
@@ -22,16 +22,16 @@ const SPEC_EXAMPLE = {
   ],
 };
 
-/** The definition stored for {@link SPEC_EXAMPLE}: the parsed fields, defaults included. */
-const SPEC_DEFINITION = {
-  slots: SPEC_EXAMPLE.slots,
-  inputs: SPEC_EXAMPLE.inputs,
-  trigger: SPEC_EXAMPLE.trigger,
-  steps: SPEC_EXAMPLE.steps,
+/** The definition stored for {@link DOCUMENTED_FLOW}: the parsed fields, defaults included. */
+const DOCUMENTED_DEFINITION = {
+  slots: DOCUMENTED_FLOW.slots,
+  inputs: DOCUMENTED_FLOW.inputs,
+  trigger: DOCUMENTED_FLOW.trigger,
+  steps: DOCUMENTED_FLOW.steps,
 };
 
 function definitionWith(overrides: Record<string, unknown>) {
-  return { ...SPEC_DEFINITION, ...overrides };
+  return { ...DOCUMENTED_DEFINITION, ...overrides };
 }
 
 /** Domain rows inserted with SQL, so these tests do not depend on other areas' APIs. */
@@ -126,16 +126,16 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-async function createFlow(body: unknown = SPEC_EXAMPLE, token = owner) {
+async function createFlow(body: unknown = DOCUMENTED_FLOW, token = owner) {
   const res = await s.request('POST', '/api/v1/flows', { token, body });
   expect(res.status).toBe(201);
   return res.body as { id: string; version: number; createdAt: string };
 }
 
 describe('POST /api/v1/flows', () => {
-  it('accepts the SPEC §6 example as written and stores it as version 1', async () => {
+  it('accepts the docs/http-api.md example as written and stores it as version 1', async () => {
     const now = nowIso(s.app.ctx);
-    const res = await s.request('POST', '/api/v1/flows', { token: owner, body: SPEC_EXAMPLE });
+    const res = await s.request('POST', '/api/v1/flows', { token: owner, body: DOCUMENTED_FLOW });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       id: expect.stringMatching(/^flow_[a-z0-9]{26}$/),
@@ -143,7 +143,7 @@ describe('POST /api/v1/flows', () => {
       description: null,
       icon: null,
       version: 1,
-      definition: SPEC_DEFINITION,
+      definition: DOCUMENTED_DEFINITION,
       createdAt: now,
       updatedAt: now,
     });
@@ -152,11 +152,11 @@ describe('POST /api/v1/flows', () => {
     expect((await s.request('GET', `/api/v1/flows/${id}/versions/1`, { token: owner })).body).toEqual({
       flowId: id,
       version: 1,
-      definition: SPEC_DEFINITION,
+      definition: DOCUMENTED_DEFINITION,
       createdAt: now,
     });
     expect(fx.audit(id)).toEqual([
-      { action: 'flow.created', actor_type: 'api_token', details: JSON.stringify({ name: SPEC_EXAMPLE.name, version: 1 }) },
+      { action: 'flow.created', actor_type: 'api_token', details: JSON.stringify({ name: DOCUMENTED_FLOW.name, version: 1 }) },
     ]);
   });
 
@@ -243,7 +243,7 @@ describe('POST /api/v1/flows', () => {
     ],
     [
       'a step referring to an unknown slot',
-      { steps: [{ ...SPEC_EXAMPLE.steps[0], slot: 'hubspot' }] },
+      { steps: [{ ...DOCUMENTED_FLOW.steps[0], slot: 'hubspot' }] },
       [{ path: 'body.steps.0.slot', message: 'unknown slot "hubspot"' }],
     ],
     [
@@ -273,42 +273,42 @@ describe('POST /api/v1/flows', () => {
     ],
     [
       'an absolute URL as a step path',
-      { steps: [{ ...SPEC_EXAMPLE.steps[0], path: 'https://evil.example/steal' }] },
+      { steps: [{ ...DOCUMENTED_FLOW.steps[0], path: 'https://evil.example/steal' }] },
       [{ path: 'body.steps.0.path', message: 'must be a path under the connector base URL, starting with a single "/"' }],
     ],
     [
       'a protocol-relative step path',
-      { steps: [{ ...SPEC_EXAMPLE.steps[0], path: '//evil.example/steal' }] },
+      { steps: [{ ...DOCUMENTED_FLOW.steps[0], path: '//evil.example/steal' }] },
       [{ path: 'body.steps.0.path', message: 'must be a path under the connector base URL, starting with a single "/"' }],
     ],
     [
       'a step path with a backslash',
-      { steps: [{ ...SPEC_EXAMPLE.steps[0], path: '/a\\b' }] },
+      { steps: [{ ...DOCUMENTED_FLOW.steps[0], path: '/a\\b' }] },
       [{ path: 'body.steps.0.path', message: 'must not contain a backslash or control characters' }],
     ],
     [
       'a step path that is all template',
-      { steps: [{ ...SPEC_EXAMPLE.steps[0], path: '{{ inputs.url }}' }] },
+      { steps: [{ ...DOCUMENTED_FLOW.steps[0], path: '{{ inputs.url }}' }] },
       [{ path: 'body.steps.0.path', message: 'must be a path under the connector base URL, starting with a single "/"' }],
     ],
   ];
   it.each(cases)('refuses %s, naming the field', async (_name, overrides, issues) => {
-    const res = await s.request('POST', '/api/v1/flows', { token: owner, body: { ...SPEC_EXAMPLE, ...overrides } });
+    const res = await s.request('POST', '/api/v1/flows', { token: owner, body: { ...DOCUMENTED_FLOW, ...overrides } });
     expect(res.status).toBe(400);
     expect(res.body).toEqual(invalid(issues));
   });
 
   it('refuses a step body nested too deeply (before anything walks it)', async () => {
     const deep = `${'['.repeat(50_000)}"x"${']'.repeat(50_000)}`;
-    const rawBody = JSON.stringify({ ...SPEC_EXAMPLE, steps: [{ ...SPEC_EXAMPLE.steps[0], body: 'DEEP' }] }).replace('"DEEP"', deep);
+    const rawBody = JSON.stringify({ ...DOCUMENTED_FLOW, steps: [{ ...DOCUMENTED_FLOW.steps[0], body: 'DEEP' }] }).replace('"DEEP"', deep);
     const res = await s.request('POST', '/api/v1/flows', { token: owner, rawBody });
     expect(res.status).toBe(400);
     expect(res.body).toEqual(invalid([{ path: 'body.steps.0.body', message: 'must not nest deeper than 32 levels' }]));
   });
 
   it('refuses a Liquid syntax error, naming the string that holds it', async () => {
-    const steps = [{ ...SPEC_EXAMPLE.steps[0], body: { list: '{{ inputs.list ', owner: '{{ embed.user_id }}' } }];
-    const res = await s.request('POST', '/api/v1/flows', { token: owner, body: { ...SPEC_EXAMPLE, steps } });
+    const steps = [{ ...DOCUMENTED_FLOW.steps[0], body: { list: '{{ inputs.list ', owner: '{{ embed.user_id }}' } }];
+    const res = await s.request('POST', '/api/v1/flows', { token: owner, body: { ...DOCUMENTED_FLOW, steps } });
     expect(res.status).toBe(400);
     expect(res.body).toEqual(
       invalid([{ path: 'body.steps.0.body.list', message: 'Liquid: output "{{ inputs.list " not closed, line:1, col:1' }]),
@@ -318,12 +318,12 @@ describe('POST /api/v1/flows', () => {
   it('refuses unknown filters and file tags in templates', async () => {
     const steps = [
       {
-        ...SPEC_EXAMPLE.steps[0],
+        ...DOCUMENTED_FLOW.steps[0],
         query: { q: '{{ inputs.list | shell }}' },
         body: { owner: '{% include "/etc/passwd" %}' },
       },
     ];
-    const res = await s.request('POST', '/api/v1/flows', { token: owner, body: { ...SPEC_EXAMPLE, steps } });
+    const res = await s.request('POST', '/api/v1/flows', { token: owner, body: { ...DOCUMENTED_FLOW, steps } });
     expect(res.body).toEqual(
       invalid([
         { path: 'body.steps.0.query.q', message: 'Liquid: undefined filter: shell, line:1, col:1' },
@@ -339,7 +339,7 @@ describe('POST /api/v1/flows', () => {
       { key: 'b', connectorId: 'crm', label: 'B', connectorAuthId: 'ca_0000000000aaaaaaaaaa' },
       { key: 'c', connectorId: 'crm', label: 'C', connectorAuthId: mailerAuth },
     ];
-    const res = await s.request('POST', '/api/v1/flows', { token: owner, body: { ...SPEC_EXAMPLE, slots } });
+    const res = await s.request('POST', '/api/v1/flows', { token: owner, body: { ...DOCUMENTED_FLOW, slots } });
     expect(res.status).toBe(400);
     expect(res.body).toEqual(
       invalid([
@@ -364,7 +364,7 @@ describe('POST /api/v1/flows', () => {
     const before = s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`)?.n;
     await s.request('POST', '/api/v1/flows', {
       token: owner,
-      body: { ...SPEC_EXAMPLE, slots: [{ key: 'crm', connectorId: 'nope', label: 'x' }] },
+      body: { ...DOCUMENTED_FLOW, slots: [{ key: 'crm', connectorId: 'nope', label: 'x' }] },
     });
     expect(s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`)?.n).toBe(before);
   });
@@ -372,7 +372,7 @@ describe('POST /api/v1/flows', () => {
 
 describe('PATCH /api/v1/flows/{id}', () => {
   it('changes metadata only and leaves the version alone', async () => {
-    const flow = await createFlow({ ...SPEC_EXAMPLE, description: 'old', icon: 'https://cdn.example.test/a.png' });
+    const flow = await createFlow({ ...DOCUMENTED_FLOW, description: 'old', icon: 'https://cdn.example.test/a.png' });
     s.clock.advance(60);
     const res = await s.request('PATCH', `/api/v1/flows/${flow.id}`, {
       token: owner,
@@ -385,12 +385,12 @@ describe('PATCH /api/v1/flows/{id}', () => {
       description: null,
       icon: 'https://cdn.example.test/b.png',
       version: 1,
-      definition: SPEC_DEFINITION,
+      definition: DOCUMENTED_DEFINITION,
       createdAt: flow.createdAt,
       updatedAt: nowIso(s.app.ctx),
     });
     expect(fx.audit(flow.id).map((a) => [a.action, JSON.parse(a.details)])).toEqual([
-      ['flow.created', { name: SPEC_EXAMPLE.name, version: 1 }],
+      ['flow.created', { name: DOCUMENTED_FLOW.name, version: 1 }],
       ['flow.updated', { fields: ['name', 'description', 'icon'] }],
     ]);
   });
@@ -425,7 +425,7 @@ describe('versions', () => {
 
     expect((await s.request('GET', `/api/v1/flows/${flow.id}`, { token: owner })).body).toEqual({
       id: flow.id,
-      name: SPEC_EXAMPLE.name,
+      name: DOCUMENTED_FLOW.name,
       description: null,
       icon: null,
       version: 3,
@@ -443,12 +443,12 @@ describe('versions', () => {
       items: [
         { flowId: flow.id, version: 3, definition: v3def, createdAt: v3at },
         { flowId: flow.id, version: 2, definition: v2def, createdAt: v2at },
-        { flowId: flow.id, version: 1, definition: SPEC_DEFINITION, createdAt: flow.createdAt },
+        { flowId: flow.id, version: 1, definition: DOCUMENTED_DEFINITION, createdAt: flow.createdAt },
       ],
       nextCursor: null,
     });
     expect(fx.audit(flow.id).map((a) => [a.action, JSON.parse(a.details)])).toEqual([
-      ['flow.created', { name: SPEC_EXAMPLE.name, version: 1 }],
+      ['flow.created', { name: DOCUMENTED_FLOW.name, version: 1 }],
       ['flow.version_created', { version: 2, pushToIntegrations: false, movedIntegrations: 0 }],
       ['flow.version_created', { version: 3, pushToIntegrations: false, movedIntegrations: 0 }],
     ]);
@@ -457,7 +457,7 @@ describe('versions', () => {
   it('pages the version list with a cursor', async () => {
     const flow = await createFlow();
     for (let i = 0; i < 2; i++) {
-      await s.request('POST', `/api/v1/flows/${flow.id}/versions`, { token: owner, body: { definition: SPEC_DEFINITION } });
+      await s.request('POST', `/api/v1/flows/${flow.id}/versions`, { token: owner, body: { definition: DOCUMENTED_DEFINITION } });
     }
     const first = await s.request('GET', `/api/v1/flows/${flow.id}/versions?limit=2`, { token: owner });
     expect(first.body.items.map((v: { version: number }) => v.version)).toEqual([3, 2]);
@@ -491,12 +491,12 @@ describe('versions', () => {
     const flow = await createFlow();
     const dup = await s.request('POST', `/api/v1/flows/${flow.id}/versions`, {
       token: owner,
-      body: { definition: definitionWith({ steps: [SPEC_EXAMPLE.steps[0], SPEC_EXAMPLE.steps[0]] }) },
+      body: { definition: definitionWith({ steps: [DOCUMENTED_FLOW.steps[0], DOCUMENTED_FLOW.steps[0]] }) },
     });
     expect(dup.body).toEqual(invalid([{ path: 'body.definition.steps.1.id', message: 'duplicate id "push"' }]));
     const liquid = await s.request('POST', `/api/v1/flows/${flow.id}/versions`, {
       token: owner,
-      body: { definition: definitionWith({ steps: [{ ...SPEC_EXAMPLE.steps[0], body: { owner: '{{ inputs.list ' } }] }) },
+      body: { definition: definitionWith({ steps: [{ ...DOCUMENTED_FLOW.steps[0], body: { owner: '{{ inputs.list ' } }] }) },
     });
     expect(liquid.body).toEqual(
       invalid([{ path: 'body.definition.steps.0.body.owner', message: 'Liquid: output "{{ inputs.list " not closed, line:1, col:1' }]),
@@ -517,19 +517,22 @@ describe('versions', () => {
     fx.integration(flow.id);
     fx.integration(flow.id);
     fx.integration(other.id);
-    const unpushed = await s.request('POST', `/api/v1/flows/${flow.id}/versions`, { token: owner, body: { definition: SPEC_DEFINITION } });
+    const unpushed = await s.request('POST', `/api/v1/flows/${flow.id}/versions`, {
+      token: owner,
+      body: { definition: DOCUMENTED_DEFINITION },
+    });
     expect(unpushed.body).toMatchObject({ version: 2, movedIntegrations: 0 });
     expect(fx.integrationVersions(flow.id)).toEqual([1, 1]);
 
     const pushed = await s.request('POST', `/api/v1/flows/${flow.id}/versions`, {
       token: owner,
-      body: { definition: SPEC_DEFINITION, pushToIntegrations: true },
+      body: { definition: DOCUMENTED_DEFINITION, pushToIntegrations: true },
     });
     expect(pushed.status).toBe(201);
     expect(pushed.body).toEqual({
       flowId: flow.id,
       version: 3,
-      definition: SPEC_DEFINITION,
+      definition: DOCUMENTED_DEFINITION,
       createdAt: nowIso(s.app.ctx),
       movedIntegrations: 2,
     });
@@ -559,7 +562,7 @@ describe('DELETE /api/v1/flows/{id}', () => {
 
   it('deletes an unused flow with its versions', async () => {
     const flow = await createFlow();
-    await s.request('POST', `/api/v1/flows/${flow.id}/versions`, { token: owner, body: { definition: SPEC_DEFINITION } });
+    await s.request('POST', `/api/v1/flows/${flow.id}/versions`, { token: owner, body: { definition: DOCUMENTED_DEFINITION } });
     const res = await s.request('DELETE', `/api/v1/flows/${flow.id}`, { token: owner });
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
@@ -570,7 +573,7 @@ describe('DELETE /api/v1/flows/{id}', () => {
         .audit(flow.id)
         .map((a) => [a.action, JSON.parse(a.details)])
         .at(-1),
-    ).toEqual(['flow.deleted', { name: SPEC_EXAMPLE.name, version: 2 }]);
+    ).toEqual(['flow.deleted', { name: DOCUMENTED_FLOW.name, version: 2 }]);
     const again = await s.request('DELETE', `/api/v1/flows/${flow.id}`, { token: owner });
     expect(again.body).toEqual(envelope('not_found', `Flow "${flow.id}" not found`));
   });
@@ -595,7 +598,7 @@ describe('protection', () => {
 
   it('a read-only token cannot write', async () => {
     const reader = await s.adminToken({ role: 'owner', scopes: ['read'] });
-    const res = await s.request('POST', '/api/v1/flows', { token: reader, body: SPEC_EXAMPLE });
+    const res = await s.request('POST', '/api/v1/flows', { token: reader, body: DOCUMENTED_FLOW });
     expect(res.status).toBe(403);
     expect(res.body).toEqual(envelope('insufficient_scope', 'This API token lacks the "write" scope'));
   });
@@ -616,7 +619,7 @@ describe('listing and member permissions', () => {
     admin = await t.adminToken({ role: 'admin' });
     const make = async (name: string) => {
       t.clock.advance(1);
-      const res = await t.request('POST', '/api/v1/flows', { token: admin, body: { ...SPEC_EXAMPLE, name } });
+      const res = await t.request('POST', '/api/v1/flows', { token: admin, body: { ...DOCUMENTED_FLOW, name } });
       return res.body as { id: string };
     };
     inGroup = await make('In group');
@@ -636,7 +639,7 @@ describe('listing and member permissions', () => {
       description: null,
       icon: null,
       version: 1,
-      definition: SPEC_DEFINITION,
+      definition: DOCUMENTED_DEFINITION,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
@@ -646,7 +649,7 @@ describe('listing and member permissions', () => {
 
   it('members cannot create flows', async () => {
     const member = await t.adminToken({ role: 'member', groups: [{ groupId, view: true, manage: true }] });
-    const res = await t.request('POST', '/api/v1/flows', { token: member, body: SPEC_EXAMPLE });
+    const res = await t.request('POST', '/api/v1/flows', { token: member, body: DOCUMENTED_FLOW });
     expect(res.status).toBe(403);
     expect(res.body).toEqual(envelope('forbidden', 'Only owners and admins can create flows'));
   });
@@ -679,7 +682,7 @@ describe('listing and member permissions', () => {
     expect(patch.body).toEqual(envelope('forbidden', 'You lack the "manage" permission on this object\'s group'));
     const version = await t.request('POST', `/api/v1/flows/${inGroup.id}/versions`, {
       token: viewer,
-      body: { definition: SPEC_DEFINITION },
+      body: { definition: DOCUMENTED_DEFINITION },
     });
     expect(version.status).toBe(403);
     const hidden = await t.request('PATCH', `/api/v1/flows/${outside.id}`, { token: viewer, body: { name: 'Nope' } });
@@ -696,7 +699,7 @@ describe('listing and member permissions', () => {
     expect(patch.body).toMatchObject({ id: inGroup.id, description: 'Managed' });
     const version = await t.request('POST', `/api/v1/flows/${inGroup.id}/versions`, {
       token: manager,
-      body: { definition: SPEC_DEFINITION },
+      body: { definition: DOCUMENTED_DEFINITION },
     });
     expect(version.status).toBe(201);
     expect(version.body).toMatchObject({ version: 2, movedIntegrations: 0 });

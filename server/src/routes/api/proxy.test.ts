@@ -402,7 +402,7 @@ describe('proxy: credential injection per auth type (the upstream echoes what it
   });
 });
 
-describe('proxy: injected credentials never come back in response headers (issue 7 point 7, S-07)', () => {
+describe('proxy: injected credentials never come back in response headers (SECURITY.md, S-07)', () => {
   const ODD_KEY = 'CANARY-Key+/=&?é ü%2F';
   /** Every form a value could take in a header: as is, percent-encoded (either hex case), form-encoded, encoded twice. */
   const forms = (v: string) => {
@@ -817,7 +817,7 @@ describe('proxy: canary (C-08)', () => {
   });
 });
 
-describe('proxy: client-aborted uploads (issue 7 point 15)', () => {
+describe('proxy: client-aborted uploads are logged at info, not as errors', () => {
   it('logs an upload the client abandons mid-stream as an aborted request at info, with no error line, and stays healthy', async () => {
     const before = upstream.received.length;
     const firstLog = s.logs.length;

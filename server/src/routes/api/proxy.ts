@@ -12,7 +12,7 @@ const proxyParamsSchema = z.object({
   path: z.array(z.string()).min(1),
 });
 
-/** `ANY /api/v1/proxy/{connectorAuthId}/{path}`: calls the connector's API with the auth's credentials (SPEC §6). */
+/** `ANY /api/v1/proxy/{connectorAuthId}/{path}`: calls the connector's API with the auth's credentials (docs/http-api.md). */
 export function proxyRoutes(ctx: AppContext): RouteDef[] {
   return [
     defineRoute({

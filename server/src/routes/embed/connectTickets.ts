@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
 import { connectTicketStatus, createConnectTicket } from '../../oauth/connectTickets.ts';
 
-/** `POST /embed/api/connect-tickets` and `GET /embed/api/connect-tickets/{id}` (SPEC §8). */
+/** `POST /embed/api/connect-tickets` and `GET /embed/api/connect-tickets/{id}` (docs/connecting.md). */
 export function connectTicketsRoutes(ctx: AppContext): RouteDef[] {
   return [
     defineRoute({

@@ -1,8 +1,8 @@
 /**
- * The end user's connector auths (SPEC §2, §3, §6; checklist T-01…T-05, C-07): sharing levels
- * across two configurations × two accounts × two users, basic/api_key credentials checked against
- * a local upstream before they are stored, default names, rename/disable/enable/reconnect, delete
- * with references, and no credential in any answer.
+ * The end user's connector auths (docs/domain.md, docs/http-api.md; SECURITY.md, T-01…T-05, C-07):
+ * sharing levels across two configurations × two accounts × two users, basic/api_key credentials
+ * checked against a local upstream before they are stored, default names,
+ * rename/disable/enable/reconnect, delete with references, and no credential in any answer.
  */
 import fs from 'node:fs';
 import type { Server } from 'node:http';
@@ -352,7 +352,7 @@ describe('POST /embed/api/connector-auths (basic / api_key)', () => {
   });
 });
 
-describe('sharing levels (SPEC §3): two configurations × two accounts × two users', () => {
+describe('sharing levels (docs/domain.md#sharing-levels): two configurations × two accounts × two users', () => {
   let userLevel: World;
   let accountLevel: World;
   const t: Record<string, string> = {};

@@ -1,7 +1,7 @@
 /**
- * Issue 7 point 10: an admin's disable wins. The vendor API records `disabledBy: "admin"`, the
- * iframe `"user"`; an end user can neither enable nor reconnect an auth an administrator
- * disabled (403 `forbidden`), and both APIs show who disabled it.
+ * An admin's disable wins (SECURITY.md, review finding 10). The vendor API records
+ * `disabledBy: "admin"`, the iframe `"user"`; an end user can neither enable nor reconnect an auth
+ * an administrator disabled (403 `forbidden`), and both APIs show who disabled it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../db/sql.ts';

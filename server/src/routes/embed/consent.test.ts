@@ -1,8 +1,9 @@
 /**
- * `POST /embed/api/consent` (SPEC §2 End user, §3): once per user at `user` level, once per
- * account at `account` level — a second user of the account sees it given in their session.
- * The server enforces it (issue 7, point 9): with consent on and not given, every embed write
- * answers 403 `consent_required`; reads stay open so the iframe can render the consent screen.
+ * `POST /embed/api/consent` (docs/domain.md, its end users and sharing levels): once per user at
+ * `user` level, once per account at `account` level — a second user of the account sees it given in
+ * their session. The server enforces it, not only the iframe: with consent on and not given, every
+ * embed write answers 403 `consent_required`; reads stay open so the iframe can render the consent
+ * screen.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findEndUserByIdentity } from '../../db/repos/endUsers.ts';

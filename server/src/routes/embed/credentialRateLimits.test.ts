@@ -1,7 +1,7 @@
 /**
- * Credential validation is no brute-force oracle (issue 7 point 11): creating or reconnecting
- * basic/api_key credentials in the iframe is limited per end user and per configuration; past a
- * budget the answer is 429 `rate_limited` with `Retry-After`, and the service is not asked.
+ * Credential validation is no brute-force oracle: creating or reconnecting basic/api_key
+ * credentials in the iframe is limited per end user and per configuration; past a budget the answer
+ * is 429 `rate_limited` with `Retry-After`, and the service is not asked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertFlow, insertGroup } from '../../testing/domainFixtures.ts';

@@ -1,7 +1,7 @@
 /**
- * `GET /embed/api/flows` (SPEC §2 Flow, §6): the configuration's groups in order with their
- * flows' current versions — slots (pre-filled ones marked), form and trigger, never steps — and
- * highlighted connectors by name and icon. Other configurations' flows never appear.
+ * `GET /embed/api/flows` (docs/domain.md, docs/http-api.md): the configuration's groups in order
+ * with their flows' current versions — slots (pre-filled ones marked), form and trigger, never
+ * steps — and highlighted connectors by name and icon. Other configurations' flows never appear.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../db/sql.ts';

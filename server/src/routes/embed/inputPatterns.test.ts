@@ -1,8 +1,7 @@
 /**
- * Flow input patterns (issue 7 point 4): an end user's value is checked against the vendor's
- * pattern in linear time (RE2 semantics), so a backtracking-prone pattern cannot freeze the
- * server, and a pattern the engine cannot run (backreferences, lookaround) is refused when the
- * flow is saved.
+ * Flow input patterns: an end user's value is checked against the vendor's pattern in linear time
+ * (RE2 semantics), so a backtracking-prone pattern cannot freeze the server, and a pattern the
+ * engine cannot run (backreferences, lookaround) is refused when the flow is saved.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../db/sql.ts';

@@ -1,6 +1,6 @@
 /**
- * The end user's integrations (SPEC §2 Integration, §3, §6; issue 4 item 1): enabling a flow
- * with bindings and inputs checked field by field, one per user or per account, sharing levels
+ * The end user's integrations (docs/domain.md, its sharing levels; docs/http-api.md): enabling a
+ * flow with bindings and inputs checked field by field, one per user or per account, sharing levels
  * with two users of one account, editing, disabling, deleting, runs, audit events, and password
  * inputs that never come back.
  */

@@ -189,7 +189,7 @@ describe('POST /embed/api/session: a good token', () => {
   });
 });
 
-describe('POST /embed/api/session: hostile tokens (security checklist J-01…J-14)', () => {
+describe('POST /embed/api/session: hostile tokens (SECURITY.md, J-01…J-14)', () => {
   it.each(['none', 'NONE', 'nOnE'])('J-01 rejects alg %s with an empty signature', async (alg) => {
     expect401(await exchange(forgeToken({ alg, typ: 'JWT' }, fx.claims())), 'token_algorithm', M.algNotAccepted);
     expect401(await exchange(forgeToken({ alg, kid: 'hs1' }, fx.claims())), 'token_algorithm', M.algNotAccepted);

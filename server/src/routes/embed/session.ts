@@ -12,7 +12,7 @@ export function sessionRoutes(ctx: AppContext): RouteDef[] {
       path: '/embed/api/session',
       summary: 'Exchange an embed token for a session',
       description:
-        'Verifies the vendor-signed embed token (SPEC §4) and answers an opaque session token for `Authorization: Bearer` ' +
+        'Verifies the vendor-signed embed token (docs/embed-token.md) and answers an opaque session token for `Authorization: Bearer` ' +
         'on the other `/embed/api` routes. The session lasts at most one hour and never beyond the embed token. ' +
         'Any problem with the token answers 401 with a `token_*` code.',
       tags: ['embed'],

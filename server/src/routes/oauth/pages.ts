@@ -9,10 +9,10 @@ import { renderConnectPage } from '../../oauth/connectPage.ts';
 import { type OAuthPageOutcome, startConnect } from '../../oauth/startConnect.ts';
 
 /**
- * The OAuth popup pages (SPEC §8): `GET /oauth/start?ticket=…` redirects to the provider;
- * `GET /oauth/callback/{connectorId}` finishes the flow and answers a page that reports the result
- * to the iframe. Only `ticket` (start), the provider's own callback parameters and the browser-binding
- * cookie (oauth/browserBinding.ts) are read.
+ * The OAuth popup pages (docs/connecting.md): `GET /oauth/start?ticket=…` redirects to the
+ * provider; `GET /oauth/callback/{connectorId}` finishes the flow and answers a page that reports
+ * the result to the iframe. Only `ticket` (start), the provider's own callback parameters and the
+ * browser-binding cookie (oauth/browserBinding.ts) are read.
  */
 export function oauthPagesRouter(ctx: AppContext): Router {
   const router = express.Router();

@@ -1,7 +1,7 @@
 import type { Principal } from '../../auth/principal.ts';
 import { type AppContext, nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
-import { sql } from '../../db/sql.ts';
+import { type AuditEventRow, insertAuditEvent } from '../../db/repos/auditEvents.ts';
 import { redact } from '../../log.ts';
 
 /** Who an audit event is attributed to. */
@@ -17,7 +17,7 @@ export interface AuditEntry {
   readonly requestId?: string | null;
 }
 
-function actorOf(actor: Actor): { type: string; id: string | null } {
+function actorOf(actor: Actor): { type: AuditEventRow['actor_type']; id: string | null } {
   switch (actor.kind) {
     case 'admin':
       return actor.via === 'api_token' ? { type: 'api_token', id: actor.tokenId } : { type: 'admin', id: actor.adminUserId };
@@ -31,7 +31,16 @@ function actorOf(actor: Actor): { type: string; id: string | null } {
 /** Records one audit event; details are redacted like log lines. Call it inside the write's transaction. */
 export function recordAudit(ctx: AppContext, actor: Actor, entry: AuditEntry): void {
   const who = actorOf(actor);
-  ctx.db.run(sql`INSERT INTO audit_events (id, at, actor_type, actor_id, action, object_type, object_id, config_id, request_id, details)
-    VALUES (${newId('aud')}, ${nowIso(ctx)}, ${who.type}, ${who.id}, ${entry.action}, ${entry.objectType}, ${entry.objectId},
-      ${entry.configId ?? null}, ${entry.requestId ?? null}, ${JSON.stringify(redact(entry.details ?? {}))})`);
+  insertAuditEvent(ctx.db, {
+    id: newId('aud'),
+    at: nowIso(ctx),
+    actor_type: who.type,
+    actor_id: who.id,
+    action: entry.action,
+    object_type: entry.objectType,
+    object_id: entry.objectId,
+    config_id: entry.configId ?? null,
+    request_id: entry.requestId ?? null,
+    details: JSON.stringify(redact(entry.details ?? {})),
+  });
 }

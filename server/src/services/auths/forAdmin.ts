@@ -5,7 +5,7 @@ import type { AdminPrincipal } from '../../auth/principal.ts';
 import { type AppContext, nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
-import { type ConnectorAuthRow, findConnectorAuth, listConnectorAuths } from '../../db/repos/connectorAuths.ts';
+import { type ConnectorAuthRow, findConnectorAuth, isConnectorAuthVisible, listConnectorAuths } from '../../db/repos/connectorAuths.ts';
 import { type ConnectorRow, findConnector } from '../../db/repos/connectors.ts';
 import { embedConfigVisible, findEmbedConfig } from '../../db/repos/embedConfigs.ts';
 import { findEndUserByIdentity, upsertEndUser } from '../../db/repos/endUsers.ts';
@@ -67,10 +67,9 @@ function findManageable(ctx: AppContext, p: AdminPrincipal, id: string): Connect
   const row = findConnectorAuth(ctx.db, id, configVisible(p, 'view', 'ca.config_id'));
   if (!row) throw notFound('Connector auth', id);
   assertObjectPermission(
-    ctx.db,
     p,
     'manage',
-    (perm) => sql`EXISTS (SELECT 1 FROM connector_auths ca WHERE ca.id = ${id} AND ${configVisible(p, perm, 'ca.config_id')})`,
+    (perm) => isConnectorAuthVisible(ctx.db, id, configVisible(p, perm, 'ca.config_id')),
     () => notFound('Connector auth', id),
   );
   return row;
@@ -151,10 +150,9 @@ export async function createConnectorAuthFor(
     throw notFound('Embed configuration', body.configId);
   }
   assertObjectPermission(
-    ctx.db,
     p,
     'manage',
-    (perm) => sql`EXISTS (SELECT 1 FROM embed_configs c WHERE c.id = ${body.configId} AND ${configVisible(p, perm, 'c.id')})`,
+    (perm) => embedConfigVisible(ctx.db, body.configId, configVisible(p, perm, 'c.id')),
     () => notFound('Embed configuration', body.configId),
   );
   const connector = findConnector(ctx.db, body.connectorId);

@@ -1,9 +1,20 @@
 import type { ConnectorAuthReference } from '@patchbay/shared';
 import { type AppContext, nowIso } from '../../context.ts';
-import type { ConnectorAuthRow } from '../../db/repos/connectorAuths.ts';
+import {
+  authHoldsCredentials,
+  type ConnectorAuthRow,
+  connectorAuthExists,
+  deleteConnectorAuthWithBindings,
+  disableAuth,
+  enableAuth,
+  findSealedCredentials,
+  listAuthReferences,
+  renameConnectorAuth,
+  revokeAuthCredentials,
+  setAuthStatus,
+} from '../../db/repos/connectorAuths.ts';
 import { type ConnectorRow, findConnector } from '../../db/repos/connectors.ts';
 import { setIntegrationStatus } from '../../db/repos/integrations.ts';
-import { sql } from '../../db/sql.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { type Actor, recordAudit } from '../audit/recordAudit.ts';
@@ -13,11 +24,11 @@ import { validateCredentials } from '../providers/validation.ts';
 import { writeCredentials } from './store.ts';
 
 /**
- * Operations on one connector auth shared by the end-user API and the vendor API (SPEC §2):
+ * Operations on one connector auth shared by the end-user API and the vendor API (docs/domain.md):
  * rename, reconnect with new credentials, disable/enable, revoke, delete with references. The
  * caller has already found the row through its own visibility rule (404 otherwise) and checked
- * permissions. Each change writes its audit event in the same transaction; credential values
- * never reach an audit detail, a log line or an answer.
+ * permissions. Each change writes its audit event in the same transaction; credential values never
+ * reach an audit detail, a log line or an answer.
  */
 
 /** Who acts, and how a forced delete marks the integrations it disables. */
@@ -46,8 +57,8 @@ export async function assertCredentialsValid(ctx: AppContext, connector: Connect
 
 /** The stored credentials of an auth, or null when it holds none. */
 export function readCredentials(ctx: AppContext, authId: string): Credentials | null {
-  const row = ctx.db.get<{ credentials_enc: string | null }>(sql`SELECT credentials_enc FROM connector_auths WHERE id = ${authId}`);
-  return row?.credentials_enc ? openCredentials(ctx, authId, row.credentials_enc) : null;
+  const sealed = findSealedCredentials(ctx.db, authId);
+  return sealed ? openCredentials(ctx, authId, sealed) : null;
 }
 
 /**
@@ -61,12 +72,7 @@ export function findAuthReferences(
   row: Pick<ConnectorAuthRow, 'id' | 'config_id'>,
   cap = 100,
 ): (ConnectorAuthReference & { status: string })[] {
-  const rows = ctx.db.all<{ integration_id: string; flow_id: string; flow_name: string | null; status: string }>(
-    sql`SELECT DISTINCT b.integration_id, i.flow_id, f.name AS flow_name, i.status FROM integration_bindings b
-      JOIN integrations i ON i.id = b.integration_id LEFT JOIN flows f ON f.id = i.flow_id
-      WHERE b.connector_auth_id = ${row.id} AND i.config_id = ${row.config_id} ORDER BY b.integration_id LIMIT ${cap}`,
-  );
-  return rows.map((r) => ({
+  return listAuthReferences(ctx.db, row.id, row.config_id, cap).map((r) => ({
     integrationId: r.integration_id,
     flowId: r.flow_id,
     ...(r.flow_name === null ? {} : { name: r.flow_name }),
@@ -85,20 +91,11 @@ function audit(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, action: st
   });
 }
 
-function setStatus(ctx: AppContext, id: string, status: ConnectorAuthRow['status']): void {
-  ctx.db.run(sql`UPDATE connector_auths SET status = ${status}, updated_at = ${nowIso(ctx)} WHERE id = ${id}`);
-}
-
 /** Renames an auth (no-op when the name is unchanged). Call inside a transaction. */
 export function renameAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, name: string): void {
   if (row.name === name) return;
-  ctx.db.run(sql`UPDATE connector_auths SET name = ${name}, updated_at = ${nowIso(ctx)} WHERE id = ${row.id}`);
+  renameConnectorAuth(ctx.db, row.id, name, nowIso(ctx));
   audit(ctx, op, row, 'renamed', { name, previousName: row.name });
-}
-
-/** Whether an auth holds any credentials (they are dropped when its connector moves to another host). */
-function holdsCredentials(ctx: AppContext, id: string): boolean {
-  return ctx.db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${id} AND credentials_enc IS NOT NULL`) !== undefined;
 }
 
 /** True when an administrator disabled the auth and `op` is not an administrator: the end user may not undo it. */
@@ -139,8 +136,8 @@ export function setAuthEnabled(ctx: AppContext, op: OpContext, row: ConnectorAut
     if (lockedByAdmin(op, row)) {
       throw new AppError('forbidden', 'An administrator disabled this connector auth; only an administrator can enable it again');
     }
-    const next = holdsCredentials(ctx, row.id) ? 'active' : 'needs_reauth';
-    ctx.db.run(sql`UPDATE connector_auths SET status = ${next}, disabled_by = NULL, updated_at = ${now} WHERE id = ${row.id}`);
+    const next = authHoldsCredentials(ctx.db, row.id) ? 'active' : 'needs_reauth';
+    enableAuth(ctx.db, row.id, next, now);
     audit(ctx, op, row, 'enabled', { ...previous, ...(next === 'needs_reauth' ? { status: next } : {}) });
     return;
   }
@@ -148,7 +145,7 @@ export function setAuthEnabled(ctx: AppContext, op: OpContext, row: ConnectorAut
   if (row.status === 'revoked') {
     throw new AppError('conflict', 'This connector auth is revoked; reconnect it or delete it');
   }
-  ctx.db.run(sql`UPDATE connector_auths SET status = 'disabled', disabled_by = ${op.disabledBy}, updated_at = ${now} WHERE id = ${row.id}`);
+  disableAuth(ctx.db, row.id, op.disabledBy, now);
   audit(ctx, op, row, 'disabled', previous);
 }
 
@@ -166,7 +163,7 @@ export function reconnectAuth(
 ): void {
   assertReconnectAllowed(op, row);
   writeCredentials(ctx, row.id, credentials, opts);
-  if (row.status === 'disabled') setStatus(ctx, row.id, 'disabled');
+  if (row.status === 'disabled') setAuthStatus(ctx.db, row.id, 'disabled', nowIso(ctx));
   audit(ctx, op, row, 'reconnected', { previousStatus: row.status, type: credentials.type });
 }
 
@@ -180,9 +177,7 @@ export async function revokeAuth(ctx: AppContext, op: OpContext, row: ConnectorA
   const previous = readCredentials(ctx, row.id);
   const sealed = sealCredentials(ctx, row.id, { type: 'none' });
   ctx.db.tx(() => {
-    ctx.db.run(sql`UPDATE connector_auths SET credentials_enc = ${sealed}, credentials_version = credentials_version + 1,
-      status = 'revoked', disabled_by = NULL, expires_at = NULL, refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = ${nowIso(ctx)}
-      WHERE id = ${row.id}`);
+    revokeAuthCredentials(ctx.db, row.id, sealed, nowIso(ctx));
     audit(ctx, op, row, 'revoked', { previousStatus: row.status });
   });
   if (previous) await revokeAtProvider(ctx, connectorOf(ctx, row), previous, op.log);
@@ -198,7 +193,7 @@ export async function revokeAuth(ctx: AppContext, op: OpContext, row: ConnectorA
 export async function deleteAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, force: boolean): Promise<void> {
   const previous = readCredentials(ctx, row.id);
   ctx.db.tx(() => {
-    if (!ctx.db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${row.id}`)) throw notFound('Connector auth', row.id);
+    if (!connectorAuthExists(ctx.db, row.id)) throw notFound('Connector auth', row.id);
     const refs = findAuthReferences(ctx, row, 10_000);
     if (refs.length > 0 && !force) {
       throw new AppError('in_use', 'This connector auth is used by integrations; disable or change them first, or delete with force=true', {
@@ -223,8 +218,7 @@ export async function deleteAuth(ctx: AppContext, op: OpContext, row: ConnectorA
     }
     // every binding goes (the foreign key requires it), but only this configuration's integrations
     // were listed and disabled: another configuration's binding to it was never legitimate
-    ctx.db.run(sql`DELETE FROM integration_bindings WHERE connector_auth_id = ${row.id}`);
-    ctx.db.run(sql`DELETE FROM connector_auths WHERE id = ${row.id}`);
+    deleteConnectorAuthWithBindings(ctx.db, row.id);
     audit(ctx, op, row, 'deleted', { name: row.name, forced: refs.length > 0, disabledIntegrations: disabled });
   });
   if (previous && row.status !== 'revoked') await revokeAtProvider(ctx, connectorOf(ctx, row), previous, op.log);

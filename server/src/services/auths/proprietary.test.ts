@@ -1,7 +1,8 @@
 /**
- * SPEC §4 `client_authentication`: the proprietary connector's credentials arrive in the embed
- * token, are stored sealed in one auth per account (or per user), updated on the next exchange,
- * and never appear in an answer, a log line, an audit detail or the database file in plain text.
+ * The embed token's `client_authentication` claim (docs/embed-token.md): the proprietary
+ * connector's credentials arrive in the embed token, are stored sealed in one auth per account (or
+ * per user), updated on the next exchange, and never appear in an answer, a log line, an audit
+ * detail or the database file in plain text.
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

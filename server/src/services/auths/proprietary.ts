@@ -2,10 +2,10 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EmbedTokenClaims } from '@patchbay/shared';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
 import { type AppContext, nowIso } from '../../context.ts';
+import { findProprietaryAuth, setAuthStatus } from '../../db/repos/connectorAuths.ts';
 import { findConnector } from '../../db/repos/connectors.ts';
 import type { EmbedConfigRow } from '../../db/repos/embedConfigs.ts';
 import type { EndUserRow } from '../../db/repos/endUsers.ts';
-import { sql } from '../../db/sql.ts';
 import { recordAudit } from '../audit/recordAudit.ts';
 import { openCredentials } from '../connectors/credentials.ts';
 import { defaultAuthName, initialsOf, insertConnectorAuth, writeCredentials } from './store.ts';
@@ -14,12 +14,13 @@ import { defaultAuthName, initialsOf, insertConnectorAuth, writeCredentials } fr
 export type ProprietaryOutcome = 'none' | 'created' | 'updated' | 'unchanged';
 
 /**
- * SPEC §4 `client_authentication`: stores the claim's values as `{type:'proprietary', values}`
- * credentials of the configuration's proprietary connector, in ONE auth per account (account
- * level) or per end user (user level): created on first sight, its credentials replaced whenever
- * the token brings different values (a disabled auth stays disabled). Synchronous, so the session
- * exchange calls it inside its transaction. The values never reach an answer, a log line or an
- * audit detail. Without a proprietary connector, or without the claim, nothing happens.
+ * The embed token's `client_authentication` claim (docs/embed-token.md): stores the claim's values
+ * as `{type:'proprietary', values}` credentials of the configuration's proprietary connector, in
+ * ONE auth per account (account level) or per end user (user level): created on first sight, its
+ * credentials replaced whenever the token brings different values (a disabled auth stays disabled).
+ * Synchronous, so the session exchange calls it inside its transaction. The values never reach an
+ * answer, a log line or an audit detail. Without a proprietary connector, or without the claim,
+ * nothing happens.
  */
 export function storeProprietaryCredentials(
   ctx: AppContext,
@@ -39,14 +40,13 @@ export function storeProprietaryCredentials(
   const credentials = { type: 'proprietary' as const, values };
   const requestId = input.requestId ?? null;
   return ctx.db.tx(() => {
-    const scope =
+    const existing = findProprietaryAuth(
+      ctx.db,
+      config.id,
+      connector.id,
       config.sharing_level === 'account'
-        ? sql`sharing_level = 'account' AND account_id = ${endUser.account_id}`
-        : sql`sharing_level = 'user' AND owner_end_user_id = ${endUser.id}`;
-    const existing = ctx.db.get<{ id: string; status: string; credentials_enc: string | null }>(
-      sql`SELECT id, status, credentials_enc FROM connector_auths
-        WHERE config_id = ${config.id} AND connector_id = ${connector.id} AND proprietary = 1 AND ${scope}
-        ORDER BY created_at, id LIMIT 1`,
+        ? { sharingLevel: 'account', accountId: endUser.account_id }
+        : { sharingLevel: 'user', endUserId: endUser.id },
     );
     if (!existing) {
       insertConnectorAuth(ctx, principal, {
@@ -64,9 +64,7 @@ export function storeProprietaryCredentials(
     const same = stored?.type === 'proprietary' && isDeepStrictEqual(stored.values, values);
     if (same && existing.status !== 'revoked') return 'unchanged';
     writeCredentials(ctx, existing.id, credentials);
-    if (existing.status === 'disabled') {
-      ctx.db.run(sql`UPDATE connector_auths SET status = 'disabled' WHERE id = ${existing.id}`);
-    }
+    if (existing.status === 'disabled') setAuthStatus(ctx.db, existing.id, 'disabled');
     recordAudit(ctx, principal, {
       action: 'connector_auth.reconnected',
       objectType: 'connector_auth',

@@ -1,6 +1,6 @@
 import { type AppContext, nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
-import { sql } from '../../db/sql.ts';
+import { insertConnectorAuthRow, writeSealedCredentials } from '../../db/repos/connectorAuths.ts';
 import { type Actor, recordAudit } from '../audit/recordAudit.ts';
 import { type Credentials, sealCredentials } from '../connectors/credentials.ts';
 
@@ -31,7 +31,7 @@ export function initialsOf(name: string | null | undefined, fallbackId: string):
   return fallbackId.slice(0, 2).toUpperCase();
 }
 
-/** SPEC §2 default name: `"{Connector name} Login authorized on {YYYY-MM-DD} by {initials}"`. */
+/** The default name (docs/domain.md): `"{Connector name} Login authorized on {YYYY-MM-DD} by {initials}"`. */
 export function defaultAuthName(connectorName: string, atIso: string, initials: string): string {
   return `${connectorName} Login authorized on ${atIso.slice(0, 10)} by ${initials}`;
 }
@@ -60,11 +60,24 @@ export function insertConnectorAuth(
   const now = nowIso(ctx);
   const sealed = sealCredentials(ctx, id, input.credentials);
   ctx.db.tx(() => {
-    ctx.db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, owner_end_user_id, account_id, sharing_level,
-        proprietary, created_via, status, scopes, credentials_enc, credentials_version, expires_at, created_at, updated_at, last_refreshed_at)
-      VALUES (${id}, ${input.owner.configId}, ${input.connectorId}, ${input.name}, ${input.owner.ownerEndUserId}, ${input.owner.accountId},
-        ${input.owner.sharingLevel}, ${input.proprietary ?? false}, ${input.createdVia ?? 'end_user'}, 'active', ${JSON.stringify(input.scopes ?? [])}, ${sealed}, 1,
-        ${input.expiresAt ?? null}, ${now}, ${now}, ${input.credentials.type === 'oauth2' ? now : null})`);
+    insertConnectorAuthRow(ctx.db, {
+      id,
+      config_id: input.owner.configId,
+      connector_id: input.connectorId,
+      name: input.name,
+      owner_end_user_id: input.owner.ownerEndUserId,
+      account_id: input.owner.accountId,
+      sharing_level: input.owner.sharingLevel,
+      proprietary: input.proprietary ?? false,
+      created_via: input.createdVia ?? 'end_user',
+      status: 'active',
+      scopes: JSON.stringify(input.scopes ?? []),
+      credentials_enc: sealed,
+      credentials_version: 1,
+      expires_at: input.expiresAt ?? null,
+      created_at: now,
+      last_refreshed_at: input.credentials.type === 'oauth2' ? now : null,
+    });
     recordAudit(ctx, actor, {
       action: 'connector_auth.created',
       objectType: 'connector_auth',
@@ -90,13 +103,12 @@ export function writeCredentials(
 ): boolean {
   const now = nowIso(ctx);
   const sealed = sealCredentials(ctx, authId, credentials);
-  const versionCheck = opts.expectVersion === undefined ? sql`` : sql` AND credentials_version = ${opts.expectVersion}`;
-  const scopes = opts.scopes === undefined ? sql`` : sql`, scopes = ${JSON.stringify(opts.scopes)}`;
-  const refreshed = opts.refreshed ? sql`, last_refreshed_at = ${now}` : sql``;
-  return (
-    ctx.db.run(sql`UPDATE connector_auths SET credentials_enc = ${sealed}, credentials_version = credentials_version + 1,
-      expires_at = ${opts.expiresAt ?? null}, status = 'active', last_error = NULL, refresh_failures = 0, refresh_failed_at = NULL,
-      updated_at = ${now}${scopes}${refreshed}
-      WHERE id = ${authId}${versionCheck}`).changes === 1
-  );
+  return writeSealedCredentials(ctx.db, authId, {
+    sealed,
+    expiresAt: opts.expiresAt ?? null,
+    scopes: opts.scopes === undefined ? undefined : JSON.stringify(opts.scopes),
+    refreshedAt: opts.refreshed ? now : undefined,
+    expectVersion: opts.expectVersion,
+    nowIso: now,
+  });
 }

@@ -12,7 +12,7 @@ import {
 } from '../../testing/refreshFixtures.ts';
 import { startUpstreamApi, type TestUpstreamApi } from '../../testing/upstreamApi.ts';
 
-// Issue 3 acceptance through the proxy: an upstream that checks every bearer token by introspection at the provider.
+// Refresh across processes, through the proxy: an upstream that checks every bearer token by introspection at the provider.
 
 let s: TestServer;
 let p: TestOAuthProvider;

@@ -16,7 +16,7 @@ import { requestToken, type TokenOutcome, tokenClientFor } from '../providers/to
 import { writeCredentials } from './store.ts';
 
 /*
- * OAuth2 token refresh (issue 3 item 6; security checklist R-01…R-09).
+ * OAuth2 token refresh (SECURITY.md, R-01…R-09).
  *
  * Single flight twice over: within a process, concurrent callers for one auth share one promise;
  * across processes sharing the SQLite file, a lease on `connector_auths.refresh_lease_until/owner`

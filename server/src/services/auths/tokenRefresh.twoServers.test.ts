@@ -17,7 +17,7 @@ import {
 } from '../../testing/refreshFixtures.ts';
 import { startUpstreamApi, type TestUpstreamApi } from '../../testing/upstreamApi.ts';
 
-// Issue 3 acceptance: two real Patchbay server processes on one SQLite file, a provider that rotates
+// Refresh across processes: two real Patchbay server processes on one SQLite file, a provider that rotates
 // refresh tokens, an upstream that checks every bearer token by introspection at the provider.
 
 const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -4,7 +4,8 @@ import { type Actor, recordAudit } from '../audit/recordAudit.ts';
 import type { ConnectorDefinition } from './definition.ts';
 
 /**
- * Which hosts a connector's auths' credentials belong to (issue 7 point 3, checklist C-07).
+ * Which hosts a connector's auths' credentials belong to (SECURITY.md, C-07): re-pointing a
+ * connector must not send them to another host.
  *
  * Patchbay calls a connector server to server at these URLs, with an auth's credentials or the
  * connector's client secret: `baseUrl` (proxy, flow steps, and the validation request, which is a

@@ -1,7 +1,8 @@
 /**
- * Egress resolves names with c-ares (`dns.Resolver`), not `dns.lookup` (issue 7 point 5): a DNS
- * server on loopback answers, `localhost` is loopback without asking anyone, and resolution does
- * not wait for libuv's thread pool while scrypt keeps it busy.
+ * Egress resolves names with c-ares (`dns.Resolver`), not `dns.lookup`, so a login flood's scrypt
+ * work cannot stall outbound calls (SECURITY.md, V-04): a DNS server on loopback answers,
+ * `localhost` is loopback without asking anyone, and resolution does not wait for libuv's thread
+ * pool while scrypt keeps it busy.
  */
 import crypto from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,10 +1,10 @@
 /**
- * Builds the URL of a call under a connector's `baseUrl` from a caller-supplied path (checklist
- * S-01). The path is taken still percent-encoded, every segment is decoded (repeatedly, so
- * double encoding cannot hide anything) and checked, and the final URL must keep the base URL's
- * origin and stay under its path. A segment is checked as the upstream's stack might read it, not
- * only as WHATWG URL does: also after Unicode normalisation (NFKC: `．．` is `..`) and without its
- * `;` parameters (Tomcat, Jetty and Spring read `..;x` as `..`).
+ * Builds the URL of a call under a connector's `baseUrl` from a caller-supplied path (SECURITY.md,
+ * S-01). The path is taken still percent-encoded, every segment is decoded (repeatedly, so double
+ * encoding cannot hide anything) and checked, and the final URL must keep the base URL's origin and
+ * stay under its path. A segment is checked as the upstream's stack might read it, not only as
+ * WHATWG URL does: also after Unicode normalisation (NFKC: `．．` is `..`) and without its `;`
+ * parameters (Tomcat, Jetty and Spring read `..;x` as `..`).
  */
 
 /** A caller-supplied path that could leave the base URL, or is malformed; the message says why. */

@@ -19,8 +19,10 @@ import {
   findFlow,
   findFlowVersion,
   flowReferences,
+  flowUsedOutside,
   insertFlow,
   insertFlowVersion,
+  isFlowVisible,
   listFlows,
   listFlowVersions,
   moveIntegrationsToVersion,
@@ -28,7 +30,6 @@ import {
   updateFlowMeta,
   vendorAuthConnectors,
 } from '../../db/repos/flows.ts';
-import { sql } from '../../db/sql.ts';
 import { AppError, invalidFields, notFound } from '../../errors.ts';
 import { recordAudit } from '../audit/recordAudit.ts';
 import { patternIssues } from './inputPatterns.ts';
@@ -112,13 +113,7 @@ function loadFlow(ctx: AppContext, p: AdminPrincipal, id: string, perm: Permissi
   const row = findFlow(ctx.db, id);
   const hide = () => notFound('Flow', id);
   if (!row) throw hide();
-  assertObjectPermission(
-    ctx.db,
-    p,
-    perm,
-    (q) => sql`EXISTS (SELECT 1 FROM flows f WHERE f.id = ${id} AND ${flowVisible(p, q, 'f.id')})`,
-    hide,
-  );
+  assertObjectPermission(p, perm, (q) => isFlowVisible(ctx.db, id, flowVisible(p, q, 'f.id')), hide);
   return row;
 }
 
@@ -131,11 +126,7 @@ function loadFlow(ctx: AppContext, p: AdminPrincipal, id: string, perm: Permissi
  */
 function assertConfinedToMember(ctx: AppContext, p: AdminPrincipal, id: string): void {
   if (p.role !== 'member') return;
-  const outside = ctx.db.get<{ one: number }>(sql`SELECT 1 AS one FROM (
-      SELECT g.config_id, gf.flow_id FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id WHERE gf.flow_id = ${id}
-      UNION SELECT config_id, flow_id FROM integrations WHERE flow_id = ${id}) u
-    WHERE NOT ${integrationVisible(p, 'manage', 'u.config_id', 'u.flow_id')} LIMIT 1`);
-  if (outside) {
+  if (flowUsedOutside(ctx.db, id, integrationVisible(p, 'manage', 'u.config_id', 'u.flow_id'))) {
     throw new AppError(
       'forbidden',
       'This flow is also used by embed configurations where you lack the "manage" permission; only owners and admins can change it',

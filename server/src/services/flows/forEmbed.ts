@@ -2,9 +2,9 @@ import { type EmbedFlow, type EmbedFlowGroups, type FlowDefinition, storedFlowDe
 import { z } from 'zod';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
 import type { AppContext } from '../../context.ts';
+import { listConnectorSummaries } from '../../db/repos/connectors.ts';
 import { listEmbedGroupFlows, listEmbedGroups } from '../../db/repos/embedConfigs.ts';
-import { type FlowWithDefinitionRow, findFlowVersion } from '../../db/repos/flows.ts';
-import { sql } from '../../db/sql.ts';
+import { type FlowWithDefinitionRow, findFlowOfferedBy, findFlowVersion, listFlowsByIds } from '../../db/repos/flows.ts';
 import { AppError } from '../../errors.ts';
 
 /**
@@ -53,10 +53,7 @@ export function findOfferedFlow(
   configId: string,
   flowId: string,
 ): { row: FlowWithDefinitionRow; def: FlowDefinition } | undefined {
-  const row = ctx.db.get<FlowWithDefinitionRow>(sql`SELECT f.*, v.definition FROM flows f
-    JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.current_version
-    WHERE f.id = ${flowId} AND EXISTS (SELECT 1 FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id
-      WHERE gf.flow_id = f.id AND g.config_id = ${configId})`);
+  const row = findFlowOfferedBy(ctx.db, configId, flowId);
   return row ? { row, def: parseDefinition(row.definition, row.id, row.current_version) } : undefined;
 }
 
@@ -66,20 +63,13 @@ export function listEmbedFlowGroups(ctx: AppContext, p: EndUserPrincipal): Embed
   const memberships = listEmbedGroupFlows(ctx.db, p.configId);
   const flowIds = [...new Set(memberships.map((m) => m.flow_id))];
   const flows = new Map<string, EmbedFlow>();
-  if (flowIds.length > 0) {
-    const rows = ctx.db.all<FlowWithDefinitionRow>(sql`SELECT f.*, v.definition FROM flows f
-      JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.current_version WHERE f.id IN (${sql.list(flowIds)})`);
-    for (const row of rows) flows.set(row.id, toEmbedFlow(row, parseDefinition(row.definition, row.id, row.current_version)));
+  for (const row of listFlowsByIds(ctx.db, flowIds)) {
+    flows.set(row.id, toEmbedFlow(row, parseDefinition(row.definition, row.id, row.current_version)));
   }
   const highlightedIds = new Map(groups.map((g) => [g.id, highlightedSchema.parse(JSON.parse(g.highlighted_connectors))]));
   const allHighlighted = [...new Set([...highlightedIds.values()].flat())];
   const connectors = new Map(
-    (allHighlighted.length === 0
-      ? []
-      : ctx.db.all<{ id: string; name: string; icon_url: string | null }>(
-          sql`SELECT id, name, icon_url FROM connectors WHERE id IN (${sql.list(allHighlighted)})`,
-        )
-    ).map((c) => [c.id, { id: c.id, name: c.name, iconUrl: c.icon_url }]),
+    listConnectorSummaries(ctx.db, allHighlighted).map((c) => [c.id, { id: c.id, name: c.name, iconUrl: c.icon_url }]),
   );
   return {
     groups: groups.map((g) => ({

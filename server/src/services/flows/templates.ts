@@ -2,7 +2,7 @@ import { type FlowDefinition, hasControlCharacter } from '@patchbay/shared';
 import { Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
 
 /**
- * What a flow's Liquid templates see while a run renders a step (SPEC §9):
+ * What a flow's Liquid templates see while a run renders a step (docs/runs.md):
  *
  * - `trigger` — what started the run: `{ type: 'schedule' | 'webhook' | 'manual' | 'admin' | 'retry',
  *   payload }`; for a webhook, `payload` is the inbound JSON body.

@@ -2,7 +2,7 @@ import type { FlowDefinition } from '@patchbay/shared';
 import { authUsableBy } from '../../auth/endUserScope.ts';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
 import type { AppContext } from '../../context.ts';
-import { findConnectorAuth } from '../../db/repos/connectorAuths.ts';
+import { findActiveProprietaryAuthId, findConnectorAuth } from '../../db/repos/connectorAuths.ts';
 import { findEmbedConfig } from '../../db/repos/embedConfigs.ts';
 import { vendorAuthConnectors } from '../../db/repos/flows.ts';
 import { sql } from '../../db/sql.ts';
@@ -74,6 +74,5 @@ export function checkBindings(
 
 /** The caller's active proprietary auth for a connector (credentials from the embed token), if any. */
 function proprietaryAuthOf(ctx: AppContext, p: EndUserPrincipal, connectorId: string): string | undefined {
-  return ctx.db.get<{ id: string }>(sql`SELECT ca.id FROM connector_auths ca WHERE ca.proprietary = 1 AND ca.status = 'active'
-    AND ca.connector_id = ${connectorId} AND ${authUsableBy(p)} ORDER BY ca.created_at DESC, ca.id DESC LIMIT 1`)?.id;
+  return findActiveProprietaryAuthId(ctx.db, connectorId, authUsableBy(p));
 }

@@ -4,8 +4,15 @@ import { assertObjectPermission, integrationVisible } from '../../auth/permissio
 import type { AdminPrincipal } from '../../auth/principal.ts';
 import { type AppContext, nowIso } from '../../context.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
-import { findIntegration, type IntegrationRow, listBindings, listIntegrations, setIntegrationStatus } from '../../db/repos/integrations.ts';
-import { sql } from '../../db/sql.ts';
+import { findFlowVersion } from '../../db/repos/flows.ts';
+import {
+  findIntegration,
+  type IntegrationRow,
+  isIntegrationVisible,
+  listBindings,
+  listIntegrations,
+  setIntegrationStatus,
+} from '../../db/repos/integrations.ts';
 import { notFound } from '../../errors.ts';
 import { recordAudit } from '../audit/recordAudit.ts';
 
@@ -20,9 +27,7 @@ function passwordKeys(ctx: AppContext, rows: readonly IntegrationRow[]): Map<str
   for (const row of rows) {
     const key = `${row.flow_id}@${row.flow_version}`;
     if (out.has(key)) continue;
-    const def = ctx.db.get<{ definition: string }>(
-      sql`SELECT definition FROM flow_versions WHERE flow_id = ${row.flow_id} AND version = ${row.flow_version}`,
-    );
+    const def = findFlowVersion(ctx.db, row.flow_id, row.flow_version);
     const parsed = def ? definitionInputsSchema.safeParse(JSON.parse(def.definition)) : undefined;
     out.set(key, new Set((parsed?.success ? (parsed.data.inputs ?? []) : []).filter((i) => i.type === 'password').map((i) => i.key)));
   }
@@ -110,11 +115,9 @@ export function setIntegrationEnabledByAdmin(
   const row = ctx.db.tx(() => {
     const before = findVisible(ctx, p, id);
     assertObjectPermission(
-      ctx.db,
       p,
       'manage',
-      (perm) =>
-        sql`EXISTS (SELECT 1 FROM integrations i WHERE i.id = ${id} AND ${integrationVisible(p, perm, 'i.config_id', 'i.flow_id')})`,
+      (perm) => isIntegrationVisible(ctx.db, id, integrationVisible(p, perm, 'i.config_id', 'i.flow_id')),
       () => notFound('Integration', id),
     );
     const status = enabled ? 'enabled' : 'disabled';

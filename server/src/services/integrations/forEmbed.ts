@@ -39,9 +39,9 @@ import { checkBindings } from './bindings.ts';
 import { type CheckedInputs, inputIssues } from './inputs.ts';
 
 /**
- * The end user's integrations (`/embed/api/integrations`, SPEC §2 Integration, §3). Identity
- * comes only from the session; every integration outside {@link integrationUsableBy} answers
- * 404. Password inputs are sealed in `secret_inputs_enc` and never answered.
+ * The end user's integrations (`/embed/api/integrations`; docs/domain.md, its sharing levels).
+ * Identity comes only from the session; every integration outside {@link integrationUsableBy}
+ * answers 404. Password inputs are sealed in `secret_inputs_enc` and never answered.
  *
  * Not (yet) done here: a `cron` schedule leaves `next_run_at` null (the scheduler computes it);
  * a `webhook` trigger gets no inbound URL yet (`webhookUrl: null`).

@@ -94,11 +94,12 @@ function keyPrefix(prefix: string | null): string {
 }
 
 /**
- * Injects an auth's credentials the way its connector says (SPEC §2): OAuth2 → `Authorization:
- * Bearer`; OAuth1 → an RFC 5849 signature (the connector's method, HMAC-SHA1 by default) over the
- * final URL and form body; basic → `Authorization: Basic`; API key → the configured header (with
- * its prefix, plus a space after a word-like prefix) or query parameter; proprietary and none → nothing. Whatever the caller set under
- * the same name is replaced. Call it last, once URL and body are final.
+ * Injects an auth's credentials the way its connector says (docs/domain.md): OAuth2 →
+ * `Authorization: Bearer`; OAuth1 → an RFC 5849 signature (the connector's method, HMAC-SHA1 by
+ * default) over the final URL and form body; basic → `Authorization: Basic`; API key → the
+ * configured header (with its prefix, plus a space after a word-like prefix) or query parameter;
+ * proprietary and none → nothing. Whatever the caller set under the same name is replaced. Call it
+ * last, once URL and body are final.
  *
  * Answers the secret values it put into the request (token, key, password and its base64 form,
  * OAuth1 token and signature), so whatever comes back can be redacted of them (S-07).

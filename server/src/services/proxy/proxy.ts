@@ -4,9 +4,8 @@ import { isNeverForwardedHeader } from '@patchbay/shared';
 import { configVisible } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
 import { type AppContext, nowIso } from '../../context.ts';
-import { type ConnectorAuthRow, findConnectorAuth } from '../../db/repos/connectorAuths.ts';
+import { type ConnectorAuthRow, findConnectorAuth, isConnectorAuthVisible, touchAuthLastUsed } from '../../db/repos/connectorAuths.ts';
 import { type ConnectorRow, findConnector } from '../../db/repos/connectors.ts';
-import { sql } from '../../db/sql.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { getFreshCredentials } from '../auths/tokenRefresh.ts';
@@ -17,7 +16,7 @@ import { applyCredentials, InjectionError, injectableConnector, type OutgoingReq
 import { secretRedactor } from './secretRedaction.ts';
 
 /*
- * `ANY /api/v1/proxy/{connectorAuthId}/{path}` (SPEC §6, issue 3 item 7, checklist S-01…S-11).
+ * `ANY /api/v1/proxy/{connectorAuthId}/{path}` (docs/http-api.md; SECURITY.md, S-01…S-11).
  *
  * Answers, besides the upstream's own status:
  * - 400 `bad_request`: the path could leave the connector's base URL (S-01) or the URL is malformed.
@@ -149,11 +148,7 @@ const ACTIVE_CONTENT = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|tex
 function loadRunnableAuth(ctx: AppContext, p: AdminPrincipal, authId: string) {
   const row = findConnectorAuth(ctx.db, authId, configVisible(p, 'view', 'ca.config_id'));
   if (!row) throw notFound('Connector auth', authId);
-  const runnable =
-    p.role !== 'member' ||
-    ctx.db.get<{ ok: number }>(
-      sql`SELECT 1 AS ok FROM connector_auths ca WHERE ca.id = ${authId} AND ${configVisible(p, 'run', 'ca.config_id')}`,
-    ) !== undefined;
+  const runnable = p.role !== 'member' || isConnectorAuthVisible(ctx.db, authId, configVisible(p, 'run', 'ca.config_id'));
   if (!runnable) throw new AppError('forbidden', 'You lack the "run" permission on this connector auth\u2019s configuration');
   if (row.status !== 'active') {
     const what = { needs_reauth: 'needs to be reconnected by its user', revoked: 'was revoked', disabled: 'is disabled' }[row.status];
@@ -271,8 +266,7 @@ async function readSome(body: EgressStreamResponse['body'], max: number): Promis
 function touchLastUsed(ctx: AppContext, authId: string, lastUsedAt: string | null): void {
   const threshold = new Date(ctx.clock.now() - LAST_USED_GRANULARITY_MS).toISOString();
   if (lastUsedAt !== null && lastUsedAt >= threshold) return;
-  ctx.db.run(sql`UPDATE connector_auths SET last_used_at = ${nowIso(ctx)}
-    WHERE id = ${authId} AND (last_used_at IS NULL OR last_used_at < ${threshold})`);
+  touchAuthLastUsed(ctx.db, authId, nowIso(ctx), threshold);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
- * Takes secret values out of text an upstream sends back (checklist S-07): a service that echoes
- * the API key, token or password it was sent into a `Location` or any other header must not hand
- * it to whoever reads the proxy's answer.
+ * Takes secret values out of text an upstream sends back (SECURITY.md, S-07): a service that echoes
+ * the API key, token or password it was sent into a `Location` or any other header must not hand it
+ * to whoever reads the proxy's answer.
  */
 
 /** What a redacted value is replaced with. */
