@@ -3,7 +3,7 @@
  * (Unix seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed
  * with the configuration's callback secret `whsec_<base64 key>`. Node's crypto only.
  */
-import crypto from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** Every callback event type Patchbay sends today (SPEC §7). */
 export type CallbackEventType =

@@ -8,7 +8,7 @@
  * const event = verifyCallback(req.body, req.headers, process.env.PATCHBAY_CALLBACK_SECRET!); // raw body
  * ```
  */
-import crypto from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 export {
   CALLBACK_TOLERANCE_S,
