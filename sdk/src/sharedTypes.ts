@@ -1,8 +1,10 @@
 /**
- * The types of `@patchbay/shared` that the SDK's published declarations name, written out
- * without zod: the build points the declarations' `@patchbay/shared` imports here, so the
- * package installs without the workspace or zod. `sharedTypes.test.ts` keeps each one equal to
- * the schema's inferred type, which stays the one source.
+ * What the SDK's published declarations take from `@patchbay/shared` (and its zod-free
+ * `@patchbay/shared/protocol`), written out as plain declarations: the build points their
+ * imports of either here, so the package installs without the workspace or zod. Types only;
+ * nothing imports this file at run time (the bundles carry the values themselves).
+ * `sharedTypes.test.ts` keeps each declaration equal to the one it stands for, which stays the
+ * one source; a name missing here fails the type-check of the packed package (published.test.ts).
  */
 
 interface PortalEventBase {
@@ -36,3 +38,25 @@ export type PortalEvent =
 
 /** The name of a portal event. */
 export type PortalEventType = PortalEvent['type'];
+
+/** Languages the portal speaks. */
+export type Language = 'en' | 'de';
+/** Light, dark, or following the user's system setting. */
+export type ThemeMode = 'light' | 'dark' | 'auto';
+
+/** The penpal channel name the SDK and the iframe share. */
+export declare const PORTAL_CHANNEL: 'patchbay.portal.v1';
+/** Every event type the portal relays to the host page. */
+export declare const PORTAL_EVENT_TYPES: readonly [
+  'ready',
+  'resize',
+  'consent.given',
+  'connectorAuth.created',
+  'connectorAuth.updated',
+  'connectorAuth.deleted',
+  'integration.enabled',
+  'integration.updated',
+  'integration.disabled',
+  'integration.deleted',
+  'error',
+];
