@@ -107,6 +107,8 @@ describe('the packed tarball, installed outside the workspace', () => {
     expect(manifest.dependencies).toBeUndefined();
     expect(manifest.publishConfig).toBeUndefined();
     expect(manifest.types).toBe('./dist/types/index.d.ts');
+    // For TypeScript's older `moduleResolution: node10`, which reads no `exports`.
+    expect(manifest.typesVersions).toEqual({ '*': { node: ['./dist/types/node.d.cts'] } });
     expect(manifest.exports).toEqual({
       '.': { types: './dist/types/index.d.ts', default: './dist/index.js' },
       './node': {
