@@ -5,9 +5,25 @@
  * import { signEmbedToken, verifyCallback } from '@patchbay/sdk/node';
  * const token = signEmbedToken({ configId: 'cfg_…', secret: process.env.PATCHBAY_SECRET!, kid: 'key_…',
  *   user: { id: 'u-42', name: 'Ada Lovelace' }, account: { id: 'acme' } });
+ * const event = verifyCallback(req.body, req.headers, process.env.PATCHBAY_CALLBACK_SECRET!); // raw body
  * ```
  */
-import crypto from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+export {
+  CALLBACK_TOLERANCE_S,
+  type CallbackEvent,
+  type CallbackEventData,
+  type CallbackEventType,
+  type CallbackHeaders,
+  type CallbackSignatureHeaders,
+  CallbackVerificationError,
+  type CallbackVerificationErrorCode,
+  type SignCallbackOptions,
+  signCallback,
+  type VerifyCallbackOptions,
+  verifyCallback,
+} from './callbacks.ts';
 
 /** What {@link signEmbedToken} needs. */
 export interface SignEmbedTokenOptions {
@@ -74,47 +90,4 @@ export function signEmbedToken(opts: SignEmbedTokenOptions): string {
   else if (alg === 'RS256') signature = crypto.sign('sha256', Buffer.from(input), key as crypto.KeyObject);
   else signature = crypto.sign('sha256', Buffer.from(input), { key: key as crypto.KeyObject, dsaEncoding: 'ieee-p1363' });
   return `${input}.${b64url(signature)}`;
-}
-
-/** Why a callback was refused. */
-export class CallbackVerificationError extends Error {}
-
-/** Largest accepted clock difference for callback timestamps, in seconds. */
-export const CALLBACK_TOLERANCE_S = 300;
-
-/**
- * Verifies a Patchbay callback (Standard Webhooks: `webhook-id`, `webhook-timestamp`,
- * `webhook-signature: v1,<base64 HMAC-SHA256>`) over the RAW body, and answers the parsed event.
- * `secret` is the configuration's callback secret (`whsec_…`). Throws {@link CallbackVerificationError}.
- */
-export function verifyCallback(
-  rawBody: string | Buffer,
-  headers: Record<string, string | string[] | undefined> | Headers,
-  secret: string,
-  now: number = Date.now(),
-): unknown {
-  const get = (name: string): string | undefined => {
-    if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
-    const record = headers as Record<string, string | string[] | undefined>;
-    const value = record[name] ?? record[name.toLowerCase()];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  const id = get('webhook-id');
-  const timestamp = get('webhook-timestamp');
-  const signatures = get('webhook-signature');
-  if (!id || !timestamp || !signatures) throw new CallbackVerificationError('missing webhook-id, webhook-timestamp or webhook-signature');
-  if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now / 1000 - Number(timestamp)) > CALLBACK_TOLERANCE_S) {
-    throw new CallbackVerificationError('timestamp outside the tolerance');
-  }
-  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
-  const body = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
-  const expected = crypto.createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
-  const match = signatures.split(' ').some((entry) => {
-    const [version, value] = entry.split(',', 2);
-    if (version !== 'v1' || !value) return false;
-    const given = Buffer.from(value, 'base64');
-    return given.length === expected.length && crypto.timingSafeEqual(given, expected);
-  });
-  if (!match) throw new CallbackVerificationError('no matching signature');
-  return JSON.parse(body);
 }
