@@ -1,12 +1,12 @@
 import type { EmbedSession, PortalEvent } from '@patchbay/shared';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type Api, createApi } from '../lib/api.ts';
+import { useErrorTextFor } from '../lib/errorText.ts';
 import { allowedOriginPatterns, connectHost, type Host, isFramed } from '../lib/host.ts';
 import { type Language, pickLanguage, translator } from '../lib/i18n.ts';
 import { exchangeSession, type SessionDeps, sessionToken } from '../lib/session.ts';
 import { type Branding, resolveMode, themeVariables } from '../lib/theme.ts';
 import { configIdFromPath, urlOptions } from './bootstrap.ts';
-import { useErrorTextFor } from './components/errorText.ts';
 import { Skeleton } from './components/Feedback.tsx';
 import { type EventExtra, Portal, type PortalContext } from './context.ts';
 import { Consent } from './views/Consent.tsx';
