@@ -1,6 +1,20 @@
 import type { ComponentChildren } from 'preact';
 import { useId } from 'preact/hooks';
 
+/** A field's label; a required field's asterisk sits beside it (hidden from screen readers, which hear "required"). */
+function Label({ id, text, required }: { id: string; text: string; required?: boolean | undefined }) {
+  return (
+    <div class="pb-label-row">
+      <label for={id}>{text}</label>
+      {required && (
+        <span class="pb-req" aria-hidden="true">
+          *
+        </span>
+      )}
+    </div>
+  );
+}
+
 interface Common {
   label: string;
   hint?: string | undefined;
@@ -44,10 +58,7 @@ export function TextField(
   const id = useId();
   return (
     <div class="pb-field">
-      <label for={id}>
-        {props.label}
-        {props.required && <span aria-hidden="true"> *</span>}
-      </label>
+      <Label id={id} text={props.label} required={props.required} />
       <input
         id={id}
         name={props.name}
@@ -73,10 +84,7 @@ export function TextArea(props: Common & { value: string; onInput(value: string)
   const id = useId();
   return (
     <div class="pb-field">
-      <label for={id}>
-        {props.label}
-        {props.required && <span aria-hidden="true"> *</span>}
-      </label>
+      <Label id={id} text={props.label} required={props.required} />
       <textarea
         id={id}
         rows={props.rows ?? 4}
@@ -99,10 +107,7 @@ export function SelectField(
   const id = useId();
   return (
     <div class="pb-field">
-      <label for={id}>
-        {props.label}
-        {props.required && <span aria-hidden="true"> *</span>}
-      </label>
+      <Label id={id} text={props.label} required={props.required} />
       <select
         id={id}
         value={props.value}
