@@ -29,18 +29,3 @@ export function PageHeader({ title, actions, children }: { title: string; action
     </div>
   );
 }
-
-/** "Load more" while the server has another page, and how many rows are shown. */
-export function ListFooter({ shown, hasMore, loading, onMore }: { shown: number; hasMore: boolean; loading: boolean; onMore(): void }) {
-  const { t } = useConsole();
-  return (
-    <div class="pb-list-footer">
-      <span class="pb-muted">{t(hasMore ? 'shownMore' : 'shownAll', { n: shown })}</span>
-      {hasMore && (
-        <button type="button" class="pb-btn" onClick={onMore} disabled={loading}>
-          {t('loadMore')}
-        </button>
-      )}
-    </div>
-  );
-}

@@ -1,11 +1,11 @@
 import type { AdminRole } from '@patchbay/shared';
 import { useState } from 'preact/hooks';
 import type { ItemOf } from '../api.ts';
-import { DataTable } from '../components/DataTable.tsx';
-import { Empty, ErrorAlert, Skeleton } from '../components/Feedback.tsx';
+import { Empty, ErrorAlert } from '../components/Feedback.tsx';
 import { SelectField, TextField } from '../components/Field.tsx';
 import { Modal } from '../components/Modal.tsx';
-import { ListFooter, PageHeader } from '../components/Page.tsx';
+import { PageHeader } from '../components/Page.tsx';
+import { PagedTable } from '../components/PagedTable.tsx';
 import { useConsole } from '../context.ts';
 import { useAction, usePagedList } from '../hooks.ts';
 import type { MessageKey } from '../i18n.ts';
@@ -216,46 +216,35 @@ export function AdminUsers() {
           </button>
         }
       />
-      <ErrorAlert error={list.error} onRetry={() => void list.reload()} />
-      {!list.items && list.loading && <Skeleton />}
-      {list.items && list.items.length > 0 && (
-        <>
-          <DataTable
-            caption={t('navAdminUsers')}
-            rows={list.items}
-            rowKey={(u) => u.id}
-            columns={[
-              { key: 'name', header: t('name'), cell: (u) => u.name },
-              { key: 'email', header: t('email'), cell: (u) => u.email },
-              { key: 'role', header: t('role'), cell: (u) => t(ROLE[u.role]) },
-              { key: 'perms', header: t('groupPermissions'), cell: summary },
-              { key: 'created', header: t('created'), cell: (u) => c.date(u.createdAt) },
-              {
-                key: 'actions',
-                header: t('colActions'),
-                actions: true,
-                cell: (u) =>
-                  u.role === 'member' && (
-                    <button
-                      type="button"
-                      class="pb-btn pb-btn-small"
-                      onClick={() => setEditing(u)}
-                      aria-label={t('editPermissionsOf', { name: u.name })}
-                    >
-                      {t('editPermissions')}
-                    </button>
-                  ),
-              },
-            ]}
-          />
-          <ListFooter
-            shown={list.items.length}
-            hasMore={Boolean(list.nextCursor)}
-            loading={list.loading}
-            onMore={() => void list.loadMore()}
-          />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        caption={t('navAdminUsers')}
+        rowKey={(u) => u.id}
+        empty={null}
+        columns={[
+          { key: 'name', header: t('name'), cell: (u) => u.name },
+          { key: 'email', header: t('email'), cell: (u) => u.email },
+          { key: 'role', header: t('role'), cell: (u) => t(ROLE[u.role]) },
+          { key: 'perms', header: t('groupPermissions'), cell: summary },
+          { key: 'created', header: t('created'), cell: (u) => c.date(u.createdAt) },
+          {
+            key: 'actions',
+            header: t('colActions'),
+            actions: true,
+            cell: (u) =>
+              u.role === 'member' && (
+                <button
+                  type="button"
+                  class="pb-btn pb-btn-small"
+                  onClick={() => setEditing(u)}
+                  aria-label={t('editPermissionsOf', { name: u.name })}
+                >
+                  {t('editPermissions')}
+                </button>
+              ),
+          },
+        ]}
+      />
       {editing && (
         <PermissionsDialog
           user={editing}

@@ -1,11 +1,11 @@
 import type { ApiTokenScope } from '@patchbay/shared';
 import { useState } from 'preact/hooks';
 import type { ItemOf } from '../api.ts';
-import { DataTable } from '../components/DataTable.tsx';
-import { Badge, Empty, ErrorAlert, Skeleton } from '../components/Feedback.tsx';
+import { Badge, Empty, ErrorAlert } from '../components/Feedback.tsx';
 import { CheckboxField, SelectField, TextField } from '../components/Field.tsx';
 import { ConfirmDialog, Modal } from '../components/Modal.tsx';
-import { ListFooter, PageHeader } from '../components/Page.tsx';
+import { PageHeader } from '../components/Page.tsx';
+import { PagedTable } from '../components/PagedTable.tsx';
 import { SecretOnce } from '../components/SecretOnce.tsx';
 import { useConsole } from '../context.ts';
 import { allPages, useAction, useLoad, usePagedList } from '../hooks.ts';
@@ -83,63 +83,51 @@ export function ApiTokens() {
       >
         <span class="pb-muted">{t(admin ? 'tokensAllHint' : 'tokensOwnHint')}</span>
       </PageHeader>
-      <ErrorAlert error={list.error} onRetry={() => void list.reload()} />
-      {!list.items && list.loading && <Skeleton />}
-      {list.items?.length === 0 && (
-        <Empty title={t('noTokens')}>
-          <p>{t('noTokensNext')}</p>
-        </Empty>
-      )}
-      {list.items && list.items.length > 0 && (
-        <>
-          <DataTable
-            caption={t('navApiTokens')}
-            rows={list.items}
-            rowKey={(x) => x.id}
-            columns={[
-              { key: 'name', header: t('name'), cell: (x) => x.name },
-              { key: 'prefix', header: t('tokenPrefix'), cell: (x) => <span class="pb-mono">{x.prefix}…</span> },
-              { key: 'scopes', header: t('scopes'), cell: (x) => x.scopes.map((s) => t(`scope_${s}`)).join(', ') },
-              { key: 'owner', header: t('tokenOwner'), cell: (x) => adminName(x.adminUserId) },
-              { key: 'created', header: t('created'), cell: (x) => c.date(x.createdAt) },
-              { key: 'used', header: t('colLastUsed'), cell: (x) => c.date(x.lastUsedAt) },
-              { key: 'expires', header: t('expires'), cell: (x) => c.date(x.expiresAt) },
-              {
-                key: 'status',
-                header: t('colStatus'),
-                cell: (x) => {
-                  const state = tokenState(x, now);
-                  return <Badge tone={state === 'active' ? 'ok' : 'off'}>{t(`token_${state}`)}</Badge>;
-                },
-              },
-              {
-                key: 'actions',
-                header: t('colActions'),
-                actions: true,
-                cell: (x) =>
-                  !x.revokedAt && (
-                    <button
-                      type="button"
-                      class="pb-btn pb-btn-small pb-btn-danger-outline"
-                      onClick={() => {
-                        revoke.clear();
-                        setRevoking(x);
-                      }}
-                    >
-                      {t('revoke')}
-                    </button>
-                  ),
-              },
-            ]}
-          />
-          <ListFooter
-            shown={list.items.length}
-            hasMore={Boolean(list.nextCursor)}
-            loading={list.loading}
-            onMore={() => void list.loadMore()}
-          />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        caption={t('navApiTokens')}
+        rowKey={(x) => x.id}
+        empty={
+          <Empty title={t('noTokens')}>
+            <p>{t('noTokensNext')}</p>
+          </Empty>
+        }
+        columns={[
+          { key: 'name', header: t('name'), cell: (x) => x.name },
+          { key: 'prefix', header: t('tokenPrefix'), cell: (x) => <span class="pb-mono">{x.prefix}…</span> },
+          { key: 'scopes', header: t('scopes'), cell: (x) => x.scopes.map((s) => t(`scope_${s}`)).join(', ') },
+          { key: 'owner', header: t('tokenOwner'), cell: (x) => adminName(x.adminUserId) },
+          { key: 'created', header: t('created'), cell: (x) => c.date(x.createdAt) },
+          { key: 'used', header: t('colLastUsed'), cell: (x) => c.date(x.lastUsedAt) },
+          { key: 'expires', header: t('expires'), cell: (x) => c.date(x.expiresAt) },
+          {
+            key: 'status',
+            header: t('colStatus'),
+            cell: (x) => {
+              const state = tokenState(x, now);
+              return <Badge tone={state === 'active' ? 'ok' : 'off'}>{t(`token_${state}`)}</Badge>;
+            },
+          },
+          {
+            key: 'actions',
+            header: t('colActions'),
+            actions: true,
+            cell: (x) =>
+              !x.revokedAt && (
+                <button
+                  type="button"
+                  class="pb-btn pb-btn-small pb-btn-danger-outline"
+                  onClick={() => {
+                    revoke.clear();
+                    setRevoking(x);
+                  }}
+                >
+                  {t('revoke')}
+                </button>
+              ),
+          },
+        ]}
+      />
       {creating && (
         <Modal id="create-token" title={t('createToken')} onClose={() => setCreating(false)}>
           <form class="pb-form" onSubmit={(e) => void submit(e)}>

@@ -1,9 +1,8 @@
 import type { AuditEvent } from '@patchbay/shared';
-import { DataTable } from '../components/DataTable.tsx';
-import { Empty, ErrorAlert, Skeleton } from '../components/Feedback.tsx';
+import { Empty } from '../components/Feedback.tsx';
 import { Filters } from '../components/Filters.tsx';
-import { Link } from '../components/Link.tsx';
-import { ListFooter, PageHeader } from '../components/Page.tsx';
+import { PageHeader } from '../components/Page.tsx';
+import { PagedTable } from '../components/PagedTable.tsx';
 import { useConsole } from '../context.ts';
 import { allPages, useLoad, usePagedList } from '../hooks.ts';
 import type { MessageKey } from '../i18n.ts';
@@ -98,63 +97,45 @@ export function AuditLog({ search }: { search: string }) {
           { key: 'until', label: t('auditUntil'), kind: 'datetime' },
         ]}
       />
-      <ErrorAlert error={list.error} onRetry={() => void list.reload()} />
-      {!list.items && list.loading && <Skeleton />}
-      {list.items?.length === 0 &&
-        (filtered ? (
-          <Empty title={t('noMatch')}>
-            <Link href={sectionPath('audit')}>{t('clearFilters')}</Link>
-          </Empty>
-        ) : (
-          <Empty title={t('noAuditEvents')} />
-        ))}
-      {list.items && list.items.length > 0 && (
-        <>
-          <DataTable
-            caption={t('navAudit')}
-            rows={list.items}
-            rowKey={(e) => e.id}
-            columns={[
-              { key: 'who', header: t('auditWho'), cell: who },
-              { key: 'what', header: t('auditWhat'), cell: (e) => <span class="pb-mono">{e.action}</span> },
-              {
-                key: 'object',
-                header: t('auditObject'),
-                cell: (e) => (
-                  <span>
-                    {e.objectType} <span class="pb-mono pb-muted">{e.objectId ?? ''}</span>
-                  </span>
-                ),
-              },
-              {
-                key: 'config',
-                header: t('colConfigName'),
-                cell: (e) => (e.configId ? (lookups.configs.get(e.configId)?.name ?? e.configId) : '—'),
-              },
-              { key: 'when', header: t('auditWhen'), cell: (e) => c.date(e.at) },
-              {
-                key: 'details',
-                header: t('details'),
-                cell: (e) =>
-                  Object.keys(e.details).length > 0 ? (
-                    <details>
-                      <summary>{t('showDetails')}</summary>
-                      <pre class="pb-pre">{JSON.stringify(e.details, null, 2)}</pre>
-                    </details>
-                  ) : (
-                    '—'
-                  ),
-              },
-            ]}
-          />
-          <ListFooter
-            shown={list.items.length}
-            hasMore={Boolean(list.nextCursor)}
-            loading={list.loading}
-            onMore={() => void list.loadMore()}
-          />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        caption={t('navAudit')}
+        rowKey={(e) => e.id}
+        clearFiltersHref={filtered ? sectionPath('audit') : undefined}
+        empty={<Empty title={t('noAuditEvents')} />}
+        columns={[
+          { key: 'who', header: t('auditWho'), cell: who },
+          { key: 'what', header: t('auditWhat'), cell: (e) => <span class="pb-mono">{e.action}</span> },
+          {
+            key: 'object',
+            header: t('auditObject'),
+            cell: (e) => (
+              <span>
+                {e.objectType} <span class="pb-mono pb-muted">{e.objectId ?? ''}</span>
+              </span>
+            ),
+          },
+          {
+            key: 'config',
+            header: t('colConfigName'),
+            cell: (e) => (e.configId ? (lookups.configs.get(e.configId)?.name ?? e.configId) : '—'),
+          },
+          { key: 'when', header: t('auditWhen'), cell: (e) => c.date(e.at) },
+          {
+            key: 'details',
+            header: t('details'),
+            cell: (e) =>
+              Object.keys(e.details).length > 0 ? (
+                <details>
+                  <summary>{t('showDetails')}</summary>
+                  <pre class="pb-pre">{JSON.stringify(e.details, null, 2)}</pre>
+                </details>
+              ) : (
+                '—'
+              ),
+          },
+        ]}
+      />
     </>
   );
 }

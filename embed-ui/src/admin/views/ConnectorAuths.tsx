@@ -2,12 +2,13 @@ import type { ConnectorAuth, ConnectorAuthReference } from '@patchbay/shared';
 import { useState } from 'preact/hooks';
 import type { ApiError } from '../../lib/api.ts';
 import { type CellContext, CONNECTOR_AUTH_COLUMNS } from '../columns.ts';
-import { DataTable, type TableColumn } from '../components/DataTable.tsx';
-import { Badge, Empty, ErrorAlert, Skeleton } from '../components/Feedback.tsx';
+import type { TableColumn } from '../components/DataTable.tsx';
+import { Badge, Empty, ErrorAlert } from '../components/Feedback.tsx';
 import { Filters } from '../components/Filters.tsx';
 import { Link } from '../components/Link.tsx';
 import { ConfirmDialog } from '../components/Modal.tsx';
-import { ListFooter, PageHeader } from '../components/Page.tsx';
+import { PageHeader } from '../components/Page.tsx';
+import { PagedTable } from '../components/PagedTable.tsx';
 import { useConsole } from '../context.ts';
 import { useAction, usePagedList } from '../hooks.ts';
 import { canOnConfig } from '../permissions.ts';
@@ -188,29 +189,18 @@ export function ConnectorAuths({ search }: { search: string }) {
         ]}
       />
       <ErrorAlert error={rowError} />
-      <ErrorAlert error={list.error} onRetry={() => void list.reload()} />
-      {!list.items && list.loading && <Skeleton />}
-      {list.items?.length === 0 &&
-        (filtered ? (
-          <Empty title={t('noMatch')}>
-            <Link href={sectionPath('connectorAuths')}>{t('clearFilters')}</Link>
-          </Empty>
-        ) : (
+      <PagedTable
+        list={list}
+        caption={t('navConnectorAuths')}
+        columns={columns}
+        rowKey={(r) => r.id}
+        clearFiltersHref={filtered ? sectionPath('connectorAuths') : undefined}
+        empty={
           <Empty title={t('noAuths')}>
             <p>{t('noAuthsNext')}</p>
           </Empty>
-        ))}
-      {list.items && list.items.length > 0 && (
-        <>
-          <DataTable caption={t('navConnectorAuths')} columns={columns} rows={list.items} rowKey={(r) => r.id} />
-          <ListFooter
-            shown={list.items.length}
-            hasMore={Boolean(list.nextCursor)}
-            loading={list.loading}
-            onMore={() => void list.loadMore()}
-          />
-        </>
-      )}
+        }
+      />
       {pending?.kind === 'revoke' && (
         <ConfirmDialog
           id="revoke-auth"

@@ -3,6 +3,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import type { ApiError } from '../../lib/api.ts';
 import { CopyField } from '../components/Copy.tsx';
+import { DeleteDialog } from '../components/DeleteDialog.tsx';
 import { ErrorAlert, Skeleton } from '../components/Feedback.tsx';
 import { Section } from '../components/Field.tsx';
 import { Link } from '../components/Link.tsx';
@@ -12,7 +13,7 @@ import { type ConnectorForm, formFromConnector, sortIssues, updateBody } from '.
 import { useConsole } from '../context.ts';
 import { useAction, useLoad } from '../hooks.ts';
 import { isAdmin } from '../permissions.ts';
-import { navigate, sectionPath } from '../router.ts';
+import { sectionPath } from '../router.ts';
 import { OtherIssues } from './ConnectorCreate.tsx';
 import { ConnectorFormFields } from './ConnectorFormFields.tsx';
 
@@ -51,7 +52,6 @@ export function ConnectorDetail({ id }: { id: string }) {
   const [confirmForce, setConfirmForce] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const save = useAction();
-  const del = useAction();
   const loaded = useLoad(async () => {
     const connector = await api.call('GET /connectors/{id}', { params: { id } });
     setForm(formFromConnector(connector));
@@ -160,30 +160,16 @@ export function ConnectorDetail({ id }: { id: string }) {
         </ConfirmDialog>
       )}
       {confirmDelete && connector && (
-        <ConfirmDialog
+        <DeleteDialog
           id="delete-connector"
           title={t('deleteConnectorTitle')}
-          confirmLabel={t('delete')}
-          busy={del.busy}
-          error={del.error}
-          onCancel={() => {
-            setConfirmDelete(false);
-            del.clear();
-          }}
-          onConfirm={() =>
-            void del
-              .run(() => api.call('DELETE /connectors/{id}', { params: { id } }))
-              .then(async (ok) => {
-                if (!ok) return;
-                await c.reloadLookups();
-                navigate(sectionPath('connectors'));
-                c.announce(t('connectorDeletedMsg', { name: connector.name }));
-              })
-          }
-        >
-          <p>{t('deleteConnectorText', { name: connector.name })}</p>
-          <InUse error={del.error} />
-        </ConfirmDialog>
+          text={t('deleteConnectorText', { name: connector.name })}
+          remove={() => api.call('DELETE /connectors/{id}', { params: { id } })}
+          leaveTo={sectionPath('connectors')}
+          doneMessage={t('connectorDeletedMsg', { name: connector.name })}
+          onClose={() => setConfirmDelete(false)}
+          details={(error) => <InUse error={error} />}
+        />
       )}
     </>
   );

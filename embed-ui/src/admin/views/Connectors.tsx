@@ -1,8 +1,8 @@
 import type { Connector } from '@patchbay/shared';
-import { DataTable } from '../components/DataTable.tsx';
-import { Empty, ErrorAlert, Skeleton } from '../components/Feedback.tsx';
+import { Empty } from '../components/Feedback.tsx';
 import { Link } from '../components/Link.tsx';
-import { ListFooter, PageHeader } from '../components/Page.tsx';
+import { PageHeader } from '../components/Page.tsx';
+import { PagedTable } from '../components/PagedTable.tsx';
 import { useConsole } from '../context.ts';
 import { usePagedList } from '../hooks.ts';
 import { isAdmin } from '../permissions.ts';
@@ -31,36 +31,24 @@ export function Connectors() {
           )
         }
       />
-      <ErrorAlert error={list.error} onRetry={() => void list.reload()} />
-      {!list.items && list.loading && <Skeleton />}
-      {list.items?.length === 0 && (
-        <Empty title={t('noConnectors')}>
-          <p>{t(isAdmin(c.me) ? 'noConnectorsNext' : 'askAnAdmin')}</p>
-        </Empty>
-      )}
-      {list.items && list.items.length > 0 && (
-        <>
-          <DataTable
-            caption={t('navConnectors')}
-            rows={list.items}
-            rowKey={(x) => x.id}
-            columns={[
-              { key: 'name', header: t('name'), cell: (x) => <Link href={sectionPath('connectors', x.id)}>{x.name}</Link> },
-              { key: 'id', header: t('connectorId'), cell: (x) => <span class="pb-mono">{x.id}</span> },
-              { key: 'type', header: t('authType'), cell: (x) => t(`auth_${x.authType}`) },
-              { key: 'catalog', header: t('catalogKey'), cell: (x) => x.catalogKey ?? t('customService') },
-              { key: 'secret', header: t('clientSecretSet'), cell: secret },
-              { key: 'updated', header: t('updated'), cell: (x) => c.date(x.updatedAt) },
-            ]}
-          />
-          <ListFooter
-            shown={list.items.length}
-            hasMore={Boolean(list.nextCursor)}
-            loading={list.loading}
-            onMore={() => void list.loadMore()}
-          />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        caption={t('navConnectors')}
+        rowKey={(x) => x.id}
+        empty={
+          <Empty title={t('noConnectors')}>
+            <p>{t(isAdmin(c.me) ? 'noConnectorsNext' : 'askAnAdmin')}</p>
+          </Empty>
+        }
+        columns={[
+          { key: 'name', header: t('name'), cell: (x) => <Link href={sectionPath('connectors', x.id)}>{x.name}</Link> },
+          { key: 'id', header: t('connectorId'), cell: (x) => <span class="pb-mono">{x.id}</span> },
+          { key: 'type', header: t('authType'), cell: (x) => t(`auth_${x.authType}`) },
+          { key: 'catalog', header: t('catalogKey'), cell: (x) => x.catalogKey ?? t('customService') },
+          { key: 'secret', header: t('clientSecretSet'), cell: secret },
+          { key: 'updated', header: t('updated'), cell: (x) => c.date(x.updatedAt) },
+        ]}
+      />
     </>
   );
 }

@@ -1,8 +1,8 @@
 import { sharingText } from '../columns.ts';
-import { DataTable } from '../components/DataTable.tsx';
-import { Badge, Empty, ErrorAlert, Skeleton } from '../components/Feedback.tsx';
+import { Badge, Empty } from '../components/Feedback.tsx';
 import { Link } from '../components/Link.tsx';
-import { ListFooter, PageHeader } from '../components/Page.tsx';
+import { PageHeader } from '../components/Page.tsx';
+import { PagedTable } from '../components/PagedTable.tsx';
 import { useConsole } from '../context.ts';
 import { usePagedList } from '../hooks.ts';
 import { isAdmin } from '../permissions.ts';
@@ -29,40 +29,28 @@ export function EmbedConfigs() {
           )
         }
       />
-      <ErrorAlert error={list.error} onRetry={() => void list.reload()} />
-      {!list.items && list.loading && <Skeleton />}
-      {list.items?.length === 0 && (
-        <Empty title={t('noConfigs')}>
-          <p>{t(isAdmin(c.me) ? 'noConfigsNext' : 'askAnAdmin')}</p>
-        </Empty>
-      )}
-      {list.items && list.items.length > 0 && (
-        <>
-          <DataTable
-            caption={t('navEmbedConfigs')}
-            rows={list.items}
-            rowKey={(x) => x.id}
-            columns={[
-              { key: 'name', header: t('name'), cell: (x) => <Link href={sectionPath('embedConfigs', x.id)}>{x.name}</Link> },
-              { key: 'id', header: t('colConfigId'), cell: (x) => <span class="pb-mono">{x.id}</span> },
-              { key: 'sharing', header: t('colSharingLevel'), cell: (x) => sharingText(x.sharingLevel, t) },
-              { key: 'origins', header: t('allowedOrigins'), cell: (x) => x.allowedOrigins.join(', ') },
-              { key: 'groups', header: t('groups'), cell: (x) => x.groups.map((g) => g.name).join(', ') || '—' },
-              {
-                key: 'enabled',
-                header: t('colStatus'),
-                cell: (x) => <Badge tone={x.enabled ? 'ok' : 'off'}>{t(x.enabled ? 'statusEnabled' : 'statusDisabled')}</Badge>,
-              },
-            ]}
-          />
-          <ListFooter
-            shown={list.items.length}
-            hasMore={Boolean(list.nextCursor)}
-            loading={list.loading}
-            onMore={() => void list.loadMore()}
-          />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        caption={t('navEmbedConfigs')}
+        rowKey={(x) => x.id}
+        empty={
+          <Empty title={t('noConfigs')}>
+            <p>{t(isAdmin(c.me) ? 'noConfigsNext' : 'askAnAdmin')}</p>
+          </Empty>
+        }
+        columns={[
+          { key: 'name', header: t('name'), cell: (x) => <Link href={sectionPath('embedConfigs', x.id)}>{x.name}</Link> },
+          { key: 'id', header: t('colConfigId'), cell: (x) => <span class="pb-mono">{x.id}</span> },
+          { key: 'sharing', header: t('colSharingLevel'), cell: (x) => sharingText(x.sharingLevel, t) },
+          { key: 'origins', header: t('allowedOrigins'), cell: (x) => x.allowedOrigins.join(', ') },
+          { key: 'groups', header: t('groups'), cell: (x) => x.groups.map((g) => g.name).join(', ') || '—' },
+          {
+            key: 'enabled',
+            header: t('colStatus'),
+            cell: (x) => <Badge tone={x.enabled ? 'ok' : 'off'}>{t(x.enabled ? 'statusEnabled' : 'statusDisabled')}</Badge>,
+          },
+        ]}
+      />
     </>
   );
 }

@@ -1,16 +1,16 @@
 import type { Flow } from '@patchbay/shared';
 import { useState } from 'preact/hooks';
 import { ApiError } from '../../lib/api.ts';
-import { DataTable } from '../components/DataTable.tsx';
+import { DeleteDialog } from '../components/DeleteDialog.tsx';
 import { ErrorAlert, Skeleton } from '../components/Feedback.tsx';
 import { CheckboxField, Section, TextArea, TextField } from '../components/Field.tsx';
 import { Link } from '../components/Link.tsx';
-import { ConfirmDialog } from '../components/Modal.tsx';
-import { ListFooter, PageHeader } from '../components/Page.tsx';
+import { PageHeader } from '../components/Page.tsx';
+import { PagedTable } from '../components/PagedTable.tsx';
 import { useConsole } from '../context.ts';
 import { useAction, useLoad, usePagedList } from '../hooks.ts';
 import { isAdmin } from '../permissions.ts';
-import { navigate, sectionPath, withFilters } from '../router.ts';
+import { sectionPath, withFilters } from '../router.ts';
 import { bodyIssues } from './EmbedConfigCreate.tsx';
 import { definitionText, FlowEditor } from './FlowEditor.tsx';
 import { triggerText } from './Flows.tsx';
@@ -75,7 +75,6 @@ export function FlowDetail({ id }: { id: string }) {
   const [push, setPush] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const publish = useAction();
-  const del = useAction();
   const loaded = useLoad(async () => {
     const flow = await api.call('GET /flows/{id}', { params: { id } });
     setText(definitionText(flow.definition));
@@ -166,76 +165,52 @@ export function FlowDetail({ id }: { id: string }) {
             </form>
           </Section>
           <Section title={t('versions')} id="flow-versions">
-            <ErrorAlert error={versions.error} onRetry={() => void versions.reload()} />
-            {!versions.items && versions.loading && <Skeleton rows={2} />}
-            {versions.items && (
-              <>
-                <DataTable
-                  caption={t('versions')}
-                  rows={versions.items}
-                  rowKey={(v) => String(v.version)}
-                  columns={[
-                    {
-                      key: 'version',
-                      header: t('version'),
-                      cell: (v) => (v.version === flow.version ? t('versionCurrent', { n: v.version }) : String(v.version)),
-                    },
-                    { key: 'created', header: t('created'), cell: (v) => c.date(v.createdAt) },
-                    {
-                      key: 'actions',
-                      header: t('colActions'),
-                      actions: true,
-                      cell: (v) => (
-                        <button
-                          type="button"
-                          class="pb-btn pb-btn-small"
-                          aria-label={t('openVersionN', { n: v.version })}
-                          onClick={() => {
-                            setText(definitionText(v.definition));
-                            c.announce(t('versionLoadedMsg', { n: v.version }));
-                          }}
-                        >
-                          {t('openInEditor')}
-                        </button>
-                      ),
-                    },
-                  ]}
-                />
-                <ListFooter
-                  shown={versions.items.length}
-                  hasMore={Boolean(versions.nextCursor)}
-                  loading={versions.loading}
-                  onMore={() => void versions.loadMore()}
-                />
-              </>
-            )}
+            <PagedTable
+              list={versions}
+              caption={t('versions')}
+              rowKey={(v) => String(v.version)}
+              skeletonRows={2}
+              empty={null}
+              columns={[
+                {
+                  key: 'version',
+                  header: t('version'),
+                  cell: (v) => (v.version === flow.version ? t('versionCurrent', { n: v.version }) : String(v.version)),
+                },
+                { key: 'created', header: t('created'), cell: (v) => c.date(v.createdAt) },
+                {
+                  key: 'actions',
+                  header: t('colActions'),
+                  actions: true,
+                  cell: (v) => (
+                    <button
+                      type="button"
+                      class="pb-btn pb-btn-small"
+                      aria-label={t('openVersionN', { n: v.version })}
+                      onClick={() => {
+                        setText(definitionText(v.definition));
+                        c.announce(t('versionLoadedMsg', { n: v.version }));
+                      }}
+                    >
+                      {t('openInEditor')}
+                    </button>
+                  ),
+                },
+              ]}
+            />
           </Section>
         </div>
       )}
       {confirmDelete && flow && (
-        <ConfirmDialog
+        <DeleteDialog
           id="delete-flow"
           title={t('deleteFlowTitle')}
-          confirmLabel={t('delete')}
-          busy={del.busy}
-          error={del.error}
-          onCancel={() => {
-            setConfirmDelete(false);
-            del.clear();
-          }}
-          onConfirm={() =>
-            void del
-              .run(() => api.call('DELETE /flows/{id}', { params: { id } }))
-              .then(async (ok) => {
-                if (!ok) return;
-                await c.reloadLookups();
-                navigate(sectionPath('flows'));
-                c.announce(t('flowDeletedMsg', { name: flow.name }));
-              })
-          }
-        >
-          <p>{t('deleteFlowText', { name: flow.name })}</p>
-        </ConfirmDialog>
+          text={t('deleteFlowText', { name: flow.name })}
+          remove={() => api.call('DELETE /flows/{id}', { params: { id } })}
+          leaveTo={sectionPath('flows')}
+          doneMessage={t('flowDeletedMsg', { name: flow.name })}
+          onClose={() => setConfirmDelete(false)}
+        />
       )}
     </>
   );

@@ -1,8 +1,8 @@
 import type { Flow } from '@patchbay/shared';
-import { DataTable } from '../components/DataTable.tsx';
-import { Empty, ErrorAlert, Skeleton } from '../components/Feedback.tsx';
+import { Empty } from '../components/Feedback.tsx';
 import { Link } from '../components/Link.tsx';
-import { ListFooter, PageHeader } from '../components/Page.tsx';
+import { PageHeader } from '../components/Page.tsx';
+import { PagedTable } from '../components/PagedTable.tsx';
 import { useConsole } from '../context.ts';
 import { definitionView } from '../flowDefinition.ts';
 import { usePagedList } from '../hooks.ts';
@@ -37,43 +37,31 @@ export function Flows() {
           )
         }
       />
-      <ErrorAlert error={list.error} onRetry={() => void list.reload()} />
-      {!list.items && list.loading && <Skeleton />}
-      {list.items?.length === 0 && (
-        <Empty title={t('noFlows')}>
-          <p>{t(isAdmin(c.me) ? 'noFlowsNext' : 'askAnAdmin')}</p>
-        </Empty>
-      )}
-      {list.items && list.items.length > 0 && (
-        <>
-          <DataTable
-            caption={t('navFlows')}
-            rows={list.items}
-            rowKey={(f) => f.id}
-            columns={[
-              { key: 'name', header: t('name'), cell: (f) => <Link href={sectionPath('flows', f.id)}>{f.name}</Link> },
-              { key: 'id', header: t('flowId'), cell: (f) => <span class="pb-mono">{f.id}</span> },
-              { key: 'version', header: t('version'), cell: (f) => String(f.version) },
-              { key: 'trigger', header: t('trigger'), cell: (f) => triggerText(f, t) },
-              {
-                key: 'slots',
-                header: t('connectors'),
-                cell: (f) =>
-                  definitionView(f.definition)
-                    .slots.map((s) => s.connectorId)
-                    .join(', ') || '—',
-              },
-              { key: 'updated', header: t('updated'), cell: (f) => c.date(f.updatedAt) },
-            ]}
-          />
-          <ListFooter
-            shown={list.items.length}
-            hasMore={Boolean(list.nextCursor)}
-            loading={list.loading}
-            onMore={() => void list.loadMore()}
-          />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        caption={t('navFlows')}
+        rowKey={(f) => f.id}
+        empty={
+          <Empty title={t('noFlows')}>
+            <p>{t(isAdmin(c.me) ? 'noFlowsNext' : 'askAnAdmin')}</p>
+          </Empty>
+        }
+        columns={[
+          { key: 'name', header: t('name'), cell: (f) => <Link href={sectionPath('flows', f.id)}>{f.name}</Link> },
+          { key: 'id', header: t('flowId'), cell: (f) => <span class="pb-mono">{f.id}</span> },
+          { key: 'version', header: t('version'), cell: (f) => String(f.version) },
+          { key: 'trigger', header: t('trigger'), cell: (f) => triggerText(f, t) },
+          {
+            key: 'slots',
+            header: t('connectors'),
+            cell: (f) =>
+              definitionView(f.definition)
+                .slots.map((s) => s.connectorId)
+                .join(', ') || '—',
+          },
+          { key: 'updated', header: t('updated'), cell: (f) => c.date(f.updatedAt) },
+        ]}
+      />
     </>
   );
 }

@@ -1,11 +1,12 @@
 import type { Integration } from '@patchbay/shared';
 import { useState } from 'preact/hooks';
 import { type CellContext, INTEGRATION_COLUMNS } from '../columns.ts';
-import { DataTable, type TableColumn } from '../components/DataTable.tsx';
-import { Badge, Empty, ErrorAlert, Skeleton } from '../components/Feedback.tsx';
+import type { TableColumn } from '../components/DataTable.tsx';
+import { Badge, Empty, ErrorAlert } from '../components/Feedback.tsx';
 import { Filters } from '../components/Filters.tsx';
 import { Link } from '../components/Link.tsx';
-import { ListFooter, PageHeader } from '../components/Page.tsx';
+import { PageHeader } from '../components/Page.tsx';
+import { PagedTable } from '../components/PagedTable.tsx';
 import { type ConsoleContext, useConsole } from '../context.ts';
 import { usePagedList } from '../hooks.ts';
 import { canOnIntegration } from '../permissions.ts';
@@ -129,29 +130,18 @@ export function Integrations({ search }: { search: string }) {
         ]}
       />
       <ErrorAlert error={actionError} />
-      <ErrorAlert error={list.error} onRetry={() => void list.reload()} />
-      {!list.items && list.loading && <Skeleton />}
-      {list.items?.length === 0 &&
-        (filtered ? (
-          <Empty title={t('noMatch')}>
-            <Link href={sectionPath('integrations')}>{t('clearFilters')}</Link>
-          </Empty>
-        ) : (
+      <PagedTable
+        list={list}
+        caption={t('navIntegrations')}
+        columns={columns}
+        rowKey={(r) => r.id}
+        clearFiltersHref={filtered ? sectionPath('integrations') : undefined}
+        empty={
           <Empty title={t('noIntegrations')}>
             <p>{t('noIntegrationsNext')}</p>
           </Empty>
-        ))}
-      {list.items && list.items.length > 0 && (
-        <>
-          <DataTable caption={t('navIntegrations')} columns={columns} rows={list.items} rowKey={(r) => r.id} />
-          <ListFooter
-            shown={list.items.length}
-            hasMore={Boolean(list.nextCursor)}
-            loading={list.loading}
-            onMore={() => void list.loadMore()}
-          />
-        </>
-      )}
+        }
+      />
     </>
   );
 }
