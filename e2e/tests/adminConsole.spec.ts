@@ -215,6 +215,16 @@ test('an embed configuration is created with its signing secret shown once, and 
   // The sharing level is fixed after creation.
   await expect(page.getByText('Account (fixed at creation)')).toBeVisible();
   await expect(page.getByRole('radio', { name: /^Account/ })).toHaveCount(0);
+
+  // General settings save only what changed; an unchanged form says so.
+  const general = page.getByRole('region', { name: 'General' });
+  await general.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(status(page)).toHaveText('Nothing changed; there is nothing to save.');
+  await general.getByLabel('Allowed origins').fill('https://app.globex.example');
+  await general.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(status(page)).toHaveText('Configuration "Globex portal" is saved.');
+  const saved = await patchbay.request('GET', `/api/v1/embed-configs/${created.id}`, { token: await patchbay.adminToken() });
+  expect(saved.body).toMatchObject({ name: 'Globex portal', allowedOrigins: ['https://app.globex.example'], sharingLevel: 'account' });
 });
 
 test('a flow version is published with "Push to existing integrations"; problems are shown at their path first', async ({

@@ -25,6 +25,11 @@ export interface Saved {
   secrets?: ShownSecret[];
 }
 
+/** The fields of `next` whose value differs from `current` (a PATCH sends only what changed; the rest stays as stored). */
+export function changedFields<T extends Record<string, unknown>>(next: T, current: T): Partial<T> {
+  return Object.fromEntries(Object.entries(next).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(current[k]))) as Partial<T>;
+}
+
 /** General settings: name, allowed origins, consent, language, proprietary connector, callback URL, enabled. */
 function GeneralForm({ config, onSaved }: { config: EmbedConfig; onSaved(s: Saved): void }) {
   const c = useConsole();
@@ -49,19 +54,32 @@ function GeneralForm({ config, onSaved }: { config: EmbedConfig; onSaved(s: Save
   ]);
   const submit = async (e: Event) => {
     e.preventDefault();
+    const body = changedFields(
+      {
+        name: name.trim(),
+        allowedOrigins: splitOrigins(origins),
+        consent: { enabled: consent, ...(consentText.trim() ? { text: consentText.trim() } : {}) },
+        defaultLanguage: language,
+        proprietaryConnectorId: proprietary || null,
+        callbackUrl: callbackUrl.trim() || null,
+        enabled,
+      },
+      {
+        name: config.name,
+        allowedOrigins: config.allowedOrigins,
+        consent: { enabled: config.consent.enabled, ...(config.consent.text ? { text: config.consent.text } : {}) },
+        defaultLanguage: config.defaultLanguage,
+        proprietaryConnectorId: config.proprietaryConnectorId,
+        callbackUrl: config.callbackUrl,
+        enabled: config.enabled,
+      },
+    );
+    if (Object.keys(body).length === 0) {
+      c.announce(t('noChanges'));
+      return;
+    }
     await action.run(async () => {
-      const res = await api.call('PATCH /embed-configs/{id}', {
-        params: { id: config.id },
-        body: {
-          name: name.trim(),
-          allowedOrigins: splitOrigins(origins),
-          consent: { enabled: consent, ...(consentText.trim() ? { text: consentText.trim() } : {}) },
-          defaultLanguage: language,
-          proprietaryConnectorId: proprietary || null,
-          callbackUrl: callbackUrl.trim() || null,
-          enabled,
-        },
-      });
+      const res = await api.call('PATCH /embed-configs/{id}', { params: { id: config.id }, body });
       const { callbackSecret, ...rest } = res;
       c.announce(t('configSavedMsg', { name: res.name }));
       onSaved({ config: rest, ...(callbackSecret ? { secrets: [{ label: t('callbackSecret'), value: callbackSecret }] } : {}) });

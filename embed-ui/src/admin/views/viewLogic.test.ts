@@ -6,6 +6,7 @@ import { localToIso } from './AuditLog.tsx';
 import { referencesOf } from './ConnectorAuths.tsx';
 import { brandingBody } from './EmbedBranding.tsx';
 import { bodyIssues, splitOrigins } from './EmbedConfigCreate.tsx';
+import { changedFields } from './EmbedConfigDetail.tsx';
 import { npmSnippet, scriptSnippet } from './EmbedSnippet.tsx';
 import { pathText } from './FlowEditor.tsx';
 
@@ -56,6 +57,21 @@ describe('view helpers', () => {
       byField: { allowedOrigins: 'must be an origin' },
       other: [{ path: 'body.groups.0.name', message: 'too long' }],
     });
+  });
+
+  it('sends only the settings that changed', () => {
+    const current = {
+      name: 'A',
+      allowedOrigins: ['https://a.example'],
+      consent: { enabled: true } as { enabled: boolean; text?: string },
+      callbackUrl: null as string | null,
+    };
+    expect(changedFields({ ...current, allowedOrigins: ['https://a.example'] }, current)).toEqual({});
+    expect(changedFields({ ...current, name: 'B', consent: { enabled: true, text: 'Hi' } }, current)).toEqual({
+      name: 'B',
+      consent: { enabled: true, text: 'Hi' },
+    });
+    expect(changedFields({ ...current, callbackUrl: 'https://hooks.example' }, current)).toEqual({ callbackUrl: 'https://hooks.example' });
   });
 
   it('writes the snippets with the Patchbay origin and the configuration id', () => {
