@@ -386,9 +386,9 @@ test('the console cannot be framed: frame-ancestors none and X-Frame-Options DEN
   expect(refusals[0]).toBe(
     `Framing '${patchbay.url}/' violates the following Content Security Policy directive: "frame-ancestors 'none'". The request has been blocked.`,
   );
-  const frame = page.frame({ name: 'console' });
-  expect(frame?.url()).toBe('chrome-error://chromewebdata/');
-  expect(await frame?.evaluate(() => document.querySelector('#app'))).toBeNull();
+  // Chromium swaps a refused frame for its error page; wait for the swap rather than reading too early.
+  await expect.poll(() => page.frame({ name: 'console' })?.url()).toBe('chrome-error://chromewebdata/');
+  expect(await page.frame({ name: 'console' })?.evaluate(() => document.querySelector('#app'))).toBeNull();
 
   const res = await fetch(`${patchbay.url}/admin/integrations`);
   expect(res.status).toBe(200);
