@@ -175,11 +175,11 @@ test('the iframe renders only under an allowed origin: blocked when framed by an
   const refusal = `Framing '${patchbay.url}/' violates the following Content Security Policy directive: "frame-ancestors ${host.origin}". The request has been blocked.`;
   await expect.poll(() => refusals.length).toBeGreaterThanOrEqual(2);
   expect([...new Set(refusals.map((r) => r.trim()))]).toEqual([refusal]);
-  expect(page.frame({ name: 'direct' })?.url()).toBe(BLOCKED_FRAME_URL);
+  // Chromium swaps a refused frame for its error page shortly after reporting it: wait for the swap.
+  await expect.poll(() => page.frame({ name: 'direct' })?.url()).toBe(BLOCKED_FRAME_URL);
   const nested = page.frame({ name: 'nested' }) as Frame;
   expect(nested.url()).toBe(acme.url({ config }));
-  const portalInNested = nested.childFrames()[0];
-  expect(portalInNested?.url()).toBe(BLOCKED_FRAME_URL);
+  await expect.poll(() => nested.childFrames()[0]?.url()).toBe(BLOCKED_FRAME_URL);
   expect(await nested.evaluate(() => (window as any).__events)).toEqual([]);
   // A blocked portal never opened a session (the SDK may prefetch a token, but hands it over only after the handshake).
   expect(patchbay.logs.filter((line) => line.includes('embed session created'))).toEqual([]);

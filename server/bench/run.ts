@@ -13,7 +13,8 @@
  * default 10), CHROMIUM_PATH (default /usr/bin/chromium).
  *
  * After the load scenarios come the embed budgets (`BUDGET_CHECKS`): SDK size, the iframe's first
- * view, and `mountPortal()` → `ready` beside a blank cross-origin iframe; over budget exits 1 too.
+ * view, the admin console's first view, and `mountPortal()` → `ready` beside a blank cross-origin
+ * iframe; over budget exits 1 too.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';

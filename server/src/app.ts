@@ -9,6 +9,7 @@ import { apiHeaders } from './http/securityHeaders.ts';
 import type { Logger } from './log.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { openContext } from './openContext.ts';
+import { adminPagesRouter } from './routes/adminPages.ts';
 import { embedPagesRouter } from './routes/embedPages.ts';
 import { allRoutes } from './routes/index.ts';
 import { oauthPagesRouter } from './routes/oauth/pages.ts';
@@ -70,6 +71,7 @@ export function createApp(options: AppOptions): PatchbayApp {
 
   app.use('/oauth', oauthPagesRouter(ctx));
   app.use(embedPagesRouter(ctx));
+  app.use(adminPagesRouter(ctx));
 
   const router = express.Router();
   mountRoutes(router, ctx, routes);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { sql } from '../../src/db/sql.ts';
-import { findWorkspaceRoot, firstViewAssets, PORTAL_ENTRY, readViteManifest } from '../../src/routes/embedPages.ts';
+import { type FirstViewAssets, findWorkspaceRoot, firstViewAssets, PORTAL_ENTRY, readViteManifest } from '../../src/routes/embedPages.ts';
 import { createEmbedFixture, type EmbedFixture } from '../../src/testing/embedFixtures.ts';
 import type { PatchbayTarget } from '../targets/patchbay.ts';
 
@@ -54,8 +54,10 @@ export function benchWorkspaceRoot(): string {
   return root;
 }
 
-const gz = (bytes: Buffer | string) => gzipSync(bytes, { level: 9 }).length;
-const row = (name: string, value: number, unit: BudgetRow['unit'], budget?: number, detail?: string): BudgetRow => ({
+/** gzip -9 size of some bytes. */
+export const gz = (bytes: Buffer | string) => gzipSync(bytes, { level: 9 }).length;
+/** A budget row; `ok` when there is no budget or the value is within it. */
+export const row = (name: string, value: number, unit: BudgetRow['unit'], budget?: number, detail?: string): BudgetRow => ({
   name,
   value,
   unit,
@@ -113,13 +115,25 @@ export const embedFirstView: BudgetCheck = {
     }
     const assets = firstViewAssets(manifest, PORTAL_ENTRY);
     const fx = seedConfig(patchbay, ['http://localhost:5173']);
-    const files = [assets.script, ...assets.preloads, ...assets.styles];
-    const parts: { name: string; size: number }[] = [{ name: 'shell', size: gz(await fetchBytes(`${patchbay.url}/embed/${fx.configId}`)) }];
-    for (const f of files) parts.push({ name: f, size: gz(await fetchBytes(`${patchbay.url}/embed-assets/${f}`)) });
-    const total = parts.reduce((n, p) => n + p.size, 0);
-    return [row('iframe first view (gzip)', total, 'B', FIRST_VIEW_BUDGET, parts.map((p) => `${p.name} ${p.size}`).join(', '))];
+    const first = await firstViewSize(`${patchbay.url}/embed/${fx.configId}`, `${patchbay.url}/embed-assets`, assets);
+    return [row('iframe first view (gzip)', first.total, 'B', FIRST_VIEW_BUDGET, first.detail)];
   },
 };
+
+/**
+ * gzip sizes of a page's first view as served: its shell at `shellUrl` and each file of `assets`
+ * (entry, static imports, stylesheets) below `assetBase`. Lazily loaded chunks are not part of it.
+ */
+export async function firstViewSize(
+  shellUrl: string,
+  assetBase: string,
+  assets: FirstViewAssets,
+): Promise<{ total: number; detail: string }> {
+  const files = [assets.script, ...assets.preloads, ...assets.styles];
+  const parts: { name: string; size: number }[] = [{ name: 'shell', size: gz(await fetchBytes(shellUrl)) }];
+  for (const f of files) parts.push({ name: f, size: gz(await fetchBytes(`${assetBase}/${f}`)) });
+  return { total: parts.reduce((n, p) => n + p.size, 0), detail: parts.map((p) => `${p.name} ${p.size}`).join(', ') };
+}
 
 /** The bits of playwright-core this check uses. */
 interface Chromium {

@@ -1,5 +1,6 @@
 import { bareExpress } from './bareExpress.ts';
 import { connectorList } from './connectorList.ts';
+import { consoleFirstView } from './consoleBudget.ts';
 import { type BudgetCheck, embedFirstView, embedReady, sdkSize } from './embedBudgets.ts';
 import { proxyDirect, proxyThrough } from './proxy.ts';
 import type { Scenario } from './scenario.ts';
@@ -11,5 +12,5 @@ export const BASELINE = bareExpress;
 /** Every scenario in report order; later issues append here (proxy, SDK size, …). */
 export const SCENARIOS: readonly Scenario[] = [bareExpress, sessionExchange, connectorList, proxyDirect, proxyThrough];
 
-/** Budget checks run after the load scenarios (sizes and browser timings of the embed). */
-export const BUDGET_CHECKS: readonly BudgetCheck[] = [sdkSize, embedFirstView, embedReady];
+/** Budget checks run after the load scenarios (sizes and browser timings of the embed, the console's first view). */
+export const BUDGET_CHECKS: readonly BudgetCheck[] = [sdkSize, embedFirstView, consoleFirstView, embedReady];

@@ -8,7 +8,8 @@ import { CliError, type CliIo, type Command, type Env, parseCommandArgs } from '
 const HELP = `Usage: patchbay demo
 
 Starts a local try-out of the whole journey, on loopback:
-  Patchbay      http://127.0.0.1:3000 (PORT), public URL set to that address
+  Patchbay      http://127.0.0.1:3000 (PORT), public URL set to that address; the admin console
+                at http://127.0.0.1:3000/admin (sign in as the seeded owner)
   Acme CRM      http://localhost:5174 (PATCHBAY_DEMO_ACME_PORT): a host page on a second origin that
                 embeds the portal with the SDK script, mints embed tokens with @patchbay/sdk/node,
                 switches between two users of one account and lists the events it receives
@@ -67,6 +68,7 @@ async function checkBuiltParts(demo: RunningDemo, io: CliIo): Promise<void> {
   for (const [route, what] of [
     ['/sdk/v1/patchbay.js', 'the SDK script'],
     [`/embed/${demo.seed.configId}`, 'the portal page'],
+    ['/admin', 'the admin console'],
   ] as const) {
     const res = await fetch(`${base}${route}`).catch(() => null);
     await res?.arrayBuffer().catch(() => undefined);

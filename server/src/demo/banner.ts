@@ -16,6 +16,8 @@ export function demoBanner(demo: RunningDemo): string[] {
     `                        switch between ${users} (one account) at the top right.`,
     '',
     `  Patchbay:             ${urls.patchbay}`,
+    `  ▶ Admin console:      ${urls.patchbay}/admin`,
+    '                        sign in with this login and password (the owner of the demo):',
     `  Admin login:          ${seed.adminEmail}`,
     `  Admin password:       ${seed.adminPassword ?? '(changed since the demo created it)'}`,
     `  API token:            ${seed.apiToken}`,

@@ -350,6 +350,7 @@ describe('patchbay demo (the command)', () => {
     expect(running.urls.patchbay).toBe(`http://127.0.0.1:${cmdEnv.PORT}`);
     expect(out).toContain(`▶ Open Acme CRM:      ${running.urls.acme}`);
     expect(out).toContain(`Patchbay:             ${running.urls.patchbay}`);
+    expect(out).toContain(`▶ Admin console:      http://127.0.0.1:${cmdEnv.PORT}/admin`);
     expect(out).toContain(`Admin login:          ${running.seed.adminEmail}`);
     expect(out).toContain(`Admin password:       ${running.seed.adminPassword}`);
     expect(running.seed.adminPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isOriginPattern, portalUrlOptionsSchema } from '@patchbay/shared';
-import express, { type Response, type Router } from 'express';
+import express, { type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { findEmbedConfig } from '../db/repos/embedConfigs.ts';
@@ -68,6 +68,21 @@ export function readViteManifest(dist: string): ViteManifest | undefined {
   }
 }
 
+/**
+ * The first-view files of `entry` in the build at `dist`, read once; while the build is missing it
+ * is looked for again on every call, so `pnpm build` needs no restart.
+ */
+export function firstViewLoader(dist: string, entry: string): () => FirstViewAssets | undefined {
+  let assets: FirstViewAssets | undefined;
+  return () => {
+    if (assets) return assets;
+    const manifest = readViteManifest(dist);
+    if (!manifest?.[entry]) return undefined;
+    assets = firstViewAssets(manifest, entry);
+    return assets;
+  };
+}
+
 /** The workspace root (the directory with `pnpm-workspace.yaml`) above `from`, if any. */
 export function findWorkspaceRoot(from: string): string | undefined {
   let dir = path.resolve(from);
@@ -80,7 +95,7 @@ export function findWorkspaceRoot(from: string): string | undefined {
 }
 
 /** The workspace root from this module's location (source or bundle), else from the working directory. */
-function workspaceRoot(): string {
+export function workspaceRoot(): string {
   return findWorkspaceRoot(path.dirname(fileURLToPath(import.meta.url))) ?? findWorkspaceRoot(process.cwd()) ?? process.cwd();
 }
 
@@ -116,7 +131,8 @@ export function portalShell(opts: { lang: string; allowedOrigins: readonly strin
   );
 }
 
-function plainPage(res: Response, status: number, title: string, message: string): void {
+/** A small HTML page (error or notice) that loads nothing and cannot be framed. */
+export function plainPage(res: Response, status: number, title: string, message: string): void {
   res.status(status);
   res.set({
     'Content-Type': 'text/html; charset=utf-8',
@@ -133,6 +149,32 @@ function plainPage(res: Response, status: number, title: string, message: string
 }
 
 /**
+ * A Vite build's hashed files: cached for a year (a new build has new names), never sniffed, same
+ * origin only, dotfiles hidden; anything else is a plain `404`.
+ */
+export function hashedAssets(dist: string): RequestHandler[] {
+  return [
+    express.static(dist, {
+      dotfiles: 'ignore',
+      index: false,
+      redirect: false,
+      fallthrough: true,
+      setHeaders(res) {
+        res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+      },
+    }),
+    (_req, res) => {
+      res
+        .status(404)
+        .set({ 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+      res.send('Not found');
+    },
+  ];
+}
+
+/**
  * The iframe page `/embed/{configId}` (per-configuration `frame-ancestors`), its static assets at
  * `/embed-assets/…`, and the SDK as one script at `/sdk/v1/patchbay.js`.
  */
@@ -142,15 +184,7 @@ export function embedPagesRouter(ctx: AppContext, options: EmbedPagesOptions = {
   const embedUiDist = options.embedUiDist ?? path.join(root, 'embed-ui', 'dist');
   const sdkFile = path.join(options.sdkDist ?? path.join(root, 'sdk', 'dist'), 'patchbay.iife.js');
   const hsts = ctx.config.publicUrl.startsWith('https://');
-  // Read once; a missing build is looked for again on the next request, so `pnpm build` needs no restart.
-  let assets: FirstViewAssets | undefined;
-  const loadAssets = (): FirstViewAssets | undefined => {
-    if (assets) return assets;
-    const manifest = readViteManifest(embedUiDist);
-    if (!manifest?.[PORTAL_ENTRY]) return undefined;
-    assets = firstViewAssets(manifest, PORTAL_ENTRY);
-    return assets;
-  };
+  const loadAssets = firstViewLoader(embedUiDist, PORTAL_ENTRY);
 
   router.get('/embed/:configId', (req, res) => {
     const configId = req.params.configId;
@@ -173,26 +207,7 @@ export function embedPagesRouter(ctx: AppContext, options: EmbedPagesOptions = {
     res.send(portalShell({ lang, allowedOrigins: origins, assets: built }));
   });
 
-  router.use(
-    '/embed-assets',
-    express.static(embedUiDist, {
-      dotfiles: 'ignore',
-      index: false,
-      redirect: false,
-      fallthrough: true,
-      setHeaders(res) {
-        res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-        res.setHeader('X-Content-Type-Options', 'nosniff');
-        res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-      },
-    }),
-    (_req, res) => {
-      res
-        .status(404)
-        .set({ 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
-      res.send('Not found');
-    },
-  );
+  router.use('/embed-assets', ...hashedAssets(embedUiDist));
 
   router.get('/sdk/v1/patchbay.js', async (_req, res) => {
     let body: Buffer;

@@ -54,6 +54,11 @@ export const permissionsReplaceSchema = z.strictObject({ permissions: z.array(gr
 /** `POST /admin/api/login` body. */
 export const loginSchema = z.strictObject({ email: z.string().max(320), password: z.string().max(1024) });
 
+/** `POST /admin/api/login` and `GET /admin/api/me` answer: who is signed in and until when at the latest. */
+export const adminSessionSchema = z.object({ user: adminUserSchema, expiresAt: timestampSchema }).meta({ id: 'AdminSession' });
+/** The console's session as answered. */
+export type ConsoleSession = z.infer<typeof adminSessionSchema>;
+
 /** An API token as answered (the value only once, at creation). */
 export const apiTokenSchema = z
   .object({

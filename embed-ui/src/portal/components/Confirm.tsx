@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
+import { Dialog } from '../../components/Dialog.tsx';
 import { usePortal } from '../context.ts';
-import { Dialog } from './Dialog.tsx';
 
 interface Props {
   id: string;

@@ -1,5 +1,5 @@
+import { errorTextFor } from '../../lib/errorText.ts';
 import { usePortal } from '../context.ts';
-import { errorTextFor } from './errorText.ts';
 
 /** The readable message of an error in the portal's language. */
 export function useErrorText(): (error: unknown) => string {

@@ -1,5 +1,6 @@
 import type { EmbedConnectorAuth, EmbedFlow, EmbedIntegration } from '@patchbay/shared';
 import { useMemo, useState } from 'preact/hooks';
+import { Dialog } from '../../components/Dialog.tsx';
 import { ApiError, fieldErrors } from '../../lib/api.ts';
 import {
   bindingsPayload,
@@ -12,7 +13,6 @@ import {
   wizardSteps,
 } from '../../lib/wizard.ts';
 import { ConnectAccount } from '../components/ConnectAccount.tsx';
-import { Dialog } from '../components/Dialog.tsx';
 import { ConnectorIcon, useErrorText } from '../components/Feedback.tsx';
 import { InputField } from '../components/InputField.tsx';
 import { usePortal } from '../context.ts';

@@ -1,6 +1,5 @@
-import { adminUserSchema, loginSchema, timestampSchema } from '@patchbay/shared';
+import { adminSessionSchema, loginSchema } from '@patchbay/shared';
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import { z } from 'zod';
 import {
   ADMIN_SESSION_ABSOLUTE_MS,
   ADMIN_SESSION_TOKEN_PREFIX,
@@ -22,9 +21,6 @@ import { loadAdminUser } from '../../services/admins/manageAdminUsers.ts';
 import { recordAudit } from '../../services/audit/recordAudit.ts';
 
 const LOGIN_WINDOW_MS = 15 * 60_000;
-
-/** `POST /admin/api/login` and `GET /admin/api/me` answer: who is signed in and until when at the latest. */
-const adminSessionSchema = z.object({ user: adminUserSchema, expiresAt: timestampSchema }).meta({ id: 'AdminSession' });
 
 function setSessionCookie(ctx: AppContext, res: Response, token: string, maxAgeSeconds: number): void {
   const attrs = [`${adminCookieName(ctx.config)}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`];
