@@ -1,6 +1,7 @@
 import type { EmbedConfig } from '@patchbay/shared';
+import { isCssColor } from '@patchbay/shared/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { DEFAULT_COLORS, isCssColor, type Mode, themeVariables } from '../../lib/theme.ts';
+import { DEFAULT_COLORS, type Mode, themeVariables } from '../../lib/theme.ts';
 import { ErrorAlert } from '../components/Feedback.tsx';
 import { RadioGroup, SelectField, TextArea, TextField } from '../components/Field.tsx';
 import { useConsole } from '../context.ts';
