@@ -33,9 +33,9 @@ export interface PatchbayApp {
  * Builds the whole server: opens and migrates the database, checks the encryption keys, and
  * mounts every route. Production and tests build it the same way.
  */
-export function createApp(options: AppOptions): PatchbayApp {
+export async function createApp(options: AppOptions): Promise<PatchbayApp> {
   const { config } = options;
-  const opened = openContext(config, options);
+  const opened = await openContext(config, options);
   const { ctx } = opened;
   const { db, log } = ctx;
 
@@ -51,9 +51,9 @@ export function createApp(options: AppOptions): PatchbayApp {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res) => {
+  app.get('/readyz', async (_req, res) => {
     try {
-      db.get({ text: 'SELECT 1', values: [] });
+      await db.get({ text: 'SELECT 1', values: [] });
       res.json({ status: 'ready' });
     } catch {
       res.status(503).json({ error: { code: 'unavailable', message: 'The database is not reachable' } });

@@ -35,6 +35,6 @@ export function nowIso(ctx: Pick<AppContext, 'clock'>): string {
  * context whose `db` is the transaction: everything inside uses `txCtx.db`, never the outer
  * `ctx.db` (the drivers throw if it does), and nothing inside awaits the network.
  */
-export function inTransaction<T>(ctx: AppContext, fn: (txCtx: AppContext) => Promise<T>): Promise<T> {
-  return ctx.db.tx((tx) => fn({ ...ctx, db: tx }));
+export async function inTransaction<T>(ctx: AppContext, fn: (txCtx: AppContext) => Promise<T>): Promise<T> {
+  return await ctx.db.tx((tx) => fn({ ...ctx, db: tx }));
 }

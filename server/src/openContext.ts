@@ -27,7 +27,7 @@ export interface ContextOptions {
  * code), checks the encryption keys against it, and builds the context every service gets. The
  * server (`createApp`) and every CLI command open Patchbay this one way.
  */
-export function openContext(config: Config, opts: ContextOptions = {}): OpenedContext {
+export async function openContext(config: Config, opts: ContextOptions = {}): Promise<OpenedContext> {
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const db = opts.db ?? openDatabase(config.dbFile);
@@ -37,7 +37,7 @@ export function openContext(config: Config, opts: ContextOptions = {}): OpenedCo
   try {
     const applied = migrate(db);
     const keyring = createKeyring(config.encryptionKey, config.previousEncryptionKeys);
-    bootstrapKeys(db, keyring, new Date(clock.now()).toISOString());
+    await bootstrapKeys(db, keyring, new Date(clock.now()).toISOString());
     return { ctx: { config, db, keyring, log, clock }, applied, close };
   } catch (err) {
     close();
@@ -49,7 +49,7 @@ export function openContext(config: Config, opts: ContextOptions = {}): OpenedCo
  * {@link openContext} for a one-off command: log lines go to stderr and, below `debug`, only
  * from `warn` up.
  */
-export function openCliContext(config: Config): OpenedContext {
+export async function openCliContext(config: Config): Promise<OpenedContext> {
   const log = createLogger(config.logLevel === 'debug' ? 'debug' : 'warn', (line) => process.stderr.write(line));
-  return openContext(config, { log });
+  return await openContext(config, { log });
 }

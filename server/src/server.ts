@@ -27,16 +27,16 @@ export interface ServerOptions {
 }
 
 /** Deletes expired embed sessions, used token ids and console sessions; answers how many rows went. */
-export function purgeExpired(app: PatchbayApp): number {
+export async function purgeExpired(app: PatchbayApp): Promise<number> {
   const { ctx } = app;
   const now = nowIso(ctx);
   const idleSince = new Date(ctx.clock.now() - ADMIN_SESSION_IDLE_MS).toISOString();
-  return purgeExpiredEmbedState(ctx.db, now) + purgeExpiredAdminSessions(ctx.db, now, idleSince);
+  return await purgeExpiredEmbedState(ctx.db, now) + await purgeExpiredAdminSessions(ctx.db, now, idleSince);
 }
 
 /** Builds the app with `createApp`, listens on the configured host and port, and purges expired state periodically. */
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
-  const app = createApp({ config, ...(opts.log ? { log: opts.log } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
+  const app = await createApp({ config, ...(opts.log ? { log: opts.log } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
   const log = app.ctx.log;
   let server: Server;
   try {
@@ -53,15 +53,15 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
 
-  const purge = () => {
+  const purge = async () => {
     try {
-      const n = purgeExpired(app);
+      const n = await purgeExpired(app);
       if (n > 0) log.debug('purged expired sessions', { rows: n });
     } catch (err) {
       log.error('purge of expired sessions failed', { err });
     }
   };
-  purge();
+  await purge();
   const timer = setInterval(purge, opts.purgeEveryMs ?? 60_000);
   timer.unref();
 

@@ -63,7 +63,7 @@ function cli(args: string[], env: Record<string, string>): Promise<Ran> {
 }
 
 async function withApp<T>(env: Record<string, string>, fn: (url: string, app: PatchbayApp) => Promise<T>): Promise<T> {
-  const app = createApp({ config: loadConfig(env), log: createLogger('silent') });
+  const app = await createApp({ config: loadConfig(env), log: createLogger('silent') });
   const server = await new Promise<Server>((resolve) => {
     const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -160,7 +160,7 @@ describe('patchbay CLI against a temp database', () => {
     expect(ran.stdout).toContain('(scopes: read; expires ');
 
     await withApp(env, async (url, app) => {
-      const row = app.ctx.db.get<{ token_hash: string; expires_at: string }>(
+      const row = await app.ctx.db.get<{ token_hash: string; expires_at: string }>(
         sql`SELECT token_hash, expires_at FROM api_tokens WHERE name = 'ci'`,
       );
       expect(row?.token_hash).not.toContain(token.slice(3));
@@ -215,7 +215,7 @@ describe('patchbay keys', () => {
     const db = path.join(dir, 'patchbay.db');
     const keyA = newKey();
     const keyB = newKey();
-    const cliCtx = openCliContext(loadConfig({ PATCHBAY_DB: db, PATCHBAY_ENCRYPTION_KEY: keyA }));
+    const cliCtx = await openCliContext(loadConfig({ PATCHBAY_DB: db, PATCHBAY_ENCRYPTION_KEY: keyA }));
     const seeded = await seedDemo(cliCtx.ctx);
     const kidA = cliCtx.ctx.keyring.current.kid;
     cliCtx.close();
@@ -236,7 +236,7 @@ describe('patchbay keys', () => {
     expect(ran.stdout).toContain('You can now remove the old key(s) from PATCHBAY_PREVIOUS_ENCRYPTION_KEYS');
 
     await withApp({ PATCHBAY_DB: db, PATCHBAY_ENCRYPTION_KEY: keyB }, async (_url, app) => {
-      expect([...kidsInUse(app.ctx.db).keys()]).toEqual([app.ctx.keyring.current.kid]);
+      expect([...(await kidsInUse(app.ctx.db)).keys()]).toEqual([app.ctx.keyring.current.kid]);
       const again = await seedDemo(app.ctx);
       expect(again.signingSecret).toEqual(seeded.signingSecret);
     });
@@ -279,12 +279,12 @@ describe('patchbay demo seeding', () => {
   it('is idempotent: a second run creates nothing and answers the same working credentials', async () => {
     const dir = tempDir();
     const config = loadConfig({ PATCHBAY_DB: path.join(dir, 'demo.db'), PATCHBAY_ENCRYPTION_KEY: newKey() });
-    const a = openCliContext(config);
+    const a = await openCliContext(config);
     const first = await seedDemo(a.ctx);
     a.close();
-    const b = openCliContext(config);
+    const b = await openCliContext(config);
     const second = await seedDemo(b.ctx);
-    const counts = b.ctx.db.get<{ admins: number; tokens: number; configs: number; keys: number }>(sql`SELECT
+    const counts = await b.ctx.db.get<{ admins: number; tokens: number; configs: number; keys: number }>(sql`SELECT
       (SELECT count(*) FROM admin_users) AS admins, (SELECT count(*) FROM api_tokens) AS tokens,
       (SELECT count(*) FROM embed_configs) AS configs, (SELECT count(*) FROM embed_config_keys) AS keys`);
     b.close();

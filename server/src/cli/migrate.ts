@@ -15,7 +15,7 @@ export const migrateCommand: Command = {
   async run(args, env, io) {
     if (!parseCommandArgs(args, {}, HELP, io)) return 0;
     const config = loadConfig(env);
-    const cli = openCliContext(config);
+    const cli = await openCliContext(config);
     try {
       const version = schemaVersion(cli.ctx.db);
       if (cli.applied.length === 0) io.out(`Database ${config.dbFile} is up to date at schema version ${version}.`);

@@ -24,27 +24,27 @@ function tempFile(): string {
 const b64 = (k: Buffer) => k.toString('base64');
 
 describe('bootstrapKeys', () => {
-  it('registers the current key id with a check value, once', () => {
+  it('registers the current key id with a check value, once', async () => {
     const db = openDatabase(':memory:');
     migrate(db);
     const keyring = createKeyring(crypto.randomBytes(32));
-    bootstrapKeys(db, keyring, new Date().toISOString());
-    bootstrapKeys(db, keyring, new Date().toISOString());
-    expect(db.all(sql`SELECT kid, check_value FROM encryption_keys`)).toEqual([
+    await bootstrapKeys(db, keyring, new Date().toISOString());
+    await bootstrapKeys(db, keyring, new Date().toISOString());
+    expect(await db.all(sql`SELECT kid, check_value FROM encryption_keys`)).toEqual([
       { kid: keyring.current.kid, check_value: keyCheckValue(keyring.current.key) },
     ]);
     db.close();
   });
 
-  it('a start-up with a different key than the data’s refuses with KeyMismatchError', () => {
+  it('a start-up with a different key than the data’s refuses with KeyMismatchError', async () => {
     const file = tempFile();
     const first = crypto.randomBytes(32);
     const log = createLogger('silent');
-    createApp({ config: loadConfig({ PATCHBAY_DB: file, PATCHBAY_ENCRYPTION_KEY: b64(first) }), log }).close();
+    (await createApp({ config: loadConfig({ PATCHBAY_DB: file, PATCHBAY_ENCRYPTION_KEY: b64(first) }), log })).close();
 
     const other = loadConfig({ PATCHBAY_DB: file, PATCHBAY_ENCRYPTION_KEY: b64(crypto.randomBytes(32)) });
-    expect(() => createApp({ config: other, log })).toThrow(KeyMismatchError);
-    expect(() => createApp({ config: other, log })).toThrow(/PATCHBAY_PREVIOUS_ENCRYPTION_KEYS/);
+    expect(() => await createApp({ config: other, log })).toThrow(KeyMismatchError);
+    expect(() => await createApp({ config: other, log })).toThrow(/PATCHBAY_PREVIOUS_ENCRYPTION_KEYS/);
 
     // With the old key as a previous key it starts (that is how a rotation begins).
     const rotating = loadConfig({
@@ -52,17 +52,17 @@ describe('bootstrapKeys', () => {
       PATCHBAY_ENCRYPTION_KEY: b64(crypto.randomBytes(32)),
       PATCHBAY_PREVIOUS_ENCRYPTION_KEYS: b64(first),
     });
-    createApp({ config: rotating, log }).close();
+    (await createApp({ config: rotating, log })).close();
   });
 
-  it('refuses a key whose check value does not match its record', () => {
+  it('refuses a key whose check value does not match its record', async () => {
     const db = openDatabase(':memory:');
     migrate(db);
     const keyring = createKeyring(crypto.randomBytes(32));
-    db.run(
+    await db.run(
       sql`INSERT INTO encryption_keys (kid, check_value, created_at) VALUES (${keyring.current.kid}, 'tampered', ${new Date().toISOString()})`,
     );
-    expect(() => bootstrapKeys(db, keyring, new Date().toISOString())).toThrow(KeyMismatchError);
+    expect(() => await bootstrapKeys(db, keyring, new Date().toISOString())).toThrow(KeyMismatchError);
     db.close();
   });
 });

@@ -4,19 +4,19 @@ import { migrate } from '../db/migrate.ts';
 import { sql } from '../db/sql.ts';
 import { SECRET_COLUMNS } from './secretColumns.ts';
 
-function schemaColumns() {
+async function schemaColumns() {
   const db = openDatabase(':memory:');
   migrate(db);
-  const tables = db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`);
+  const tables = await db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`);
   const columns = tables.flatMap((t) =>
-    db.all<{ name: string }>(sql`SELECT name FROM pragma_table_info(${t.name})`).map((c) => ({ table: t.name, column: c.name })),
+    (await db.all<{ name: string }>(sql`SELECT name FROM pragma_table_info(${t.name})`)).map((c) => ({ table: t.name, column: c.name })),
   );
   return { db, columns };
 }
 
 describe('SECRET_COLUMNS', () => {
-  it('lists every *_enc column of the migrated schema, and nothing else', () => {
-    const { db, columns } = schemaColumns();
+  it('lists every *_enc column of the migrated schema, and nothing else', async () => {
+    const { db, columns } = await schemaColumns();
     const enc = columns
       .filter((c) => c.column.endsWith('_enc'))
       .map((c) => `${c.table}.${c.column}`)
@@ -26,27 +26,27 @@ describe('SECRET_COLUMNS', () => {
     db.close();
   });
 
-  it('each row-key expression is valid SQL over its table', () => {
-    const { db } = schemaColumns();
+  it('each row-key expression is valid SQL over its table', async () => {
+    const { db } = await schemaColumns();
     for (const c of SECRET_COLUMNS) {
-      expect(() => db.all(sql`SELECT ${sql.raw(c.rowKey)} FROM ${sql.raw(c.table)} LIMIT 1`)).not.toThrow();
+      expect(() => await db.all(sql`SELECT ${sql.raw(c.rowKey)} FROM ${sql.raw(c.table)} LIMIT 1`)).not.toThrow();
     }
     db.close();
   });
 
-  it("each primary key is its table's primary key, in key order", () => {
-    const { db } = schemaColumns();
+  it("each primary key is its table's primary key, in key order", async () => {
+    const { db } = await schemaColumns();
     for (const c of SECRET_COLUMNS) {
-      const pk = db
-        .all<{ name: string; pk: number }>(sql`SELECT name, pk FROM pragma_table_info(${c.table}) WHERE pk > 0 ORDER BY pk`)
+      const pk = (await db
+        .all<{ name: string; pk: number }>(sql`SELECT name, pk FROM pragma_table_info(${c.table}) WHERE pk > 0 ORDER BY pk`))
         .map((r) => r.name);
       expect(pk, c.table).toEqual(c.primaryKey);
     }
     db.close();
   });
 
-  it('no column outside the registry is named like a secret', () => {
-    const { db, columns } = schemaColumns();
+  it('no column outside the registry is named like a secret', async () => {
+    const { db, columns } = await schemaColumns();
     const suspicious = columns.filter(
       (c) => /secret|password|credential|api_key|access_token|refresh_token/.test(c.column) && !c.column.endsWith('_enc'),
     );

@@ -36,22 +36,22 @@ describe('openDatabase', () => {
     migrate(db);
     const now = new Date().toISOString();
     expect(() =>
-      db.run(sql`INSERT INTO admin_sessions (token_hash, admin_user_id, created_at, expires_at, last_seen_at)
+      await db.run(sql`INSERT INTO admin_sessions (token_hash, admin_user_id, created_at, expires_at, last_seen_at)
         VALUES ('h', 'adm_missing', ${now}, ${now}, ${now})`),
     ).toThrow(/FOREIGN KEY/);
     db.close();
   });
 
-  it('rolls back a transaction that throws', () => {
+  it('rolls back a transaction that throws', async () => {
     const db = openDatabase(tempDb());
-    db.exec('CREATE TABLE t (n INTEGER)');
+    await db.exec('CREATE TABLE t (n INTEGER)');
     expect(() =>
-      db.tx(() => {
-        db.run(sql`INSERT INTO t VALUES (${1})`);
+      await db.tx(async (tx) => {
+        await tx.run(sql`INSERT INTO t VALUES (${1})`);
         throw new Error('boom');
       }),
     ).toThrow('boom');
-    expect(db.all(sql`SELECT * FROM t`)).toEqual([]);
+    expect(await db.all(sql`SELECT * FROM t`)).toEqual([]);
     db.close();
   });
 });
@@ -70,7 +70,7 @@ describe('migrate', () => {
     db.close();
   });
 
-  it('runs each migration in a transaction: a failing one leaves neither its tables nor its version', () => {
+  it('runs each migration in a transaction: a failing one leaves neither its tables nor its version', async () => {
     const db = openDatabase(tempDb());
     const broken = [
       { version: 1, name: 'ok', up: 'CREATE TABLE a (x INTEGER);' },
@@ -78,23 +78,23 @@ describe('migrate', () => {
     ];
     expect(() => migrate(db, broken)).toThrow(/no such table: missing/);
     expect(schemaVersion(db)).toBe(1);
-    const tables = db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).map((t) => t.name);
+    const tables = (await db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)).map((t) => t.name);
     expect(tables).toEqual(['a']);
     db.close();
   });
 
-  it('refuses a database whose user_version is newer than the code', () => {
+  it('refuses a database whose user_version is newer than the code', async () => {
     const file = tempDb();
     const db = openDatabase(file);
     migrate(db);
-    db.exec(`PRAGMA user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    await db.exec(`PRAGMA user_version = ${LATEST_SCHEMA_VERSION + 1}`);
     expect(() => migrate(db)).toThrow(SchemaTooNewError);
     db.close();
 
     const config = loadConfig({ PATCHBAY_DB: file, PATCHBAY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64') });
     let caught: unknown;
     try {
-      createApp({ config, log: createLogger('silent') });
+      await createApp({ config, log: createLogger('silent') });
     } catch (err) {
       caught = err;
     }
@@ -102,46 +102,46 @@ describe('migrate', () => {
     expect((caught as Error).message).toContain(`schema version ${LATEST_SCHEMA_VERSION + 1}`);
   });
 
-  it('creates an index for each list filter of the API', () => {
+  it('creates an index for each list filter of the API', async () => {
     const db = openDatabase(tempDb());
     migrate(db);
-    const indexed = (table: string) =>
-      db.all<{ name: string }>(sql`SELECT name FROM pragma_index_list(${table})`).flatMap((i) =>
-        db
-          .all<{ name: string }>(sql`SELECT name FROM pragma_index_info(${i.name})`)
+    const indexed = async (table: string) =>
+      (await db.all<{ name: string }>(sql`SELECT name FROM pragma_index_list(${table})`)).flatMap((i) =>
+        (await db
+          .all<{ name: string }>(sql`SELECT name FROM pragma_index_info(${i.name})`))
           .slice(0, 1)
           .map((c) => c.name),
       );
-    expect(indexed('integrations')).toEqual(expect.arrayContaining(['config_id', 'flow_id', 'owner_end_user_id', 'account_id', 'status']));
-    expect(indexed('connector_auths')).toEqual(expect.arrayContaining(['config_id', 'connector_id', 'status']));
-    expect(indexed('audit_events')).toEqual(expect.arrayContaining(['at', 'object_type', 'actor_type', 'action', 'config_id']));
+    expect(await indexed('integrations')).toEqual(expect.arrayContaining(['config_id', 'flow_id', 'owner_end_user_id', 'account_id', 'status']));
+    expect(await indexed('connector_auths')).toEqual(expect.arrayContaining(['config_id', 'connector_id', 'status']));
+    expect(await indexed('audit_events')).toEqual(expect.arrayContaining(['at', 'object_type', 'actor_type', 'action', 'config_id']));
     db.close();
   });
 
-  it('0003 backfills who created and who disabled existing connector auths from the audit trail', () => {
+  it('0003 backfills who created and who disabled existing connector auths from the audit trail', async () => {
     const db = openDatabase(tempDb());
     migrate(db, migrations.slice(0, 2));
     const now = new Date().toISOString();
-    db.run(sql`INSERT INTO embed_configs (id, name, sharing_level, allowed_origins, consent, branding, created_at, updated_at)
+    await db.run(sql`INSERT INTO embed_configs (id, name, sharing_level, allowed_origins, consent, branding, created_at, updated_at)
       VALUES ('cfg_1', 'c', 'user', '[]', '{}', '{}', ${now}, ${now})`);
-    db.run(sql`INSERT INTO connectors (id, name, auth_type, definition, created_at, updated_at)
+    await db.run(sql`INSERT INTO connectors (id, name, auth_type, definition, created_at, updated_at)
       VALUES ('crm', 'CRM', 'api_key', '{}', ${now}, ${now})`);
-    const auth = (id: string, status: string, proprietary: number) =>
-      db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, sharing_level, proprietary, status, created_at, updated_at)
+    const auth = async (id: string, status: string, proprietary: number) =>
+      await db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, sharing_level, proprietary, status, created_at, updated_at)
         VALUES (${id}, 'cfg_1', 'crm', ${id}, 'user', ${proprietary}, ${status}, ${now}, ${now})`);
-    const event = (n: number, objectId: string, action: string, actor: string) =>
-      db.run(sql`INSERT INTO audit_events (id, at, actor_type, action, object_type, object_id)
+    const event = async (n: number, objectId: string, action: string, actor: string) =>
+      await db.run(sql`INSERT INTO audit_events (id, at, actor_type, action, object_type, object_id)
         VALUES (${`ev_${n}`}, ${`2026-01-01T00:00:0${n}.000Z`}, ${actor}, ${action}, 'connector_auth', ${objectId})`);
-    auth('ca_user', 'active', 0);
-    auth('ca_vendor', 'disabled', 0);
-    auth('ca_token', 'disabled', 1);
-    event(1, 'ca_user', 'connector_auth.created', 'end_user');
-    event(2, 'ca_vendor', 'connector_auth.created', 'api_token');
-    event(3, 'ca_vendor', 'connector_auth.disabled', 'end_user');
-    event(4, 'ca_vendor', 'connector_auth.disabled', 'admin');
-    event(5, 'ca_token', 'connector_auth.disabled', 'end_user');
+    await auth('ca_user', 'active', 0);
+    await auth('ca_vendor', 'disabled', 0);
+    await auth('ca_token', 'disabled', 1);
+    await event(1, 'ca_user', 'connector_auth.created', 'end_user');
+    await event(2, 'ca_vendor', 'connector_auth.created', 'api_token');
+    await event(3, 'ca_vendor', 'connector_auth.disabled', 'end_user');
+    await event(4, 'ca_vendor', 'connector_auth.disabled', 'admin');
+    await event(5, 'ca_token', 'connector_auth.disabled', 'end_user');
     migrate(db);
-    expect(db.all(sql`SELECT id, created_via, disabled_by FROM connector_auths ORDER BY id`)).toEqual([
+    expect(await db.all(sql`SELECT id, created_via, disabled_by FROM connector_auths ORDER BY id`)).toEqual([
       { id: 'ca_token', created_via: 'embed_token', disabled_by: 'user' },
       { id: 'ca_user', created_via: 'end_user', disabled_by: null },
       { id: 'ca_vendor', created_via: 'vendor_api', disabled_by: 'admin' },

@@ -65,7 +65,7 @@ async function migrateSqlite(db: Queryable, migrations: readonly Migration[]): P
 }
 
 async function migratePostgres(db: Queryable, migrations: readonly Migration[]): Promise<number[]> {
-  const lock = (tx: Queryable) => tx.run(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+  const lock = async (tx: Queryable) => await tx.run(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
   // The prelude (collation, json_valid, the version table) is idempotent but not safe to run twice at once.
   const current = await db.tx(async (tx) => {
     await lock(tx);

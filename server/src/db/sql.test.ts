@@ -37,12 +37,12 @@ describe('sql tag', () => {
     expect(() => sql`SELECT ${{ text: '1; DROP TABLE t', values: [] }}`).toThrow(TypeError);
   });
 
-  it('keeps hostile text inert against a real database', () => {
+  it('keeps hostile text inert against a real database', async () => {
     const db = openDatabase(':memory:');
-    db.exec('CREATE TABLE t (name TEXT)');
+    await db.exec('CREATE TABLE t (name TEXT)');
     const hostile = "x'); DROP TABLE t; --";
-    db.run(sql`INSERT INTO t (name) VALUES (${hostile})`);
-    expect(db.all<{ name: string }>(sql`SELECT name FROM t WHERE name = ${hostile}`)).toEqual([{ name: hostile }]);
+    await db.run(sql`INSERT INTO t (name) VALUES (${hostile})`);
+    expect(await db.all<{ name: string }>(sql`SELECT name FROM t WHERE name = ${hostile}`)).toEqual([{ name: hostile }]);
     db.close();
   });
 });

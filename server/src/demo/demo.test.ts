@@ -157,15 +157,15 @@ describe('the demo stack', () => {
   });
 
   it('seeding is idempotent: a second run over the same database finds the same ids and changes nothing', async () => {
-    const cli = openCliContext(demo.config);
+    const cli = await openCliContext(demo.config);
     try {
-      const count = () =>
-        cli.ctx.db.get<Record<string, number>>(sql`SELECT
+      const count = async () =>
+        await cli.ctx.db.get<Record<string, number>>(sql`SELECT
           (SELECT count(*) FROM admin_users) AS admins, (SELECT count(*) FROM api_tokens) AS tokens,
           (SELECT count(*) FROM embed_configs) AS configs, (SELECT count(*) FROM embed_config_keys) AS keys,
           (SELECT count(*) FROM connectors) AS connectors, (SELECT count(*) FROM flows) AS flows,
           (SELECT count(*) FROM embed_groups) AS groups, (SELECT count(*) FROM audit_events) AS audits`);
-      const before = count();
+      const before = await count();
       const seed = await seedDemo(cli.ctx);
       const urls = {
         crm: {
@@ -179,18 +179,18 @@ describe('the demo stack', () => {
         mailerApiUrl: demo.mailer.url,
         acmeOrigin: demo.urls.acme,
       };
-      const world = seedDemoWorld(cli.ctx, seed.adminUserId, urls);
+      const world = await seedDemoWorld(cli.ctx, seed.adminUserId, urls);
       expect(seed).toEqual({ ...demo.seed, created: [] });
       expect(world).toEqual({ ...demo.world, changed: [] });
-      expect(count()).toEqual(before);
+      expect(await count()).toEqual(before);
       expect(before).toMatchObject({ admins: 1, tokens: 1, configs: 1, keys: 1, connectors: 2, flows: 3, groups: 2 });
 
       // A demo started on other ports re-points the connectors, and only them.
-      const moved = seedDemoWorld(cli.ctx, seed.adminUserId, { ...urls, mailerApiUrl: 'http://127.0.0.1:1' });
+      const moved = await seedDemoWorld(cli.ctx, seed.adminUserId, { ...urls, mailerApiUrl: 'http://127.0.0.1:1' });
       expect(moved).toEqual({ ...demo.world, changed: ['connector mailer (new URLs)'] });
-      const back = seedDemoWorld(cli.ctx, seed.adminUserId, urls);
+      const back = await seedDemoWorld(cli.ctx, seed.adminUserId, urls);
       expect(back.changed).toEqual(['connector mailer (new URLs)']);
-      expect(count()).toMatchObject({ ...before, audits: (before?.audits ?? 0) + 2 });
+      expect(await count()).toMatchObject({ ...before, audits: (before?.audits ?? 0) + 2 });
     } finally {
       cli.close();
     }

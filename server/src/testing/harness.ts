@@ -98,7 +98,7 @@ export async function startTestServer(
   });
   const logs: string[] = [];
   const clock = opts.clock ?? new TestClock();
-  const app = createApp({ config, clock, log: createLogger('debug', (line) => logs.push(line)) });
+  const app = await createApp({ config, clock, log: createLogger('debug', (line) => logs.push(line)) });
   const server = await new Promise<Server>((resolve) => {
     const s = app.app.listen(opts.port ?? 0, '127.0.0.1', () => resolve(s));
   });
@@ -146,13 +146,13 @@ export async function startTestServer(
         },
       );
       if (groups) {
-        replaceGroupPermissions(
+        await replaceGroupPermissions(
           app.ctx.db,
           id,
           groups.map((g) => ({ groupId: g.groupId, view: g.view ?? false, run: g.run ?? false, manage: g.manage ?? false })),
         );
       }
-      return createApiToken(app.ctx, { kind: 'system' }, { adminUserId: id, name: 'test', ...(scopes ? { scopes } : {}) }).token;
+      return (await createApiToken(app.ctx, { kind: 'system' }, { adminUserId: id, name: 'test', ...(scopes ? { scopes } : {}) })).token;
     },
     async close() {
       server.closeAllConnections();

@@ -13,7 +13,7 @@ import { loadConfig } from '../config.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig({ PATCHBAY_LOG_LEVEL: 'silent', ...process.env });
-  const app = createApp({ config });
+  const app = await createApp({ config });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.app.listen(config.port, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
   });

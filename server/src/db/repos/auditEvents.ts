@@ -30,7 +30,7 @@ export interface AuditEventFilters {
 }
 
 /** One page of audit events, newest first; `after` is the keyset condition of the cursor. */
-export function listAuditEvents(db: Db, filters: AuditEventFilters, after: Fragment | null, limit: number): AuditEventRow[] {
+export async function listAuditEvents(db: Db, filters: AuditEventFilters, after: Fragment | null, limit: number): Promise<AuditEventRow[]> {
   const where: Fragment[] = [];
   if (filters.objectType !== undefined) where.push(sql`object_type = ${filters.objectType}`);
   if (filters.objectId !== undefined) where.push(sql`object_id = ${filters.objectId}`);
@@ -41,12 +41,12 @@ export function listAuditEvents(db: Db, filters: AuditEventFilters, after: Fragm
   if (filters.since !== undefined) where.push(sql`at >= ${filters.since}`);
   if (filters.until !== undefined) where.push(sql`at < ${filters.until}`);
   if (after) where.push(after);
-  return db.all<AuditEventRow>(sql`SELECT * FROM audit_events ${sql.where(where)} ORDER BY at DESC, id DESC LIMIT ${limit}`);
+  return await db.all<AuditEventRow>(sql`SELECT * FROM audit_events ${sql.where(where)} ORDER BY at DESC, id DESC LIMIT ${limit}`);
 }
 
 /** Inserts one audit event (`details` already serialised and redacted by the caller). */
-export function insertAuditEvent(db: Db, row: AuditEventRow): void {
-  db.run(sql`INSERT INTO audit_events (id, at, actor_type, actor_id, action, object_type, object_id, config_id, request_id, details)
+export async function insertAuditEvent(db: Db, row: AuditEventRow): Promise<void> {
+  await db.run(sql`INSERT INTO audit_events (id, at, actor_type, actor_id, action, object_type, object_id, config_id, request_id, details)
     VALUES (${row.id}, ${row.at}, ${row.actor_type}, ${row.actor_id}, ${row.action}, ${row.object_type}, ${row.object_id},
       ${row.config_id}, ${row.request_id}, ${row.details})`);
 }

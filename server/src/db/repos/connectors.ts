@@ -17,44 +17,44 @@ export interface ConnectorRow {
 }
 
 /** Inserts a connector. */
-export function insertConnector(db: Db, row: ConnectorRow): void {
-  db.run(sql`INSERT INTO connectors (id, name, auth_type, catalog_key, base_url, icon_url, definition, client_secret_enc, created_at, updated_at)
+export async function insertConnector(db: Db, row: ConnectorRow): Promise<void> {
+  await db.run(sql`INSERT INTO connectors (id, name, auth_type, catalog_key, base_url, icon_url, definition, client_secret_enc, created_at, updated_at)
     VALUES (${row.id}, ${row.name}, ${row.auth_type}, ${row.catalog_key}, ${row.base_url}, ${row.icon_url}, ${row.definition},
       ${row.client_secret_enc}, ${row.created_at}, ${row.updated_at})`);
 }
 
 /** Finds a connector by id. */
-export function findConnector(db: Db, id: string): ConnectorRow | undefined {
-  return db.get<ConnectorRow>(sql`SELECT * FROM connectors WHERE id = ${id}`);
+export async function findConnector(db: Db, id: string): Promise<ConnectorRow | undefined> {
+  return await db.get<ConnectorRow>(sql`SELECT * FROM connectors WHERE id = ${id}`);
 }
 
 /** Which of `ids` exist. */
-export function existingConnectorIds(db: Db, ids: readonly string[]): Set<string> {
+export async function existingConnectorIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = db.all<{ id: string }>(sql`SELECT id FROM connectors WHERE id IN (${sql.list(ids)})`);
+  const rows = await db.all<{ id: string }>(sql`SELECT id FROM connectors WHERE id IN (${sql.list(ids)})`);
   return new Set(rows.map((r) => r.id));
 }
 
 /** A page of connectors, newest first; fetches `limit + 1` rows so the caller knows whether more follow. */
-export function listConnectors(db: Db, opts: { after: ReturnType<typeof sql> | null; limit: number }): ConnectorRow[] {
-  return db.all<ConnectorRow>(
+export async function listConnectors(db: Db, opts: { after: ReturnType<typeof sql> | null; limit: number }): Promise<ConnectorRow[]> {
+  return await db.all<ConnectorRow>(
     sql`SELECT * FROM connectors c${sql.where(opts.after ? [opts.after] : [])} ORDER BY c.created_at DESC, c.id DESC LIMIT ${opts.limit + 1}`,
   );
 }
 
 /** Writes the mutable columns of a connector. */
-export function updateConnector(
+export async function updateConnector(
   db: Db,
   row: Pick<ConnectorRow, 'id' | 'name' | 'base_url' | 'icon_url' | 'definition' | 'client_secret_enc' | 'updated_at'>,
-): void {
-  db.run(sql`UPDATE connectors SET name = ${row.name}, base_url = ${row.base_url}, icon_url = ${row.icon_url},
+): Promise<void> {
+  await db.run(sql`UPDATE connectors SET name = ${row.name}, base_url = ${row.base_url}, icon_url = ${row.icon_url},
     definition = ${row.definition}, client_secret_enc = ${row.client_secret_enc}, updated_at = ${row.updated_at}
     WHERE id = ${row.id}`);
 }
 
 /** Deletes a connector; answers whether it existed. */
-export function deleteConnector(db: Db, id: string): boolean {
-  return db.run(sql`DELETE FROM connectors WHERE id = ${id}`).changes === 1;
+export async function deleteConnector(db: Db, id: string): Promise<boolean> {
+  return (await db.run(sql`DELETE FROM connectors WHERE id = ${id}`)).changes === 1;
 }
 
 /** Everything that refers to a connector and would break without it (at most `cap` ids of each kind). */
@@ -70,11 +70,11 @@ export interface ConnectorReferences {
  * search, so `crm` never matches `crm2`); configurations using it as their proprietary connector
  * or highlighting it in a group.
  */
-export function findConnectorReferences(db: Db, id: string, cap = 50): ConnectorReferences {
-  const connectorAuths = db.all<{ id: string }>(
+export async function findConnectorReferences(db: Db, id: string, cap = 50): Promise<ConnectorReferences> {
+  const connectorAuths = await db.all<{ id: string }>(
     sql`SELECT id FROM connector_auths WHERE connector_id = ${id} ORDER BY created_at, id LIMIT ${cap}`,
   );
-  const flows = db.all<{ id: string }>(
+  const flows = await db.all<{ id: string }>(
     sql`SELECT DISTINCT v.flow_id AS id FROM flow_versions v
       JOIN flows f ON f.id = v.flow_id
       JOIN json_each(v.definition, '$.slots') s
@@ -83,7 +83,7 @@ export function findConnectorReferences(db: Db, id: string, cap = 50): Connector
           OR EXISTS (SELECT 1 FROM integrations i WHERE i.flow_id = v.flow_id AND i.flow_version = v.version))
       ORDER BY v.flow_id LIMIT ${cap}`,
   );
-  const embedConfigs = db.all<{ id: string }>(
+  const embedConfigs = await db.all<{ id: string }>(
     sql`SELECT id FROM embed_configs WHERE proprietary_connector_id = ${id}
       UNION
       SELECT g.config_id AS id FROM embed_groups g JOIN json_each(g.highlighted_connectors) h WHERE h.value = ${id}
@@ -104,9 +104,9 @@ export interface ConnectorSummaryRow {
 }
 
 /** The names and icons of the connectors of `ids` (unknown ids are absent). */
-export function listConnectorSummaries(db: Db, ids: readonly string[]): ConnectorSummaryRow[] {
+export async function listConnectorSummaries(db: Db, ids: readonly string[]): Promise<ConnectorSummaryRow[]> {
   if (ids.length === 0) return [];
-  return db.all<ConnectorSummaryRow>(sql`SELECT id, name, icon_url FROM connectors WHERE id IN (${sql.list(ids)})`);
+  return await db.all<ConnectorSummaryRow>(sql`SELECT id, name, icon_url FROM connectors WHERE id IN (${sql.list(ids)})`);
 }
 
 /**
@@ -127,11 +127,11 @@ function connectableIn(configId: string) {
 }
 
 /** The connectors the end users of `configId` connect themselves, by name. */
-export function listConnectorsConnectableIn(db: Db, configId: string): ConnectorRow[] {
-  return db.all<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE ${connectableIn(configId)} ORDER BY c.name, c.id`);
+export async function listConnectorsConnectableIn(db: Db, configId: string): Promise<ConnectorRow[]> {
+  return await db.all<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE ${connectableIn(configId)} ORDER BY c.name, c.id`);
 }
 
 /** One connector the end users of `configId` connect themselves, or undefined (unknown, or not offered there). */
-export function findConnectorConnectableIn(db: Db, configId: string, connectorId: string): ConnectorRow | undefined {
-  return db.get<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE c.id = ${connectorId} AND ${connectableIn(configId)}`);
+export async function findConnectorConnectableIn(db: Db, configId: string, connectorId: string): Promise<ConnectorRow | undefined> {
+  return await db.get<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE c.id = ${connectorId} AND ${connectableIn(configId)}`);
 }

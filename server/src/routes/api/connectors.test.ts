@@ -112,7 +112,7 @@ describe('connectors: CRUD', () => {
     const res = await call('POST', '/api/v1/connectors', { body: crmBody });
     expect(res.status).toBe(201);
     expect(res.body).toEqual(crmExpected(crmCreatedAt));
-    const row = s.app.ctx.db.get<{ client_secret_enc: string; definition: string }>(
+    const row = await s.app.ctx.db.get<{ client_secret_enc: string; definition: string }>(
       sql`SELECT client_secret_enc, definition FROM connectors WHERE id = 'crm'`,
     );
     expect(row?.client_secret_enc).toMatch(/^v1\.[^.]+\.[^.]+\.[^.]+\.[^.]+$/);
@@ -556,8 +556,8 @@ describe('connectors: DELETE refuses while in use', () => {
 });
 
 describe('connectors: audit', () => {
-  it('records every write without secrets', () => {
-    const rows = s.app.ctx.db.all<{ action: string; object_id: string; details: string }>(
+  it('records every write without secrets', async () => {
+    const rows = await s.app.ctx.db.all<{ action: string; object_id: string; details: string }>(
       sql`SELECT action, object_id, details FROM audit_events WHERE object_type = 'connector' ORDER BY at, rowid`,
     );
     expect(rows.filter((r) => r.object_id === 'crm').map((r) => r.action)).toEqual([
@@ -678,8 +678,8 @@ describe('connectors: secrets never leave (C-01, C-07)', () => {
     }
   });
 
-  it('the database file, its WAL and the logs hold only the sealed form', () => {
-    const sealed = s.app.ctx.db.get<{ c: string }>(sql`SELECT client_secret_enc AS c FROM connectors WHERE id = 'crm'`)?.c as string;
+  it('the database file, its WAL and the logs hold only the sealed form', async () => {
+    const sealed = (await s.app.ctx.db.get<{ c: string }>(sql`SELECT client_secret_enc AS c FROM connectors WHERE id = 'crm'`))?.c as string;
     const stored = Buffer.concat([
       fs.readFileSync(s.dbFile),
       fs.existsSync(`${s.dbFile}-wal`) ? fs.readFileSync(`${s.dbFile}-wal`) : Buffer.alloc(0),

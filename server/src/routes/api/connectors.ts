@@ -58,7 +58,7 @@ export function connectorsRoutes(ctx: AppContext): RouteDef[] {
       status: 201,
       response: connectorSchema,
       errors: [409],
-      handler: ({ body, principal, requestId }) => createConnector(ctx, principal, body, requestId),
+      handler: async ({ body, principal, requestId }) => await createConnector(ctx, principal, body, requestId),
     }),
     defineRoute({
       method: 'get',
@@ -68,8 +68,8 @@ export function connectorsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       query: pageQuerySchema,
       response: pageOf(connectorSchema),
-      handler: ({ query }) => {
-        const rows = listConnectors(ctx.db, { after: afterCursor(query.cursor, 'c.created_at', 'c.id'), limit: query.limit });
+      handler: async ({ query }) => {
+        const rows = await listConnectors(ctx.db, { after: afterCursor(query.cursor, 'c.created_at', 'c.id'), limit: query.limit });
         return toPage(
           rows,
           query.limit,
@@ -86,7 +86,7 @@ export function connectorsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: idParams,
       response: connectorSchema,
-      handler: ({ params }) => getConnector(ctx, params.id),
+      handler: async ({ params }) => await getConnector(ctx, params.id),
     }),
     defineRoute({
       method: 'patch',
@@ -106,7 +106,7 @@ export function connectorsRoutes(ctx: AppContext): RouteDef[] {
       body: connectorUpdateSchema,
       response: connectorSchema,
       errors: [409],
-      handler: ({ params, body, principal, requestId }) => updateConnector(ctx, principal, params.id, body, requestId),
+      handler: async ({ params, body, principal, requestId }) => await updateConnector(ctx, principal, params.id, body, requestId),
     }),
     defineRoute({
       method: 'delete',
@@ -118,8 +118,8 @@ export function connectorsRoutes(ctx: AppContext): RouteDef[] {
       params: idParams,
       status: 204,
       errors: [409],
-      handler: ({ params, principal, requestId }) => {
-        deleteConnector(ctx, principal, params.id, requestId);
+      handler: async ({ params, principal, requestId }) => {
+        await deleteConnector(ctx, principal, params.id, requestId);
         return undefined;
       },
     }),

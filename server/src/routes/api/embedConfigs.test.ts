@@ -149,12 +149,12 @@ describe('embed configs: create and read', () => {
     issued.push(body.secret.value, body.callbackSecret);
 
     // The sealed secrets open to exactly what was answered, under their own row's location.
-    const key = s.app.ctx.db.get<{ secret_enc: string }>(
+    const key = await s.app.ctx.db.get<{ secret_enc: string }>(
       sql`SELECT secret_enc FROM embed_config_keys WHERE config_id = ${body.id} AND kid = ${body.secret.kid}`,
     );
     const at = secretLocation('embed_config_keys', 'secret_enc', embedKeyRowKey(body.id, body.secret.kid));
     expect(open(s.app.ctx.keyring, at, key?.secret_enc as string)).toBe(body.secret.value);
-    const cfg = s.app.ctx.db.get<{ callback_secret_enc: string }>(sql`SELECT callback_secret_enc FROM embed_configs WHERE id = ${body.id}`);
+    const cfg = await s.app.ctx.db.get<{ callback_secret_enc: string }>(sql`SELECT callback_secret_enc FROM embed_configs WHERE id = ${body.id}`);
     expect(
       open(s.app.ctx.keyring, secretLocation('embed_configs', 'callback_secret_enc', body.id), cfg?.callback_secret_enc as string),
     ).toBe(body.callbackSecret);
@@ -351,7 +351,7 @@ describe('embed configs: update', () => {
     expect(again.body).not.toHaveProperty('callbackSecret');
     const cleared = await call('PATCH', `/api/v1/embed-configs/${cfg.id}`, { body: { callbackUrl: null } });
     expect(cleared.body.callbackUrl).toBeNull();
-    const row = s.app.ctx.db.get<{ c: string | null }>(sql`SELECT callback_secret_enc AS c FROM embed_configs WHERE id = ${cfg.id}`);
+    const row = await s.app.ctx.db.get<{ c: string | null }>(sql`SELECT callback_secret_enc AS c FROM embed_configs WHERE id = ${cfg.id}`);
     expect(row?.c).toBeNull();
   });
 
@@ -402,7 +402,7 @@ describe('embed configs: update', () => {
     expect([keep.id, drop.id]).not.toContain(res.body.groups[0].id);
     expect((await s.request('GET', `/api/v1/embed-configs/${cfg.id}`, { token: keepViewer })).status).toBe(200);
     expect((await s.request('GET', `/api/v1/embed-configs/${cfg.id}`, { token: dropViewer })).status).toBe(404);
-    const perms = s.app.ctx.db.all(sql`SELECT group_id FROM admin_group_permissions WHERE group_id IN (${keep.id}, ${drop.id})`);
+    const perms = await s.app.ctx.db.all(sql`SELECT group_id FROM admin_group_permissions WHERE group_id IN (${keep.id}, ${drop.id})`);
     expect(perms).toEqual([{ group_id: keep.id }]);
   });
 
@@ -596,7 +596,7 @@ describe('embed configs: signing keys', () => {
     expect(res.body).toEqual({ callbackSecret: expect.any(String) });
     expectCallbackSecret(res.body.callbackSecret);
     issued.push(res.body.callbackSecret);
-    const row = s.app.ctx.db.get<{ c: string }>(sql`SELECT callback_secret_enc AS c FROM embed_configs WHERE id = ${cfg.id}`);
+    const row = await s.app.ctx.db.get<{ c: string }>(sql`SELECT callback_secret_enc AS c FROM embed_configs WHERE id = ${cfg.id}`);
     expect(open(s.app.ctx.keyring, secretLocation('embed_configs', 'callback_secret_enc', cfg.id), row?.c as string)).toBe(
       res.body.callbackSecret,
     );
@@ -622,9 +622,9 @@ describe('embed configs: delete', () => {
     expect(forced.status).toBe(204);
     expect((await call('GET', `/api/v1/embed-configs/${cfg.id}`)).status).toBe(404);
     for (const table of ['integrations', 'connector_auths', 'end_users', 'embed_groups', 'embed_config_keys']) {
-      expect(ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.raw(table)} WHERE config_id = ${cfg.id}`)?.n).toBe(0);
+      expect((await ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.raw(table)} WHERE config_id = ${cfg.id}`))?.n).toBe(0);
     }
-    expect(ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows WHERE id = ${flow}`)?.n).toBe(1);
+    expect((await ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows WHERE id = ${flow}`))?.n).toBe(1);
   });
 
   it('deletes a configuration without integrations at once', async () => {
@@ -697,8 +697,8 @@ describe('embed configs: members', () => {
 });
 
 describe('embed configs: audit and secrets (C-01, C-07)', () => {
-  it('records every write, with no secret in the details', () => {
-    const rows = s.app.ctx.db.all<{ action: string; details: string }>(
+  it('records every write, with no secret in the details', async () => {
+    const rows = await s.app.ctx.db.all<{ action: string; details: string }>(
       sql`SELECT action, details FROM audit_events WHERE object_type = 'embed_config'`,
     );
     const actions = new Set(rows.map((r) => r.action));
@@ -720,12 +720,12 @@ describe('embed configs: audit and secrets (C-01, C-07)', () => {
     for (const value of issued) expect(responses.filter((text) => text.includes(value))).toHaveLength(1);
   });
 
-  it('the database file, its WAL and the logs never hold a secret in the clear', () => {
+  it('the database file, its WAL and the logs never hold a secret in the clear', async () => {
     const stored = Buffer.concat([
       fs.readFileSync(s.dbFile),
       fs.existsSync(`${s.dbFile}-wal`) ? fs.readFileSync(`${s.dbFile}-wal`) : Buffer.alloc(0),
     ]);
-    const sealed = s.app.ctx.db.all<{ v: string }>(sql`SELECT secret_enc AS v FROM embed_config_keys WHERE secret_enc IS NOT NULL`);
+    const sealed = await s.app.ctx.db.all<{ v: string }>(sql`SELECT secret_enc AS v FROM embed_config_keys WHERE secret_enc IS NOT NULL`);
     expect(sealed.length).toBeGreaterThan(10);
     for (const { v } of sealed) expect(stored.includes(Buffer.from(v))).toBe(true);
     for (const value of issued) {

@@ -52,7 +52,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       body: embedConfigCreateSchema,
       status: 201,
       response: embedConfigCreatedSchema,
-      handler: ({ body, principal, requestId }) => createEmbedConfig(ctx, principal, body, requestId),
+      handler: async ({ body, principal, requestId }) => await createEmbedConfig(ctx, principal, body, requestId),
     }),
     defineRoute({
       method: 'get',
@@ -62,8 +62,8 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       query: pageQuerySchema,
       response: pageOf(embedConfigSchema),
-      handler: ({ query, principal }) => {
-        const rows = listEmbedConfigs(ctx.db, {
+      handler: async ({ query, principal }) => {
+        const rows = await listEmbedConfigs(ctx.db, {
           visible: configVisible(principal, 'view', 'c.id'),
           after: afterCursor(query.cursor, 'c.created_at', 'c.id'),
           limit: query.limit,
@@ -72,7 +72,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
           rows,
           query.limit,
           (r) => ({ t: r.created_at, id: r.id }),
-          (r) => toEmbedConfig(ctx, r),
+          async (r) => await toEmbedConfig(ctx, r),
         );
       },
     }),
@@ -84,7 +84,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: idParams,
       response: embedConfigSchema,
-      handler: ({ params, principal }) => getEmbedConfig(ctx, principal, params.id),
+      handler: async ({ params, principal }) => await getEmbedConfig(ctx, principal, params.id),
     }),
     defineRoute({
       method: 'patch',
@@ -96,7 +96,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       params: idParams,
       body: embedConfigUpdateSchema,
       response: embedConfigUpdatedSchema,
-      handler: ({ params, body, principal, requestId }) => updateEmbedConfig(ctx, principal, params.id, body, requestId),
+      handler: async ({ params, body, principal, requestId }) => await updateEmbedConfig(ctx, principal, params.id, body, requestId),
     }),
     defineRoute({
       method: 'delete',
@@ -109,8 +109,8 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       query: embedConfigDeleteQuerySchema,
       status: 204,
       errors: [409],
-      handler: ({ params, query, principal, requestId }) => {
-        deleteEmbedConfig(ctx, principal, params.id, query.force, requestId);
+      handler: async ({ params, query, principal, requestId }) => {
+        await deleteEmbedConfig(ctx, principal, params.id, query.force, requestId);
         return undefined;
       },
     }),
@@ -127,7 +127,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       body: rotateSecretSchema,
       status: 201,
       response: issuedSecretSchema,
-      handler: ({ params, body, principal, requestId }) => rotateSecret(ctx, principal, params.id, body.graceSeconds, requestId),
+      handler: async ({ params, body, principal, requestId }) => await rotateSecret(ctx, principal, params.id, body.graceSeconds, requestId),
     }),
     defineRoute({
       method: 'get',
@@ -137,7 +137,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: idParams,
       response: pageOf(embedKeySchema),
-      handler: ({ params, principal }) => ({ items: listKeys(ctx, principal, params.id), nextCursor: null }),
+      handler: async ({ params, principal }) => ({ items: await listKeys(ctx, principal, params.id), nextCursor: null }),
     }),
     defineRoute({
       method: 'post',
@@ -150,7 +150,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       status: 201,
       response: embedKeyCreatedSchema,
       errors: [409],
-      handler: ({ params, body, principal, requestId }) => createKey(ctx, principal, params.id, body, requestId),
+      handler: async ({ params, body, principal, requestId }) => await createKey(ctx, principal, params.id, body, requestId),
     }),
     defineRoute({
       method: 'delete',
@@ -163,7 +163,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: keyParams,
       response: embedKeySchema,
-      handler: ({ params, principal, requestId }) => revokeKey(ctx, principal, params.id, params.kid, requestId),
+      handler: async ({ params, principal, requestId }) => await revokeKey(ctx, principal, params.id, params.kid, requestId),
     }),
     defineRoute({
       method: 'post',
@@ -174,7 +174,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: idParams,
       response: callbackSecretSchema,
-      handler: ({ params, principal, requestId }) => rotateCallbackSecret(ctx, principal, params.id, requestId),
+      handler: async ({ params, principal, requestId }) => await rotateCallbackSecret(ctx, principal, params.id, requestId),
     }),
   ];
 }

@@ -40,59 +40,59 @@ class Fixture {
   private get ctx() {
     return this.s.app.ctx;
   }
-  connector(id: string): void {
+  async connector(id: string): Promise<void> {
     const now = nowIso(this.ctx);
-    this.ctx.db.run(sql`INSERT INTO connectors (id, name, auth_type, base_url, definition, created_at, updated_at)
+    await this.ctx.db.run(sql`INSERT INTO connectors (id, name, auth_type, base_url, definition, created_at, updated_at)
       VALUES (${id}, ${`Connector ${id}`}, 'api_key', 'https://api.example.test', '{}', ${now}, ${now})`);
   }
-  config(): string {
+  async config(): Promise<string> {
     const id = newId('cfg');
     const now = nowIso(this.ctx);
-    this.ctx.db.run(sql`INSERT INTO embed_configs (id, name, sharing_level, allowed_origins, consent, branding, created_at, updated_at)
+    await this.ctx.db.run(sql`INSERT INTO embed_configs (id, name, sharing_level, allowed_origins, consent, branding, created_at, updated_at)
       VALUES (${id}, 'Config', 'user', '["https://app.example.test"]', '{"enabled":false}', '{}', ${now}, ${now})`);
     return id;
   }
-  group(configId: string, flowIds: string[], name = 'CRM'): string {
+  async group(configId: string, flowIds: string[], name = 'CRM'): Promise<string> {
     const id = newId('grp');
-    this.ctx.db.run(sql`INSERT INTO embed_groups (id, config_id, name, position, highlighted_connectors)
+    await this.ctx.db.run(sql`INSERT INTO embed_groups (id, config_id, name, position, highlighted_connectors)
       VALUES (${id}, ${configId}, ${name}, 0, '[]')`);
     flowIds.forEach((flowId, i) => {
-      this.ctx.db.run(sql`INSERT INTO embed_group_flows (group_id, flow_id, position) VALUES (${id}, ${flowId}, ${i})`);
+      await this.ctx.db.run(sql`INSERT INTO embed_group_flows (group_id, flow_id, position) VALUES (${id}, ${flowId}, ${i})`);
     });
     return id;
   }
-  endUser(configId: string): string {
+  async endUser(configId: string): Promise<string> {
     const id = newId('eu');
     const now = nowIso(this.ctx);
-    this.ctx.db.run(sql`INSERT INTO end_users (id, config_id, account_id, user_id, first_seen_at, last_seen_at)
+    await this.ctx.db.run(sql`INSERT INTO end_users (id, config_id, account_id, user_id, first_seen_at, last_seen_at)
       VALUES (${id}, ${configId}, ${`acc-${id}`}, ${`user-${id}`}, ${now}, ${now})`);
     return id;
   }
-  integration(flowId: string, version = 1): { id: string; configId: string } {
+  async integration(flowId: string, version = 1): Promise<{ id: string; configId: string }> {
     const configId = this.config();
     const endUserId = this.endUser(configId);
     const id = newId('int');
     const now = nowIso(this.ctx);
-    this.ctx.db.run(sql`INSERT INTO integrations (id, config_id, flow_id, flow_version, owner_end_user_id, account_id, sharing_level,
+    await this.ctx.db.run(sql`INSERT INTO integrations (id, config_id, flow_id, flow_version, owner_end_user_id, account_id, sharing_level,
         scope_user_id, status, created_at, updated_at)
       VALUES (${id}, ${configId}, ${flowId}, ${version}, ${endUserId}, ${`acc-${endUserId}`}, 'user', ${endUserId}, 'enabled', ${now}, ${now})`);
     return { id, configId };
   }
-  connectorAuth(connectorId: string): string {
+  async connectorAuth(connectorId: string): Promise<string> {
     const configId = this.config();
     const id = newId('ca');
     const now = nowIso(this.ctx);
-    this.ctx.db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, sharing_level, status, created_via, created_at, updated_at)
+    await this.ctx.db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, sharing_level, status, created_via, created_at, updated_at)
       VALUES (${id}, ${configId}, ${connectorId}, 'Vendor login', 'account', 'active', 'vendor_api', ${now}, ${now})`);
     return id;
   }
-  integrationVersions(flowId: string): number[] {
-    return this.ctx.db
-      .all<{ flow_version: number }>(sql`SELECT flow_version FROM integrations WHERE flow_id = ${flowId} ORDER BY created_at, id`)
+  async integrationVersions(flowId: string): Promise<number[]> {
+    return (await this.ctx.db
+      .all<{ flow_version: number }>(sql`SELECT flow_version FROM integrations WHERE flow_id = ${flowId} ORDER BY created_at, id`))
       .map((r) => r.flow_version);
   }
-  audit(objectId: string) {
-    return this.ctx.db.all<{ action: string; actor_type: string; details: string }>(
+  async audit(objectId: string) {
+    return await this.ctx.db.all<{ action: string; actor_type: string; details: string }>(
       sql`SELECT action, actor_type, details FROM audit_events WHERE object_type = 'flow' AND object_id = ${objectId} ORDER BY at, rowid`,
     );
   }
@@ -361,12 +361,12 @@ describe('POST /api/v1/flows', () => {
   });
 
   it('stores nothing when refused', async () => {
-    const before = s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`)?.n;
+    const before = (await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`))?.n;
     await s.request('POST', '/api/v1/flows', {
       token: owner,
       body: { ...DOCUMENTED_FLOW, slots: [{ key: 'crm', connectorId: 'nope', label: 'x' }] },
     });
-    expect(s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`)?.n).toBe(before);
+    expect((await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`))?.n).toBe(before);
   });
 });
 
@@ -567,7 +567,7 @@ describe('DELETE /api/v1/flows/{id}', () => {
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
     expect((await s.request('GET', `/api/v1/flows/${flow.id}`, { token: owner })).status).toBe(404);
-    expect(s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flow_versions WHERE flow_id = ${flow.id}`)?.n).toBe(0);
+    expect((await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flow_versions WHERE flow_id = ${flow.id}`))?.n).toBe(0);
     expect(
       fx
         .audit(flow.id)

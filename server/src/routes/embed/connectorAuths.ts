@@ -39,7 +39,7 @@ export function embedConnectorAuthsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'embedSession',
       query: embedConnectorAuthListQuerySchema,
       response: embedConnectorAuthPageSchema,
-      handler: ({ principal, query }) => listEmbedConnectorAuths(ctx, principal, query),
+      handler: async ({ principal, query }) => await listEmbedConnectorAuths(ctx, principal, query),
     }),
     defineRoute({
       method: 'post',

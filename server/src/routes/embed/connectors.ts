@@ -16,7 +16,7 @@ export function embedConnectorsRoutes(ctx: AppContext): RouteDef[] {
       tags: ['embed'],
       auth: 'embedSession',
       response: embedConnectorListSchema,
-      handler: ({ principal }) => listEmbedConnectors(ctx, principal),
+      handler: async ({ principal }) => await listEmbedConnectors(ctx, principal),
     }),
   ];
 }

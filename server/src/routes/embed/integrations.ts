@@ -35,7 +35,7 @@ export function embedIntegrationsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'embedSession',
       query: pageQuerySchema,
       response: embedIntegrationListSchema,
-      handler: ({ principal, query }) => listEmbedIntegrations(ctx, principal, query),
+      handler: async ({ principal, query }) => await listEmbedIntegrations(ctx, principal, query),
     }),
     defineRoute({
       method: 'post',
@@ -53,7 +53,7 @@ export function embedIntegrationsRoutes(ctx: AppContext): RouteDef[] {
       status: 201,
       response: embedIntegrationSchema,
       errors: [404, 409, 422],
-      handler: ({ principal, body, requestId }) => createEmbedIntegration(ctx, principal, body, requestId),
+      handler: async ({ principal, body, requestId }) => await createEmbedIntegration(ctx, principal, body, requestId),
     }),
     defineRoute({
       method: 'patch',
@@ -70,7 +70,7 @@ export function embedIntegrationsRoutes(ctx: AppContext): RouteDef[] {
       bodyLimit: '64kb',
       response: embedIntegrationSchema,
       errors: [403, 404, 409, 422],
-      handler: ({ principal, params, body, requestId }) => updateEmbedIntegration(ctx, principal, params.id, body, requestId),
+      handler: async ({ principal, params, body, requestId }) => await updateEmbedIntegration(ctx, principal, params.id, body, requestId),
     }),
     defineRoute({
       method: 'delete',
@@ -82,8 +82,8 @@ export function embedIntegrationsRoutes(ctx: AppContext): RouteDef[] {
       params: integrationIdParamsSchema,
       status: 204,
       errors: [404],
-      handler: ({ principal, params, requestId }) => {
-        deleteEmbedIntegration(ctx, principal, params.id, requestId);
+      handler: async ({ principal, params, requestId }) => {
+        await deleteEmbedIntegration(ctx, principal, params.id, requestId);
         return undefined;
       },
     }),
@@ -98,7 +98,7 @@ export function embedIntegrationsRoutes(ctx: AppContext): RouteDef[] {
       query: pageQuerySchema,
       response: embedRunListSchema,
       errors: [404],
-      handler: ({ principal, params, query, log }) => listEmbedRuns(ctx, principal, params.id, query, log),
+      handler: async ({ principal, params, query, log }) => await listEmbedRuns(ctx, principal, params.id, query, log),
     }),
   ];
 }

@@ -1,3 +1,4 @@
+import { inTransaction } from '../../context.ts';
 import { type AppContext, nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { insertConnectorAuthRow, writeSealedCredentials } from '../../db/repos/connectorAuths.ts';
@@ -40,7 +41,7 @@ export function defaultAuthName(connectorName: string, atIso: string, initials: 
  * Stores a new connector auth with sealed credentials and its audit event in one transaction.
  * Answers its id. Credentials never appear in the audit details.
  */
-export function insertConnectorAuth(
+export async function insertConnectorAuth(
   ctx: AppContext,
   actor: Actor,
   input: {
@@ -55,12 +56,12 @@ export function insertConnectorAuth(
     createdVia?: AuthCreatedVia;
     requestId?: string | null;
   },
-): string {
+): Promise<string> {
   const id = newId('ca');
   const now = nowIso(ctx);
   const sealed = sealCredentials(ctx, id, input.credentials);
-  ctx.db.tx(() => {
-    insertConnectorAuthRow(ctx.db, {
+  await inTransaction(ctx, async (txCtx) => {
+    await insertConnectorAuthRow(txCtx.db, {
       id,
       config_id: input.owner.configId,
       connector_id: input.connectorId,
@@ -78,7 +79,7 @@ export function insertConnectorAuth(
       created_at: now,
       last_refreshed_at: input.credentials.type === 'oauth2' ? now : null,
     });
-    recordAudit(ctx, actor, {
+    await recordAudit(txCtx, actor, {
       action: 'connector_auth.created',
       objectType: 'connector_auth',
       objectId: id,
@@ -95,15 +96,15 @@ export function insertConnectorAuth(
  * status back to `active`, errors cleared. `expectVersion` makes it a compare-and-swap; answers
  * false when another writer got there first. Call inside a transaction together with any audit.
  */
-export function writeCredentials(
+export async function writeCredentials(
   ctx: AppContext,
   authId: string,
   credentials: Credentials,
   opts: { scopes?: readonly string[]; expiresAt?: string | null; expectVersion?: number; refreshed?: boolean } = {},
-): boolean {
+): Promise<boolean> {
   const now = nowIso(ctx);
   const sealed = sealCredentials(ctx, authId, credentials);
-  return writeSealedCredentials(ctx.db, authId, {
+  return await writeSealedCredentials(ctx.db, authId, {
     sealed,
     expiresAt: opts.expiresAt ?? null,
     scopes: opts.scopes === undefined ? undefined : JSON.stringify(opts.scopes),

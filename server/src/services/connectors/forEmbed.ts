@@ -5,13 +5,13 @@ import { type ConnectorRow, findConnectorConnectableIn, listConnectorsConnectabl
 import { formFields } from './credentialForms.ts';
 
 /** The connectors the configuration's end users can connect, by name. */
-export function listConnectableConnectors(ctx: AppContext, configId: string): ConnectorRow[] {
-  return listConnectorsConnectableIn(ctx.db, configId);
+export async function listConnectableConnectors(ctx: AppContext, configId: string): Promise<ConnectorRow[]> {
+  return await listConnectorsConnectableIn(ctx.db, configId);
 }
 
 /** One connector the configuration's end users can connect, or undefined (unknown, or not offered here). */
-export function findConnectableConnector(ctx: AppContext, configId: string, connectorId: string): ConnectorRow | undefined {
-  return findConnectorConnectableIn(ctx.db, configId, connectorId);
+export async function findConnectableConnector(ctx: AppContext, configId: string, connectorId: string): Promise<ConnectorRow | undefined> {
+  return await findConnectorConnectableIn(ctx.db, configId, connectorId);
 }
 
 /** A connector as the iframe sees it: no URL, no client id, no secret; the form only for basic/api_key. */
@@ -26,6 +26,6 @@ export function toEmbedConnector(row: ConnectorRow): EmbedConnector {
 }
 
 /** `GET /embed/api/connectors`. */
-export function listEmbedConnectors(ctx: AppContext, p: EndUserPrincipal): { items: EmbedConnector[]; nextCursor: null } {
-  return { items: listConnectableConnectors(ctx, p.configId).map(toEmbedConnector), nextCursor: null };
+export async function listEmbedConnectors(ctx: AppContext, p: EndUserPrincipal): Promise<{ items: EmbedConnector[]; nextCursor: null }> {
+  return { items: (await listConnectableConnectors(ctx, p.configId)).map(toEmbedConnector), nextCursor: null };
 }
