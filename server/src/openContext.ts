@@ -9,10 +9,12 @@ import { createLogger, type Logger } from './log.ts';
 /** An opened application context and how to release it. */
 export interface OpenedContext {
   readonly ctx: AppContext;
+  /** The database itself (`ctx.db` is the same handle as a `Queryable`): what closes it, where its file is. */
+  readonly database: Db;
   /** Migration versions applied while opening. */
   readonly applied: readonly number[];
   /** Closes the database, unless it was handed in. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** What {@link openContext} needs; the server and tests pass a clock, a logger or a database. */
@@ -30,17 +32,18 @@ export interface ContextOptions {
 export async function openContext(config: Config, opts: ContextOptions = {}): Promise<OpenedContext> {
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
-  const db = opts.db ?? openDatabase(config.dbFile);
-  const close = () => {
-    if (!opts.db) db.close();
+  const db =
+    opts.db ?? openDatabase(config, { onIdleError: (err) => log.warn('an idle database connection failed', { err }) });
+  const close = async () => {
+    if (!opts.db) await db.close();
   };
   try {
-    const applied = migrate(db);
+    const applied = await migrate(db);
     const keyring = createKeyring(config.encryptionKey, config.previousEncryptionKeys);
     await bootstrapKeys(db, keyring, new Date(clock.now()).toISOString());
-    return { ctx: { config, db, keyring, log, clock }, applied, close };
+    return { ctx: { config, db, keyring, log, clock }, database: db, applied, close };
   } catch (err) {
-    close();
+    await close();
     throw err;
   }
 }

@@ -78,9 +78,9 @@ async function seedAuth({ patchbay }: Targets, upstreamUrl: string): Promise<str
   });
   expectStatus('POST /api/v1/connectors', connector, 201, patchbay);
   const ctx = patchbay.app.ctx;
-  const configId = insertConfig(ctx);
-  const endUserId = insertEndUser(ctx, configId, { userId: 'bench-user', accountId: 'bench-account' });
-  return insertConnectorAuth(
+  const configId = await insertConfig(ctx);
+  const endUserId = await insertEndUser(ctx, configId, { userId: 'bench-user', accountId: 'bench-account' });
+  return await insertConnectorAuth(
     ctx,
     { kind: 'system' },
     {

@@ -21,15 +21,15 @@ async function signingConfig(patchbay: PatchbayTarget): Promise<SigningConfig> {
     body: { name: 'Bench', sharingLevel: 'user', allowedOrigins: ['http://localhost:5173'] },
   });
   if (res.status === 404 && res.body?.error?.code === 'not_found' && /route|path/i.test(res.body.error.message ?? '')) {
-    return insertSigningConfig(patchbay);
+    return await insertSigningConfig(patchbay);
   }
   expectStatus('POST /api/v1/embed-configs', res, 201, patchbay);
   return { configId: res.body.id, kid: res.body.secret.kid, secret: res.body.secret.value, via: 'api' };
 }
 
 /** Stores the configuration and its secret with the shared test fixture (repository functions, sealed). */
-function insertSigningConfig(patchbay: PatchbayTarget): SigningConfig {
-  const fx = createEmbedFixture(patchbay.app.ctx, { name: 'Bench', keys: ['hs'], consent: { enabled: false } });
+async function insertSigningConfig(patchbay: PatchbayTarget): Promise<SigningConfig> {
+  const fx = await createEmbedFixture(patchbay.app.ctx, { name: 'Bench', keys: ['hs'], consent: { enabled: false } });
   return { configId: fx.configId, kid: fx.hs.kid, secret: fx.hs.secret, via: 'database' };
 }
 

@@ -210,7 +210,11 @@ async function selectConfig(ctx: AppContext, aud: unknown, expectedConfigId: str
     if (!candidates.includes(expectedConfigId)) throw wrongAudience('The token is for another embed configuration');
     config = await findEmbedConfig(ctx.db, expectedConfigId);
   } else {
-    const found = candidates.map((id) => await findEmbedConfig(ctx.db, id)).filter((c) => c !== undefined);
+    const found: EmbedConfigRow[] = [];
+    for (const id of candidates) {
+      const c = await findEmbedConfig(ctx.db, id);
+      if (c !== undefined) found.push(c);
+    }
     if (found.length > 1) throw wrongAudience('The token `aud` must name exactly one embed configuration');
     config = found[0];
   }

@@ -53,7 +53,7 @@ export const adminCreateCommand: Command = {
       }
       return 0;
     } finally {
-      cli.close();
+      await cli.close();
     }
   },
 };

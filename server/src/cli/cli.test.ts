@@ -71,7 +71,7 @@ async function withApp<T>(env: Record<string, string>, fn: (url: string, app: Pa
     return await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, app);
   } finally {
     await new Promise((resolve) => server.close(resolve));
-    app.close();
+    await app.close();
   }
 }
 
@@ -218,7 +218,7 @@ describe('patchbay keys', () => {
     const cliCtx = await openCliContext(loadConfig({ PATCHBAY_DB: db, PATCHBAY_ENCRYPTION_KEY: keyA }));
     const seeded = await seedDemo(cliCtx.ctx);
     const kidA = cliCtx.ctx.keyring.current.kid;
-    cliCtx.close();
+    await cliCtx.close();
 
     const noOld = await cli(['keys', 'rotate'], { PATCHBAY_DB: db, PATCHBAY_ENCRYPTION_KEY: keyB });
     expect(noOld.code).toBe(1);
@@ -281,13 +281,13 @@ describe('patchbay demo seeding', () => {
     const config = loadConfig({ PATCHBAY_DB: path.join(dir, 'demo.db'), PATCHBAY_ENCRYPTION_KEY: newKey() });
     const a = await openCliContext(config);
     const first = await seedDemo(a.ctx);
-    a.close();
+    await a.close();
     const b = await openCliContext(config);
     const second = await seedDemo(b.ctx);
     const counts = await b.ctx.db.get<{ admins: number; tokens: number; configs: number; keys: number }>(sql`SELECT
       (SELECT count(*) FROM admin_users) AS admins, (SELECT count(*) FROM api_tokens) AS tokens,
       (SELECT count(*) FROM embed_configs) AS configs, (SELECT count(*) FROM embed_config_keys) AS keys`);
-    b.close();
+    await b.close();
     expect(first.created).toEqual(['admin', 'api token', 'embed configuration']);
     expect(second.created).toEqual([]);
     expect(second).toEqual({ ...first, created: [] });

@@ -77,7 +77,7 @@ export const keysRotateCommand: Command = {
       }
       return 0;
     } finally {
-      cli.close();
+      await cli.close();
     }
   },
 };

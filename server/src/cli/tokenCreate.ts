@@ -60,7 +60,7 @@ export const tokenCreateCommand: Command = {
       io.out(token);
       return 0;
     } finally {
-      cli.close();
+      await cli.close();
     }
   },
 };

@@ -26,14 +26,14 @@ const b64 = (k: Buffer) => k.toString('base64');
 describe('bootstrapKeys', () => {
   it('registers the current key id with a check value, once', async () => {
     const db = openDatabase(':memory:');
-    migrate(db);
+    await migrate(db);
     const keyring = createKeyring(crypto.randomBytes(32));
     await bootstrapKeys(db, keyring, new Date().toISOString());
     await bootstrapKeys(db, keyring, new Date().toISOString());
     expect(await db.all(sql`SELECT kid, check_value FROM encryption_keys`)).toEqual([
       { kid: keyring.current.kid, check_value: keyCheckValue(keyring.current.key) },
     ]);
-    db.close();
+    await db.close();
   });
 
   it('a start-up with a different key than the data’s refuses with KeyMismatchError', async () => {
@@ -57,12 +57,12 @@ describe('bootstrapKeys', () => {
 
   it('refuses a key whose check value does not match its record', async () => {
     const db = openDatabase(':memory:');
-    migrate(db);
+    await migrate(db);
     const keyring = createKeyring(crypto.randomBytes(32));
     await db.run(
       sql`INSERT INTO encryption_keys (kid, check_value, created_at) VALUES (${keyring.current.kid}, 'tampered', ${new Date().toISOString()})`,
     );
     expect(() => await bootstrapKeys(db, keyring, new Date().toISOString())).toThrow(KeyMismatchError);
-    db.close();
+    await db.close();
   });
 });

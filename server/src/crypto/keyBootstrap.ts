@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Queryable } from '../db/database.ts';
 import { insertEncryptionKey, listEncryptionKeys } from '../db/repos/encryptionKeys.ts';
 import { type Keyring, keyCheckValue } from './keyring.ts';
 
@@ -9,7 +9,7 @@ export class KeyMismatchError extends Error {}
  * Registers the current key and checks that every key the data was written under is in the
  * keyring, with a matching check value. Refuses to start otherwise (a lost key is lost data).
  */
-export async function bootstrapKeys(db: Db, keyring: Keyring, nowIso: string): Promise<void> {
+export async function bootstrapKeys(db: Queryable, keyring: Keyring, nowIso: string): Promise<void> {
   const known = await listEncryptionKeys(db);
   for (const row of known) {
     const key = keyring.find(row.kid);

@@ -99,7 +99,7 @@ describe('rotateKeys', () => {
     const keyB = crypto.randomBytes(32);
     const onlyA = createKeyring(keyA);
     const db = openDatabase(file);
-    migrate(db);
+    await migrate(db);
     await bootstrapKeys(db, onlyA, NOW);
     const expected = await seed(db, onlyA);
     const total = expected.size;
@@ -151,7 +151,7 @@ describe('rotateKeys', () => {
 
     // Running it again is a no-op.
     expect(await rotateKeys(db, rotating)).toEqual({ resealed: 0, changedMeanwhile: 0, remaining: 0, retiredKids: [] });
-    db.close();
+    await db.close();
 
     // A server with only B starts and serves; one with only A is refused.
     const log = createLogger('silent');
@@ -163,7 +163,7 @@ describe('rotateKeys', () => {
     expect(res.status).toBe(200);
     await expectAllReadable(app.ctx.db, app.ctx.keyring, expected);
     await new Promise((resolve) => server.close(resolve));
-    app.close();
+    await app.close();
     expect(() => await createApp({ config: loadConfig({ PATCHBAY_DB: file, PATCHBAY_ENCRYPTION_KEY: keyA.toString('base64') }), log })).toThrow(
       KeyMismatchError,
     );
@@ -171,7 +171,7 @@ describe('rotateKeys', () => {
 
   it('compare-and-swap: a value changed between read and write keeps the concurrent writer’s version', async () => {
     const db = openDatabase(':memory:');
-    migrate(db);
+    await migrate(db);
     const a = createKeyring(crypto.randomBytes(32));
     for (const id of ['one', 'two']) {
       await db.run(sql`INSERT INTO connectors (id, name, auth_type, definition, client_secret_enc, created_at, updated_at)
@@ -197,12 +197,12 @@ describe('rotateKeys', () => {
     const value = async (id: string) => (await db.get<{ v: string }>(sql`SELECT client_secret_enc AS v FROM connectors WHERE id = ${id}`))?.v ?? '';
     expect(open(b, secretLocation('connectors', 'client_secret_enc', 'one'), await value('one'))).toBe('old-one');
     expect(open(b, secretLocation('connectors', 'client_secret_enc', 'two'), await value('two'))).toBe('new-two');
-    db.close();
+    await db.close();
   });
 
   it('refuses to rotate a value it cannot open (wrong place), leaving it untouched', async () => {
     const db = openDatabase(':memory:');
-    migrate(db);
+    await migrate(db);
     const a = createKeyring(crypto.randomBytes(32));
     // Sealed for another row: moved ciphertext must not be "laundered" by a rotation.
     const moved = seal(a, secretLocation('connectors', 'client_secret_enc', 'elsewhere'), 's');
@@ -212,6 +212,6 @@ describe('rotateKeys', () => {
     expect(() => await rotateKeys(db, b)).toThrow(/cannot decrypt connectors.client_secret_enc of here/);
     expect((await db.get<{ v: string }>(sql`SELECT client_secret_enc AS v FROM connectors WHERE id = 'here'`))?.v).toBe(moved);
     expect(ciphertextKid(moved)).toBe(a.current.kid);
-    db.close();
+    await db.close();
   });
 });

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Queryable } from '../db/database.ts';
 import { deleteEncryptionKey, listEncryptionKidsExcept } from '../db/repos/encryptionKeys.ts';
 import {
   anySealedValuePrefixed,
@@ -45,7 +45,7 @@ function sealedPrefix(kid: string): string {
  * keyring, new ones with the current.
  * Finally drops every key id no value uses any more from `encryption_keys`.
  */
-export async function rotateKeys(db: Db, keyring: Keyring, opts: RotationOptions = {}): Promise<RotationResult> {
+export async function rotateKeys(db: Queryable, keyring: Keyring, opts: RotationOptions = {}): Promise<RotationResult> {
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 100));
   const currentPrefix = sealedPrefix(keyring.current.kid);
   let resealed = 0;
@@ -81,7 +81,7 @@ export async function rotateKeys(db: Db, keyring: Keyring, opts: RotationOptions
 }
 
 /** How many secret values are not sealed under `kid`. */
-export async function countNotUnder(db: Db, kid: string): Promise<number> {
+export async function countNotUnder(db: Queryable, kid: string): Promise<number> {
   const prefix = sealedPrefix(kid);
   let n = 0;
   for (const column of SECRET_COLUMNS) n += await countSealedValuesNotPrefixed(db, column, prefix);
@@ -89,7 +89,7 @@ export async function countNotUnder(db: Db, kid: string): Promise<number> {
 }
 
 /** Key ids of every value currently stored, with counts (for reports). */
-export async function kidsInUse(db: Db): Promise<Map<string, number>> {
+export async function kidsInUse(db: Queryable): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const column of SECRET_COLUMNS) {
     for (const value of await listSealedValues(db, column)) {
@@ -101,11 +101,11 @@ export async function kidsInUse(db: Db): Promise<Map<string, number>> {
 }
 
 /** Deletes registered keys (other than the current one) that no stored value uses; answers their ids. */
-async function retireUnusedKids(db: Db, currentKid: string): Promise<string[]> {
+async function retireUnusedKids(db: Queryable, currentKid: string): Promise<string[]> {
   return await db.tx(async (tx) => {
     const retired: string[] = [];
     for (const kid of await listEncryptionKidsExcept(tx, currentKid)) {
-      if (isKidUsed(tx, kid)) continue;
+      if (await isKidUsed(tx, kid)) continue;
       await deleteEncryptionKey(tx, kid);
       retired.push(kid);
     }
@@ -113,7 +113,8 @@ async function retireUnusedKids(db: Db, currentKid: string): Promise<string[]> {
   });
 }
 
-function isKidUsed(db: Db, kid: string): boolean {
+async function isKidUsed(db: Queryable, kid: string): Promise<boolean> {
   const prefix = sealedPrefix(kid);
-  return SECRET_COLUMNS.some((column) => await anySealedValuePrefixed(db, column, prefix));
+  for (const column of SECRET_COLUMNS) if (await anySealedValuePrefixed(db, column, prefix)) return true;
+  return false;
 }

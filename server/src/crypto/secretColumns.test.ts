@@ -6,7 +6,7 @@ import { SECRET_COLUMNS } from './secretColumns.ts';
 
 async function schemaColumns() {
   const db = openDatabase(':memory:');
-  migrate(db);
+  await migrate(db);
   const tables = await db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`);
   const columns = tables.flatMap((t) =>
     (await db.all<{ name: string }>(sql`SELECT name FROM pragma_table_info(${t.name})`)).map((c) => ({ table: t.name, column: c.name })),
@@ -23,7 +23,7 @@ describe('SECRET_COLUMNS', () => {
       .sort();
     expect(enc.length).toBeGreaterThan(0);
     expect(SECRET_COLUMNS.map((c) => `${c.table}.${c.column}`).sort()).toEqual(enc);
-    db.close();
+    await db.close();
   });
 
   it('each row-key expression is valid SQL over its table', async () => {
@@ -31,7 +31,7 @@ describe('SECRET_COLUMNS', () => {
     for (const c of SECRET_COLUMNS) {
       expect(() => await db.all(sql`SELECT ${sql.raw(c.rowKey)} FROM ${sql.raw(c.table)} LIMIT 1`)).not.toThrow();
     }
-    db.close();
+    await db.close();
   });
 
   it("each primary key is its table's primary key, in key order", async () => {
@@ -42,7 +42,7 @@ describe('SECRET_COLUMNS', () => {
         .map((r) => r.name);
       expect(pk, c.table).toEqual(c.primaryKey);
     }
-    db.close();
+    await db.close();
   });
 
   it('no column outside the registry is named like a secret', async () => {
@@ -54,6 +54,6 @@ describe('SECRET_COLUMNS', () => {
     const allowed = new Set(['connector_auths.credentials_version']);
     const names = suspicious.map((c) => `${c.table}.${c.column}`).filter((n) => !n.endsWith('_hash') && !allowed.has(n));
     expect(names).toEqual([]);
-    db.close();
+    await db.close();
   });
 });

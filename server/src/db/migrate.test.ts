@@ -28,18 +28,18 @@ describe('openDatabase', () => {
     expect(db.pragma('synchronous')).toBe(2);
     expect(db.pragma('foreign_keys')).toBe(1);
     expect(Number(db.pragma('busy_timeout'))).toBeGreaterThanOrEqual(5000);
-    db.close();
+    await db.close();
   });
 
-  it('enforces foreign keys', () => {
+  it('enforces foreign keys', async () => {
     const db = openDatabase(tempDb());
-    migrate(db);
+    await migrate(db);
     const now = new Date().toISOString();
     expect(() =>
       await db.run(sql`INSERT INTO admin_sessions (token_hash, admin_user_id, created_at, expires_at, last_seen_at)
         VALUES ('h', 'adm_missing', ${now}, ${now}, ${now})`),
     ).toThrow(/FOREIGN KEY/);
-    db.close();
+    await db.close();
   });
 
   it('rolls back a transaction that throws', async () => {
@@ -52,7 +52,7 @@ describe('openDatabase', () => {
       }),
     ).toThrow('boom');
     expect(await db.all(sql`SELECT * FROM t`)).toEqual([]);
-    db.close();
+    await db.close();
   });
 });
 
@@ -62,12 +62,12 @@ describe('migrate', () => {
     expect(LATEST_SCHEMA_VERSION).toBe(migrations.length);
   });
 
-  it('applies every migration once and records the version', () => {
+  it('applies every migration once and records the version', async () => {
     const db = openDatabase(tempDb());
-    expect(migrate(db)).toEqual(migrations.map((m) => m.version));
-    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
-    expect(migrate(db)).toEqual([]);
-    db.close();
+    expect(await migrate(db)).toEqual(migrations.map((m) => m.version));
+    expect(await schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(await migrate(db)).toEqual([]);
+    await db.close();
   });
 
   it('runs each migration in a transaction: a failing one leaves neither its tables nor its version', async () => {
@@ -76,20 +76,20 @@ describe('migrate', () => {
       { version: 1, name: 'ok', up: 'CREATE TABLE a (x INTEGER);' },
       { version: 2, name: 'broken', up: 'CREATE TABLE b (x INTEGER); INSERT INTO missing VALUES (1);' },
     ];
-    expect(() => migrate(db, broken)).toThrow(/no such table: missing/);
-    expect(schemaVersion(db)).toBe(1);
+    expect(() => await migrate(db, broken)).toThrow(/no such table: missing/);
+    expect(await schemaVersion(db)).toBe(1);
     const tables = (await db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)).map((t) => t.name);
     expect(tables).toEqual(['a']);
-    db.close();
+    await db.close();
   });
 
   it('refuses a database whose user_version is newer than the code', async () => {
     const file = tempDb();
     const db = openDatabase(file);
-    migrate(db);
+    await migrate(db);
     await db.exec(`PRAGMA user_version = ${LATEST_SCHEMA_VERSION + 1}`);
-    expect(() => migrate(db)).toThrow(SchemaTooNewError);
-    db.close();
+    expect(() => await migrate(db)).toThrow(SchemaTooNewError);
+    await db.close();
 
     const config = loadConfig({ PATCHBAY_DB: file, PATCHBAY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64') });
     let caught: unknown;
@@ -104,7 +104,7 @@ describe('migrate', () => {
 
   it('creates an index for each list filter of the API', async () => {
     const db = openDatabase(tempDb());
-    migrate(db);
+    await migrate(db);
     const indexed = async (table: string) =>
       (await db.all<{ name: string }>(sql`SELECT name FROM pragma_index_list(${table})`)).flatMap((i) =>
         (await db
@@ -115,12 +115,12 @@ describe('migrate', () => {
     expect(await indexed('integrations')).toEqual(expect.arrayContaining(['config_id', 'flow_id', 'owner_end_user_id', 'account_id', 'status']));
     expect(await indexed('connector_auths')).toEqual(expect.arrayContaining(['config_id', 'connector_id', 'status']));
     expect(await indexed('audit_events')).toEqual(expect.arrayContaining(['at', 'object_type', 'actor_type', 'action', 'config_id']));
-    db.close();
+    await db.close();
   });
 
   it('0003 backfills who created and who disabled existing connector auths from the audit trail', async () => {
     const db = openDatabase(tempDb());
-    migrate(db, migrations.slice(0, 2));
+    await migrate(db, migrations.slice(0, 2));
     const now = new Date().toISOString();
     await db.run(sql`INSERT INTO embed_configs (id, name, sharing_level, allowed_origins, consent, branding, created_at, updated_at)
       VALUES ('cfg_1', 'c', 'user', '[]', '{}', '{}', ${now}, ${now})`);
@@ -140,12 +140,12 @@ describe('migrate', () => {
     await event(3, 'ca_vendor', 'connector_auth.disabled', 'end_user');
     await event(4, 'ca_vendor', 'connector_auth.disabled', 'admin');
     await event(5, 'ca_token', 'connector_auth.disabled', 'end_user');
-    migrate(db);
+    await migrate(db);
     expect(await db.all(sql`SELECT id, created_via, disabled_by FROM connector_auths ORDER BY id`)).toEqual([
       { id: 'ca_token', created_via: 'embed_token', disabled_by: 'user' },
       { id: 'ca_user', created_via: 'end_user', disabled_by: null },
       { id: 'ca_vendor', created_via: 'vendor_api', disabled_by: 'admin' },
     ]);
-    db.close();
+    await db.close();
   });
 });

@@ -32,7 +32,7 @@ async function postgresVersion(db: Queryable): Promise<number> {
  * PostgreSQL (0 on a database nothing has migrated yet).
  */
 export async function schemaVersion(db: Queryable): Promise<number> {
-  if (db.dialect === 'postgres') return postgresVersion(db);
+  if (db.dialect === 'postgres') return await postgresVersion(db);
   return Number((await db.get<{ user_version: number }>(sql`PRAGMA user_version`))?.user_version ?? 0);
 }
 
@@ -43,7 +43,7 @@ export async function schemaVersion(db: Queryable): Promise<number> {
  * processes starting at once do not both migrate. Answers the versions applied (by this call).
  */
 export async function migrate(db: Queryable, migrations: readonly Migration[] = allMigrations): Promise<number[]> {
-  return db.dialect === 'postgres' ? migratePostgres(db, migrations) : migrateSqlite(db, migrations);
+  return db.dialect === 'postgres' ? await migratePostgres(db, migrations) : await migrateSqlite(db, migrations);
 }
 
 async function migrateSqlite(db: Queryable, migrations: readonly Migration[]): Promise<number[]> {
@@ -70,7 +70,7 @@ async function migratePostgres(db: Queryable, migrations: readonly Migration[]):
   const current = await db.tx(async (tx) => {
     await lock(tx);
     await tx.exec(POSTGRES_PRELUDE);
-    return postgresVersion(tx);
+    return await postgresVersion(tx);
   });
   if (current > migrations.length) throw new SchemaTooNewError(current, migrations.length);
   const applied: number[] = [];

@@ -192,7 +192,7 @@ describe('the demo stack', () => {
       expect(back.changed).toEqual(['connector mailer (new URLs)']);
       expect(await count()).toMatchObject({ ...before, audits: (before?.audits ?? 0) + 2 });
     } finally {
-      cli.close();
+      await cli.close();
     }
   });
 });

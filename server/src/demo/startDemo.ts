@@ -154,7 +154,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
         acmeOrigin,
       });
     } finally {
-      cli.close();
+      await cli.close();
     }
     const secret = seed.signingSecret;
     if (!secret) {

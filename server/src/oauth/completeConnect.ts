@@ -107,7 +107,7 @@ async function finish(
   ctx: AppContext,
   connectorId: string,
   ticket: ConnectTicketRow,
-  flow: Extract<ReturnType<typeof takeOAuthFlow>, { ok: true }>['flow'],
+  flow: Extract<Awaited<ReturnType<typeof takeOAuthFlow>>, { ok: true }>['flow'],
   query: z.infer<typeof callbackQuerySchema>,
   opts: { requestId: string; log: Logger },
 ): Promise<OAuthPageOutcome> {
@@ -187,8 +187,8 @@ async function finish(
 async function store(
   ctx: AppContext,
   ticket: ConnectTicketRow,
-  principal: NonNullable<ReturnType<typeof ticketPrincipal>>,
-  connector: NonNullable<ReturnType<typeof findConnector>>,
+  principal: NonNullable<Awaited<ReturnType<typeof ticketPrincipal>>>,
+  connector: NonNullable<Awaited<ReturnType<typeof findConnector>>>,
   tokens: ParsedTokens,
   requestId: string,
 ): Promise<{ ok: true; id: string } | { ok: false; error: ConnectErrorCode }> {

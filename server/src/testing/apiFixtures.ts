@@ -26,7 +26,7 @@ export const fixtures = {
       created_at: now,
       updated_at: now,
     });
-    versions.forEach((connectorIds, i) => {
+    for (const [i, connectorIds] of versions.entries()) {
       const definition = {
         slots: connectorIds.map((connectorId, j) => ({ key: `s${j}`, connectorId, label: connectorId })),
         inputs: [],
@@ -34,7 +34,7 @@ export const fixtures = {
         steps: [],
       };
       await insertFlowVersion(ctx.db, { flow_id: id, version: i + 1, definition: JSON.stringify(definition), created_at: now });
-    });
+    }
     return id;
   },
 
@@ -59,7 +59,7 @@ export const fixtures = {
   /** A connector auth of an end user. */
   async connectorAuth(ctx: AppContext, configId: string, connectorId: string): Promise<string> {
     const id = newId('ca');
-    const owner = fixtures.endUser(ctx, configId);
+    const owner = await fixtures.endUser(ctx, configId);
     const now = new Date(ctx.clock.now()).toISOString();
     await insertConnectorAuthRow(ctx.db, {
       id,
@@ -85,7 +85,7 @@ export const fixtures = {
   /** An enabled integration of a flow, bound to a connector auth in slot `s0`, with one run. */
   async integration(ctx: AppContext, configId: string, flowId: string, connectorAuthId: string, flowVersion = 1): Promise<string> {
     const id = newId('int');
-    const owner = fixtures.endUser(ctx, configId);
+    const owner = await fixtures.endUser(ctx, configId);
     const now = new Date(ctx.clock.now()).toISOString();
     await insertIntegrationRow(ctx.db, {
       id,

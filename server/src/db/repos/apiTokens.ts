@@ -1,5 +1,5 @@
 import type { ApiTokenScope } from '@patchbay/shared';
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { sql } from '../sql.ts';
 
 /** An API token row (the token itself is never stored, only its SHA-256). */
@@ -18,7 +18,7 @@ export interface ApiTokenRow {
 
 /** Inserts an API token. */
 export async function insertApiToken(
-  db: Db,
+  db: Queryable,
   row: Omit<ApiTokenRow, 'scopes' | 'last_used_at' | 'revoked_at'> & { scopes: readonly ApiTokenScope[] },
 ): Promise<void> {
   await db.run(sql`INSERT INTO api_tokens (id, admin_user_id, name, token_hash, prefix, scopes, created_at, expires_at)
@@ -28,7 +28,7 @@ export async function insertApiToken(
 
 /** Finds a live token by hash, with its admin user's role. */
 export async function findLiveApiToken(
-  db: Db,
+  db: Queryable,
   tokenHash: string,
   nowIso: string,
 ): Promise<(ApiTokenRow & { role: 'owner' | 'admin' | 'member' }) | undefined> {
@@ -38,24 +38,24 @@ export async function findLiveApiToken(
 }
 
 /** Records use, at most once a minute per token (keeps the hot path read-only). */
-export async function touchApiToken(db: Db, id: string, nowIso: string, lastUsedAt: string | null): Promise<void> {
+export async function touchApiToken(db: Queryable, id: string, nowIso: string, lastUsedAt: string | null): Promise<void> {
   if (lastUsedAt && Date.parse(nowIso) - Date.parse(lastUsedAt) < 60_000) return;
   await db.run(sql`UPDATE api_tokens SET last_used_at = ${nowIso} WHERE id = ${id}`);
 }
 
 /** Revokes a token. Answers whether it existed and was live. */
-export async function revokeApiToken(db: Db, id: string, nowIso: string): Promise<boolean> {
+export async function revokeApiToken(db: Queryable, id: string, nowIso: string): Promise<boolean> {
   return (await db.run(sql`UPDATE api_tokens SET revoked_at = ${nowIso} WHERE id = ${id} AND revoked_at IS NULL`)).changes === 1;
 }
 
 /** Finds a token by id, live or not. */
-export async function findApiToken(db: Db, id: string): Promise<ApiTokenRow | undefined> {
+export async function findApiToken(db: Queryable, id: string): Promise<ApiTokenRow | undefined> {
   return await db.get<ApiTokenRow>(sql`SELECT * FROM api_tokens WHERE id = ${id}`);
 }
 
 /** One page of tokens, newest first, optionally of one admin user; `after` is the cursor's keyset condition. */
 export async function listApiTokens(
-  db: Db,
+  db: Queryable,
   filters: { adminUserId?: string | undefined },
   after: ReturnType<typeof sql> | null,
   limit: number,

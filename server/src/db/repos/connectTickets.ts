@@ -1,4 +1,4 @@
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { sql } from '../sql.ts';
 
 /** A connect ticket row: one popup attempt of one end user for one connector (docs/connecting.md). */
@@ -19,7 +19,7 @@ export interface ConnectTicketRow {
 }
 
 /** Inserts a ticket. */
-export async function insertConnectTicket(db: Db, row: ConnectTicketRow): Promise<void> {
+export async function insertConnectTicket(db: Queryable, row: ConnectTicketRow): Promise<void> {
   await db.run(sql`INSERT INTO connect_tickets (id, config_id, end_user_id, connector_id, connector_auth_id, status, result_connector_auth_id,
       error, started_at, created_at, expires_at, finished_at)
     VALUES (${row.id}, ${row.config_id}, ${row.end_user_id}, ${row.connector_id}, ${row.connector_auth_id}, ${row.status},
@@ -27,7 +27,7 @@ export async function insertConnectTicket(db: Db, row: ConnectTicketRow): Promis
 }
 
 /** Finds a ticket by id. */
-export async function findConnectTicket(db: Db, id: string): Promise<ConnectTicketRow | undefined> {
+export async function findConnectTicket(db: Queryable, id: string): Promise<ConnectTicketRow | undefined> {
   return await db.get<ConnectTicketRow>(sql`SELECT * FROM connect_tickets WHERE id = ${id}`);
 }
 
@@ -35,7 +35,7 @@ export async function findConnectTicket(db: Db, id: string): Promise<ConnectTick
  * Marks a pending, unexpired, never-started ticket as started; answers false otherwise. The
  * compare-and-set makes the start URL single-use even under concurrent hits.
  */
-export async function markConnectTicketStarted(db: Db, id: string, now: string): Promise<boolean> {
+export async function markConnectTicketStarted(db: Queryable, id: string, now: string): Promise<boolean> {
   return (
     (await db.run(sql`UPDATE connect_tickets SET started_at = ${now}
       WHERE id = ${id} AND status = 'pending' AND started_at IS NULL AND expires_at > ${now}`)).changes === 1
@@ -44,7 +44,7 @@ export async function markConnectTicketStarted(db: Db, id: string, now: string):
 
 /** Ends a pending ticket with its outcome; answers false when it had already ended. */
 export async function finishConnectTicket(
-  db: Db,
+  db: Queryable,
   id: string,
   outcome: { status: 'success' | 'error'; connectorAuthId: string | null; error: string | null; now: string },
 ): Promise<boolean> {
@@ -56,6 +56,6 @@ export async function finishConnectTicket(
 }
 
 /** Deletes tickets that expired before `before` (housekeeping; their flows cascade). */
-export async function deleteExpiredConnectTickets(db: Db, before: string): Promise<number> {
+export async function deleteExpiredConnectTickets(db: Queryable, before: string): Promise<number> {
   return (await db.run(sql`DELETE FROM connect_tickets WHERE expires_at < ${before}`)).changes;
 }

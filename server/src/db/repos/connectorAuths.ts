@@ -1,4 +1,4 @@
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { sql } from '../sql.ts';
 
 type Fragment = ReturnType<typeof sql>;
@@ -45,7 +45,7 @@ const COLUMNS = sql`ca.id, ca.config_id, ca.connector_id, ca.name, ca.owner_end_
  * `after` is the keyset condition of the cursor; both refer to the alias `ca`.
  */
 export async function listConnectorAuths(
-  db: Db,
+  db: Queryable,
   filters: ConnectorAuthFilters,
   visible: Fragment,
   after: Fragment | null,
@@ -63,13 +63,13 @@ export async function listConnectorAuths(
 }
 
 /** One connector auth the caller may see (`visible` refers to the alias `ca`), or undefined. */
-export async function findConnectorAuth(db: Db, id: string, visible: Fragment): Promise<ConnectorAuthRow | undefined> {
+export async function findConnectorAuth(db: Queryable, id: string, visible: Fragment): Promise<ConnectorAuthRow | undefined> {
   return await db.get<ConnectorAuthRow>(sql`SELECT ${COLUMNS} FROM connector_auths ca LEFT JOIN end_users u ON u.id = ca.owner_end_user_id
     WHERE ca.id = ${id} AND ${visible}`);
 }
 
 /** The auths of a connector that hold credentials (revoked ones hold none): what moving the connector to another host would expose. */
-export async function listAuthsHoldingCredentials(db: Db, connectorId: string): Promise<Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>[]> {
+export async function listAuthsHoldingCredentials(db: Queryable, connectorId: string): Promise<Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>[]> {
   return await db.all<Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>>(
     sql`SELECT id, config_id, status FROM connector_auths
       WHERE connector_id = ${connectorId} AND credentials_enc IS NOT NULL AND status <> 'revoked' ORDER BY created_at, id`,
@@ -80,19 +80,19 @@ export async function listAuthsHoldingCredentials(db: Db, connectorId: string): 
  * Drops an auth's credentials: `credentials_enc` NULL and `credentials_version` moved on (a refresh
  * in flight then loses its compare-and-swap), the refresh lease cleared, the status and reason set.
  */
-export async function dropAuthCredentials(db: Db, id: string, status: ConnectorAuthRow['status'], reason: string, nowIso: string): Promise<void> {
+export async function dropAuthCredentials(db: Queryable, id: string, status: ConnectorAuthRow['status'], reason: string, nowIso: string): Promise<void> {
   await db.run(sql`UPDATE connector_auths SET credentials_enc = NULL, credentials_version = credentials_version + 1, status = ${status},
     expires_at = NULL, refresh_lease_until = NULL, refresh_lease_owner = NULL, last_error = ${reason}, updated_at = ${nowIso}
     WHERE id = ${id}`);
 }
 
 /** Whether connector auth `id` exists and satisfies `visible` (a condition over the alias `ca`). */
-export async function isConnectorAuthVisible(db: Db, id: string, visible: Fragment): Promise<boolean> {
+export async function isConnectorAuthVisible(db: Queryable, id: string, visible: Fragment): Promise<boolean> {
   return await db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM connector_auths ca WHERE ca.id = ${id} AND ${visible}`) !== undefined;
 }
 
 /** Whether connector auth `id` exists. */
-export async function connectorAuthExists(db: Db, id: string): Promise<boolean> {
+export async function connectorAuthExists(db: Queryable, id: string): Promise<boolean> {
   return await db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${id}`) !== undefined;
 }
 
@@ -119,7 +119,7 @@ export interface NewConnectorAuth {
 }
 
 /** Inserts a connector auth (`updated_at` is its `created_at`). */
-export async function insertConnectorAuthRow(db: Db, row: NewConnectorAuth): Promise<void> {
+export async function insertConnectorAuthRow(db: Queryable, row: NewConnectorAuth): Promise<void> {
   await db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, owner_end_user_id, account_id, sharing_level,
       proprietary, created_via, status, scopes, credentials_enc, credentials_version, expires_at, created_at, updated_at, last_refreshed_at)
     VALUES (${row.id}, ${row.config_id}, ${row.connector_id}, ${row.name}, ${row.owner_end_user_id}, ${row.account_id},
@@ -128,14 +128,14 @@ export async function insertConnectorAuthRow(db: Db, row: NewConnectorAuth): Pro
 }
 
 /** An auth's sealed credentials, or null when it holds none (or does not exist). */
-export async function findSealedCredentials(db: Db, id: string): Promise<string | null> {
+export async function findSealedCredentials(db: Queryable, id: string): Promise<string | null> {
   return (
     (await db.get<{ credentials_enc: string | null }>(sql`SELECT credentials_enc FROM connector_auths WHERE id = ${id}`))?.credentials_enc ?? null
   );
 }
 
 /** Whether an auth holds any credentials (they are dropped when its connector moves to another host). */
-export async function authHoldsCredentials(db: Db, id: string): Promise<boolean> {
+export async function authHoldsCredentials(db: Queryable, id: string): Promise<boolean> {
   return await db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${id} AND credentials_enc IS NOT NULL`) !== undefined;
 }
 
@@ -145,7 +145,7 @@ export async function authHoldsCredentials(db: Db, id: string): Promise<boolean>
  * `expectVersion` makes it a compare-and-swap. Answers whether the row was written.
  */
 export async function writeSealedCredentials(
-  db: Db,
+  db: Queryable,
   id: string,
   input: {
     sealed: string;
@@ -171,30 +171,30 @@ export async function writeSealedCredentials(
  * Revokes an auth: its sealed credentials replaced (by sealed `{type:'none'}`), version + 1 (a
  * refresh in flight loses its compare-and-swap), status `revoked`, expiry and refresh lease cleared.
  */
-export async function revokeAuthCredentials(db: Db, id: string, sealedNone: string, nowIso: string): Promise<void> {
+export async function revokeAuthCredentials(db: Queryable, id: string, sealedNone: string, nowIso: string): Promise<void> {
   await db.run(sql`UPDATE connector_auths SET credentials_enc = ${sealedNone}, credentials_version = credentials_version + 1,
       status = 'revoked', disabled_by = NULL, expires_at = NULL, refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = ${nowIso}
       WHERE id = ${id}`);
 }
 
 /** Sets an auth's status; `updatedAt`, when given, moves `updated_at`. Who disabled it is left as it is. */
-export async function setAuthStatus(db: Db, id: string, status: ConnectorAuthRow['status'], updatedAt?: string): Promise<void> {
+export async function setAuthStatus(db: Queryable, id: string, status: ConnectorAuthRow['status'], updatedAt?: string): Promise<void> {
   if (updatedAt === undefined) await db.run(sql`UPDATE connector_auths SET status = ${status} WHERE id = ${id}`);
   else await db.run(sql`UPDATE connector_auths SET status = ${status}, updated_at = ${updatedAt} WHERE id = ${id}`);
 }
 
 /** Enables an auth (`active`, or `needs_reauth` when it holds no credentials), clearing who disabled it. */
-export async function enableAuth(db: Db, id: string, status: 'active' | 'needs_reauth', nowIso: string): Promise<void> {
+export async function enableAuth(db: Queryable, id: string, status: 'active' | 'needs_reauth', nowIso: string): Promise<void> {
   await db.run(sql`UPDATE connector_auths SET status = ${status}, disabled_by = NULL, updated_at = ${nowIso} WHERE id = ${id}`);
 }
 
 /** Disables an auth, recording who did (`admin`: only an administrator may enable it again). */
-export async function disableAuth(db: Db, id: string, disabledBy: 'user' | 'admin', nowIso: string): Promise<void> {
+export async function disableAuth(db: Queryable, id: string, disabledBy: 'user' | 'admin', nowIso: string): Promise<void> {
   await db.run(sql`UPDATE connector_auths SET status = 'disabled', disabled_by = ${disabledBy}, updated_at = ${nowIso} WHERE id = ${id}`);
 }
 
 /** Renames an auth. */
-export async function renameConnectorAuth(db: Db, id: string, name: string, nowIso: string): Promise<void> {
+export async function renameConnectorAuth(db: Queryable, id: string, name: string, nowIso: string): Promise<void> {
   await db.run(sql`UPDATE connector_auths SET name = ${name}, updated_at = ${nowIso} WHERE id = ${id}`);
 }
 
@@ -202,7 +202,7 @@ export async function renameConnectorAuth(db: Db, id: string, name: string, nowI
  * Moves `last_used_at` to now unless it is already at or past `threshold` (a concurrent call
  * recorded it), so busy auths are written at most once per interval.
  */
-export async function touchAuthLastUsed(db: Db, id: string, nowIso: string, threshold: string): Promise<void> {
+export async function touchAuthLastUsed(db: Queryable, id: string, nowIso: string, threshold: string): Promise<void> {
   await db.run(sql`UPDATE connector_auths SET last_used_at = ${nowIso}
     WHERE id = ${id} AND (last_used_at IS NULL OR last_used_at < ${threshold})`);
 }
@@ -212,7 +212,7 @@ export async function touchAuthLastUsed(db: Db, id: string, nowIso: string, thre
  * caller lists and disables only its own configuration's integrations, since another
  * configuration's binding to the auth was never legitimate.
  */
-export async function deleteConnectorAuthWithBindings(db: Db, id: string): Promise<void> {
+export async function deleteConnectorAuthWithBindings(db: Queryable, id: string): Promise<void> {
   await db.run(sql`DELETE FROM integration_bindings WHERE connector_auth_id = ${id}`);
   await db.run(sql`DELETE FROM connector_auths WHERE id = ${id}`);
 }
@@ -226,7 +226,7 @@ export interface AuthReferenceRow {
 }
 
 /** The integrations of configuration `configId` with a slot bound to auth `id` (at most `cap`), by integration id. */
-export async function listAuthReferences(db: Db, id: string, configId: string, cap: number): Promise<AuthReferenceRow[]> {
+export async function listAuthReferences(db: Queryable, id: string, configId: string, cap: number): Promise<AuthReferenceRow[]> {
   return await db.all<AuthReferenceRow>(
     sql`SELECT DISTINCT b.integration_id, i.flow_id, f.name AS flow_name, i.status FROM integration_bindings b
       JOIN integrations i ON i.id = b.integration_id LEFT JOIN flows f ON f.id = i.flow_id
@@ -239,7 +239,7 @@ export type ProprietaryScope = { sharingLevel: 'account'; accountId: string } | 
 
 /** The oldest proprietary auth of a connector in one configuration and scope, with its sealed credentials, if any. */
 export async function findProprietaryAuth(
-  db: Db,
+  db: Queryable,
   configId: string,
   connectorId: string,
   scope: ProprietaryScope,
@@ -254,7 +254,7 @@ export async function findProprietaryAuth(
 }
 
 /** The newest active proprietary auth of a connector that satisfies `usable` (a condition over the alias `ca`), if any. */
-export async function findActiveProprietaryAuthId(db: Db, connectorId: string, usable: Fragment): Promise<string | undefined> {
+export async function findActiveProprietaryAuthId(db: Queryable, connectorId: string, usable: Fragment): Promise<string | undefined> {
   return (await db.get<{ id: string }>(sql`SELECT ca.id FROM connector_auths ca WHERE ca.proprietary = 1 AND ca.status = 'active'
     AND ca.connector_id = ${connectorId} AND ${usable} ORDER BY ca.created_at DESC, ca.id DESC LIMIT 1`))?.id;
 }

@@ -1,5 +1,5 @@
 import type { AuthType } from '@patchbay/shared';
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { sql } from '../sql.ts';
 
 /** A connector row; `definition` is JSON text without secrets, the secret is sealed apart. */
@@ -17,26 +17,26 @@ export interface ConnectorRow {
 }
 
 /** Inserts a connector. */
-export async function insertConnector(db: Db, row: ConnectorRow): Promise<void> {
+export async function insertConnector(db: Queryable, row: ConnectorRow): Promise<void> {
   await db.run(sql`INSERT INTO connectors (id, name, auth_type, catalog_key, base_url, icon_url, definition, client_secret_enc, created_at, updated_at)
     VALUES (${row.id}, ${row.name}, ${row.auth_type}, ${row.catalog_key}, ${row.base_url}, ${row.icon_url}, ${row.definition},
       ${row.client_secret_enc}, ${row.created_at}, ${row.updated_at})`);
 }
 
 /** Finds a connector by id. */
-export async function findConnector(db: Db, id: string): Promise<ConnectorRow | undefined> {
+export async function findConnector(db: Queryable, id: string): Promise<ConnectorRow | undefined> {
   return await db.get<ConnectorRow>(sql`SELECT * FROM connectors WHERE id = ${id}`);
 }
 
 /** Which of `ids` exist. */
-export async function existingConnectorIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+export async function existingConnectorIds(db: Queryable, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const rows = await db.all<{ id: string }>(sql`SELECT id FROM connectors WHERE id IN (${sql.list(ids)})`);
   return new Set(rows.map((r) => r.id));
 }
 
 /** A page of connectors, newest first; fetches `limit + 1` rows so the caller knows whether more follow. */
-export async function listConnectors(db: Db, opts: { after: ReturnType<typeof sql> | null; limit: number }): Promise<ConnectorRow[]> {
+export async function listConnectors(db: Queryable, opts: { after: ReturnType<typeof sql> | null; limit: number }): Promise<ConnectorRow[]> {
   return await db.all<ConnectorRow>(
     sql`SELECT * FROM connectors c${sql.where(opts.after ? [opts.after] : [])} ORDER BY c.created_at DESC, c.id DESC LIMIT ${opts.limit + 1}`,
   );
@@ -44,7 +44,7 @@ export async function listConnectors(db: Db, opts: { after: ReturnType<typeof sq
 
 /** Writes the mutable columns of a connector. */
 export async function updateConnector(
-  db: Db,
+  db: Queryable,
   row: Pick<ConnectorRow, 'id' | 'name' | 'base_url' | 'icon_url' | 'definition' | 'client_secret_enc' | 'updated_at'>,
 ): Promise<void> {
   await db.run(sql`UPDATE connectors SET name = ${row.name}, base_url = ${row.base_url}, icon_url = ${row.icon_url},
@@ -53,7 +53,7 @@ export async function updateConnector(
 }
 
 /** Deletes a connector; answers whether it existed. */
-export async function deleteConnector(db: Db, id: string): Promise<boolean> {
+export async function deleteConnector(db: Queryable, id: string): Promise<boolean> {
   return (await db.run(sql`DELETE FROM connectors WHERE id = ${id}`)).changes === 1;
 }
 
@@ -70,7 +70,7 @@ export interface ConnectorReferences {
  * search, so `crm` never matches `crm2`); configurations using it as their proprietary connector
  * or highlighting it in a group.
  */
-export async function findConnectorReferences(db: Db, id: string, cap = 50): Promise<ConnectorReferences> {
+export async function findConnectorReferences(db: Queryable, id: string, cap = 50): Promise<ConnectorReferences> {
   const connectorAuths = await db.all<{ id: string }>(
     sql`SELECT id FROM connector_auths WHERE connector_id = ${id} ORDER BY created_at, id LIMIT ${cap}`,
   );
@@ -104,7 +104,7 @@ export interface ConnectorSummaryRow {
 }
 
 /** The names and icons of the connectors of `ids` (unknown ids are absent). */
-export async function listConnectorSummaries(db: Db, ids: readonly string[]): Promise<ConnectorSummaryRow[]> {
+export async function listConnectorSummaries(db: Queryable, ids: readonly string[]): Promise<ConnectorSummaryRow[]> {
   if (ids.length === 0) return [];
   return await db.all<ConnectorSummaryRow>(sql`SELECT id, name, icon_url FROM connectors WHERE id IN (${sql.list(ids)})`);
 }
@@ -127,11 +127,11 @@ function connectableIn(configId: string) {
 }
 
 /** The connectors the end users of `configId` connect themselves, by name. */
-export async function listConnectorsConnectableIn(db: Db, configId: string): Promise<ConnectorRow[]> {
+export async function listConnectorsConnectableIn(db: Queryable, configId: string): Promise<ConnectorRow[]> {
   return await db.all<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE ${connectableIn(configId)} ORDER BY c.name, c.id`);
 }
 
 /** One connector the end users of `configId` connect themselves, or undefined (unknown, or not offered there). */
-export async function findConnectorConnectableIn(db: Db, configId: string, connectorId: string): Promise<ConnectorRow | undefined> {
+export async function findConnectorConnectableIn(db: Queryable, configId: string, connectorId: string): Promise<ConnectorRow | undefined> {
   return await db.get<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE c.id = ${connectorId} AND ${connectableIn(configId)}`);
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { sql } from '../sql.ts';
 
 /** An end user row: one person of one vendor account, as named by verified embed tokens. */
@@ -35,7 +35,7 @@ export interface EndUserSighting {
  * latest token, `last_seen_at` moves, `first_seen_at` and consent stay. Answers the stored row
  * and whether it was created now.
  */
-export async function upsertEndUser(db: Db, s: EndUserSighting): Promise<{ row: EndUserRow; created: boolean }> {
+export async function upsertEndUser(db: Queryable, s: EndUserSighting): Promise<{ row: EndUserRow; created: boolean }> {
   const row = await db.get<EndUserRow>(sql`INSERT INTO end_users (id, config_id, account_id, user_id, name, email, language, account_name,
       consent_at, first_seen_at, last_seen_at)
     VALUES (${s.id}, ${s.config_id}, ${s.account_id}, ${s.user_id}, ${s.name}, ${s.email}, ${s.language}, ${s.account_name},
@@ -47,12 +47,12 @@ export async function upsertEndUser(db: Db, s: EndUserSighting): Promise<{ row: 
 }
 
 /** Finds an end user by id. */
-export async function findEndUser(db: Db, id: string): Promise<EndUserRow | undefined> {
+export async function findEndUser(db: Queryable, id: string): Promise<EndUserRow | undefined> {
   return await db.get<EndUserRow>(sql`SELECT * FROM end_users WHERE id = ${id}`);
 }
 
 /** Finds an end user by its identity in a configuration. */
-export async function findEndUserByIdentity(db: Db, configId: string, accountId: string, userId: string): Promise<EndUserRow | undefined> {
+export async function findEndUserByIdentity(db: Queryable, configId: string, accountId: string, userId: string): Promise<EndUserRow | undefined> {
   return await db.get<EndUserRow>(
     sql`SELECT * FROM end_users WHERE config_id = ${configId} AND account_id = ${accountId} AND user_id = ${userId}`,
   );
@@ -68,7 +68,7 @@ export interface ConsentStateRow {
  * The one rule for "consent is given" for an end user: their own consent at `user` level, anyone
  * of their account's at `account` level. Answers it with the configuration's consent column.
  */
-export async function findConsentState(db: Db, endUserId: string): Promise<ConsentStateRow | undefined> {
+export async function findConsentState(db: Queryable, endUserId: string): Promise<ConsentStateRow | undefined> {
   return await db.get<ConsentStateRow>(sql`SELECT c.consent, CASE c.sharing_level
       WHEN 'account' THEN EXISTS (SELECT 1 FROM account_consents a WHERE a.config_id = u.config_id AND a.account_id = u.account_id)
       ELSE u.consent_at IS NOT NULL END AS given
@@ -76,21 +76,21 @@ export async function findConsentState(db: Db, endUserId: string): Promise<Conse
 }
 
 /** Records an end user's own consent once; answers the stored consent time (the earlier one if already given). */
-export async function recordUserConsent(db: Db, endUserId: string, atIso: string): Promise<string> {
+export async function recordUserConsent(db: Queryable, endUserId: string, atIso: string): Promise<string> {
   await db.run(sql`UPDATE end_users SET consent_at = ${atIso} WHERE id = ${endUserId} AND consent_at IS NULL`);
   return (await db.get<{ consent_at: string }>(sql`SELECT consent_at FROM end_users WHERE id = ${endUserId}`) as { consent_at: string })
     .consent_at;
 }
 
 /** When someone of this account gave consent (account-level configurations), or undefined. */
-export async function findAccountConsent(db: Db, configId: string, accountId: string): Promise<string | undefined> {
+export async function findAccountConsent(db: Queryable, configId: string, accountId: string): Promise<string | undefined> {
   return (await db.get<{ consent_at: string }>(
     sql`SELECT consent_at FROM account_consents WHERE config_id = ${configId} AND account_id = ${accountId}`,
   ))?.consent_at;
 }
 
 /** Records an account's consent once (the first end user to accept is kept); answers whether a row was inserted. */
-export async function insertAccountConsent(db: Db, configId: string, accountId: string, endUserId: string, atIso: string): Promise<boolean> {
+export async function insertAccountConsent(db: Queryable, configId: string, accountId: string, endUserId: string, atIso: string): Promise<boolean> {
   return (
     (await db.run(sql`INSERT INTO account_consents (config_id, account_id, consent_at, end_user_id)
       VALUES (${configId}, ${accountId}, ${atIso}, ${endUserId}) ON CONFLICT (config_id, account_id) DO NOTHING`)).changes === 1

@@ -1,4 +1,4 @@
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { sql } from '../sql.ts';
 
 type Fragment = ReturnType<typeof sql>;
@@ -44,7 +44,7 @@ const COLUMNS = sql`i.id, i.config_id, i.flow_id, i.flow_version, i.owner_end_us
  * `after` is the keyset condition of the cursor; both refer to the alias `i`.
  */
 export async function listIntegrations(
-  db: Db,
+  db: Queryable,
   filters: IntegrationFilters,
   visible: Fragment,
   after: Fragment | null,
@@ -62,18 +62,18 @@ export async function listIntegrations(
 }
 
 /** One integration the caller may see (`visible` refers to the alias `i`), or undefined. */
-export async function findIntegration(db: Db, id: string, visible: Fragment): Promise<IntegrationRow | undefined> {
+export async function findIntegration(db: Queryable, id: string, visible: Fragment): Promise<IntegrationRow | undefined> {
   return await db.get<IntegrationRow>(sql`SELECT ${COLUMNS} FROM integrations i JOIN end_users u ON u.id = i.owner_end_user_id
     WHERE i.id = ${id} AND ${visible}`);
 }
 
 /** Whether integration `id` exists and satisfies `visible` (a condition over the alias `i`). */
-export async function isIntegrationVisible(db: Db, id: string, visible: Fragment): Promise<boolean> {
+export async function isIntegrationVisible(db: Queryable, id: string, visible: Fragment): Promise<boolean> {
   return await db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM integrations i WHERE i.id = ${id} AND ${visible}`) !== undefined;
 }
 
 /** Slot → connector auth bindings of some integrations, grouped by integration id. */
-export async function listBindings(db: Db, integrationIds: readonly string[]): Promise<Map<string, Record<string, string>>> {
+export async function listBindings(db: Queryable, integrationIds: readonly string[]): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   if (integrationIds.length === 0) return out;
   const ids = sql.list(integrationIds);
@@ -94,7 +94,7 @@ export async function listBindings(db: Db, integrationIds: readonly string[]): P
 
 /** Sets an integration's status; `disabledBy` is cleared when enabling. Answers whether a row changed. */
 export async function setIntegrationStatus(
-  db: Db,
+  db: Queryable,
   id: string,
   status: 'enabled' | 'disabled',
   disabledBy: 'user' | 'admin' | 'system' | null,
@@ -123,7 +123,7 @@ export interface NewIntegration {
 }
 
 /** Inserts an enabled integration. */
-export async function insertIntegrationRow(db: Db, row: NewIntegration): Promise<void> {
+export async function insertIntegrationRow(db: Queryable, row: NewIntegration): Promise<void> {
   await db.run(sql`INSERT INTO integrations (id, config_id, flow_id, flow_version, owner_end_user_id, account_id, sharing_level, scope_user_id,
       status, disabled_by, inputs, secret_inputs_enc, next_run_at, created_at, updated_at)
     VALUES (${row.id}, ${row.config_id}, ${row.flow_id}, ${row.flow_version}, ${row.owner_end_user_id}, ${row.account_id},
@@ -133,7 +133,7 @@ export async function insertIntegrationRow(db: Db, row: NewIntegration): Promise
 
 /** The id of the integration of a flow in one scope (`scopeUserId` is '' at account level), if any. */
 export async function findIntegrationIdInScope(
-  db: Db,
+  db: Queryable,
   scope: { configId: string; accountId: string; scopeUserId: string; flowId: string },
 ): Promise<string | undefined> {
   return (await db.get<{ id: string }>(sql`SELECT id FROM integrations WHERE config_id = ${scope.configId} AND account_id = ${scope.accountId}
@@ -141,7 +141,7 @@ export async function findIntegrationIdInScope(
 }
 
 /** Replaces every slot binding of an integration. */
-export async function replaceBindings(db: Db, integrationId: string, bindings: Readonly<Record<string, string>>): Promise<void> {
+export async function replaceBindings(db: Queryable, integrationId: string, bindings: Readonly<Record<string, string>>): Promise<void> {
   await db.run(sql`DELETE FROM integration_bindings WHERE integration_id = ${integrationId}`);
   for (const [slot, authId] of Object.entries(bindings)) {
     await db.run(
@@ -151,7 +151,7 @@ export async function replaceBindings(db: Db, integrationId: string, bindings: R
 }
 
 /** The sealed password inputs of each of `ids` that has any (never selected with the row itself). */
-export async function findSealedSecretInputs(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+export async function findSealedSecretInputs(db: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const rows = await db.all<{ id: string; secret_inputs_enc: string }>(
     sql`SELECT id, secret_inputs_enc FROM integrations WHERE id IN (${sql.list(ids)}) AND secret_inputs_enc IS NOT NULL`,
@@ -160,29 +160,29 @@ export async function findSealedSecretInputs(db: Db, ids: readonly string[]): Pr
 }
 
 /** Writes an integration's input values (plain JSON text and the sealed password inputs). */
-export async function updateIntegrationInputs(db: Db, id: string, inputs: string, secretInputsEnc: string | null, nowIso: string): Promise<void> {
+export async function updateIntegrationInputs(db: Queryable, id: string, inputs: string, secretInputsEnc: string | null, nowIso: string): Promise<void> {
   await db.run(sql`UPDATE integrations SET inputs = ${inputs}, secret_inputs_enc = ${secretInputsEnc}, updated_at = ${nowIso} WHERE id = ${id}`);
 }
 
 /** Sets when a scheduled integration next runs (null: not scheduled by interval). */
-export async function setNextRunAt(db: Db, id: string, nextRunAt: string | null): Promise<void> {
+export async function setNextRunAt(db: Queryable, id: string, nextRunAt: string | null): Promise<void> {
   await db.run(sql`UPDATE integrations SET next_run_at = ${nextRunAt} WHERE id = ${id}`);
 }
 
 /** Records a run as the integration's latest. */
-export async function setLatestRun(db: Db, id: string, run: { id: string; status: string; at: string }): Promise<void> {
+export async function setLatestRun(db: Queryable, id: string, run: { id: string; status: string; at: string }): Promise<void> {
   await db.run(
     sql`UPDATE integrations SET latest_run_id = ${run.id}, latest_run_status = ${run.status}, latest_run_at = ${run.at} WHERE id = ${id}`,
   );
 }
 
 /** Moves an integration's `updated_at`. */
-export async function touchIntegration(db: Db, id: string, nowIso: string): Promise<void> {
+export async function touchIntegration(db: Queryable, id: string, nowIso: string): Promise<void> {
   await db.run(sql`UPDATE integrations SET updated_at = ${nowIso} WHERE id = ${id}`);
 }
 
 /** Deletes an integration (bindings and runs cascade); answers whether it existed. */
-export async function deleteIntegrationRow(db: Db, id: string): Promise<boolean> {
+export async function deleteIntegrationRow(db: Queryable, id: string): Promise<boolean> {
   return (await db.run(sql`DELETE FROM integrations WHERE id = ${id}`)).changes === 1;
 }
 
@@ -199,7 +199,7 @@ export interface RunSummaryRow {
 }
 
 /** One page of an integration's runs, newest first; `after` is the keyset condition over alias `r`. */
-export async function listRunSummaries(db: Db, integrationId: string, after: Fragment | null, limit: number): Promise<RunSummaryRow[]> {
+export async function listRunSummaries(db: Queryable, integrationId: string, after: Fragment | null, limit: number): Promise<RunSummaryRow[]> {
   const where: Fragment[] = [sql`r.integration_id = ${integrationId}`];
   if (after) where.push(after);
   return await db.all<RunSummaryRow>(sql`SELECT r.id, r.trigger, r.status, r.error, r.logs, r.created_at, r.started_at, r.finished_at

@@ -1,4 +1,4 @@
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { sql } from '../sql.ts';
 
 /**
@@ -20,7 +20,7 @@ export interface RefreshStateRow {
 }
 
 /** Reads an auth's refresh state (with its sealed credentials), or undefined. */
-export async function findRefreshState(db: Db, authId: string): Promise<RefreshStateRow | undefined> {
+export async function findRefreshState(db: Queryable, authId: string): Promise<RefreshStateRow | undefined> {
   return await db.get<RefreshStateRow>(sql`SELECT id, config_id, connector_id, status, credentials_enc, credentials_version, expires_at,
       refresh_lease_until, refresh_lease_owner, refresh_failed_at, refresh_failures
     FROM connector_auths WHERE id = ${authId}`);
@@ -30,7 +30,7 @@ export async function findRefreshState(db: Db, authId: string): Promise<RefreshS
  * Takes the refresh lease when nobody holds it or the holder's lease has run out (a crashed
  * process). Times are ISO strings of one clock, so they compare as text. Answers whether it was taken.
  */
-export async function tryTakeRefreshLease(db: Db, authId: string, owner: string, nowIso: string, untilIso: string): Promise<boolean> {
+export async function tryTakeRefreshLease(db: Queryable, authId: string, owner: string, nowIso: string, untilIso: string): Promise<boolean> {
   return (
     (await db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${untilIso}, refresh_lease_owner = ${owner}
       WHERE id = ${authId} AND (refresh_lease_until IS NULL OR refresh_lease_until < ${nowIso})`)).changes === 1
@@ -38,7 +38,7 @@ export async function tryTakeRefreshLease(db: Db, authId: string, owner: string,
 }
 
 /** Releases the lease if `owner` still holds it (an expired lease may have passed to someone else). */
-export async function releaseRefreshLease(db: Db, authId: string, owner: string): Promise<void> {
+export async function releaseRefreshLease(db: Queryable, authId: string, owner: string): Promise<void> {
   await db.run(sql`UPDATE connector_auths SET refresh_lease_until = NULL, refresh_lease_owner = NULL
     WHERE id = ${authId} AND refresh_lease_owner = ${owner}`);
 }
@@ -49,7 +49,7 @@ export async function releaseRefreshLease(db: Db, authId: string, owner: string)
  * credentials changed meanwhile (a reconnect won; nothing is recorded against the new ones).
  */
 export async function recordRefreshFailure(
-  db: Db,
+  db: Queryable,
   authId: string,
   input: { expectVersion: number; atIso: string; error: string; needsReauth: boolean },
 ): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { type SqlValue, sql } from '../sql.ts';
 
 /**
@@ -40,7 +40,7 @@ function notPrefixed(c: SecretColumnRef, prefix: string) {
  * physical row id) keeps the walk resumable on any database.
  */
 export async function listSealedValuesNotPrefixed(
-  db: Db,
+  db: Queryable,
   c: SecretColumnRef,
   prefix: string,
   after: readonly SqlValue[] | null,
@@ -59,7 +59,7 @@ export async function listSealedValuesNotPrefixed(
 }
 
 /** Replaces one value if it is still `old` (compare-and-swap: a concurrent writer wins). Answers whether it was written. */
-export async function swapSealedValue(db: Db, c: SecretColumnRef, key: readonly SqlValue[], old: string, next: string): Promise<boolean> {
+export async function swapSealedValue(db: Queryable, c: SecretColumnRef, key: readonly SqlValue[], old: string, next: string): Promise<boolean> {
   const n = names(c);
   const row = sql.join(
     c.primaryKey.map((k, i) => sql`${sql.raw(k)} = ${key[i]}`),
@@ -69,18 +69,18 @@ export async function swapSealedValue(db: Db, c: SecretColumnRef, key: readonly 
 }
 
 /** How many values of a column do not start with `prefix`. */
-export async function countSealedValuesNotPrefixed(db: Db, c: SecretColumnRef, prefix: string): Promise<number> {
+export async function countSealedValuesNotPrefixed(db: Queryable, c: SecretColumnRef, prefix: string): Promise<number> {
   return (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${names(c).table} WHERE ${notPrefixed(c, prefix)}`))?.n ?? 0;
 }
 
 /** Every value of a column. */
-export async function listSealedValues(db: Db, c: SecretColumnRef): Promise<string[]> {
+export async function listSealedValues(db: Queryable, c: SecretColumnRef): Promise<string[]> {
   const n = names(c);
   return (await db.all<{ value: string }>(sql`SELECT ${n.column} AS value FROM ${n.table} WHERE ${n.column} IS NOT NULL`)).map((r) => r.value);
 }
 
 /** Whether any value of a column starts with `prefix`. */
-export async function anySealedValuePrefixed(db: Db, c: SecretColumnRef, prefix: string): Promise<boolean> {
+export async function anySealedValuePrefixed(db: Queryable, c: SecretColumnRef, prefix: string): Promise<boolean> {
   const n = names(c);
   return await db.get(sql`SELECT 1 AS used FROM ${n.table} WHERE substr(${n.column}, 1, ${prefix.length}) = ${prefix} LIMIT 1`) !== undefined;
 }

@@ -502,10 +502,10 @@ describe('connectors: DELETE refuses while in use', () => {
     expect(cfg.status).toBe(201);
     const configId = cfg.body.id as string;
     const ctx = s.app.ctx;
-    const authId = fixtures.connectorAuth(ctx, configId, 'mailer');
-    const currentFlow = fixtures.flow(ctx, [['crm'], ['crm', 'mailer']]);
-    const oldUnusedFlow = fixtures.flow(ctx, [['mailer'], ['crm']]);
-    const similarFlow = fixtures.flow(ctx, [['mailer2', 'xmailer']]);
+    const authId = await fixtures.connectorAuth(ctx, configId, 'mailer');
+    const currentFlow = await fixtures.flow(ctx, [['crm'], ['crm', 'mailer']]);
+    const oldUnusedFlow = await fixtures.flow(ctx, [['mailer'], ['crm']]);
+    const similarFlow = await fixtures.flow(ctx, [['mailer2', 'xmailer']]);
     expect([oldUnusedFlow, similarFlow]).toHaveLength(2);
 
     const res = await call('DELETE', '/api/v1/connectors/mailer');
@@ -525,9 +525,9 @@ describe('connectors: DELETE refuses while in use', () => {
       body: { name: 'Pinned', sharingLevel: 'user', allowedOrigins: ['https://app.acme.example'] },
     });
     const configId = cfg.body.id as string;
-    const pinnedFlow = fixtures.flow(ctx, [['legacy'], ['crm']]);
-    const authOnCrm = fixtures.connectorAuth(ctx, configId, 'public-api');
-    fixtures.integration(ctx, configId, pinnedFlow, authOnCrm, 1);
+    const pinnedFlow = await fixtures.flow(ctx, [['legacy'], ['crm']]);
+    const authOnCrm = await fixtures.connectorAuth(ctx, configId, 'public-api');
+    await fixtures.integration(ctx, configId, pinnedFlow, authOnCrm, 1);
     const res = await call('DELETE', '/api/v1/connectors/legacy');
     expect(res.status).toBe(409);
     expect(res.body.error.details).toEqual({ connectorAuths: [], flows: [pinnedFlow], embedConfigs: [] });

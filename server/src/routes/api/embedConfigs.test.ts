@@ -100,9 +100,9 @@ describe('embed configs: create and read', () => {
   let flowA: string;
   let flowB: string;
 
-  beforeAll(() => {
-    flowA = fixtures.flow(s.app.ctx, [['crm']]);
-    flowB = fixtures.flow(s.app.ctx, [[]]);
+  beforeAll(async () => {
+    flowA = await fixtures.flow(s.app.ctx, [['crm']]);
+    flowB = await fixtures.flow(s.app.ctx, [[]]);
   });
 
   it('creates a configuration and answers its secrets exactly once', async () => {
@@ -372,8 +372,8 @@ describe('embed configs: update', () => {
   });
 
   it('replaces groups in one go, keeping the ids (and member permissions) of groups given with id', async () => {
-    const flow1 = fixtures.flow(s.app.ctx, [[]]);
-    const flow2 = fixtures.flow(s.app.ctx, [[]]);
+    const flow1 = await fixtures.flow(s.app.ctx, [[]]);
+    const flow2 = await fixtures.flow(s.app.ctx, [[]]);
     const cfg = await createConfig({
       groups: [
         { name: 'Keep', flowIds: [flow1] },
@@ -407,7 +407,7 @@ describe('embed configs: update', () => {
   });
 
   it('refuses a group of another configuration and an unknown flow, changing nothing', async () => {
-    const flow = fixtures.flow(s.app.ctx, [[]]);
+    const flow = await fixtures.flow(s.app.ctx, [[]]);
     const other = await createConfig({ groups: [{ name: 'Theirs' }] });
     const cfg = await createConfig({ groups: [{ name: 'Mine', flowIds: [flow] }] });
     const before = (await call('GET', `/api/v1/embed-configs/${cfg.id}`)).body;
@@ -606,10 +606,10 @@ describe('embed configs: signing keys', () => {
 describe('embed configs: delete', () => {
   it('refuses while integrations exist, then deletes with force', async () => {
     const ctx = s.app.ctx;
-    const flow = fixtures.flow(ctx, [['crm']]);
+    const flow = await fixtures.flow(ctx, [['crm']]);
     const cfg = await createConfig({ groups: [{ name: 'G', flowIds: [flow] }] });
-    const auth = fixtures.connectorAuth(ctx, cfg.id, 'crm');
-    const integration = fixtures.integration(ctx, cfg.id, flow, auth);
+    const auth = await fixtures.connectorAuth(ctx, cfg.id, 'crm');
+    const integration = await fixtures.integration(ctx, cfg.id, flow, auth);
     const res = await call('DELETE', `/api/v1/embed-configs/${cfg.id}`);
     expect(res.status).toBe(409);
     expect(res.body).toEqual(

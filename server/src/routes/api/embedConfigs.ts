@@ -18,7 +18,7 @@ import {
 import { z } from 'zod';
 import { configVisible } from '../../auth/permissions.ts';
 import type { AppContext } from '../../context.ts';
-import { afterCursor, toPage } from '../../db/keyset.ts';
+import { afterCursor, toPage, toPageAsync } from '../../db/keyset.ts';
 import { listEmbedConfigs } from '../../db/repos/embedConfigs.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
 import {
@@ -68,7 +68,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
           after: afterCursor(query.cursor, 'c.created_at', 'c.id'),
           limit: query.limit,
         });
-        return toPage(
+        return toPageAsync(
           rows,
           query.limit,
           (r) => ({ t: r.created_at, id: r.id }),

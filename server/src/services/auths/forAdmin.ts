@@ -67,7 +67,7 @@ export async function getConnectorAuthFor(ctx: AppContext, p: AdminPrincipal, id
 async function findManageable(ctx: AppContext, p: AdminPrincipal, id: string): Promise<ConnectorAuthRow> {
   const row = await findConnectorAuth(ctx.db, id, configVisible(p, 'view', 'ca.config_id'));
   if (!row) throw notFound('Connector auth', id);
-  assertObjectPermission(
+  await assertObjectPermission(
     p,
     'manage',
     async (perm) => await isConnectorAuthVisible(ctx.db, id, configVisible(p, perm, 'ca.config_id')),
@@ -150,7 +150,7 @@ export async function createConnectorAuthFor(
   if (!config || !await embedConfigVisible(ctx.db, body.configId, configVisible(p, 'view', 'c.id'))) {
     throw notFound('Embed configuration', body.configId);
   }
-  assertObjectPermission(
+  await assertObjectPermission(
     p,
     'manage',
     async (perm) => await embedConfigVisible(ctx.db, body.configId, configVisible(p, perm, 'c.id')),

@@ -49,8 +49,9 @@ interface Worker {
 
 async function startWorker(authId: string, n: number): Promise<Worker> {
   // `node --import tsx` (what `npx tsx` runs) so the child is the worker itself and SIGKILL reaches it.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/testing/refreshWorker.ts', s.dbFile, s.encryptionKey, authId, String(n)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/testing/refreshWorker.ts', authId, String(n)], {
     cwd: serverDir,
+    env: { ...process.env, ...s.database.env, PATCHBAY_ENCRYPTION_KEY: s.encryptionKey },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -124,7 +124,7 @@ async function replaceGroups(ctx: AppContext, configId: string, groups: readonly
     configId,
     groups.flatMap((g) => (g.id === undefined ? [] : [g.id])),
   );
-  groups.forEach((g, position) => {
+  for (const [position, g] of groups.entries()) {
     const row = {
       id: g.id ?? newId('grp'),
       config_id: configId,
@@ -135,7 +135,7 @@ async function replaceGroups(ctx: AppContext, configId: string, groups: readonly
     if (g.id === undefined) await insertEmbedGroup(ctx.db, row);
     else await updateEmbedGroup(ctx.db, row);
     await replaceEmbedGroupFlows(ctx.db, row.id, g.flowIds);
-  });
+  }
 }
 
 function urlChecks(

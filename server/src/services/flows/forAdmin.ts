@@ -114,7 +114,7 @@ async function loadFlow(ctx: AppContext, p: AdminPrincipal, id: string, perm: Pe
   const row = await findFlow(ctx.db, id);
   const hide = () => notFound('Flow', id);
   if (!row) throw hide();
-  assertObjectPermission(p, perm, async (q) => await isFlowVisible(ctx.db, id, flowVisible(p, q, 'f.id')), hide);
+  await assertObjectPermission(p, perm, async (q) => await isFlowVisible(ctx.db, id, flowVisible(p, q, 'f.id')), hide);
   return row;
 }
 

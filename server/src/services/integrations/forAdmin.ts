@@ -115,7 +115,7 @@ export async function setIntegrationEnabledByAdmin(
 ): Promise<Integration> {
   const row = await inTransaction(ctx, async (txCtx) => {
     const before = await findVisible(txCtx, p, id);
-    assertObjectPermission(
+    await assertObjectPermission(
       p,
       'manage',
       async (perm) => await isIntegrationVisible(txCtx.db, id, integrationVisible(p, perm, 'i.config_id', 'i.flow_id')),
