@@ -32,7 +32,8 @@ export const envSchema = z.object({
     .optional()
     .transform((v) => (v === undefined || v === '' ? null : v))
     .refine((v) => v === null || isPostgresUrl(v), {
-      message: 'PATCHBAY_DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://patchbay:secret@db.internal:5432/patchbay',
+      message:
+        'PATCHBAY_DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://patchbay:secret@db.internal:5432/patchbay',
     }),
   PATCHBAY_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   PATCHBAY_ENCRYPTION_KEY: keySchema,

@@ -36,5 +36,5 @@ export function nowIso(ctx: Pick<AppContext, 'clock'>): string {
  * `ctx.db` (the drivers throw if it does), and nothing inside awaits the network.
  */
 export async function inTransaction<T>(ctx: AppContext, fn: (txCtx: AppContext) => Promise<T>): Promise<T> {
-  return await ctx.db.tx((tx) => fn({ ...ctx, db: tx }));
+  return ctx.db.tx((tx) => fn({ ...ctx, db: tx }));
 }

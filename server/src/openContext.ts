@@ -32,8 +32,7 @@ export interface ContextOptions {
 export async function openContext(config: Config, opts: ContextOptions = {}): Promise<OpenedContext> {
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
-  const db =
-    opts.db ?? openDatabase(config, { onIdleError: (err) => log.warn('an idle database connection failed', { err }) });
+  const db = opts.db ?? openDatabase(config, { onIdleError: (err) => log.warn('an idle database connection failed', { err }) });
   const close = async () => {
     if (!opts.db) await db.close();
   };
@@ -54,5 +53,5 @@ export async function openContext(config: Config, opts: ContextOptions = {}): Pr
  */
 export async function openCliContext(config: Config): Promise<OpenedContext> {
   const log = createLogger(config.logLevel === 'debug' ? 'debug' : 'warn', (line) => process.stderr.write(line));
-  return await openContext(config, { log });
+  return openContext(config, { log });
 }

@@ -80,7 +80,7 @@ async function seedAuth({ patchbay }: Targets, upstreamUrl: string): Promise<str
   const ctx = patchbay.app.ctx;
   const configId = await insertConfig(ctx);
   const endUserId = await insertEndUser(ctx, configId, { userId: 'bench-user', accountId: 'bench-account' });
-  return await insertConnectorAuth(
+  return insertConnectorAuth(
     ctx,
     { kind: 'system' },
     {

@@ -21,7 +21,7 @@ async function signingConfig(patchbay: PatchbayTarget): Promise<SigningConfig> {
     body: { name: 'Bench', sharingLevel: 'user', allowedOrigins: ['http://localhost:5173'] },
   });
   if (res.status === 404 && res.body?.error?.code === 'not_found' && /route|path/i.test(res.body.error.message ?? '')) {
-    return await insertSigningConfig(patchbay);
+    return insertSigningConfig(patchbay);
   }
   expectStatus('POST /api/v1/embed-configs', res, 201, patchbay);
   return { configId: res.body.id, kid: res.body.secret.kid, secret: res.body.secret.value, via: 'api' };

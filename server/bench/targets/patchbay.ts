@@ -56,7 +56,8 @@ export async function startPatchbay(opts: { logLevel: LogLevel | 'silent' }): Pr
     { kind: 'system' },
     { email: 'bench@vendor.test', name: 'Bench owner', role: 'owner', password: crypto.randomBytes(18).toString('base64url') },
   );
-  const apiToken = (await createApiToken(app.ctx, { kind: 'system' }, { adminUserId: id, name: 'bench', scopes: ['read', 'write', 'run'] })).token;
+  const apiToken = (await createApiToken(app.ctx, { kind: 'system' }, { adminUserId: id, name: 'bench', scopes: ['read', 'write', 'run'] }))
+    .token;
   return {
     url,
     app,

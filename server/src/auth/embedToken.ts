@@ -1,4 +1,3 @@
-import { inTransaction } from '../context.ts';
 import crypto, { type KeyObject } from 'node:crypto';
 import {
   EMBED_TOKEN_LEEWAY_S,
@@ -8,7 +7,7 @@ import {
   MAX_EMBED_TOKEN_LIFETIME_S,
 } from '@patchbay/shared';
 import jwt from 'jsonwebtoken';
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { open } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
 import { type EmbedConfigRow, type EmbedKeyRow, embedKeyRowKey, findEmbedConfig, listUsableEmbedKeys } from '../db/repos/embedConfigs.ts';
@@ -45,7 +44,12 @@ interface Trace {
  * configuration from `aud`, one key chosen by `kid`, the algorithm of that key only, signature,
  * times, claims. Throws `AppError` (401) with a `token_*` or `config_disabled` code.
  */
-export async function inspectEmbedToken(ctx: AppContext, token: string, expectedConfigId?: string, log: Logger = ctx.log): Promise<VerifiedEmbedToken> {
+export async function inspectEmbedToken(
+  ctx: AppContext,
+  token: string,
+  expectedConfigId?: string,
+  log: Logger = ctx.log,
+): Promise<VerifiedEmbedToken> {
   const trace: Trace = { configId: null, kid: null };
   try {
     return await inspect(ctx, token, expectedConfigId, trace);
@@ -76,9 +80,14 @@ export async function recordTokenUse(ctx: AppContext, verified: VerifiedEmbedTok
 }
 
 /** Verifies an embed token and records its `jti` (see {@link inspectEmbedToken} and {@link recordTokenUse}). */
-export async function verifyEmbedToken(ctx: AppContext, token: string, expectedConfigId?: string, log: Logger = ctx.log): Promise<VerifiedEmbedToken> {
+export async function verifyEmbedToken(
+  ctx: AppContext,
+  token: string,
+  expectedConfigId?: string,
+  log: Logger = ctx.log,
+): Promise<VerifiedEmbedToken> {
   const verified = await inspectEmbedToken(ctx, token, expectedConfigId, log);
-  await inTransaction(ctx, async (txCtx) => await recordTokenUse(txCtx, verified, log));
+  await inTransaction(ctx, (txCtx) => recordTokenUse(txCtx, verified, log));
   return verified;
 }
 

@@ -67,5 +67,6 @@ export async function assertObjectPermission(
 ): Promise<void> {
   if (p.role !== 'member') return;
   if (!(await visible('view'))) throw hide();
-  if (perm !== 'view' && !(await visible(perm))) throw new AppError('forbidden', `You lack the "${perm}" permission on this object's group`);
+  if (perm !== 'view' && !(await visible(perm)))
+    throw new AppError('forbidden', `You lack the "${perm}" permission on this object's group`);
 }

@@ -31,7 +31,7 @@ export const adminCreateCommand: Command = {
     const config = loadConfig(env);
     const cli = await openCliContext(config);
     try {
-      const first = await countAdminUsers(cli.ctx.db) === 0;
+      const first = (await countAdminUsers(cli.ctx.db)) === 0;
       if (!first && roleText === undefined) throw new UsageError('--role is required (owner, admin or member)');
       const role = (roleText ?? 'owner') as AdminRole;
       if (first && role !== 'owner') throw new CliError('The first admin must be an owner: run again with --role owner.');

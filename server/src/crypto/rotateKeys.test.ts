@@ -1,36 +1,32 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
-import { type Db, openDatabase } from '../db/database.ts';
+import type { Queryable } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { sql } from '../db/sql.ts';
 import { createLogger } from '../log.ts';
+import { createTestDatabase, type TestDatabase } from '../testing/testDatabase.ts';
 import { bootstrapKeys, KeyMismatchError } from './keyBootstrap.ts';
 import { createKeyring, type Keyring } from './keyring.ts';
 import { countNotUnder, kidsInUse, rotateKeys } from './rotateKeys.ts';
 import { ciphertextKid, open, seal } from './secretBox.ts';
 import { SECRET_COLUMNS, secretLocation } from './secretColumns.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+let tdb: TestDatabase;
+beforeEach(async () => {
+  tdb = await createTestDatabase();
 });
-function tempFile(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchbay-rotate-'));
-  dirs.push(dir);
-  return path.join(dir, 'patchbay.db');
-}
+afterEach(async () => {
+  await tdb.drop();
+});
 
 const NOW = '2026-01-01T00:00:00.000Z';
 
 /** Seeds sealed values into every secret column; answers the plaintext expected at each location. */
-async function seed(db: Db, keyring: Keyring): Promise<Map<string, string>> {
+async function seed(db: Queryable, keyring: Keyring): Promise<Map<string, string>> {
   const expected = new Map<string, string>();
   const put = (table: string, column: string, row: string) => {
     const plaintext = `secret-of-${table}-${row}-${crypto.randomBytes(4).toString('hex')}`;
@@ -53,7 +49,9 @@ async function seed(db: Db, keyring: Keyring): Promise<Map<string, string>> {
       }
       await tx.run(sql`INSERT INTO end_users (id, config_id, account_id, user_id, first_seen_at, last_seen_at)
         VALUES (${`eu_${i}`}, ${cfg}, 'acct', 'user', ${NOW}, ${NOW})`);
-      await tx.run(sql`INSERT INTO flows (id, name, current_version, created_at, updated_at) VALUES (${`flow_${i}`}, 'f', 1, ${NOW}, ${NOW})`);
+      await tx.run(
+        sql`INSERT INTO flows (id, name, current_version, created_at, updated_at) VALUES (${`flow_${i}`}, 'f', 1, ${NOW}, ${NOW})`,
+      );
       await tx.run(sql`INSERT INTO integrations (id, config_id, flow_id, flow_version, owner_end_user_id, account_id, sharing_level, scope_user_id,
           status, secret_inputs_enc, created_at, updated_at)
         VALUES (${`int_${i}`}, ${cfg}, ${`flow_${i}`}, 1, ${`eu_${i}`}, 'acct', 'user', ${`eu_${i}`}, 'enabled',
@@ -74,7 +72,7 @@ async function seed(db: Db, keyring: Keyring): Promise<Map<string, string>> {
 }
 
 /** Opens every stored value with `keyring` and compares it with what was sealed. */
-async function expectAllReadable(db: Db, keyring: Keyring, expected: Map<string, string>): Promise<void> {
+async function expectAllReadable(db: Queryable, keyring: Keyring, expected: Map<string, string>): Promise<void> {
   let n = 0;
   for (const c of SECRET_COLUMNS) {
     const rows = await db.all<{ row_key: string; value: string }>(
@@ -90,15 +88,15 @@ async function expectAllReadable(db: Db, keyring: Keyring, expected: Map<string,
   expect(n).toBe(expected.size);
 }
 
-const registeredKids = async (db: Db) => (await db.all<{ kid: string }>(sql`SELECT kid FROM encryption_keys ORDER BY kid`)).map((r) => r.kid);
+const registeredKids = async (db: Queryable) =>
+  (await db.all<{ kid: string }>(sql`SELECT kid FROM encryption_keys ORDER BY kid`)).map((r) => r.kid);
 
 describe('rotateKeys', () => {
   it('survives an interruption after the first batch, finishes on re-run, retires the old key, and B alone then starts', async () => {
-    const file = tempFile();
     const keyA = crypto.randomBytes(32);
     const keyB = crypto.randomBytes(32);
     const onlyA = createKeyring(keyA);
-    const db = openDatabase(file);
+    const db = tdb.open();
     await migrate(db);
     await bootstrapKeys(db, onlyA, NOW);
     const expected = await seed(db, onlyA);
@@ -111,15 +109,15 @@ describe('rotateKeys', () => {
 
     // Crash right after the first committed batch.
     let batches = 0;
-    expect(() =>
-      await rotateKeys(db, rotating, {
+    await expect(
+      rotateKeys(db, rotating, {
         batchSize: 3,
         onBatch: () => {
           batches += 1;
           throw new Error('interrupted');
         },
       }),
-    ).toThrow('interrupted');
+    ).rejects.toThrow('interrupted');
     expect(batches).toBe(1);
     expect(await kidsInUse(db)).toEqual(
       new Map([
@@ -130,7 +128,7 @@ describe('rotateKeys', () => {
     // Half-way, every value still opens: old ones with A, new ones with B.
     await expectAllReadable(db, rotating, expected);
     // A is still needed: a start with B alone is refused rather than losing data.
-    expect(() => await bootstrapKeys(db, createKeyring(keyB), NOW)).toThrow(KeyMismatchError);
+    await expect(bootstrapKeys(db, createKeyring(keyB), NOW)).rejects.toThrow(KeyMismatchError);
 
     // The running server writes one value under B meanwhile; the re-run leaves it alone.
     const fresh = 'rewritten-by-server';
@@ -155,7 +153,7 @@ describe('rotateKeys', () => {
 
     // A server with only B starts and serves; one with only A is refused.
     const log = createLogger('silent');
-    const app = await createApp({ config: loadConfig({ PATCHBAY_DB: file, PATCHBAY_ENCRYPTION_KEY: keyB.toString('base64') }), log });
+    const app = await createApp({ config: loadConfig({ ...tdb.env, PATCHBAY_ENCRYPTION_KEY: keyB.toString('base64') }), log });
     const server = await new Promise<Server>((resolve) => {
       const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -164,13 +162,13 @@ describe('rotateKeys', () => {
     await expectAllReadable(app.ctx.db, app.ctx.keyring, expected);
     await new Promise((resolve) => server.close(resolve));
     await app.close();
-    expect(() => await createApp({ config: loadConfig({ PATCHBAY_DB: file, PATCHBAY_ENCRYPTION_KEY: keyA.toString('base64') }), log })).toThrow(
+    await expect(createApp({ config: loadConfig({ ...tdb.env, PATCHBAY_ENCRYPTION_KEY: keyA.toString('base64') }), log })).rejects.toThrow(
       KeyMismatchError,
     );
   });
 
   it('compare-and-swap: a value changed between read and write keeps the concurrent writer’s version', async () => {
-    const db = openDatabase(':memory:');
+    const db = tdb.open();
     await migrate(db);
     const a = createKeyring(crypto.randomBytes(32));
     for (const id of ['one', 'two']) {
@@ -178,30 +176,32 @@ describe('rotateKeys', () => {
         VALUES (${id}, ${id}, 'oauth2', '{}', ${seal(a, secretLocation('connectors', 'client_secret_enc', id), `old-${id}`)}, ${NOW}, ${NOW})`);
     }
     const b = createKeyring(crypto.randomBytes(32), [a.current.key]);
-    // While the batch is being re-sealed (outside the write transaction), "the server" saves a new secret for `two`.
+    // Once the batch is read, while it is re-sealed (outside the write transaction), "the server" saves a new secret for `two`.
     let wrote = false;
-    const racing: Keyring = {
-      ...b,
-      find: async (kid) => {
-        if (!wrote) {
+    const racing: Queryable = {
+      ...db,
+      all: async <T>(q: Parameters<Queryable['all']>[0]) => {
+        const rows = await db.all<T>(q);
+        if (!wrote && rows.length > 0) {
           wrote = true;
           await db.run(
             sql`UPDATE connectors SET client_secret_enc = ${seal(b, secretLocation('connectors', 'client_secret_enc', 'two'), 'new-two')} WHERE id = 'two'`,
           );
         }
-        return b.find(kid);
+        return rows;
       },
     };
-    const result = await rotateKeys(db, racing, { batchSize: 10 });
+    const result = await rotateKeys(racing, b, { batchSize: 10 });
     expect(result).toMatchObject({ resealed: 1, changedMeanwhile: 1, remaining: 0 });
-    const value = async (id: string) => (await db.get<{ v: string }>(sql`SELECT client_secret_enc AS v FROM connectors WHERE id = ${id}`))?.v ?? '';
+    const value = async (id: string) =>
+      (await db.get<{ v: string }>(sql`SELECT client_secret_enc AS v FROM connectors WHERE id = ${id}`))?.v ?? '';
     expect(open(b, secretLocation('connectors', 'client_secret_enc', 'one'), await value('one'))).toBe('old-one');
     expect(open(b, secretLocation('connectors', 'client_secret_enc', 'two'), await value('two'))).toBe('new-two');
     await db.close();
   });
 
   it('refuses to rotate a value it cannot open (wrong place), leaving it untouched', async () => {
-    const db = openDatabase(':memory:');
+    const db = tdb.open();
     await migrate(db);
     const a = createKeyring(crypto.randomBytes(32));
     // Sealed for another row: moved ciphertext must not be "laundered" by a rotation.
@@ -209,7 +209,7 @@ describe('rotateKeys', () => {
     await db.run(sql`INSERT INTO connectors (id, name, auth_type, definition, client_secret_enc, created_at, updated_at)
       VALUES ('here', 'h', 'oauth2', '{}', ${moved}, ${NOW}, ${NOW})`);
     const b = createKeyring(crypto.randomBytes(32), [a.current.key]);
-    expect(() => await rotateKeys(db, b)).toThrow(/cannot decrypt connectors.client_secret_enc of here/);
+    await expect(rotateKeys(db, b)).rejects.toThrow(/cannot decrypt connectors.client_secret_enc of here/);
     expect((await db.get<{ v: string }>(sql`SELECT client_secret_enc AS v FROM connectors WHERE id = 'here'`))?.v).toBe(moved);
     expect(ciphertextKid(moved)).toBe(a.current.kid);
     await db.close();

@@ -102,7 +102,7 @@ export async function kidsInUse(db: Queryable): Promise<Map<string, number>> {
 
 /** Deletes registered keys (other than the current one) that no stored value uses; answers their ids. */
 async function retireUnusedKids(db: Queryable, currentKid: string): Promise<string[]> {
-  return await db.tx(async (tx) => {
+  return db.tx(async (tx) => {
     const retired: string[] = [];
     for (const kid of await listEncryptionKidsExcept(tx, currentKid)) {
       if (await isKidUsed(tx, kid)) continue;

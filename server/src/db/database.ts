@@ -15,10 +15,7 @@ export interface OpenDatabaseOptions {
  * Opens the configured database: PostgreSQL when `PATCHBAY_DATABASE_URL` is set (a pool of
  * `PATCHBAY_DATABASE_POOL_SIZE` connections), else the SQLite file at `PATCHBAY_DB`.
  */
-export function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dbFile'>,
-  opts: OpenDatabaseOptions = {},
-): Db {
+export function openDatabase(config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dbFile'>, opts: OpenDatabaseOptions = {}): Db {
   if (config.databaseUrl !== null) {
     return openPostgres(config.databaseUrl, {
       poolSize: config.databasePoolSize,

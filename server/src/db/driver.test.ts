@@ -37,7 +37,7 @@ describe(`the ${TEST_DRIVER} driver`, () => {
       await tx.run(sql`INSERT INTO t (id, n) VALUES ('a', 1)`);
     });
     await expect(
-      await db.tx(async (tx) => {
+      db.tx(async (tx) => {
         await tx.run(sql`INSERT INTO t (id, n) VALUES ('b', 2)`);
         throw new Error('boom');
       }),
@@ -48,7 +48,7 @@ describe(`the ${TEST_DRIVER} driver`, () => {
   it('refuses the outer handle inside a transaction, and a transaction handle after it ended', async () => {
     let kept: Parameters<Parameters<Db['tx']>[0]>[0] | undefined;
     await expect(
-      await db.tx(async (tx) => {
+      db.tx(async (tx) => {
         kept = tx;
         await tx.run(sql`INSERT INTO t (id, n) VALUES ('a', 1)`);
         await db.get(sql`SELECT 1 AS one`);
@@ -60,7 +60,7 @@ describe(`the ${TEST_DRIVER} driver`, () => {
 
   it('joins an enclosing transaction when tx() is called on its handle', async () => {
     await expect(
-      await db.tx(async (tx) => {
+      db.tx(async (tx) => {
         await tx.tx(async (inner) => inner.run(sql`INSERT INTO t (id, n) VALUES ('a', 1)`));
         throw new Error('outer fails');
       }),
@@ -73,13 +73,13 @@ describe(`the ${TEST_DRIVER} driver`, () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    const writer = await db.tx(async (tx) => {
+    const writer = db.tx(async (tx) => {
       await tx.run(sql`INSERT INTO t (id, n) VALUES ('a', 1)`);
       await gate;
       await tx.run(sql`UPDATE t SET n = 2 WHERE id = 'a'`);
     });
     await new Promise((r) => setTimeout(r, 20));
-    const reader = await db.all<{ n: number }>(sql`SELECT n FROM t`);
+    const reader = db.all<{ n: number }>(sql`SELECT n FROM t`);
     release();
     await writer;
     const seen = await reader;
@@ -91,8 +91,8 @@ describe(`the ${TEST_DRIVER} driver`, () => {
   it('runs concurrent transactions one after another without losing an update', async () => {
     await db.run(sql`INSERT INTO t (id, n) VALUES ('c', 0)`);
     await Promise.all(
-      Array.from({ length: 20 }, async () =>
-        await db.tx(async (tx) => {
+      Array.from({ length: 20 }, () =>
+        db.tx(async (tx) => {
           const row = await tx.get<{ n: number }>(sql`SELECT n FROM t WHERE id = 'c'${dialectOf(tx).forUpdate}`);
           await new Promise((r) => setTimeout(r, 1));
           await tx.run(sql`UPDATE t SET n = ${(row?.n ?? 0) + 1} WHERE id = 'c'`);
@@ -112,7 +112,7 @@ describe(`the ${TEST_DRIVER} driver`, () => {
 
   it('refuses a network call from inside a transaction', async () => {
     await expect(
-      await db.tx(async (tx) => {
+      db.tx(async () => {
         assertNoOpenTransaction('An HTTP request');
       }),
     ).rejects.toBeInstanceOf(NetworkInTransactionError);

@@ -32,7 +32,7 @@ async function postgresVersion(db: Queryable): Promise<number> {
  * PostgreSQL (0 on a database nothing has migrated yet).
  */
 export async function schemaVersion(db: Queryable): Promise<number> {
-  if (db.dialect === 'postgres') return await postgresVersion(db);
+  if (db.dialect === 'postgres') return postgresVersion(db);
   return Number((await db.get<{ user_version: number }>(sql`PRAGMA user_version`))?.user_version ?? 0);
 }
 
@@ -51,11 +51,14 @@ async function migrateSqlite(db: Queryable, migrations: readonly Migration[]): P
   if (current > migrations.length) throw new SchemaTooNewError(current, migrations.length);
   const applied: number[] = [];
   for (const m of migrations.slice(current)) {
-    await db.tx(async (tx) => {
+    const ran = await db.tx(async (tx) => {
+      // BEGIN IMMEDIATE holds the write lock: another process may have applied it meanwhile.
+      if ((await schemaVersion(tx)) >= m.version) return false;
       await tx.exec(m.up);
       await tx.exec(`PRAGMA user_version = ${m.version}`);
+      return true;
     });
-    applied.push(m.version);
+    if (ran) applied.push(m.version);
   }
   if (applied.length > 0) {
     const problems = await db.all(sql`PRAGMA foreign_key_check`);
@@ -65,12 +68,12 @@ async function migrateSqlite(db: Queryable, migrations: readonly Migration[]): P
 }
 
 async function migratePostgres(db: Queryable, migrations: readonly Migration[]): Promise<number[]> {
-  const lock = async (tx: Queryable) => await tx.run(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+  const lock = (tx: Queryable) => tx.run(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
   // The prelude (collation, json_valid, the version table) is idempotent but not safe to run twice at once.
   const current = await db.tx(async (tx) => {
     await lock(tx);
     await tx.exec(POSTGRES_PRELUDE);
-    return await postgresVersion(tx);
+    return postgresVersion(tx);
   });
   if (current > migrations.length) throw new SchemaTooNewError(current, migrations.length);
   const applied: number[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from './database.ts';
+import { createTestDatabase } from '../testing/testDatabase.ts';
 import { sql } from './sql.ts';
 
 describe('sql tag', () => {
@@ -38,11 +38,13 @@ describe('sql tag', () => {
   });
 
   it('keeps hostile text inert against a real database', async () => {
-    const db = openDatabase(':memory:');
+    const tdb = await createTestDatabase();
+    const db = tdb.open();
     await db.exec('CREATE TABLE t (name TEXT)');
     const hostile = "x'); DROP TABLE t; --";
     await db.run(sql`INSERT INTO t (name) VALUES (${hostile})`);
     expect(await db.all<{ name: string }>(sql`SELECT name FROM t WHERE name = ${hostile}`)).toEqual([{ name: hostile }]);
-    db.close();
+    await db.close();
+    await tdb.drop();
   });
 });

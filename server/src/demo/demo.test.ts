@@ -159,8 +159,8 @@ describe('the demo stack', () => {
   it('seeding is idempotent: a second run over the same database finds the same ids and changes nothing', async () => {
     const cli = await openCliContext(demo.config);
     try {
-      const count = async () =>
-        await cli.ctx.db.get<Record<string, number>>(sql`SELECT
+      const count = () =>
+        cli.ctx.db.get<Record<string, number>>(sql`SELECT
           (SELECT count(*) FROM admin_users) AS admins, (SELECT count(*) FROM api_tokens) AS tokens,
           (SELECT count(*) FROM embed_configs) AS configs, (SELECT count(*) FROM embed_config_keys) AS keys,
           (SELECT count(*) FROM connectors) AS connectors, (SELECT count(*) FROM flows) AS flows,

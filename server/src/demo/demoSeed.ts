@@ -1,7 +1,6 @@
-import { inTransaction } from '../context.ts';
 import crypto from 'node:crypto';
 import { API_TOKEN_PREFIX } from '../auth/apiTokenAuth.ts';
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { verifyPassword } from '../crypto/passwords.ts';
 import { open, seal } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
@@ -95,7 +94,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeed> {
   const adminId = admin.id;
 
   let apiToken = `${API_TOKEN_PREFIX}${derived(ctx, 'api token')}`;
-  if (!await findLiveApiToken(ctx.db, hashToken(apiToken), nowIso(ctx))) {
+  if (!(await findLiveApiToken(ctx.db, hashToken(apiToken), nowIso(ctx)))) {
     try {
       await inTransaction(ctx, async (txCtx) => {
         const id = newId('tok');
@@ -124,7 +123,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeed> {
   }
 
   let signingSecret: DemoSeed['signingSecret'] = null;
-  if (!await findEmbedConfig(ctx.db, DEMO.configId)) {
+  if (!(await findEmbedConfig(ctx.db, DEMO.configId))) {
     const now = nowIso(ctx);
     const value = newSecret('', 32);
     await inTransaction(ctx, async (txCtx) => {
@@ -167,7 +166,9 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeed> {
     signingSecret = { kid: DEMO.kid, value };
   } else {
     // The signing secret is stored sealed (it must be, to verify tokens), so the demo can show it again.
-    const key = (await listEmbedKeys(ctx.db, DEMO.configId)).find((k) => k.status === 'active' && k.alg === 'HS256' && k.account_id === null);
+    const key = (await listEmbedKeys(ctx.db, DEMO.configId)).find(
+      (k) => k.status === 'active' && k.alg === 'HS256' && k.account_id === null,
+    );
     if (key?.secret_enc) {
       const at = secretLocation('embed_config_keys', 'secret_enc', embedKeyRowKey(key.config_id, key.kid));
       signingSecret = { kid: key.kid, value: open(ctx.keyring, at, key.secret_enc) };

@@ -204,7 +204,7 @@ function flowBodies() {
 
 /** The oldest flow with this name (the one an earlier demo run created), if any. */
 async function flowNamed(ctx: AppContext, name: string): Promise<string | undefined> {
-  return await findOldestFlowIdNamed(ctx.db, name);
+  return findOldestFlowIdNamed(ctx.db, name);
 }
 
 /**
@@ -236,7 +236,11 @@ export async function seedDemoWorld(ctx: AppContext, adminUserId: string, urls: 
     changed.push(`flow "${body.name}"`);
     return (await createFlow(ctx, { principal: p, requestId: REQUEST_ID }, flowCreateSchema.parse(body))).id;
   };
-  const flowIds = { pushContacts: await flowId('pushContacts'), weeklyDigest: await flowId('weeklyDigest'), syncDeals: await flowId('syncDeals') };
+  const flowIds = {
+    pushContacts: await flowId('pushContacts'),
+    weeklyDigest: await flowId('weeklyDigest'),
+    syncDeals: await flowId('syncDeals'),
+  };
 
   const config = await findEmbedConfig(ctx.db, DEMO.configId);
   if (!config) throw new Error(`demo configuration ${DEMO.configId} is missing: run seedDemo first`);

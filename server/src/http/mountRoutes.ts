@@ -82,6 +82,6 @@ async function authenticate(ctx: AppContext, route: RouteDef, req: Request) {
       return (await authenticateAdminSession(ctx, req.get('cookie'))).principal;
     }
     case 'embedSession':
-      return await authenticateEmbedSession(ctx, req.get('authorization'), { requireConsent: needsConsent(route) });
+      return authenticateEmbedSession(ctx, req.get('authorization'), { requireConsent: needsConsent(route) });
   }
 }

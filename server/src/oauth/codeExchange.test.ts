@@ -113,7 +113,9 @@ afterAll(async () => {
 
 async function authCount(connectorId: string): Promise<number> {
   return (
-    await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths WHERE connector_id = ${connectorId}`) as { n: number }
+    (await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths WHERE connector_id = ${connectorId}`)) as {
+      n: number;
+    }
   ).n;
 }
 

@@ -1,4 +1,3 @@
-import { inTransaction } from '../context.ts';
 /**
  * `GET /oauth/callback/{connectorId}`: finds the flow by its state (or OAuth1 request token),
  * refuses anything unknown, replayed, expired or meant for another connector, consumes the flow,
@@ -8,7 +7,7 @@ import { inTransaction } from '../context.ts';
 import type { ConnectErrorCode, ConnectResultMessage } from '@patchbay/shared';
 import { z } from 'zod';
 import { authUsableBy } from '../auth/endUserScope.ts';
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { safeEqual } from '../crypto/tokens.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
 import { findConnector } from '../db/repos/connectors.ts';
@@ -128,26 +127,26 @@ async function finish(
 
   if (query.error !== undefined) {
     const code: ConnectErrorCode = query.error === 'access_denied' ? 'access_denied' : 'provider_error';
-    return await fail(code, 200, 'provider error', query.error_description ?? null);
+    return fail(code, 200, 'provider error', query.error_description ?? null);
   }
   const connector = await findConnector(ctx.db, connectorId);
   const principal = await ticketPrincipal(ctx, ticket);
-  if (!connector || !principal) return await fail('server_error', 400, 'connector, owner or configuration gone');
+  if (!connector || !principal) return fail('server_error', 400, 'connector, owner or configuration gone');
   const provider = grantProviderFor(ctx, connector);
-  if (!provider.ok || provider.protocol !== flow.session.protocol) return await fail('unsupported', 400, 'connector changed');
+  if (!provider.ok || provider.protocol !== flow.session.protocol) return fail('unsupported', 400, 'connector changed');
 
   let tokens: ParsedTokens;
   if (flow.session.protocol === 'oauth2') {
-    if (!query.code || !query.state) return await fail('provider_error', 400, 'no code');
+    if (!query.code || !query.state) return fail('provider_error', 400, 'no code');
     const exchanged = await exchangeCode(ctx, connector, flow.session, query.code);
-    if (!exchanged.ok) return await fail(exchanged.code, 502, exchanged.reason, exchanged.detail);
+    if (!exchanged.ok) return fail(exchanged.code, 502, exchanged.reason, exchanged.detail);
     tokens = exchanged.tokens;
   } else {
     // RFC 5849 §2.2: the token must be the one we obtained, and the verifier is required.
-    if (provider.protocol !== 'oauth1') return await fail('unsupported', 400, 'connector changed');
+    if (provider.protocol !== 'oauth1') return fail('unsupported', 400, 'connector changed');
     if (!query.oauth_token || !safeEqual(query.oauth_token, flow.session.requestToken))
-      return await fail('provider_error', 400, 'token mismatch');
-    if (!query.oauth_verifier) return await fail('provider_error', 400, 'no verifier');
+      return fail('provider_error', 400, 'token mismatch');
+    if (!query.oauth_verifier) return fail('provider_error', 400, 'no verifier');
     let access: Awaited<ReturnType<typeof oauth1Access>>;
     try {
       access = await oauth1Access(provider, flow.session, query.oauth_verifier);
@@ -155,14 +154,14 @@ async function finish(
       opts.log.error('oauth exchange crashed', { ticketId: ticket.id, err });
       return await fail('server_error', 500, 'oauth1 exchange threw');
     }
-    if (!access.ok) return await fail('exchange_failed', 502, access.error);
+    if (!access.ok) return fail('exchange_failed', 502, access.error);
     const parsed = parseOAuth1Tokens(access.raw);
-    if (!parsed) return await fail('invalid_response', 502, 'token response did not parse');
+    if (!parsed) return fail('invalid_response', 502, 'token response did not parse');
     tokens = parsed;
   }
 
   const stored = await store(ctx, ticket, principal, connector, tokens, opts.requestId);
-  if (!stored.ok) return await fail(stored.error, 400, 'store refused');
+  if (!stored.ok) return fail(stored.error, 400, 'store refused');
   opts.log.info('oauth connected', {
     connectorId,
     connectorAuthId: stored.id,
@@ -192,7 +191,7 @@ async function store(
   tokens: ParsedTokens,
   requestId: string,
 ): Promise<{ ok: true; id: string } | { ok: false; error: ConnectErrorCode }> {
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     let id: string;
     if (ticket.connector_auth_id !== null) {
       const auth = await findConnectorAuth(txCtx.db, ticket.connector_auth_id, authUsableBy(principal));
@@ -218,7 +217,7 @@ async function store(
         requestId,
       });
     }
-    if (!await finishConnectTicket(txCtx.db, ticket.id, { status: 'success', connectorAuthId: id, error: null, now: nowIso(txCtx) })) {
+    if (!(await finishConnectTicket(txCtx.db, ticket.id, { status: 'success', connectorAuthId: id, error: null, now: nowIso(txCtx) }))) {
       throw new Error('connect ticket ended concurrently');
     }
     return { ok: true, id } as const;

@@ -1,4 +1,3 @@
-import { inTransaction } from '../context.ts';
 /**
  * Connect tickets (docs/connecting.md): a single-use, ten-minute permission to run one OAuth popup
  * flow, bound to the session's end user and configuration, the connector, and (for a reconnect) the
@@ -7,7 +6,7 @@ import { inTransaction } from '../context.ts';
 import type { ConnectErrorCode, ConnectTicket, ConnectTicketCreate, ConnectTicketStatus } from '@patchbay/shared';
 import { authUsableBy } from '../auth/endUserScope.ts';
 import type { EndUserPrincipal } from '../auth/principal.ts';
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { newId } from '../crypto/tokens.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
 import {
@@ -40,7 +39,12 @@ export function connectStartUrl(ctx: AppContext, ticketId: string): string {
  * the caller may not use or that belong to another connector, answer 404; an auth an
  * administrator disabled cannot be reconnected (403).
  */
-export async function createConnectTicket(ctx: AppContext, p: EndUserPrincipal, input: ConnectTicketCreate, requestId: string): Promise<ConnectTicket> {
+export async function createConnectTicket(
+  ctx: AppContext,
+  p: EndUserPrincipal,
+  input: ConnectTicketCreate,
+  requestId: string,
+): Promise<ConnectTicket> {
   // Only connectors this configuration offers (its flows' slots), as GET /embed/api/connectors lists them.
   const connector = await findConnectableConnector(ctx, p.configId, input.connectorId);
   if (!connector) throw notFound('Connector', input.connectorId);
@@ -125,7 +129,7 @@ export async function ticketPrincipal(ctx: AppContext, t: ConnectTicketRow): Pro
 /** Ends a ticket with an error code, audited; a ticket that already ended is left alone. */
 export async function failConnectTicket(ctx: AppContext, t: ConnectTicketRow, code: ConnectErrorCode, requestId: string): Promise<void> {
   await inTransaction(ctx, async (txCtx) => {
-    if (!await finishConnectTicket(txCtx.db, t.id, { status: 'error', connectorAuthId: null, error: code, now: nowIso(txCtx) })) return;
+    if (!(await finishConnectTicket(txCtx.db, t.id, { status: 'error', connectorAuthId: null, error: code, now: nowIso(txCtx) }))) return;
     await recordAudit(
       txCtx,
       { kind: 'system' },

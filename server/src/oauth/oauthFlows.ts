@@ -1,11 +1,10 @@
-import { inTransaction } from '../context.ts';
 /**
  * Server-side OAuth flow state (RFC 9700 §2.1, §4.7): one row per redirect round trip, found by
  * the SHA-256 of the OAuth2 `state` or the OAuth1 request token, holding grant's session sealed
  * (PKCE verifier, request-token secret), and bound to the starting browser by the hash of its
  * cookie (browserBinding.ts). Single use: consumed before the token exchange, deleted after.
  */
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { openJson, sealJson } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
 import { hashToken, newId } from '../crypto/tokens.ts';
@@ -69,14 +68,14 @@ export async function takeOAuthFlow(
   lookupKey: string,
   connectorId: string,
 ): Promise<{ ok: true; flow: TakenFlow } | { ok: false; reason: FlowRefusal }> {
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     const row = await findOAuthFlowByLookup(txCtx.db, hashToken(lookupKey));
     if (!row) return { ok: false, reason: 'unknown' } as const;
     if (row.connector_id !== connectorId) return { ok: false, reason: 'wrong_connector' } as const;
     if (row.consumed_at !== null) return { ok: false, reason: 'consumed' } as const;
     const now = nowIso(txCtx);
     if (row.expires_at <= now) return { ok: false, reason: 'expired' } as const;
-    if (!await consumeOAuthFlow(txCtx.db, row.id, now)) return { ok: false, reason: 'consumed' } as const;
+    if (!(await consumeOAuthFlow(txCtx.db, row.id, now))) return { ok: false, reason: 'consumed' } as const;
     const session = grantSessionSchema.parse(openJson(txCtx.keyring, at(row.id), row.session_enc));
     if (session.protocol !== row.protocol) return { ok: false, reason: 'unknown' } as const;
     return { ok: true, flow: { row: { ...row, consumed_at: now }, session } } as const;

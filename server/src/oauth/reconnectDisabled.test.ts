@@ -65,7 +65,7 @@ async function connect(token: string, connectorAuthId?: string) {
 }
 
 async function row(id: string) {
-  return await s.app.ctx.db.get<{ status: string; disabled_by: string | null; credentials_version: number }>(
+  return s.app.ctx.db.get<{ status: string; disabled_by: string | null; credentials_version: number }>(
     sql`SELECT status, disabled_by, credentials_version FROM connector_auths WHERE id = ${id}`,
   );
 }
@@ -92,7 +92,9 @@ describe('reconnecting a disabled auth through the popup', () => {
 
     expect(await pending.finish()).toEqual({ status: 'error', error: 'auth_unavailable' });
     expect(await row(id)).toEqual({ status: 'disabled', disabled_by: 'admin', credentials_version: 1 });
-    const reconnects = await s.app.ctx.db.all(sql`SELECT id FROM audit_events WHERE object_id = ${id} AND action = 'connector_auth.reconnected'`);
+    const reconnects = await s.app.ctx.db.all(
+      sql`SELECT id FROM audit_events WHERE object_id = ${id} AND action = 'connector_auth.reconnected'`,
+    );
     expect(reconnects).toEqual([]);
   });
 });

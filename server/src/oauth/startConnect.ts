@@ -1,4 +1,3 @@
-import { inTransaction } from '../context.ts';
 /**
  * `GET /oauth/start?ticket=…`: spends the ticket (single use), builds the provider from our
  * database, runs grant's first leg, keeps the flow state server-side bound to this browser's
@@ -8,7 +7,7 @@ import crypto from 'node:crypto';
 import { connectTicketIdSchema } from '@patchbay/shared';
 import { consentMissing } from '../auth/consentGate.ts';
 import { authUsableBy } from '../auth/endUserScope.ts';
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
 import { findConnector } from '../db/repos/connectors.ts';
 import { findConnectTicket, markConnectTicketStarted } from '../db/repos/connectTickets.ts';
@@ -42,7 +41,7 @@ export async function startConnect(
   if (!parsed.success) return invalid('The connect link is missing or malformed. Please start again from the app.');
   const ticket = await findConnectTicket(ctx.db, parsed.data);
   if (!ticket) return invalid('The connect link is not valid. Please start again from the app.');
-  if (!await markConnectTicketStarted(ctx.db, ticket.id, nowIso(ctx))) {
+  if (!(await markConnectTicketStarted(ctx.db, ticket.id, nowIso(ctx)))) {
     if (ticket.status === 'pending' && ticket.started_at === null) await failConnectTicket(ctx, ticket, 'expired', opts.requestId);
     // No ticket id at info level: the id is what the popup URL carries.
     opts.log.info('oauth start refused', { connectorId: ticket.connector_id, reason: ticket.started_at === null ? 'expired' : 'used' });
@@ -65,18 +64,18 @@ export async function startConnect(
   };
 
   const principal = await ticketPrincipal(ctx, ticket);
-  if (!principal) return await fail('server_error', 400, 'ticket owner or configuration gone');
+  if (!principal) return fail('server_error', 400, 'ticket owner or configuration gone');
   // Belt and braces: tickets are only issued with consent, but consent can be asked for (or gone) since.
-  if (await consentMissing(ctx.db, principal.endUserId)) return await fail('consent_required', 403, 'consent not given');
+  if (await consentMissing(ctx.db, principal.endUserId)) return fail('consent_required', 403, 'consent not given');
   const connector = await findConnector(ctx.db, ticket.connector_id);
-  if (!connector) return await fail('unsupported', 400, 'connector gone');
+  if (!connector) return fail('unsupported', 400, 'connector gone');
   if (ticket.connector_auth_id !== null) {
     const auth = await findConnectorAuth(ctx.db, ticket.connector_auth_id, authUsableBy(principal));
-    if (!auth || auth.connector_id !== connector.id) return await fail('auth_unavailable', 400, 'reconnected auth gone');
+    if (!auth || auth.connector_id !== connector.id) return fail('auth_unavailable', 400, 'reconnected auth gone');
   }
   const state = crypto.randomBytes(32).toString('base64url');
   const provider = grantProviderFor(ctx, connector, { state });
-  if (!provider.ok) return await fail('unsupported', 400, provider.reason);
+  if (!provider.ok) return fail('unsupported', 400, provider.reason);
 
   let step: Awaited<ReturnType<typeof grantConnect>>;
   try {
@@ -85,7 +84,7 @@ export async function startConnect(
     opts.log.error('oauth start crashed', { ticketId: ticket.id, err });
     return await fail('server_error', 500, 'grant threw');
   }
-  if (!step.ok) return await fail('provider_error', 502, step.error);
+  if (!step.ok) return fail('provider_error', 502, step.error);
 
   const lookupKey = step.session.protocol === 'oauth2' ? step.session.state : step.session.requestToken;
   const binding = newBinding();

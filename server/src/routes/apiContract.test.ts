@@ -233,10 +233,22 @@ describe('members and group permissions, on every route', () => {
   beforeAll(async () => {
     c = await seedTwoGroups(s.app.ctx);
     d = await seedTwoGroups(s.app.ctx);
-    const run = async (integrationId: string) => await insertRun(s.app.ctx, integrationId);
+    const run = (integrationId: string) => insertRun(s.app.ctx, integrationId);
     ids = {
-      visible: { cfg: c.configId, flow: c.g1.flowId, int: c.g1.integrationId, ca: c.g1.connectorAuthId, run: await run(c.g1.integrationId) },
-      hiddenInD: { cfg: d.configId, flow: d.g1.flowId, int: d.g1.integrationId, ca: d.g1.connectorAuthId, run: await run(d.g1.integrationId) },
+      visible: {
+        cfg: c.configId,
+        flow: c.g1.flowId,
+        int: c.g1.integrationId,
+        ca: c.g1.connectorAuthId,
+        run: await run(c.g1.integrationId),
+      },
+      hiddenInD: {
+        cfg: d.configId,
+        flow: d.g1.flowId,
+        int: d.g1.integrationId,
+        ca: d.g1.connectorAuthId,
+        run: await run(d.g1.integrationId),
+      },
       // Connector auths belong to a configuration, not a group, so C's auths are all visible.
       hiddenInG2: { flow: c.g2.flowId, int: c.g2.integrationId, run: await run(c.g2.integrationId) },
     };

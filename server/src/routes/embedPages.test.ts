@@ -131,7 +131,7 @@ describe('GET /embed/{configId}', () => {
   it.each([
     ['unknown', () => 'cfg_doesnotexist0000'],
     ['malformed', () => 'not-a-config%3Cb%3E'],
-    ['disabled', async () => await configWithOrigins(['https://app.acme.example'], { enabled: false })],
+    ['disabled', () => configWithOrigins(['https://app.acme.example'], { enabled: false })],
   ])('answers a plain 404 page that nobody may frame for a %s configuration', async (_what, id) => {
     const res = await fetch(`${built.url}/embed/${id()}`);
     expect(res.status).toBe(404);

@@ -61,7 +61,8 @@ async function config(): Promise<Config> {
 }
 
 async function offer(groupId: string, flowId: string): Promise<void> {
-  const position = (await ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM embed_group_flows WHERE group_id = ${groupId}`))?.n ?? 0;
+  const position =
+    (await ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM embed_group_flows WHERE group_id = ${groupId}`))?.n ?? 0;
   await ctx().db.run(sql`INSERT INTO embed_group_flows (group_id, flow_id, position) VALUES (${groupId}, ${flowId}, ${position})`);
 }
 
@@ -108,7 +109,7 @@ async function user(c: Config, userId: string, claims: Record<string, unknown> =
 
 /** An auth an end user made in the iframe (`created_via` stays `end_user`). */
 async function endUserAuth(c: Config, u: User, connectorId = 'crm'): Promise<string> {
-  return await insertConnectorAuth(ctx(), {
+  return insertConnectorAuth(ctx(), {
     configId: c.id,
     connectorId,
     endUserId: u.endUserId,
@@ -291,7 +292,12 @@ describe('deleting an auth', () => {
     // what a server before this change bound for an end user of B
     const carolId = await insertEndUser(ctx(), b.id, { userId: 'carol', accountId: 'acme' });
     const carolCrm = await insertConnectorAuth(ctx(), { configId: b.id, connectorId: 'crm', endUserId: carolId });
-    const inB = await insertIntegration(ctx(), { configId: b.id, flowId: shared, endUserId: carolId, bindings: { crm: carolCrm, be: vendorA } });
+    const inB = await insertIntegration(ctx(), {
+      configId: b.id,
+      flowId: shared,
+      endUserId: carolId,
+      bindings: { crm: carolCrm, be: vendorA },
+    });
 
     const refused = await s.request('DELETE', `/api/v1/connector-auths/${vendorA}`, { token: owner });
     expectError(
@@ -328,7 +334,12 @@ describe('deleting an auth', () => {
     const adas = await endUserAuth(a, ada, 'backend');
     const carolId = await insertEndUser(ctx(), b.id, { userId: 'carol', accountId: 'acme' });
     const carolCrm = await insertConnectorAuth(ctx(), { configId: b.id, connectorId: 'crm', endUserId: carolId });
-    const inB = await insertIntegration(ctx(), { configId: b.id, flowId: shared, endUserId: carolId, bindings: { crm: carolCrm, be: adas } });
+    const inB = await insertIntegration(ctx(), {
+      configId: b.id,
+      flowId: shared,
+      endUserId: carolId,
+      bindings: { crm: carolCrm, be: adas },
+    });
     const res = await s.request('DELETE', `/embed/api/connector-auths/${adas}`, { token: ada.token });
     expect({ status: res.status, text: res.text }).toEqual({ status: 204, text: '' });
     expect(await ctx().db.get(sql`SELECT status FROM integrations WHERE id = ${inB}`)).toEqual({ status: 'enabled' });

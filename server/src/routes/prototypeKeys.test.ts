@@ -62,7 +62,7 @@ async function normalFlow(): Promise<string> {
 }
 
 async function crmAuth(): Promise<string> {
-  return await insertConnectorAuth(s.app.ctx, { configId: fx.configId, connectorId: 'crm', endUserId });
+  return insertConnectorAuth(s.app.ctx, { configId: fx.configId, connectorId: 'crm', endUserId });
 }
 
 describe('flow keys named after Object.prototype members', () => {

@@ -1,5 +1,4 @@
-import { inTransaction } from '../context.ts';
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { seal, sealJson } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
 import { newId } from '../crypto/tokens.ts';
@@ -52,7 +51,10 @@ export async function insertConnector(
 }
 
 /** Inserts an embed configuration (no signing keys); answers its id. */
-export async function insertConfig(ctx: AppContext, opts: { name?: string; sharingLevel?: 'user' | 'account'; enabled?: boolean } = {}): Promise<string> {
+export async function insertConfig(
+  ctx: AppContext,
+  opts: { name?: string; sharingLevel?: 'user' | 'account'; enabled?: boolean } = {},
+): Promise<string> {
   const id = newId('cfg');
   const now = nowIso(ctx);
   await insertEmbedConfig(ctx.db, {
@@ -166,7 +168,11 @@ export async function insertConnectorAuth(
   const id = newId('ca');
   const now = nowIso(ctx);
   const accountId =
-    opts.accountId !== undefined ? opts.accountId : opts.endUserId ? ((await findEndUser(ctx.db, opts.endUserId))?.account_id ?? null) : null;
+    opts.accountId !== undefined
+      ? opts.accountId
+      : opts.endUserId
+        ? ((await findEndUser(ctx.db, opts.endUserId))?.account_id ?? null)
+        : null;
   const credentials = sealJson(
     ctx.keyring,
     secretLocation('connector_auths', 'credentials_enc', id),

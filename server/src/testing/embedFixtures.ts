@@ -68,7 +68,11 @@ export interface SigningSecretOptions {
 }
 
 /** Stores an HS256 secret (sealed) for a configuration; answers its kid and plaintext value. */
-export async function addSigningSecret(ctx: AppContext, configId: string, opts: SigningSecretOptions): Promise<{ kid: string; secret: string }> {
+export async function addSigningSecret(
+  ctx: AppContext,
+  configId: string,
+  opts: SigningSecretOptions,
+): Promise<{ kid: string; secret: string }> {
   const secret = opts.secret ?? randomSigningSecret();
   const now = nowIso(ctx);
   await insertEmbedKey(ctx.db, {
@@ -185,7 +189,7 @@ export async function createEmbedFixture(ctx: AppContext, opts: EmbedFixtureOpti
   if (keys.has('es')) await addPublicKey(ctx, configId, { kid: es.kid, alg: 'ES256', publicPem: es.publicPem });
   const accountId = 'onprem-1';
   const account = keys.has('account')
-    ? { ...await addSigningSecret(ctx, configId, { kid: 'acct1', accountId }), accountId }
+    ? { ...(await addSigningSecret(ctx, configId, { kid: 'acct1', accountId })), accountId }
     : { kid: 'acct1', secret: randomSigningSecret(), accountId };
 
   const claims = (overrides: Record<string, unknown> = {}) => {

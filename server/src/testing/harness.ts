@@ -10,6 +10,7 @@ import { loadConfig } from '../config.ts';
 import type { Clock } from '../context.ts';
 import { hashPassword } from '../crypto/passwords.ts';
 import { replaceGroupPermissions } from '../db/repos/adminUsers.ts';
+import { sqliteConnection } from '../db/sqliteDriver.ts';
 import { createLogger } from '../log.ts';
 import { createAdminUser } from '../services/admins/adminUsers.ts';
 import { createApiToken } from '../services/admins/apiTokens.ts';
@@ -181,4 +182,16 @@ export async function startTestServer(
       }
     },
   };
+}
+
+/**
+ * The bytes of a test server's SQLite file and its WAL (after a checkpoint when asked), for the
+ * scans for plaintext secrets. SQLite only: on PostgreSQL the data lives in the database server's
+ * own files, which a test cannot read.
+ */
+export function sqliteFileBytes(s: TestServer, checkpoint?: 'PASSIVE' | 'TRUNCATE'): Buffer[] {
+  const raw = sqliteConnection(s.app.database);
+  if (!raw || s.dbFile === null) throw new Error('sqliteFileBytes: the test server is not on SQLite');
+  if (checkpoint) raw.pragma(`wal_checkpoint(${checkpoint})`);
+  return [s.dbFile, `${s.dbFile}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f));
 }

@@ -84,7 +84,7 @@ export async function insertOAuth2Connector(
 /** Stores `credentials` as a new active auth on `connectorId` (in a fresh config); answers its id. */
 export async function insertAuthWith(ctx: AppContext, connectorId: string, credentials: Credentials): Promise<string> {
   const configId = await insertConfig(ctx);
-  return await insertConnectorAuth(
+  return insertConnectorAuth(
     ctx,
     { kind: 'system' },
     {
@@ -133,7 +133,7 @@ export async function storedAuth(ctx: AppContext, authId: string) {
 
 /** The audit actions recorded for an auth, oldest first. */
 export async function auditActions(ctx: AppContext, authId: string): Promise<{ action: string; actor_type: string; details: string }[]> {
-  return await ctx.db.all(sql`SELECT action, actor_type, details FROM audit_events WHERE object_id = ${authId} ORDER BY rowid`);
+  return ctx.db.all(sql`SELECT action, actor_type, details FROM audit_events WHERE object_id = ${authId} ORDER BY rowid`);
 }
 
 /** Asks the provider whether a token is active (RFC 7662). */

@@ -24,7 +24,7 @@ export async function insertAdminSession(
 
 /** Finds a session by token hash, whatever its expiry (the caller decides). */
 export async function findAdminSession(db: Queryable, tokenHash: string): Promise<AdminSessionRow | undefined> {
-  return await db.get<AdminSessionRow>(sql`SELECT s.*, u.role, u.disabled_at FROM admin_sessions s
+  return db.get<AdminSessionRow>(sql`SELECT s.*, u.role, u.disabled_at FROM admin_sessions s
     JOIN admin_users u ON u.id = s.admin_user_id WHERE s.token_hash = ${tokenHash}`);
 }
 

@@ -31,17 +31,17 @@ export async function insertAdminUser(db: Queryable, row: Omit<AdminUserRow, 'di
 
 /** Finds an admin user by id. */
 export async function findAdminUser(db: Queryable, id: string): Promise<AdminUserRow | undefined> {
-  return await db.get<AdminUserRow>(sql`SELECT * FROM admin_users WHERE id = ${id}`);
+  return db.get<AdminUserRow>(sql`SELECT * FROM admin_users WHERE id = ${id}`);
 }
 
 /** Finds an admin user by e-mail (case-insensitive). */
 export async function findAdminUserByEmail(db: Queryable, email: string): Promise<AdminUserRow | undefined> {
-  return await db.get<AdminUserRow>(sql`SELECT * FROM admin_users WHERE email = ${email}`);
+  return db.get<AdminUserRow>(sql`SELECT * FROM admin_users WHERE email = ${email}`);
 }
 
 /** All admin users, oldest first. */
 export async function listAdminUsers(db: Queryable): Promise<AdminUserRow[]> {
-  return await db.all<AdminUserRow>(sql`SELECT * FROM admin_users ORDER BY created_at, id`);
+  return db.all<AdminUserRow>(sql`SELECT * FROM admin_users ORDER BY created_at, id`);
 }
 
 /** Counts admin users (to know whether the first one must be an owner). */
@@ -51,7 +51,7 @@ export async function countAdminUsers(db: Queryable): Promise<number> {
 
 /** A member's group permissions. */
 export async function listGroupPermissions(db: Queryable, adminUserId: string): Promise<GroupPermissionRow[]> {
-  return await db.all<GroupPermissionRow>(sql`SELECT * FROM admin_group_permissions WHERE admin_user_id = ${adminUserId}`);
+  return db.all<GroupPermissionRow>(sql`SELECT * FROM admin_group_permissions WHERE admin_user_id = ${adminUserId}`);
 }
 
 /** Replaces a member's group permissions in one transaction. */
@@ -71,7 +71,7 @@ export async function replaceGroupPermissions(
 
 /** One page of admin users, newest first; `after` is the keyset condition of the cursor (plain columns). */
 export async function listAdminUsersPage(db: Queryable, after: ReturnType<typeof sql> | null, limit: number): Promise<AdminUserRow[]> {
-  return await db.all<AdminUserRow>(sql`SELECT * FROM admin_users ${sql.where(after ? [after] : [])}
+  return db.all<AdminUserRow>(sql`SELECT * FROM admin_users ${sql.where(after ? [after] : [])}
     ORDER BY created_at DESC, id DESC LIMIT ${limit}`);
 }
 

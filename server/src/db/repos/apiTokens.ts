@@ -32,7 +32,7 @@ export async function findLiveApiToken(
   tokenHash: string,
   nowIso: string,
 ): Promise<(ApiTokenRow & { role: 'owner' | 'admin' | 'member' }) | undefined> {
-  return await db.get(sql`SELECT t.*, u.role FROM api_tokens t JOIN admin_users u ON u.id = t.admin_user_id
+  return db.get(sql`SELECT t.*, u.role FROM api_tokens t JOIN admin_users u ON u.id = t.admin_user_id
     WHERE t.token_hash = ${tokenHash} AND t.revoked_at IS NULL AND u.disabled_at IS NULL
       AND (t.expires_at IS NULL OR t.expires_at > ${nowIso})`);
 }
@@ -50,7 +50,7 @@ export async function revokeApiToken(db: Queryable, id: string, nowIso: string):
 
 /** Finds a token by id, live or not. */
 export async function findApiToken(db: Queryable, id: string): Promise<ApiTokenRow | undefined> {
-  return await db.get<ApiTokenRow>(sql`SELECT * FROM api_tokens WHERE id = ${id}`);
+  return db.get<ApiTokenRow>(sql`SELECT * FROM api_tokens WHERE id = ${id}`);
 }
 
 /** One page of tokens, newest first, optionally of one admin user; `after` is the cursor's keyset condition. */
@@ -63,5 +63,5 @@ export async function listApiTokens(
   const where = [];
   if (filters.adminUserId !== undefined) where.push(sql`admin_user_id = ${filters.adminUserId}`);
   if (after) where.push(after);
-  return await db.all<ApiTokenRow>(sql`SELECT * FROM api_tokens ${sql.where(where)} ORDER BY created_at DESC, id DESC LIMIT ${limit}`);
+  return db.all<ApiTokenRow>(sql`SELECT * FROM api_tokens ${sql.where(where)} ORDER BY created_at DESC, id DESC LIMIT ${limit}`);
 }

@@ -30,7 +30,12 @@ export interface AuditEventFilters {
 }
 
 /** One page of audit events, newest first; `after` is the keyset condition of the cursor. */
-export async function listAuditEvents(db: Queryable, filters: AuditEventFilters, after: Fragment | null, limit: number): Promise<AuditEventRow[]> {
+export async function listAuditEvents(
+  db: Queryable,
+  filters: AuditEventFilters,
+  after: Fragment | null,
+  limit: number,
+): Promise<AuditEventRow[]> {
   const where: Fragment[] = [];
   if (filters.objectType !== undefined) where.push(sql`object_type = ${filters.objectType}`);
   if (filters.objectId !== undefined) where.push(sql`object_id = ${filters.objectId}`);
@@ -41,7 +46,7 @@ export async function listAuditEvents(db: Queryable, filters: AuditEventFilters,
   if (filters.since !== undefined) where.push(sql`at >= ${filters.since}`);
   if (filters.until !== undefined) where.push(sql`at < ${filters.until}`);
   if (after) where.push(after);
-  return await db.all<AuditEventRow>(sql`SELECT * FROM audit_events ${sql.where(where)} ORDER BY at DESC, id DESC LIMIT ${limit}`);
+  return db.all<AuditEventRow>(sql`SELECT * FROM audit_events ${sql.where(where)} ORDER BY at DESC, id DESC LIMIT ${limit}`);
 }
 
 /** Inserts one audit event (`details` already serialised and redacted by the caller). */

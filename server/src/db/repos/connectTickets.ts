@@ -28,7 +28,7 @@ export async function insertConnectTicket(db: Queryable, row: ConnectTicketRow):
 
 /** Finds a ticket by id. */
 export async function findConnectTicket(db: Queryable, id: string): Promise<ConnectTicketRow | undefined> {
-  return await db.get<ConnectTicketRow>(sql`SELECT * FROM connect_tickets WHERE id = ${id}`);
+  return db.get<ConnectTicketRow>(sql`SELECT * FROM connect_tickets WHERE id = ${id}`);
 }
 
 /**
@@ -37,8 +37,10 @@ export async function findConnectTicket(db: Queryable, id: string): Promise<Conn
  */
 export async function markConnectTicketStarted(db: Queryable, id: string, now: string): Promise<boolean> {
   return (
-    (await db.run(sql`UPDATE connect_tickets SET started_at = ${now}
-      WHERE id = ${id} AND status = 'pending' AND started_at IS NULL AND expires_at > ${now}`)).changes === 1
+    (
+      await db.run(sql`UPDATE connect_tickets SET started_at = ${now}
+      WHERE id = ${id} AND status = 'pending' AND started_at IS NULL AND expires_at > ${now}`)
+    ).changes === 1
   );
 }
 
@@ -49,9 +51,11 @@ export async function finishConnectTicket(
   outcome: { status: 'success' | 'error'; connectorAuthId: string | null; error: string | null; now: string },
 ): Promise<boolean> {
   return (
-    (await db.run(sql`UPDATE connect_tickets SET status = ${outcome.status}, result_connector_auth_id = ${outcome.connectorAuthId},
+    (
+      await db.run(sql`UPDATE connect_tickets SET status = ${outcome.status}, result_connector_auth_id = ${outcome.connectorAuthId},
       error = ${outcome.error}, finished_at = ${outcome.now}
-      WHERE id = ${id} AND status = 'pending'`)).changes === 1
+      WHERE id = ${id} AND status = 'pending'`)
+    ).changes === 1
   );
 }
 

@@ -58,19 +58,22 @@ export async function listConnectorAuths(
   if (filters.accountId !== undefined) where.push(sql`ca.account_id = ${filters.accountId}`);
   if (filters.status !== undefined) where.push(sql`ca.status = ${filters.status}`);
   if (after) where.push(after);
-  return await db.all<ConnectorAuthRow>(sql`SELECT ${COLUMNS} FROM connector_auths ca LEFT JOIN end_users u ON u.id = ca.owner_end_user_id
+  return db.all<ConnectorAuthRow>(sql`SELECT ${COLUMNS} FROM connector_auths ca LEFT JOIN end_users u ON u.id = ca.owner_end_user_id
     ${sql.where(where)} ORDER BY ca.created_at DESC, ca.id DESC LIMIT ${limit}`);
 }
 
 /** One connector auth the caller may see (`visible` refers to the alias `ca`), or undefined. */
 export async function findConnectorAuth(db: Queryable, id: string, visible: Fragment): Promise<ConnectorAuthRow | undefined> {
-  return await db.get<ConnectorAuthRow>(sql`SELECT ${COLUMNS} FROM connector_auths ca LEFT JOIN end_users u ON u.id = ca.owner_end_user_id
+  return db.get<ConnectorAuthRow>(sql`SELECT ${COLUMNS} FROM connector_auths ca LEFT JOIN end_users u ON u.id = ca.owner_end_user_id
     WHERE ca.id = ${id} AND ${visible}`);
 }
 
 /** The auths of a connector that hold credentials (revoked ones hold none): what moving the connector to another host would expose. */
-export async function listAuthsHoldingCredentials(db: Queryable, connectorId: string): Promise<Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>[]> {
-  return await db.all<Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>>(
+export async function listAuthsHoldingCredentials(
+  db: Queryable,
+  connectorId: string,
+): Promise<Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>[]> {
+  return db.all<Pick<ConnectorAuthRow, 'id' | 'config_id' | 'status'>>(
     sql`SELECT id, config_id, status FROM connector_auths
       WHERE connector_id = ${connectorId} AND credentials_enc IS NOT NULL AND status <> 'revoked' ORDER BY created_at, id`,
   );
@@ -80,7 +83,13 @@ export async function listAuthsHoldingCredentials(db: Queryable, connectorId: st
  * Drops an auth's credentials: `credentials_enc` NULL and `credentials_version` moved on (a refresh
  * in flight then loses its compare-and-swap), the refresh lease cleared, the status and reason set.
  */
-export async function dropAuthCredentials(db: Queryable, id: string, status: ConnectorAuthRow['status'], reason: string, nowIso: string): Promise<void> {
+export async function dropAuthCredentials(
+  db: Queryable,
+  id: string,
+  status: ConnectorAuthRow['status'],
+  reason: string,
+  nowIso: string,
+): Promise<void> {
   await db.run(sql`UPDATE connector_auths SET credentials_enc = NULL, credentials_version = credentials_version + 1, status = ${status},
     expires_at = NULL, refresh_lease_until = NULL, refresh_lease_owner = NULL, last_error = ${reason}, updated_at = ${nowIso}
     WHERE id = ${id}`);
@@ -88,12 +97,12 @@ export async function dropAuthCredentials(db: Queryable, id: string, status: Con
 
 /** Whether connector auth `id` exists and satisfies `visible` (a condition over the alias `ca`). */
 export async function isConnectorAuthVisible(db: Queryable, id: string, visible: Fragment): Promise<boolean> {
-  return await db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM connector_auths ca WHERE ca.id = ${id} AND ${visible}`) !== undefined;
+  return (await db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM connector_auths ca WHERE ca.id = ${id} AND ${visible}`)) !== undefined;
 }
 
 /** Whether connector auth `id` exists. */
 export async function connectorAuthExists(db: Queryable, id: string): Promise<boolean> {
-  return await db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${id}`) !== undefined;
+  return (await db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${id}`)) !== undefined;
 }
 
 /** What a new connector auth row holds; `credentials_enc` is already sealed for this row. */
@@ -130,13 +139,14 @@ export async function insertConnectorAuthRow(db: Queryable, row: NewConnectorAut
 /** An auth's sealed credentials, or null when it holds none (or does not exist). */
 export async function findSealedCredentials(db: Queryable, id: string): Promise<string | null> {
   return (
-    (await db.get<{ credentials_enc: string | null }>(sql`SELECT credentials_enc FROM connector_auths WHERE id = ${id}`))?.credentials_enc ?? null
+    (await db.get<{ credentials_enc: string | null }>(sql`SELECT credentials_enc FROM connector_auths WHERE id = ${id}`))
+      ?.credentials_enc ?? null
   );
 }
 
 /** Whether an auth holds any credentials (they are dropped when its connector moves to another host). */
 export async function authHoldsCredentials(db: Queryable, id: string): Promise<boolean> {
-  return await db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${id} AND credentials_enc IS NOT NULL`) !== undefined;
+  return (await db.get(sql`SELECT 1 AS one FROM connector_auths WHERE id = ${id} AND credentials_enc IS NOT NULL`)) !== undefined;
 }
 
 /**
@@ -160,10 +170,12 @@ export async function writeSealedCredentials(
   const scopes = input.scopes === undefined ? sql`` : sql`, scopes = ${input.scopes}`;
   const refreshed = input.refreshedAt === undefined ? sql`` : sql`, last_refreshed_at = ${input.refreshedAt}`;
   return (
-    (await db.run(sql`UPDATE connector_auths SET credentials_enc = ${input.sealed}, credentials_version = credentials_version + 1,
+    (
+      await db.run(sql`UPDATE connector_auths SET credentials_enc = ${input.sealed}, credentials_version = credentials_version + 1,
       expires_at = ${input.expiresAt}, status = 'active', last_error = NULL, refresh_failures = 0, refresh_failed_at = NULL,
       updated_at = ${input.nowIso}${scopes}${refreshed}
-      WHERE id = ${id}${versionCheck}`)).changes === 1
+      WHERE id = ${id}${versionCheck}`)
+    ).changes === 1
   );
 }
 
@@ -227,7 +239,7 @@ export interface AuthReferenceRow {
 
 /** The integrations of configuration `configId` with a slot bound to auth `id` (at most `cap`), by integration id. */
 export async function listAuthReferences(db: Queryable, id: string, configId: string, cap: number): Promise<AuthReferenceRow[]> {
-  return await db.all<AuthReferenceRow>(
+  return db.all<AuthReferenceRow>(
     sql`SELECT DISTINCT b.integration_id, i.flow_id, f.name AS flow_name, i.status FROM integration_bindings b
       JOIN integrations i ON i.id = b.integration_id LEFT JOIN flows f ON f.id = i.flow_id
       WHERE b.connector_auth_id = ${id} AND i.config_id = ${configId} ORDER BY b.integration_id LIMIT ${cap}`,
@@ -248,13 +260,15 @@ export async function findProprietaryAuth(
     scope.sharingLevel === 'account'
       ? sql`sharing_level = 'account' AND account_id = ${scope.accountId}`
       : sql`sharing_level = 'user' AND owner_end_user_id = ${scope.endUserId}`;
-  return await db.get(sql`SELECT id, status, credentials_enc FROM connector_auths
+  return db.get(sql`SELECT id, status, credentials_enc FROM connector_auths
     WHERE config_id = ${configId} AND connector_id = ${connectorId} AND proprietary = 1 AND ${where}
     ORDER BY created_at, id LIMIT 1`);
 }
 
 /** The newest active proprietary auth of a connector that satisfies `usable` (a condition over the alias `ca`), if any. */
 export async function findActiveProprietaryAuthId(db: Queryable, connectorId: string, usable: Fragment): Promise<string | undefined> {
-  return (await db.get<{ id: string }>(sql`SELECT ca.id FROM connector_auths ca WHERE ca.proprietary = 1 AND ca.status = 'active'
-    AND ca.connector_id = ${connectorId} AND ${usable} ORDER BY ca.created_at DESC, ca.id DESC LIMIT 1`))?.id;
+  return (
+    await db.get<{ id: string }>(sql`SELECT ca.id FROM connector_auths ca WHERE ca.proprietary = 1 AND ca.status = 'active'
+    AND ca.connector_id = ${connectorId} AND ${usable} ORDER BY ca.created_at DESC, ca.id DESC LIMIT 1`)
+  )?.id;
 }

@@ -25,7 +25,7 @@ export async function insertConnector(db: Queryable, row: ConnectorRow): Promise
 
 /** Finds a connector by id. */
 export async function findConnector(db: Queryable, id: string): Promise<ConnectorRow | undefined> {
-  return await db.get<ConnectorRow>(sql`SELECT * FROM connectors WHERE id = ${id}`);
+  return db.get<ConnectorRow>(sql`SELECT * FROM connectors WHERE id = ${id}`);
 }
 
 /** Which of `ids` exist. */
@@ -36,8 +36,11 @@ export async function existingConnectorIds(db: Queryable, ids: readonly string[]
 }
 
 /** A page of connectors, newest first; fetches `limit + 1` rows so the caller knows whether more follow. */
-export async function listConnectors(db: Queryable, opts: { after: ReturnType<typeof sql> | null; limit: number }): Promise<ConnectorRow[]> {
-  return await db.all<ConnectorRow>(
+export async function listConnectors(
+  db: Queryable,
+  opts: { after: ReturnType<typeof sql> | null; limit: number },
+): Promise<ConnectorRow[]> {
+  return db.all<ConnectorRow>(
     sql`SELECT * FROM connectors c${sql.where(opts.after ? [opts.after] : [])} ORDER BY c.created_at DESC, c.id DESC LIMIT ${opts.limit + 1}`,
   );
 }
@@ -106,7 +109,7 @@ export interface ConnectorSummaryRow {
 /** The names and icons of the connectors of `ids` (unknown ids are absent). */
 export async function listConnectorSummaries(db: Queryable, ids: readonly string[]): Promise<ConnectorSummaryRow[]> {
   if (ids.length === 0) return [];
-  return await db.all<ConnectorSummaryRow>(sql`SELECT id, name, icon_url FROM connectors WHERE id IN (${sql.list(ids)})`);
+  return db.all<ConnectorSummaryRow>(sql`SELECT id, name, icon_url FROM connectors WHERE id IN (${sql.list(ids)})`);
 }
 
 /**
@@ -128,10 +131,10 @@ function connectableIn(configId: string) {
 
 /** The connectors the end users of `configId` connect themselves, by name. */
 export async function listConnectorsConnectableIn(db: Queryable, configId: string): Promise<ConnectorRow[]> {
-  return await db.all<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE ${connectableIn(configId)} ORDER BY c.name, c.id`);
+  return db.all<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE ${connectableIn(configId)} ORDER BY c.name, c.id`);
 }
 
 /** One connector the end users of `configId` connect themselves, or undefined (unknown, or not offered there). */
 export async function findConnectorConnectableIn(db: Queryable, configId: string, connectorId: string): Promise<ConnectorRow | undefined> {
-  return await db.get<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE c.id = ${connectorId} AND ${connectableIn(configId)}`);
+  return db.get<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE c.id = ${connectorId} AND ${connectableIn(configId)}`);
 }

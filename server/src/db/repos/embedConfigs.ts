@@ -57,7 +57,7 @@ export async function insertEmbedConfig(db: Queryable, row: EmbedConfigRow): Pro
 
 /** Finds a configuration by id. */
 export async function findEmbedConfig(db: Queryable, id: string): Promise<EmbedConfigRow | undefined> {
-  return await db.get<EmbedConfigRow>(sql`SELECT * FROM embed_configs WHERE id = ${id}`);
+  return db.get<EmbedConfigRow>(sql`SELECT * FROM embed_configs WHERE id = ${id}`);
 }
 
 /** Inserts a signing key. */
@@ -69,7 +69,7 @@ export async function insertEmbedKey(db: Queryable, row: EmbedKeyRow): Promise<v
 
 /** All keys of a configuration, newest first (values stay sealed). */
 export async function listEmbedKeys(db: Queryable, configId: string): Promise<EmbedKeyRow[]> {
-  return await db.all<EmbedKeyRow>(sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} ORDER BY created_at DESC, kid DESC`);
+  return db.all<EmbedKeyRow>(sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} ORDER BY created_at DESC, kid DESC`);
 }
 
 /**
@@ -84,13 +84,13 @@ export function keyUsableAt(nowIso: string, alias = 'embed_config_keys'): Return
 
 /** Keys that verify tokens now: active and not past their grace expiry. */
 export async function listUsableEmbedKeys(db: Queryable, configId: string, nowIso: string): Promise<EmbedKeyRow[]> {
-  return await db.all<EmbedKeyRow>(sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} AND ${keyUsableAt(nowIso)}
+  return db.all<EmbedKeyRow>(sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} AND ${keyUsableAt(nowIso)}
     ORDER BY created_at DESC, kid DESC`);
 }
 
 /** Groups of a configuration in display order. */
 export async function listEmbedGroups(db: Queryable, configId: string): Promise<EmbedGroupRow[]> {
-  return await db.all<EmbedGroupRow>(sql`SELECT * FROM embed_groups WHERE config_id = ${configId} ORDER BY position`);
+  return db.all<EmbedGroupRow>(sql`SELECT * FROM embed_groups WHERE config_id = ${configId} ORDER BY position`);
 }
 
 /** A flow of a group, in display order. */
@@ -102,7 +102,7 @@ export interface EmbedGroupFlowRow {
 
 /** The flows of every group of a configuration, in display order. */
 export async function listEmbedGroupFlows(db: Queryable, configId: string): Promise<EmbedGroupFlowRow[]> {
-  return await db.all<EmbedGroupFlowRow>(sql`SELECT gf.group_id, gf.flow_id, gf.position FROM embed_group_flows gf
+  return db.all<EmbedGroupFlowRow>(sql`SELECT gf.group_id, gf.flow_id, gf.position FROM embed_group_flows gf
     JOIN embed_groups g ON g.id = gf.group_id WHERE g.config_id = ${configId} ORDER BY g.position, gf.position`);
 }
 
@@ -112,14 +112,14 @@ export async function listEmbedConfigs(
   opts: { visible: ReturnType<typeof sql>; after: ReturnType<typeof sql> | null; limit: number },
 ): Promise<EmbedConfigRow[]> {
   const conditions = opts.after ? [opts.visible, opts.after] : [opts.visible];
-  return await db.all<EmbedConfigRow>(
+  return db.all<EmbedConfigRow>(
     sql`SELECT c.* FROM embed_configs c${sql.where(conditions)} ORDER BY c.created_at DESC, c.id DESC LIMIT ${opts.limit + 1}`,
   );
 }
 
 /** Whether configuration `id` exists and satisfies `visible` (a condition over `c.id`). */
 export async function embedConfigVisible(db: Queryable, id: string, visible: ReturnType<typeof sql>): Promise<boolean> {
-  return await db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM embed_configs c WHERE c.id = ${id} AND ${visible}`) !== undefined;
+  return (await db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM embed_configs c WHERE c.id = ${id} AND ${visible}`)) !== undefined;
 }
 
 /** Writes the mutable columns of a configuration (the sharing level is fixed at creation). */
@@ -172,12 +172,12 @@ export async function existingFlowIds(db: Queryable, ids: readonly string[]): Pr
 
 /** One key of a configuration by kid. */
 export async function findEmbedKey(db: Queryable, configId: string, kid: string): Promise<EmbedKeyRow | undefined> {
-  return await db.get<EmbedKeyRow>(sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} AND kid = ${kid}`);
+  return db.get<EmbedKeyRow>(sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} AND kid = ${kid}`);
 }
 
 /** The active per-account secret of one account, if any. */
 export async function findActiveAccountKey(db: Queryable, configId: string, accountId: string): Promise<EmbedKeyRow | undefined> {
-  return await db.get<EmbedKeyRow>(
+  return db.get<EmbedKeyRow>(
     sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} AND account_id = ${accountId} AND status = 'active'`,
   );
 }
@@ -191,23 +191,26 @@ export async function retireEmbedSecrets(db: Queryable, configId: string, until:
   if (until === null) {
     return (await db.run(sql`UPDATE embed_config_keys SET status = 'revoked', revoked_at = ${nowIso} WHERE ${scope}`)).changes;
   }
-  return (await db.run(sql`UPDATE embed_config_keys SET expires_at = ${until} WHERE ${scope} AND (expires_at IS NULL OR expires_at > ${until})`))
-    .changes;
+  return (
+    await db.run(sql`UPDATE embed_config_keys SET expires_at = ${until} WHERE ${scope} AND (expires_at IS NULL OR expires_at > ${until})`)
+  ).changes;
 }
 
 /** Revokes one key; answers whether it was active. */
 export async function revokeEmbedKey(db: Queryable, configId: string, kid: string, nowIso: string): Promise<boolean> {
   return (
-    (await db.run(sql`UPDATE embed_config_keys SET status = 'revoked', revoked_at = ${nowIso}
-      WHERE config_id = ${configId} AND kid = ${kid} AND status = 'active'`)).changes === 1
+    (
+      await db.run(sql`UPDATE embed_config_keys SET status = 'revoked', revoked_at = ${nowIso}
+      WHERE config_id = ${configId} AND kid = ${kid} AND status = 'active'`)
+    ).changes === 1
   );
 }
 
 /** Integrations of a configuration (at most `cap` ids) and how many there are. */
 export async function embedConfigIntegrations(db: Queryable, configId: string, cap = 50): Promise<{ count: number; ids: string[] }> {
   const count = (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM integrations WHERE config_id = ${configId}`))?.n ?? 0;
-  const ids = (await db
-    .all<{ id: string }>(sql`SELECT id FROM integrations WHERE config_id = ${configId} ORDER BY created_at, id LIMIT ${cap}`))
-    .map((r) => r.id);
+  const ids = (
+    await db.all<{ id: string }>(sql`SELECT id FROM integrations WHERE config_id = ${configId} ORDER BY created_at, id LIMIT ${cap}`)
+  ).map((r) => r.id);
   return { count, ids };
 }

@@ -31,7 +31,7 @@ export async function insertEmbedSession(
  * on every call, so a revocation or the end of a grace period shows at once on every process.
  */
 export async function findEmbedSession(db: Queryable, tokenHash: string, nowIso: string): Promise<LiveSessionRow | undefined> {
-  return await db.get<LiveSessionRow>(sql`SELECT s.end_user_id, s.config_id, s.expires_at, s.key_kid, u.user_id, u.account_id,
+  return db.get<LiveSessionRow>(sql`SELECT s.end_user_id, s.config_id, s.expires_at, s.key_kid, u.user_id, u.account_id,
       c.sharing_level, c.enabled, coalesce(${keyUsableAt(nowIso, 'k')}, 0) AS key_usable
     FROM embed_sessions s JOIN end_users u ON u.id = s.end_user_id JOIN embed_configs c ON c.id = s.config_id
       LEFT JOIN embed_config_keys k ON k.config_id = s.config_id AND k.kid = s.key_kid
@@ -40,7 +40,7 @@ export async function findEmbedSession(db: Queryable, tokenHash: string, nowIso:
 
 /** Deletes expired sessions and used token ids; answers how many rows went. */
 export async function purgeExpiredEmbedState(db: Queryable, nowIso: string): Promise<number> {
-  return await db.tx(
+  return db.tx(
     async (tx) =>
       (await tx.run(sql`DELETE FROM embed_sessions WHERE expires_at <= ${nowIso}`)).changes +
       (await tx.run(sql`DELETE FROM used_token_ids WHERE expires_at <= ${nowIso}`)).changes,

@@ -10,7 +10,7 @@ export interface EncryptionKeyRow {
 
 /** Every registered key id with its check value. */
 export async function listEncryptionKeys(db: Queryable): Promise<Pick<EncryptionKeyRow, 'kid' | 'check_value'>[]> {
-  return await db.all<Pick<EncryptionKeyRow, 'kid' | 'check_value'>>(sql`SELECT kid, check_value FROM encryption_keys`);
+  return db.all<Pick<EncryptionKeyRow, 'kid' | 'check_value'>>(sql`SELECT kid, check_value FROM encryption_keys`);
 }
 
 /** Registers a key. */

@@ -50,23 +50,23 @@ export async function insertFlowVersion(db: Queryable, row: FlowVersionRow): Pro
 
 /** A flow with its current definition, or undefined. */
 export async function findFlow(db: Queryable, id: string): Promise<FlowWithDefinitionRow | undefined> {
-  return await db.get<FlowWithDefinitionRow>(sql`${WITH_DEFINITION} WHERE f.id = ${id}`);
+  return db.get<FlowWithDefinitionRow>(sql`${WITH_DEFINITION} WHERE f.id = ${id}`);
 }
 
 /** Whether flow `id` exists and satisfies `visible` (a condition over the alias `f`). */
 export async function isFlowVisible(db: Queryable, id: string, visible: Fragment): Promise<boolean> {
-  return await db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM flows f WHERE f.id = ${id} AND ${visible}`) !== undefined;
+  return (await db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM flows f WHERE f.id = ${id} AND ${visible}`)) !== undefined;
 }
 
 /** The flows of `ids` with their current definitions (unknown ids are absent). */
 export async function listFlowsByIds(db: Queryable, ids: readonly string[]): Promise<FlowWithDefinitionRow[]> {
   if (ids.length === 0) return [];
-  return await db.all<FlowWithDefinitionRow>(sql`${WITH_DEFINITION} WHERE f.id IN (${sql.list(ids)})`);
+  return db.all<FlowWithDefinitionRow>(sql`${WITH_DEFINITION} WHERE f.id IN (${sql.list(ids)})`);
 }
 
 /** A flow with its current definition when one of the configuration's groups offers it, or undefined. */
 export async function findFlowOfferedBy(db: Queryable, configId: string, flowId: string): Promise<FlowWithDefinitionRow | undefined> {
-  return await db.get<FlowWithDefinitionRow>(sql`${WITH_DEFINITION}
+  return db.get<FlowWithDefinitionRow>(sql`${WITH_DEFINITION}
     WHERE f.id = ${flowId} AND EXISTS (SELECT 1 FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id
       WHERE gf.flow_id = f.id AND g.config_id = ${configId})`);
 }
@@ -82,16 +82,16 @@ export async function findOldestFlowIdNamed(db: Queryable, name: string): Promis
  */
 export async function flowUsedOutside(db: Queryable, flowId: string, allowed: Fragment): Promise<boolean> {
   return (
-    await db.get<{ one: number }>(sql`SELECT 1 AS one FROM (
+    (await db.get<{ one: number }>(sql`SELECT 1 AS one FROM (
       SELECT g.config_id, gf.flow_id FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id WHERE gf.flow_id = ${flowId}
       UNION SELECT config_id, flow_id FROM integrations WHERE flow_id = ${flowId}) u
-    WHERE NOT ${allowed} LIMIT 1`) !== undefined
+    WHERE NOT ${allowed} LIMIT 1`)) !== undefined
   );
 }
 
 /** One page of flows (newest first), restricted by `conditions` over alias `f`; fetches `limit + 1` rows. */
 export async function listFlows(db: Queryable, conditions: readonly Fragment[], limit: number): Promise<FlowWithDefinitionRow[]> {
-  return await db.all<FlowWithDefinitionRow>(
+  return db.all<FlowWithDefinitionRow>(
     sql`${WITH_DEFINITION}${sql.where(conditions)} ORDER BY f.created_at DESC, f.id DESC LIMIT ${limit + 1}`,
   );
 }
@@ -116,22 +116,29 @@ export async function setCurrentVersion(db: Queryable, id: string, version: numb
 }
 
 /** One page of a flow's versions, newest first, below `beforeVersion` when given; fetches `limit + 1` rows. */
-export async function listFlowVersions(db: Queryable, flowId: string, beforeVersion: number | undefined, limit: number): Promise<FlowVersionRow[]> {
+export async function listFlowVersions(
+  db: Queryable,
+  flowId: string,
+  beforeVersion: number | undefined,
+  limit: number,
+): Promise<FlowVersionRow[]> {
   const before = beforeVersion === undefined ? sql`` : sql` AND version < ${beforeVersion}`;
-  return await db.all<FlowVersionRow>(
+  return db.all<FlowVersionRow>(
     sql`SELECT * FROM flow_versions WHERE flow_id = ${flowId}${before} ORDER BY version DESC LIMIT ${limit + 1}`,
   );
 }
 
 /** One version of a flow, or undefined. */
 export async function findFlowVersion(db: Queryable, flowId: string, version: number): Promise<FlowVersionRow | undefined> {
-  return await db.get<FlowVersionRow>(sql`SELECT * FROM flow_versions WHERE flow_id = ${flowId} AND version = ${version}`);
+  return db.get<FlowVersionRow>(sql`SELECT * FROM flow_versions WHERE flow_id = ${flowId} AND version = ${version}`);
 }
 
 /** Moves every integration of a flow to `version`; answers how many moved. */
 export async function moveIntegrationsToVersion(db: Queryable, flowId: string, version: number, updatedAt: string): Promise<number> {
-  return (await db.run(sql`UPDATE integrations SET flow_version = ${version}, updated_at = ${updatedAt}
-    WHERE flow_id = ${flowId} AND flow_version <> ${version}`)).changes;
+  return (
+    await db.run(sql`UPDATE integrations SET flow_version = ${version}, updated_at = ${updatedAt}
+    WHERE flow_id = ${flowId} AND flow_version <> ${version}`)
+  ).changes;
 }
 
 /** Integrations and configuration groups that refer to a flow (at most `max` of each listed). */

@@ -57,19 +57,19 @@ export async function listIntegrations(
   if (filters.accountId !== undefined) where.push(sql`i.account_id = ${filters.accountId}`);
   if (filters.status !== undefined) where.push(sql`i.status = ${filters.status}`);
   if (after) where.push(after);
-  return await db.all<IntegrationRow>(sql`SELECT ${COLUMNS} FROM integrations i JOIN end_users u ON u.id = i.owner_end_user_id
+  return db.all<IntegrationRow>(sql`SELECT ${COLUMNS} FROM integrations i JOIN end_users u ON u.id = i.owner_end_user_id
     ${sql.where(where)} ORDER BY i.created_at DESC, i.id DESC LIMIT ${limit}`);
 }
 
 /** One integration the caller may see (`visible` refers to the alias `i`), or undefined. */
 export async function findIntegration(db: Queryable, id: string, visible: Fragment): Promise<IntegrationRow | undefined> {
-  return await db.get<IntegrationRow>(sql`SELECT ${COLUMNS} FROM integrations i JOIN end_users u ON u.id = i.owner_end_user_id
+  return db.get<IntegrationRow>(sql`SELECT ${COLUMNS} FROM integrations i JOIN end_users u ON u.id = i.owner_end_user_id
     WHERE i.id = ${id} AND ${visible}`);
 }
 
 /** Whether integration `id` exists and satisfies `visible` (a condition over the alias `i`). */
 export async function isIntegrationVisible(db: Queryable, id: string, visible: Fragment): Promise<boolean> {
-  return await db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM integrations i WHERE i.id = ${id} AND ${visible}`) !== undefined;
+  return (await db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM integrations i WHERE i.id = ${id} AND ${visible}`)) !== undefined;
 }
 
 /** Slot → connector auth bindings of some integrations, grouped by integration id. */
@@ -101,8 +101,10 @@ export async function setIntegrationStatus(
   nowIso: string,
 ): Promise<boolean> {
   return (
-    (await db.run(sql`UPDATE integrations SET status = ${status}, disabled_by = ${status === 'enabled' ? null : disabledBy},
-      updated_at = ${nowIso} WHERE id = ${id}`)).changes === 1
+    (
+      await db.run(sql`UPDATE integrations SET status = ${status}, disabled_by = ${status === 'enabled' ? null : disabledBy},
+      updated_at = ${nowIso} WHERE id = ${id}`)
+    ).changes === 1
   );
 }
 
@@ -136,8 +138,10 @@ export async function findIntegrationIdInScope(
   db: Queryable,
   scope: { configId: string; accountId: string; scopeUserId: string; flowId: string },
 ): Promise<string | undefined> {
-  return (await db.get<{ id: string }>(sql`SELECT id FROM integrations WHERE config_id = ${scope.configId} AND account_id = ${scope.accountId}
-    AND scope_user_id = ${scope.scopeUserId} AND flow_id = ${scope.flowId}`))?.id;
+  return (
+    await db.get<{ id: string }>(sql`SELECT id FROM integrations WHERE config_id = ${scope.configId} AND account_id = ${scope.accountId}
+    AND scope_user_id = ${scope.scopeUserId} AND flow_id = ${scope.flowId}`)
+  )?.id;
 }
 
 /** Replaces every slot binding of an integration. */
@@ -160,8 +164,16 @@ export async function findSealedSecretInputs(db: Queryable, ids: readonly string
 }
 
 /** Writes an integration's input values (plain JSON text and the sealed password inputs). */
-export async function updateIntegrationInputs(db: Queryable, id: string, inputs: string, secretInputsEnc: string | null, nowIso: string): Promise<void> {
-  await db.run(sql`UPDATE integrations SET inputs = ${inputs}, secret_inputs_enc = ${secretInputsEnc}, updated_at = ${nowIso} WHERE id = ${id}`);
+export async function updateIntegrationInputs(
+  db: Queryable,
+  id: string,
+  inputs: string,
+  secretInputsEnc: string | null,
+  nowIso: string,
+): Promise<void> {
+  await db.run(
+    sql`UPDATE integrations SET inputs = ${inputs}, secret_inputs_enc = ${secretInputsEnc}, updated_at = ${nowIso} WHERE id = ${id}`,
+  );
 }
 
 /** Sets when a scheduled integration next runs (null: not scheduled by interval). */
@@ -199,9 +211,14 @@ export interface RunSummaryRow {
 }
 
 /** One page of an integration's runs, newest first; `after` is the keyset condition over alias `r`. */
-export async function listRunSummaries(db: Queryable, integrationId: string, after: Fragment | null, limit: number): Promise<RunSummaryRow[]> {
+export async function listRunSummaries(
+  db: Queryable,
+  integrationId: string,
+  after: Fragment | null,
+  limit: number,
+): Promise<RunSummaryRow[]> {
   const where: Fragment[] = [sql`r.integration_id = ${integrationId}`];
   if (after) where.push(after);
-  return await db.all<RunSummaryRow>(sql`SELECT r.id, r.trigger, r.status, r.error, r.logs, r.created_at, r.started_at, r.finished_at
+  return db.all<RunSummaryRow>(sql`SELECT r.id, r.trigger, r.status, r.error, r.logs, r.created_at, r.started_at, r.finished_at
     FROM runs r ${sql.where(where)} ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit}`);
 }

@@ -27,7 +27,7 @@ export async function insertOAuthFlow(db: Queryable, row: OAuthFlowRow): Promise
 
 /** Finds a flow by the hash of its state (or request token). */
 export async function findOAuthFlowByLookup(db: Queryable, lookupHash: string): Promise<OAuthFlowRow | undefined> {
-  return await db.get<OAuthFlowRow>(sql`SELECT * FROM oauth_flows WHERE lookup_hash = ${lookupHash}`);
+  return db.get<OAuthFlowRow>(sql`SELECT * FROM oauth_flows WHERE lookup_hash = ${lookupHash}`);
 }
 
 /** Marks a flow consumed; answers false when it already was (a replay or a concurrent callback). */
@@ -47,14 +47,16 @@ export async function deleteExpiredOAuthFlows(db: Queryable, before: string): Pr
 
 /** Moves a browser's pending flows to its new binding (the cookie is replaced on every start); answers how many. */
 export async function rebindPendingOAuthFlows(db: Queryable, fromHash: string, toHash: string, now: string): Promise<number> {
-  return (await db.run(sql`UPDATE oauth_flows SET browser_binding_hash = ${toHash}
-    WHERE browser_binding_hash = ${fromHash} AND consumed_at IS NULL AND expires_at > ${now}`)).changes;
+  return (
+    await db.run(sql`UPDATE oauth_flows SET browser_binding_hash = ${toHash}
+    WHERE browser_binding_hash = ${fromHash} AND consumed_at IS NULL AND expires_at > ${now}`)
+  ).changes;
 }
 
 /** Whether a browser binding still has flows waiting for their callback. */
 export async function hasPendingOAuthFlows(db: Queryable, bindingHash: string, now: string): Promise<boolean> {
   return (
-    await db.get(sql`SELECT 1 AS one FROM oauth_flows
-      WHERE browser_binding_hash = ${bindingHash} AND consumed_at IS NULL AND expires_at > ${now} LIMIT 1`) !== undefined
+    (await db.get(sql`SELECT 1 AS one FROM oauth_flows
+      WHERE browser_binding_hash = ${bindingHash} AND consumed_at IS NULL AND expires_at > ${now} LIMIT 1`)) !== undefined
   );
 }

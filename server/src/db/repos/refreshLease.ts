@@ -21,7 +21,7 @@ export interface RefreshStateRow {
 
 /** Reads an auth's refresh state (with its sealed credentials), or undefined. */
 export async function findRefreshState(db: Queryable, authId: string): Promise<RefreshStateRow | undefined> {
-  return await db.get<RefreshStateRow>(sql`SELECT id, config_id, connector_id, status, credentials_enc, credentials_version, expires_at,
+  return db.get<RefreshStateRow>(sql`SELECT id, config_id, connector_id, status, credentials_enc, credentials_version, expires_at,
       refresh_lease_until, refresh_lease_owner, refresh_failed_at, refresh_failures
     FROM connector_auths WHERE id = ${authId}`);
 }
@@ -30,10 +30,18 @@ export async function findRefreshState(db: Queryable, authId: string): Promise<R
  * Takes the refresh lease when nobody holds it or the holder's lease has run out (a crashed
  * process). Times are ISO strings of one clock, so they compare as text. Answers whether it was taken.
  */
-export async function tryTakeRefreshLease(db: Queryable, authId: string, owner: string, nowIso: string, untilIso: string): Promise<boolean> {
+export async function tryTakeRefreshLease(
+  db: Queryable,
+  authId: string,
+  owner: string,
+  nowIso: string,
+  untilIso: string,
+): Promise<boolean> {
   return (
-    (await db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${untilIso}, refresh_lease_owner = ${owner}
-      WHERE id = ${authId} AND (refresh_lease_until IS NULL OR refresh_lease_until < ${nowIso})`)).changes === 1
+    (
+      await db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${untilIso}, refresh_lease_owner = ${owner}
+      WHERE id = ${authId} AND (refresh_lease_until IS NULL OR refresh_lease_until < ${nowIso})`)
+    ).changes === 1
   );
 }
 
@@ -55,8 +63,10 @@ export async function recordRefreshFailure(
 ): Promise<boolean> {
   const status = input.needsReauth ? sql`, status = 'needs_reauth'` : sql``;
   return (
-    (await db.run(sql`UPDATE connector_auths SET refresh_failed_at = ${input.atIso}, refresh_failures = refresh_failures + 1,
+    (
+      await db.run(sql`UPDATE connector_auths SET refresh_failed_at = ${input.atIso}, refresh_failures = refresh_failures + 1,
       last_error = ${input.error}, updated_at = ${input.atIso}${status}
-      WHERE id = ${authId} AND credentials_version = ${input.expectVersion} AND status = 'active'`)).changes === 1
+      WHERE id = ${authId} AND credentials_version = ${input.expectVersion} AND status = 'active'`)
+    ).changes === 1
   );
 }

@@ -59,7 +59,13 @@ export async function listSealedValuesNotPrefixed(
 }
 
 /** Replaces one value if it is still `old` (compare-and-swap: a concurrent writer wins). Answers whether it was written. */
-export async function swapSealedValue(db: Queryable, c: SecretColumnRef, key: readonly SqlValue[], old: string, next: string): Promise<boolean> {
+export async function swapSealedValue(
+  db: Queryable,
+  c: SecretColumnRef,
+  key: readonly SqlValue[],
+  old: string,
+  next: string,
+): Promise<boolean> {
   const n = names(c);
   const row = sql.join(
     c.primaryKey.map((k, i) => sql`${sql.raw(k)} = ${key[i]}`),
@@ -76,11 +82,15 @@ export async function countSealedValuesNotPrefixed(db: Queryable, c: SecretColum
 /** Every value of a column. */
 export async function listSealedValues(db: Queryable, c: SecretColumnRef): Promise<string[]> {
   const n = names(c);
-  return (await db.all<{ value: string }>(sql`SELECT ${n.column} AS value FROM ${n.table} WHERE ${n.column} IS NOT NULL`)).map((r) => r.value);
+  return (await db.all<{ value: string }>(sql`SELECT ${n.column} AS value FROM ${n.table} WHERE ${n.column} IS NOT NULL`)).map(
+    (r) => r.value,
+  );
 }
 
 /** Whether any value of a column starts with `prefix`. */
 export async function anySealedValuePrefixed(db: Queryable, c: SecretColumnRef, prefix: string): Promise<boolean> {
   const n = names(c);
-  return await db.get(sql`SELECT 1 AS used FROM ${n.table} WHERE substr(${n.column}, 1, ${prefix.length}) = ${prefix} LIMIT 1`) !== undefined;
+  return (
+    (await db.get(sql`SELECT 1 AS used FROM ${n.table} WHERE substr(${n.column}, 1, ${prefix.length}) = ${prefix} LIMIT 1`)) !== undefined
+  );
 }

@@ -1,4 +1,3 @@
-import { inTransaction } from '../../context.ts';
 import { adminUserSchema, loginSchema, timestampSchema } from '@patchbay/shared';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
@@ -11,6 +10,7 @@ import {
   readCookie,
 } from '../../auth/adminSession.ts';
 import type { AppContext } from '../../context.ts';
+import { inTransaction } from '../../context.ts';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../crypto/passwords.ts';
 import { hashToken, newSecret } from '../../crypto/tokens.ts';
 import { GateBusyError, WorkGate } from '../../crypto/workGate.ts';

@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../crypto/tokens.ts';
 import { sql } from '../../db/sql.ts';
 import { insertConfig, insertEndUser, insertFlow, insertGroup, insertIntegration } from '../../testing/domainFixtures.ts';
-import { startTestServer, type TestServer } from '../../testing/harness.ts';
+import { sqliteFileBytes, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { TEST_DRIVER } from '../../testing/testDatabase.ts';
 
 let s: TestServer;
 let owner: string;
@@ -22,8 +22,8 @@ const ctx = () => s.app.ctx;
 const userOf = async (token: string) =>
   (await ctx().db.get<{ admin_user_id: string }>(sql`SELECT admin_user_id FROM api_tokens WHERE token_hash = ${hashToken(token)}`))
     ?.admin_user_id as string;
-const audits = async (objectId: string) =>
-  await ctx().db.all<{ action: string; details: string }>(
+const audits = (objectId: string) =>
+  ctx().db.all<{ action: string; details: string }>(
     sql`SELECT action, details FROM audit_events WHERE object_id = ${objectId} ORDER BY rowid`,
   );
 let n = 0;
@@ -177,7 +177,10 @@ describe('PUT /api/v1/admin-users/{id}/permissions', () => {
   });
 
   it('refuses owners and admins as targets (409) and members as callers (403)', async () => {
-    const res = await s.request('PUT', `/api/v1/admin-users/${await userOf(admin)}/permissions`, { token: owner, body: { permissions: [] } });
+    const res = await s.request('PUT', `/api/v1/admin-users/${await userOf(admin)}/permissions`, {
+      token: owner,
+      body: { permissions: [] },
+    });
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({
       code: 'conflict',
@@ -207,10 +210,13 @@ describe('API tokens', () => {
       revokedAt: null,
       token: expect.stringMatching(/^pb_[A-Za-z0-9_-]{43}$/),
     });
-    const db =
-      fs.readFileSync(s.dbFile).toString('latin1') +
-      (fs.existsSync(`${s.dbFile}-wal`) ? fs.readFileSync(`${s.dbFile}-wal`).toString('latin1') : '');
-    expect(db).not.toContain(res.body.token);
+    // The file scan is SQLite's: on PostgreSQL the bytes are in the database server's own files.
+    if (TEST_DRIVER === 'sqlite') {
+      const db = sqliteFileBytes(s)
+        .map((b) => b.toString('latin1'))
+        .join('');
+      expect(db).not.toContain(res.body.token);
+    }
     expect(s.logs.join('\n')).not.toContain(res.body.token);
     const listed = await s.request('GET', '/api/v1/api-tokens', { token: res.body.token });
     expect(listed.status).toBe(200);
@@ -284,7 +290,8 @@ describe('API tokens', () => {
     expect(new Set(everyone.body.items.map((t: { adminUserId: string }) => t.adminUserId)).size).toBeGreaterThan(2);
     const ofOwner = await s.request('GET', `/api/v1/api-tokens?adminUserId=${await userOf(owner)}&limit=200`, { token: admin });
     expect(ofOwner.body.items.length).toBeGreaterThan(0);
-    expect(ofOwner.body.items.every((t: { adminUserId: string }) => t.adminUserId === await userOf(owner))).toBe(true);
+    const ownerId = await userOf(owner);
+    expect(ofOwner.body.items.every((t: { adminUserId: string }) => t.adminUserId === ownerId)).toBe(true);
     const paged = await s.request('GET', '/api/v1/api-tokens?limit=2', { token: admin });
     const next = await s.request('GET', `/api/v1/api-tokens?limit=2&cursor=${paged.body.nextCursor}`, { token: admin });
     expect([...paged.body.items, ...next.body.items]).toEqual(everyone.body.items.slice(0, 4));

@@ -36,7 +36,7 @@ export function adminUsersRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       query: pageQuerySchema,
       response: adminUserPageSchema,
-      handler: async ({ principal, query }) => await listAdminUsersFor(ctx, principal, query),
+      handler: ({ principal, query }) => listAdminUsersFor(ctx, principal, query),
     }),
     defineRoute({
       method: 'get',
@@ -47,7 +47,7 @@ export function adminUsersRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: adminUserIdParamsSchema,
       response: adminUserSchema,
-      handler: async ({ principal, params }) => await getAdminUserFor(ctx, principal, params.id),
+      handler: ({ principal, params }) => getAdminUserFor(ctx, principal, params.id),
     }),
     defineRoute({
       method: 'post',
@@ -74,7 +74,7 @@ export function adminUsersRoutes(ctx: AppContext): RouteDef[] {
       body: permissionsReplaceSchema,
       response: adminUserSchema,
       errors: [409],
-      handler: async ({ principal, params, body, requestId }) => await replaceMemberPermissions(ctx, principal, params.id, body, requestId),
+      handler: ({ principal, params, body, requestId }) => replaceMemberPermissions(ctx, principal, params.id, body, requestId),
     }),
     defineRoute({
       method: 'post',
@@ -87,7 +87,7 @@ export function adminUsersRoutes(ctx: AppContext): RouteDef[] {
       body: apiTokenCreateSchema,
       status: 201,
       response: apiTokenCreatedSchema,
-      handler: async ({ principal, body }) => await createApiTokenFor(ctx, principal, body),
+      handler: ({ principal, body }) => createApiTokenFor(ctx, principal, body),
     }),
     defineRoute({
       method: 'get',
@@ -98,7 +98,7 @@ export function adminUsersRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       query: apiTokenListQuerySchema,
       response: apiTokenPageSchema,
-      handler: async ({ principal, query }) => await listApiTokensFor(ctx, principal, query),
+      handler: ({ principal, query }) => listApiTokensFor(ctx, principal, query),
     }),
     defineRoute({
       method: 'delete',
@@ -109,7 +109,7 @@ export function adminUsersRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: apiTokenIdParamsSchema,
       response: apiTokenSchema,
-      handler: async ({ principal, params, requestId }) => await revokeApiTokenFor(ctx, principal, params.id, requestId),
+      handler: ({ principal, params, requestId }) => revokeApiTokenFor(ctx, principal, params.id, requestId),
     }),
   ];
 }

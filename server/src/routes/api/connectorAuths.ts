@@ -33,7 +33,7 @@ export function connectorAuthsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       query: connectorAuthListQuerySchema,
       response: connectorAuthPageSchema,
-      handler: async ({ principal, query }) => await listConnectorAuthsFor(ctx, principal, query),
+      handler: ({ principal, query }) => listConnectorAuthsFor(ctx, principal, query),
     }),
     defineRoute({
       method: 'post',
@@ -60,7 +60,7 @@ export function connectorAuthsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: connectorAuthIdParamsSchema,
       response: connectorAuthSchema,
-      handler: async ({ principal, params }) => await getConnectorAuthFor(ctx, principal, params.id),
+      handler: ({ principal, params }) => getConnectorAuthFor(ctx, principal, params.id),
     }),
     defineRoute({
       method: 'post',
@@ -85,7 +85,7 @@ export function connectorAuthsRoutes(ctx: AppContext): RouteDef[] {
       params: connectorAuthIdParamsSchema,
       response: connectorAuthSchema,
       errors: [409],
-      handler: async ({ principal, params, requestId, log }) => await setConnectorAuthEnabledFor(ctx, principal, params.id, false, requestId, log),
+      handler: ({ principal, params, requestId, log }) => setConnectorAuthEnabledFor(ctx, principal, params.id, false, requestId, log),
     }),
     defineRoute({
       method: 'post',
@@ -99,7 +99,7 @@ export function connectorAuthsRoutes(ctx: AppContext): RouteDef[] {
       params: connectorAuthIdParamsSchema,
       response: connectorAuthSchema,
       errors: [409],
-      handler: async ({ principal, params, requestId, log }) => await setConnectorAuthEnabledFor(ctx, principal, params.id, true, requestId, log),
+      handler: ({ principal, params, requestId, log }) => setConnectorAuthEnabledFor(ctx, principal, params.id, true, requestId, log),
     }),
     defineRoute({
       method: 'delete',

@@ -239,9 +239,9 @@ describe('revoke, disable, enable', () => {
     expect((await s.request('POST', `/api/v1/connector-auths/${id}/disable`, { token: owner })).body.status).toBe('disabled');
     expect((await s.request('POST', `/api/v1/connector-auths/${id}/disable`, { token: owner })).body.status).toBe('disabled');
     expect((await s.request('POST', `/api/v1/connector-auths/${id}/enable`, { token: owner })).body.status).toBe('active');
-    const actions = (await ctx()
-      .db.all<{ action: string }>(sql`SELECT action FROM audit_events WHERE object_id = ${id} ORDER BY rowid`))
-      .map((a) => a.action);
+    const actions = (
+      await ctx().db.all<{ action: string }>(sql`SELECT action FROM audit_events WHERE object_id = ${id} ORDER BY rowid`)
+    ).map((a) => a.action);
     expect(actions).toEqual(['connector_auth.created', 'connector_auth.disabled', 'connector_auth.enabled']);
   });
 });

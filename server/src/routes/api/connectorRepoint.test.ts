@@ -78,7 +78,7 @@ async function createConnector(body: Record<string, unknown>): Promise<void> {
 }
 
 async function auth(connectorId: string, credentials: Credentials, status: 'active' | 'disabled' | 'revoked' = 'active'): Promise<string> {
-  return await insertConnectorAuth(ctx(), { configId, connectorId, endUserId, status, credentials: credentials as Record<string, unknown> });
+  return insertConnectorAuth(ctx(), { configId, connectorId, endUserId, status, credentials: credentials as Record<string, unknown> });
 }
 
 interface AuthState {
@@ -94,6 +94,12 @@ async function state(id: string): Promise<AuthState> {
   if (!row) throw new Error(`no auth ${id}`);
   return row;
 }
+/** The state of each auth, by the same keys. */
+async function statesOf(auths: Record<string, string>): Promise<Record<string, AuthState>> {
+  const out: Record<string, AuthState> = {};
+  for (const [k, id] of Object.entries(auths)) out[k] = await state(id);
+  return out;
+}
 
 /** Everything a host received, as text, to search for credentials. */
 function seenBy(host: TestUpstream): string {
@@ -101,11 +107,11 @@ function seenBy(host: TestUpstream): string {
 }
 
 async function audits(objectId: string): Promise<{ action: string; actor_type: string; details: unknown }[]> {
-  return (await ctx()
-    .db.all<{ action: string; actor_type: string; details: string }>(
+  return (
+    await ctx().db.all<{ action: string; actor_type: string; details: string }>(
       sql`SELECT action, actor_type, details FROM audit_events WHERE object_id = ${objectId} ORDER BY at, rowid`,
-    ))
-    .map((r) => ({ ...r, details: JSON.parse(r.details) }));
+    )
+  ).map((r) => ({ ...r, details: JSON.parse(r.details) }));
 }
 
 const apiKey = (key = KEY): Credentials => ({ type: 'api_key', apiKey: key, fields: {} });
@@ -152,7 +158,7 @@ describe('baseUrl of an API-key connector', () => {
   });
 
   it('another host answers 409 with the count of auths holding credentials, and changes nothing', async () => {
-    const before = Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, await state(id)]));
+    const before = await statesOf(ids);
     for (const body of [{ baseUrl: newHost.url }, { baseUrl: `${newHost.url}/v2`, name: 'Moved', force: false }]) {
       const res = await api('PATCH', '/api/v1/connectors/keyed', body);
       expect(res.status).toBe(409);
@@ -160,7 +166,7 @@ describe('baseUrl of an API-key connector', () => {
     }
     const connector = await api('GET', '/api/v1/connectors/keyed');
     expect(connector.body).toMatchObject({ name: 'Keyed', baseUrl: `${oldHost.url}/v2` });
-    expect(Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, await state(id)]))).toEqual(before);
+    expect(await statesOf(ids)).toEqual(before);
     // another port of the same host is another origin too
     const port = await api('PATCH', '/api/v1/connectors/keyed', { baseUrl: `http://127.0.0.1:${oldHost.port + 1}/v2` });
     expect(port.body).toEqual(conflict(3, ['baseUrl']));
@@ -168,7 +174,7 @@ describe('baseUrl of an API-key connector', () => {
   });
 
   it('force drops the credentials in the same change: the new host never receives the old key', async () => {
-    const versions = Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, (await state(id)).credentials_version]));
+    const versions = Object.fromEntries(Object.entries(await statesOf(ids)).map(([k, row]) => [k, row.credentials_version]));
     const revokedBefore = await state(ids.revoked as string);
     const res = await api('PATCH', '/api/v1/connectors/keyed', { baseUrl: newHost.url, name: 'Keyed 2', force: true });
     expect(res.status, res.text).toBe(200);
@@ -190,7 +196,11 @@ describe('baseUrl of an API-key connector', () => {
       last_error: RELINK,
     });
     expect(await state(ids.revoked as string)).toEqual(revokedBefore);
-    expect(await state(ids.empty as string)).toMatchObject({ status: 'needs_reauth', credentials_version: versions.empty, last_error: null });
+    expect(await state(ids.empty as string)).toMatchObject({
+      status: 'needs_reauth',
+      credentials_version: versions.empty,
+      last_error: null,
+    });
 
     const proxied = await api('GET', `/api/v1/proxy/${ids.active1}/me`);
     expect(proxied.status).toBe(422);
@@ -226,7 +236,10 @@ describe('baseUrl of an API-key connector', () => {
     expect((await audits(ids.active1 as string)).slice(-1)).toEqual([
       { action: 'connector_auth.needs_reauth', actor_type: 'api_token', details: { ...dropped, previousStatus: 'active' } },
     ]);
-    expect((await audits(ids.disabled as string)).map((a) => a.action)).toEqual(['connector_auth.credentials_dropped', 'connector_auth.enabled']);
+    expect((await audits(ids.disabled as string)).map((a) => a.action)).toEqual([
+      'connector_auth.credentials_dropped',
+      'connector_auth.enabled',
+    ]);
     expect((await audits(ids.disabled as string))[0]?.details).toEqual({ ...dropped, previousStatus: 'disabled' });
     expect(await audits(ids.revoked as string)).toEqual([]);
   });

@@ -58,7 +58,7 @@ export function connectorsRoutes(ctx: AppContext): RouteDef[] {
       status: 201,
       response: connectorSchema,
       errors: [409],
-      handler: async ({ body, principal, requestId }) => await createConnector(ctx, principal, body, requestId),
+      handler: ({ body, principal, requestId }) => createConnector(ctx, principal, body, requestId),
     }),
     defineRoute({
       method: 'get',
@@ -86,7 +86,7 @@ export function connectorsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: idParams,
       response: connectorSchema,
-      handler: async ({ params }) => await getConnector(ctx, params.id),
+      handler: ({ params }) => getConnector(ctx, params.id),
     }),
     defineRoute({
       method: 'patch',
@@ -106,7 +106,7 @@ export function connectorsRoutes(ctx: AppContext): RouteDef[] {
       body: connectorUpdateSchema,
       response: connectorSchema,
       errors: [409],
-      handler: async ({ params, body, principal, requestId }) => await updateConnector(ctx, principal, params.id, body, requestId),
+      handler: ({ params, body, principal, requestId }) => updateConnector(ctx, principal, params.id, body, requestId),
     }),
     defineRoute({
       method: 'delete',

@@ -18,7 +18,7 @@ import {
 import { z } from 'zod';
 import { configVisible } from '../../auth/permissions.ts';
 import type { AppContext } from '../../context.ts';
-import { afterCursor, toPage, toPageAsync } from '../../db/keyset.ts';
+import { afterCursor, toPageAsync } from '../../db/keyset.ts';
 import { listEmbedConfigs } from '../../db/repos/embedConfigs.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
 import {
@@ -52,7 +52,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       body: embedConfigCreateSchema,
       status: 201,
       response: embedConfigCreatedSchema,
-      handler: async ({ body, principal, requestId }) => await createEmbedConfig(ctx, principal, body, requestId),
+      handler: ({ body, principal, requestId }) => createEmbedConfig(ctx, principal, body, requestId),
     }),
     defineRoute({
       method: 'get',
@@ -72,7 +72,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
           rows,
           query.limit,
           (r) => ({ t: r.created_at, id: r.id }),
-          async (r) => await toEmbedConfig(ctx, r),
+          (r) => toEmbedConfig(ctx, r),
         );
       },
     }),
@@ -84,7 +84,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: idParams,
       response: embedConfigSchema,
-      handler: async ({ params, principal }) => await getEmbedConfig(ctx, principal, params.id),
+      handler: ({ params, principal }) => getEmbedConfig(ctx, principal, params.id),
     }),
     defineRoute({
       method: 'patch',
@@ -96,7 +96,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       params: idParams,
       body: embedConfigUpdateSchema,
       response: embedConfigUpdatedSchema,
-      handler: async ({ params, body, principal, requestId }) => await updateEmbedConfig(ctx, principal, params.id, body, requestId),
+      handler: ({ params, body, principal, requestId }) => updateEmbedConfig(ctx, principal, params.id, body, requestId),
     }),
     defineRoute({
       method: 'delete',
@@ -127,7 +127,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       body: rotateSecretSchema,
       status: 201,
       response: issuedSecretSchema,
-      handler: async ({ params, body, principal, requestId }) => await rotateSecret(ctx, principal, params.id, body.graceSeconds, requestId),
+      handler: ({ params, body, principal, requestId }) => rotateSecret(ctx, principal, params.id, body.graceSeconds, requestId),
     }),
     defineRoute({
       method: 'get',
@@ -150,7 +150,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       status: 201,
       response: embedKeyCreatedSchema,
       errors: [409],
-      handler: async ({ params, body, principal, requestId }) => await createKey(ctx, principal, params.id, body, requestId),
+      handler: ({ params, body, principal, requestId }) => createKey(ctx, principal, params.id, body, requestId),
     }),
     defineRoute({
       method: 'delete',
@@ -163,7 +163,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: keyParams,
       response: embedKeySchema,
-      handler: async ({ params, principal, requestId }) => await revokeKey(ctx, principal, params.id, params.kid, requestId),
+      handler: ({ params, principal, requestId }) => revokeKey(ctx, principal, params.id, params.kid, requestId),
     }),
     defineRoute({
       method: 'post',
@@ -174,7 +174,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: idParams,
       response: callbackSecretSchema,
-      handler: async ({ params, principal, requestId }) => await rotateCallbackSecret(ctx, principal, params.id, requestId),
+      handler: ({ params, principal, requestId }) => rotateCallbackSecret(ctx, principal, params.id, requestId),
     }),
   ];
 }

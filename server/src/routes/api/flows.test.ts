@@ -56,9 +56,9 @@ class Fixture {
     const id = newId('grp');
     await this.ctx.db.run(sql`INSERT INTO embed_groups (id, config_id, name, position, highlighted_connectors)
       VALUES (${id}, ${configId}, ${name}, 0, '[]')`);
-    flowIds.forEach((flowId, i) => {
+    for (const [i, flowId] of flowIds.entries()) {
       await this.ctx.db.run(sql`INSERT INTO embed_group_flows (group_id, flow_id, position) VALUES (${id}, ${flowId}, ${i})`);
-    });
+    }
     return id;
   }
   async endUser(configId: string): Promise<string> {
@@ -69,8 +69,8 @@ class Fixture {
     return id;
   }
   async integration(flowId: string, version = 1): Promise<{ id: string; configId: string }> {
-    const configId = this.config();
-    const endUserId = this.endUser(configId);
+    const configId = await this.config();
+    const endUserId = await this.endUser(configId);
     const id = newId('int');
     const now = nowIso(this.ctx);
     await this.ctx.db.run(sql`INSERT INTO integrations (id, config_id, flow_id, flow_version, owner_end_user_id, account_id, sharing_level,
@@ -79,7 +79,7 @@ class Fixture {
     return { id, configId };
   }
   async connectorAuth(connectorId: string): Promise<string> {
-    const configId = this.config();
+    const configId = await this.config();
     const id = newId('ca');
     const now = nowIso(this.ctx);
     await this.ctx.db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, sharing_level, status, created_via, created_at, updated_at)
@@ -87,12 +87,14 @@ class Fixture {
     return id;
   }
   async integrationVersions(flowId: string): Promise<number[]> {
-    return (await this.ctx.db
-      .all<{ flow_version: number }>(sql`SELECT flow_version FROM integrations WHERE flow_id = ${flowId} ORDER BY created_at, id`))
-      .map((r) => r.flow_version);
+    return (
+      await this.ctx.db.all<{ flow_version: number }>(
+        sql`SELECT flow_version FROM integrations WHERE flow_id = ${flowId} ORDER BY created_at, id`,
+      )
+    ).map((r) => r.flow_version);
   }
   async audit(objectId: string) {
-    return await this.ctx.db.all<{ action: string; actor_type: string; details: string }>(
+    return this.ctx.db.all<{ action: string; actor_type: string; details: string }>(
       sql`SELECT action, actor_type, details FROM audit_events WHERE object_type = 'flow' AND object_id = ${objectId} ORDER BY at, rowid`,
     );
   }
@@ -120,8 +122,8 @@ let owner: string;
 beforeAll(async () => {
   s = await startTestServer();
   fx = new Fixture(s);
-  fx.connector('crm');
-  fx.connector('mailer');
+  await fx.connector('crm');
+  await fx.connector('mailer');
   owner = await s.adminToken({ role: 'owner' });
 });
 afterAll(() => s.close());
@@ -155,7 +157,7 @@ describe('POST /api/v1/flows', () => {
       definition: DOCUMENTED_DEFINITION,
       createdAt: now,
     });
-    expect(fx.audit(id)).toEqual([
+    expect(await fx.audit(id)).toEqual([
       { action: 'flow.created', actor_type: 'api_token', details: JSON.stringify({ name: DOCUMENTED_FLOW.name, version: 1 }) },
     ]);
   });
@@ -183,7 +185,7 @@ describe('POST /api/v1/flows', () => {
   });
 
   it('accepts a cron schedule, templated query/headers/forEach and a pre-filled vendor connector auth', async () => {
-    const authId = fx.connectorAuth('mailer');
+    const authId = await fx.connectorAuth('mailer');
     const body = {
       name: 'Nightly mail',
       slots: [
@@ -333,7 +335,7 @@ describe('POST /api/v1/flows', () => {
   });
 
   it('refuses an unknown connector and connector auths that are unknown or of another connector', async () => {
-    const mailerAuth = fx.connectorAuth('mailer');
+    const mailerAuth = await fx.connectorAuth('mailer');
     const slots = [
       { key: 'crm', connectorId: 'nope', label: 'A' },
       { key: 'b', connectorId: 'crm', label: 'B', connectorAuthId: 'ca_0000000000aaaaaaaaaa' },
@@ -389,7 +391,7 @@ describe('PATCH /api/v1/flows/{id}', () => {
       createdAt: flow.createdAt,
       updatedAt: nowIso(s.app.ctx),
     });
-    expect(fx.audit(flow.id).map((a) => [a.action, JSON.parse(a.details)])).toEqual([
+    expect((await fx.audit(flow.id)).map((a) => [a.action, JSON.parse(a.details)])).toEqual([
       ['flow.created', { name: DOCUMENTED_FLOW.name, version: 1 }],
       ['flow.updated', { fields: ['name', 'description', 'icon'] }],
     ]);
@@ -447,7 +449,7 @@ describe('versions', () => {
       ],
       nextCursor: null,
     });
-    expect(fx.audit(flow.id).map((a) => [a.action, JSON.parse(a.details)])).toEqual([
+    expect((await fx.audit(flow.id)).map((a) => [a.action, JSON.parse(a.details)])).toEqual([
       ['flow.created', { name: DOCUMENTED_FLOW.name, version: 1 }],
       ['flow.version_created', { version: 2, pushToIntegrations: false, movedIntegrations: 0 }],
       ['flow.version_created', { version: 3, pushToIntegrations: false, movedIntegrations: 0 }],
@@ -514,15 +516,15 @@ describe('versions', () => {
   it('pushes the new version to every integration of the flow in the same write', async () => {
     const flow = await createFlow();
     const other = await createFlow();
-    fx.integration(flow.id);
-    fx.integration(flow.id);
-    fx.integration(other.id);
+    await fx.integration(flow.id);
+    await fx.integration(flow.id);
+    await fx.integration(other.id);
     const unpushed = await s.request('POST', `/api/v1/flows/${flow.id}/versions`, {
       token: owner,
       body: { definition: DOCUMENTED_DEFINITION },
     });
     expect(unpushed.body).toMatchObject({ version: 2, movedIntegrations: 0 });
-    expect(fx.integrationVersions(flow.id)).toEqual([1, 1]);
+    expect(await fx.integrationVersions(flow.id)).toEqual([1, 1]);
 
     const pushed = await s.request('POST', `/api/v1/flows/${flow.id}/versions`, {
       token: owner,
@@ -536,18 +538,22 @@ describe('versions', () => {
       createdAt: nowIso(s.app.ctx),
       movedIntegrations: 2,
     });
-    expect(fx.integrationVersions(flow.id)).toEqual([3, 3]);
-    expect(fx.integrationVersions(other.id)).toEqual([1]);
-    expect(JSON.parse(fx.audit(flow.id).at(-1)?.details ?? '{}')).toEqual({ version: 3, pushToIntegrations: true, movedIntegrations: 2 });
+    expect(await fx.integrationVersions(flow.id)).toEqual([3, 3]);
+    expect(await fx.integrationVersions(other.id)).toEqual([1]);
+    expect(JSON.parse((await fx.audit(flow.id)).at(-1)?.details ?? '{}')).toEqual({
+      version: 3,
+      pushToIntegrations: true,
+      movedIntegrations: 2,
+    });
   });
 });
 
 describe('DELETE /api/v1/flows/{id}', () => {
   it('answers 409 in_use listing the integrations and groups that use the flow', async () => {
     const flow = await createFlow();
-    const integration = fx.integration(flow.id);
-    const configId = fx.config();
-    const groupId = fx.group(configId, [flow.id], 'Sales');
+    const integration = await fx.integration(flow.id);
+    const configId = await fx.config();
+    const groupId = await fx.group(configId, [flow.id], 'Sales');
     const res = await s.request('DELETE', `/api/v1/flows/${flow.id}`, { token: owner });
     expect(res.status).toBe(409);
     expect(res.body).toEqual(
@@ -568,12 +574,10 @@ describe('DELETE /api/v1/flows/{id}', () => {
     expect(res.text).toBe('');
     expect((await s.request('GET', `/api/v1/flows/${flow.id}`, { token: owner })).status).toBe(404);
     expect((await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flow_versions WHERE flow_id = ${flow.id}`))?.n).toBe(0);
-    expect(
-      fx
-        .audit(flow.id)
-        .map((a) => [a.action, JSON.parse(a.details)])
-        .at(-1),
-    ).toEqual(['flow.deleted', { name: DOCUMENTED_FLOW.name, version: 2 }]);
+    expect((await fx.audit(flow.id)).map((a) => [a.action, JSON.parse(a.details)]).at(-1)).toEqual([
+      'flow.deleted',
+      { name: DOCUMENTED_FLOW.name, version: 2 },
+    ]);
     const again = await s.request('DELETE', `/api/v1/flows/${flow.id}`, { token: owner });
     expect(again.body).toEqual(envelope('not_found', `Flow "${flow.id}" not found`));
   });
@@ -615,7 +619,7 @@ describe('listing and member permissions', () => {
   beforeAll(async () => {
     t = await startTestServer();
     tfx = new Fixture(t);
-    tfx.connector('crm');
+    await tfx.connector('crm');
     admin = await t.adminToken({ role: 'admin' });
     const make = async (name: string) => {
       t.clock.advance(1);
@@ -625,7 +629,7 @@ describe('listing and member permissions', () => {
     inGroup = await make('In group');
     outside = await make('Outside');
     await make('Third');
-    groupId = tfx.group(tfx.config(), [inGroup.id]);
+    groupId = await tfx.group(await tfx.config(), [inGroup.id]);
   });
   afterAll(() => t.close());
 
@@ -667,7 +671,7 @@ describe('listing and member permissions', () => {
     }
     const none = await t.adminToken({ role: 'member' });
     expect((await t.request('GET', '/api/v1/flows', { token: none })).body).toEqual({ items: [], nextCursor: null });
-    const otherGroup = tfx.group(tfx.config(), [outside.id], 'Other');
+    const otherGroup = await tfx.group(await tfx.config(), [outside.id], 'Other');
     const elsewhere = await t.adminToken({ role: 'member', groups: [{ groupId: otherGroup, view: true, run: true, manage: true }] });
     expect((await t.request('GET', `/api/v1/flows/${inGroup.id}`, { token: elsewhere })).status).toBe(404);
     expect((await t.request('GET', '/api/v1/flows', { token: elsewhere })).body.items.map((f: { id: string }) => f.id)).toEqual([

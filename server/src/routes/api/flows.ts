@@ -49,7 +49,7 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       bodyLimit: FLOW_BODY_LIMIT,
       status: 201,
       response: flowSchema,
-      handler: async ({ body, principal, requestId }) => await createFlow(ctx, { principal, requestId }, body),
+      handler: ({ body, principal, requestId }) => createFlow(ctx, { principal, requestId }, body),
     }),
     defineRoute({
       method: 'get',
@@ -60,7 +60,7 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       query: pageQuerySchema,
       response: pageOf(flowSchema),
-      handler: async ({ query, principal }) => await listFlowsFor(ctx, principal, query),
+      handler: ({ query, principal }) => listFlowsFor(ctx, principal, query),
     }),
     defineRoute({
       method: 'get',
@@ -70,7 +70,7 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: idParams,
       response: flowSchema,
-      handler: async ({ params, principal }) => await getFlow(ctx, principal, params.id),
+      handler: ({ params, principal }) => getFlow(ctx, principal, params.id),
     }),
     defineRoute({
       method: 'patch',
@@ -82,7 +82,7 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       params: idParams,
       body: flowUpdateSchema,
       response: flowSchema,
-      handler: async ({ params, body, principal, requestId }) => await updateFlow(ctx, { principal, requestId }, params.id, body),
+      handler: ({ params, body, principal, requestId }) => updateFlow(ctx, { principal, requestId }, params.id, body),
     }),
     defineRoute({
       method: 'delete',
@@ -115,7 +115,7 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       bodyLimit: FLOW_BODY_LIMIT,
       status: 201,
       response: flowVersionCreatedSchema,
-      handler: async ({ params, body, principal, requestId }) => await createFlowVersion(ctx, { principal, requestId }, params.id, body),
+      handler: ({ params, body, principal, requestId }) => createFlowVersion(ctx, { principal, requestId }, params.id, body),
     }),
     defineRoute({
       method: 'get',
@@ -126,7 +126,7 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       params: idParams,
       query: pageQuerySchema,
       response: pageOf(flowVersionSchema),
-      handler: async ({ params, query, principal }) => await listVersionsFor(ctx, principal, params.id, query),
+      handler: ({ params, query, principal }) => listVersionsFor(ctx, principal, params.id, query),
     }),
     defineRoute({
       method: 'get',
@@ -136,7 +136,7 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: versionParams,
       response: flowVersionSchema,
-      handler: async ({ params, principal }) => await getVersionFor(ctx, principal, params.id, params.version),
+      handler: ({ params, principal }) => getVersionFor(ctx, principal, params.id, params.version),
     }),
   ];
 }

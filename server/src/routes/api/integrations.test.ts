@@ -154,9 +154,12 @@ describe('GET /api/v1/integrations', () => {
     expect(seen).toEqual(expected);
     expect(new Set(seen).size).toBe(seen.length);
     expect(pages).toBe(Math.ceil(expected.length / 2));
-    const created = seen.map(
-      (id) => (await ctx().db.get<{ created_at: string }>(sql`SELECT created_at FROM integrations WHERE id = ${id}`))?.created_at ?? '',
-    );
+    const created: string[] = [];
+    for (const id of seen) {
+      created.push(
+        (await ctx().db.get<{ created_at: string }>(sql`SELECT created_at FROM integrations WHERE id = ${id}`))?.created_at ?? '',
+      );
+    }
     expect([...created].sort().reverse()).toEqual(created);
   });
 
@@ -191,8 +194,8 @@ describe('GET /api/v1/integrations', () => {
 });
 
 describe('POST /api/v1/integrations/{id}/disable and /enable', () => {
-  const auditsOf = async (id: string) =>
-    await ctx().db.all<{ action: string; actor_type: string; actor_id: string | null; config_id: string; request_id: string; details: string }>(
+  const auditsOf = (id: string) =>
+    ctx().db.all<{ action: string; actor_type: string; actor_id: string | null; config_id: string; request_id: string; details: string }>(
       sql`SELECT action, actor_type, actor_id, config_id, request_id, details FROM audit_events WHERE object_id = ${id} ORDER BY rowid`,
     );
 
@@ -239,7 +242,11 @@ describe('POST /api/v1/integrations/{id}/disable and /enable', () => {
     const id = await insertIntegration(ctx(), { configId, flowId, endUserId, status: 'disabled', disabledBy: 'user' });
     const on = await s.request('POST', `/api/v1/integrations/${id}/enable`, { token: owner });
     expect(on.body).toMatchObject({ status: 'enabled', disabledBy: null });
-    expect(JSON.parse((await auditsOf(id))[0]?.details ?? '{}')).toEqual({ flowId, previousStatus: 'disabled', previousDisabledBy: 'user' });
+    expect(JSON.parse((await auditsOf(id))[0]?.details ?? '{}')).toEqual({
+      flowId,
+      previousStatus: 'disabled',
+      previousDisabledBy: 'user',
+    });
   });
 
   it('takes over a disable the end user made, so the end user cannot undo it', async () => {
@@ -249,7 +256,11 @@ describe('POST /api/v1/integrations/{id}/disable and /enable', () => {
     const id = await insertIntegration(ctx(), { configId, flowId, endUserId, status: 'disabled', disabledBy: 'user' });
     const off = await s.request('POST', `/api/v1/integrations/${id}/disable`, { token: owner });
     expect(off.body).toMatchObject({ status: 'disabled', disabledBy: 'admin' });
-    expect(JSON.parse((await auditsOf(id))[0]?.details ?? '{}')).toEqual({ flowId, previousStatus: 'disabled', previousDisabledBy: 'user' });
+    expect(JSON.parse((await auditsOf(id))[0]?.details ?? '{}')).toEqual({
+      flowId,
+      previousStatus: 'disabled',
+      previousDisabledBy: 'user',
+    });
   });
 
   it('answers 404 for an unknown integration and writes nothing', async () => {

@@ -17,7 +17,7 @@ export function integrationsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       query: integrationListQuerySchema,
       response: integrationPageSchema,
-      handler: async ({ principal, query }) => await listIntegrationsFor(ctx, principal, query),
+      handler: ({ principal, query }) => listIntegrationsFor(ctx, principal, query),
     }),
     defineRoute({
       method: 'get',
@@ -27,7 +27,7 @@ export function integrationsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: integrationIdParamsSchema,
       response: integrationSchema,
-      handler: async ({ principal, params }) => await getIntegrationFor(ctx, principal, params.id),
+      handler: ({ principal, params }) => getIntegrationFor(ctx, principal, params.id),
     }),
     defineRoute({
       method: 'post',
@@ -39,7 +39,7 @@ export function integrationsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: integrationIdParamsSchema,
       response: integrationSchema,
-      handler: async ({ principal, params, requestId }) => await setIntegrationEnabledByAdmin(ctx, principal, params.id, false, requestId),
+      handler: ({ principal, params, requestId }) => setIntegrationEnabledByAdmin(ctx, principal, params.id, false, requestId),
     }),
     defineRoute({
       method: 'post',
@@ -50,7 +50,7 @@ export function integrationsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: integrationIdParamsSchema,
       response: integrationSchema,
-      handler: async ({ principal, params, requestId }) => await setIntegrationEnabledByAdmin(ctx, principal, params.id, true, requestId),
+      handler: ({ principal, params, requestId }) => setIntegrationEnabledByAdmin(ctx, principal, params.id, true, requestId),
     }),
   ];
 }

@@ -120,7 +120,7 @@ async function auth(
   status: 'active' | 'needs_reauth' | 'revoked' | 'disabled' = 'active',
   cfg = configId,
 ) {
-  return await insertConnectorAuth(s.app.ctx, {
+  return insertConnectorAuth(s.app.ctx, {
     configId: cfg,
     connectorId,
     endUserId: cfg === configId ? endUserId : await insertEndUser(s.app.ctx, cfg),
@@ -510,7 +510,7 @@ describe('proxy: injected credentials never come back in response headers (SECUR
 
 describe('proxy: OAuth2 refresh', () => {
   async function oauth2Connector() {
-    return await connector(
+    return connector(
       'oauth2',
       {
         oauth2: {
@@ -785,7 +785,12 @@ describe('proxy: who may call it', () => {
     const cfg = await insertConfig(s.app.ctx);
     const group = await insertGroup(s.app.ctx, cfg);
     const otherGroup = await insertGroup(s.app.ctx, await insertConfig(s.app.ctx));
-    const a = await auth(await connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } }), apiKeyCreds(), 'active', cfg);
+    const a = await auth(
+      await connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } }),
+      apiKeyCreds(),
+      'active',
+      cfg,
+    );
     const outsider = await s.adminToken({ role: 'member', groups: [{ groupId: otherGroup, view: true, run: true }] });
     const viewer = await s.adminToken({ role: 'member', groups: [{ groupId: group, view: true }] });
     const runner = await s.adminToken({ role: 'member', groups: [{ groupId: group, view: true, run: true }] });

@@ -21,7 +21,7 @@ export function connectTicketsRoutes(ctx: AppContext): RouteDef[] {
       status: 201,
       response: connectTicketSchema,
       errors: [403, 404],
-      handler: async ({ principal, body, requestId }) => await createConnectTicket(ctx, principal, body, requestId),
+      handler: ({ principal, body, requestId }) => createConnectTicket(ctx, principal, body, requestId),
     }),
     defineRoute({
       method: 'get',
@@ -37,7 +37,7 @@ export function connectTicketsRoutes(ctx: AppContext): RouteDef[] {
       params: connectTicketIdParamsSchema,
       response: connectTicketStatusSchema,
       errors: [404],
-      handler: async ({ principal, params }) => await connectTicketStatus(ctx, principal, params.id),
+      handler: ({ principal, params }) => connectTicketStatus(ctx, principal, params.id),
     }),
   ];
 }

@@ -39,7 +39,7 @@ export function embedConnectorAuthsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'embedSession',
       query: embedConnectorAuthListQuerySchema,
       response: embedConnectorAuthPageSchema,
-      handler: async ({ principal, query }) => await listEmbedConnectorAuths(ctx, principal, query),
+      handler: ({ principal, query }) => listEmbedConnectorAuths(ctx, principal, query),
     }),
     defineRoute({
       method: 'post',

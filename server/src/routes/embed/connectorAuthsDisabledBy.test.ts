@@ -82,7 +82,7 @@ async function createBasic(name: string): Promise<string> {
 }
 
 async function row(id: string) {
-  return await s.app.ctx.db.get<{ status: string; disabled_by: string | null; name: string; credentials_version: number }>(
+  return s.app.ctx.db.get<{ status: string; disabled_by: string | null; name: string; credentials_version: number }>(
     sql`SELECT status, disabled_by, name, credentials_version FROM connector_auths WHERE id = ${id}`,
   );
 }
@@ -116,11 +116,11 @@ describe('an admin disable', () => {
     const enabled = await vendor('POST', `/api/v1/connector-auths/${id}/enable`);
     expect(enabled.body).toMatchObject({ status: 'active', disabledBy: null });
     expect(await embedView(id)).toMatchObject({ status: 'active', disabledBy: null });
-    const actions = (await s.app.ctx.db
-      .all<{ action: string; actor_type: string }>(
+    const actions = (
+      await s.app.ctx.db.all<{ action: string; actor_type: string }>(
         sql`SELECT action, actor_type FROM audit_events WHERE object_id = ${id} ORDER BY at, rowid`,
-      ))
-      .map((a) => `${a.action} by ${a.actor_type}`);
+      )
+    ).map((a) => `${a.action} by ${a.actor_type}`);
     expect(actions).toEqual([
       'connector_auth.created by end_user',
       'connector_auth.disabled by api_token',

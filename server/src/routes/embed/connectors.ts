@@ -16,7 +16,7 @@ export function embedConnectorsRoutes(ctx: AppContext): RouteDef[] {
       tags: ['embed'],
       auth: 'embedSession',
       response: embedConnectorListSchema,
-      handler: async ({ principal }) => await listEmbedConnectors(ctx, principal),
+      handler: ({ principal }) => listEmbedConnectors(ctx, principal),
     }),
   ];
 }

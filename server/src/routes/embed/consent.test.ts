@@ -31,7 +31,7 @@ async function session(fx: EmbedFixture, user: string, account: string): Promise
 }
 
 async function consentAudits(configId: string) {
-  return await s.app.ctx.db.all<{ actor_type: string; object_type: string; object_id: string; details: string }>(
+  return s.app.ctx.db.all<{ actor_type: string; object_type: string; object_id: string; details: string }>(
     sql`SELECT actor_type, object_type, object_id, details FROM audit_events WHERE action = 'consent.given' AND config_id = ${configId}
       ORDER BY at, rowid`,
   );
@@ -55,7 +55,9 @@ describe('POST /embed/api/consent', () => {
     const bob = await session(fx, 'bob', 'acme');
     expect(bob.given).toBe(false);
 
-    const adaId = (await s.app.ctx.db.get<{ id: string }>(sql`SELECT id FROM end_users WHERE config_id = ${fx.configId} AND user_id = 'ada'`))?.id;
+    const adaId = (
+      await s.app.ctx.db.get<{ id: string }>(sql`SELECT id FROM end_users WHERE config_id = ${fx.configId} AND user_id = 'ada'`)
+    )?.id;
     expect(await consentAudits(fx.configId)).toEqual([
       { actor_type: 'end_user', object_type: 'end_user', object_id: adaId, details: '{"sharingLevel":"user"}' },
     ]);
@@ -144,7 +146,7 @@ describe('consent is enforced by the server', () => {
    * A user's session plus objects in their scope (two auths, one integration using the first), and
    * every embed write on them, in an order in which all succeed once consent is given.
    */
-  async function caller(o: ReturnType<typeof offering>, user: string, account: string) {
+  async function caller(o: Awaited<ReturnType<typeof offering>>, user: string, account: string) {
     const token = (await session(o.fx, user, account)).token;
     const level = o.fx.config.sharing_level;
     const endUserId = (await findEndUserByIdentity(ctx().db, o.fx.configId, account, user))?.id as string;
@@ -183,7 +185,7 @@ describe('consent is enforced by the server', () => {
 
   /** What the writes would change, to show a refused write changed nothing. */
   async function state(configId: string) {
-    return await ctx().db.all(sql`SELECT 'auth' AS kind, id, name, status FROM connector_auths WHERE config_id = ${configId}
+    return ctx().db.all(sql`SELECT 'auth' AS kind, id, name, status FROM connector_auths WHERE config_id = ${configId}
       UNION ALL SELECT 'integration', id, flow_id, status FROM integrations WHERE config_id = ${configId}
       UNION ALL SELECT 'ticket', id, connector_id, status FROM connect_tickets WHERE config_id = ${configId}
       ORDER BY 1, 2`);

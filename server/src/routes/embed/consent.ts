@@ -21,7 +21,7 @@ export function consentRoutes(ctx: AppContext): RouteDef[] {
       consentExempt: true,
       status: 200,
       response: consentGivenSchema,
-      handler: async ({ principal, requestId }) => await giveConsent(ctx, principal, requestId),
+      handler: ({ principal, requestId }) => giveConsent(ctx, principal, requestId),
     }),
   ];
 }

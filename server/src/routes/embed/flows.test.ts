@@ -29,7 +29,12 @@ describe('GET /embed/api/flows', () => {
     const crm = await insertConnector(ctx, { id: 'flows-crm', name: 'Demo CRM', authType: 'basic' });
     const backend = await insertConnector(ctx, { id: 'flows-backend', name: 'Acme Backend' });
     await ctx.db.run(sql`UPDATE connectors SET icon_url = 'https://cdn.example.test/crm.png' WHERE id = ${crm}`);
-    const vendorAuth = await insertConnectorAuth(ctx, { configId: fx.configId, connectorId: backend, sharingLevel: 'account', accountId: null });
+    const vendorAuth = await insertConnectorAuth(ctx, {
+      configId: fx.configId,
+      connectorId: backend,
+      sharingLevel: 'account',
+      accountId: null,
+    });
 
     const sync = await insertFlow(ctx, {
       name: 'Sync contacts',

@@ -16,7 +16,7 @@ export function embedFlowsRoutes(ctx: AppContext): RouteDef[] {
       tags: ['embed'],
       auth: 'embedSession',
       response: embedFlowGroupsSchema,
-      handler: async ({ principal }) => await listEmbedFlowGroups(ctx, principal),
+      handler: ({ principal }) => listEmbedFlowGroups(ctx, principal),
     }),
   ];
 }

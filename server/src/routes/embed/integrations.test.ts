@@ -128,8 +128,13 @@ function expectInvalid(res: ApiResponse, issues: { path: string; message: string
 }
 
 /** A connector auth of an end user at the world's sharing level. */
-async function authOf(w: World, u: User, connectorId: string, opts: { status?: 'active' | 'disabled' | 'needs_reauth' } = {}): Promise<string> {
-  return await insertConnectorAuth(ctx(), {
+async function authOf(
+  w: World,
+  u: User,
+  connectorId: string,
+  opts: { status?: 'active' | 'disabled' | 'needs_reauth' } = {},
+): Promise<string> {
+  return insertConnectorAuth(ctx(), {
     configId: w.fx.configId,
     connectorId,
     endUserId: u.endUserId,
@@ -145,7 +150,7 @@ async function integrationCount(configId: string): Promise<number> {
 }
 
 async function audits(objectId: string) {
-  return await ctx().db.all<{ action: string; actor_type: string; actor_id: string; details: string }>(
+  return ctx().db.all<{ action: string; actor_type: string; actor_id: string; details: string }>(
     sql`SELECT action, actor_type, actor_id, details FROM audit_events WHERE object_type = 'integration' AND object_id = ${objectId}
       ORDER BY at, rowid`,
   );
@@ -290,7 +295,12 @@ describe('POST /embed/api/integrations', () => {
     await ctx().db.run(sql`UPDATE embed_configs SET proprietary_connector_id = 'crm' WHERE id = ${w.fx.configId}`);
     const ada = await user(w, 'ada');
     const bob = await user(w, 'bob');
-    const adas = await insertConnectorAuth(ctx(), { configId: w.fx.configId, connectorId: 'crm', endUserId: ada.endUserId, proprietary: true });
+    const adas = await insertConnectorAuth(ctx(), {
+      configId: w.fx.configId,
+      connectorId: 'crm',
+      endUserId: ada.endUserId,
+      proprietary: true,
+    });
     await insertConnectorAuth(ctx(), { configId: w.fx.configId, connectorId: 'crm', endUserId: bob.endUserId, proprietary: true });
     const res = await embed('POST', '/embed/api/integrations', ada, { flowId: w.simple });
     expect([res.status, res.body.bindings]).toEqual([201, { main: adas }]);
@@ -363,7 +373,10 @@ describe('sharing levels', () => {
     const w = await world('user');
     const ada = await user(w, 'ada');
     const bob = await user(w, 'bob');
-    const created = await embed('POST', '/embed/api/integrations', ada, { flowId: w.simple, bindings: { main: await authOf(w, ada, 'crm') } });
+    const created = await embed('POST', '/embed/api/integrations', ada, {
+      flowId: w.simple,
+      bindings: { main: await authOf(w, ada, 'crm') },
+    });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     expect((await embed('GET', '/embed/api/integrations', bob)).body).toEqual({ items: [], nextCursor: null });
@@ -481,10 +494,13 @@ describe('GET /embed/api/integrations/{id}/runs', () => {
   it('answers runs newest first with their end-user logs, never trigger payloads', async () => {
     const w = await world('user');
     const ada = await user(w, 'ada');
-    const created = await embed('POST', '/embed/api/integrations', ada, { flowId: w.simple, bindings: { main: await authOf(w, ada, 'crm') } });
+    const created = await embed('POST', '/embed/api/integrations', ada, {
+      flowId: w.simple,
+      bindings: { main: await authOf(w, ada, 'crm') },
+    });
     const id = created.body.id as string;
-    const insertRun = async (runId: string, at: string, status: string, logs: unknown, error: string | null) =>
-      await ctx().db.run(sql`INSERT INTO runs (id, integration_id, trigger, status, trigger_payload, steps, logs, error, not_before, created_at,
+    const insertRun = (runId: string, at: string, status: string, logs: unknown, error: string | null) =>
+      ctx().db.run(sql`INSERT INTO runs (id, integration_id, trigger, status, trigger_payload, steps, logs, error, not_before, created_at,
           started_at, finished_at)
         VALUES (${runId}, ${id}, 'webhook', ${status}, ${JSON.stringify({ token: 'CANARY-payload' })},
           ${JSON.stringify([{ id: 'push', request: 'CANARY-step' }])}, ${JSON.stringify(logs)}, ${error}, ${at}, ${at}, ${at}, ${at})`);

@@ -35,7 +35,7 @@ export function embedIntegrationsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'embedSession',
       query: pageQuerySchema,
       response: embedIntegrationListSchema,
-      handler: async ({ principal, query }) => await listEmbedIntegrations(ctx, principal, query),
+      handler: ({ principal, query }) => listEmbedIntegrations(ctx, principal, query),
     }),
     defineRoute({
       method: 'post',
@@ -53,7 +53,7 @@ export function embedIntegrationsRoutes(ctx: AppContext): RouteDef[] {
       status: 201,
       response: embedIntegrationSchema,
       errors: [404, 409, 422],
-      handler: async ({ principal, body, requestId }) => await createEmbedIntegration(ctx, principal, body, requestId),
+      handler: ({ principal, body, requestId }) => createEmbedIntegration(ctx, principal, body, requestId),
     }),
     defineRoute({
       method: 'patch',
@@ -70,7 +70,7 @@ export function embedIntegrationsRoutes(ctx: AppContext): RouteDef[] {
       bodyLimit: '64kb',
       response: embedIntegrationSchema,
       errors: [403, 404, 409, 422],
-      handler: async ({ principal, params, body, requestId }) => await updateEmbedIntegration(ctx, principal, params.id, body, requestId),
+      handler: ({ principal, params, body, requestId }) => updateEmbedIntegration(ctx, principal, params.id, body, requestId),
     }),
     defineRoute({
       method: 'delete',
@@ -98,7 +98,7 @@ export function embedIntegrationsRoutes(ctx: AppContext): RouteDef[] {
       query: pageQuerySchema,
       response: embedRunListSchema,
       errors: [404],
-      handler: async ({ principal, params, query, log }) => await listEmbedRuns(ctx, principal, params.id, query, log),
+      handler: ({ principal, params, query, log }) => listEmbedRuns(ctx, principal, params.id, query, log),
     }),
   ];
 }

@@ -111,7 +111,7 @@ describe('POST /embed/api/session: a good token', () => {
     const auth = `Bearer ${res.body.sessionToken}`;
     expect((await authenticateEmbedSession(s.app.ctx, auth)).embedUserId).toBe('user-1');
     s.clock.advance(121);
-    expect(() => await authenticateEmbedSession(s.app.ctx, auth)).toThrow(
+    await expect(authenticateEmbedSession(s.app.ctx, auth)).rejects.toThrow(
       expect.objectContaining({ code: 'session_expired', status: 401 }) as unknown as Error,
     );
   });
@@ -421,7 +421,7 @@ describe('POST /embed/api/session: hostile tokens (SECURITY.md, J-01…J-14)', (
     const res = await exchange(fx.token());
     expect401(await exchange(res.body.sessionToken), 'token_invalid', M.malformed);
     const token = fx.token();
-    expect(() => await authenticateEmbedSession(s.app.ctx, `Bearer ${token}`)).toThrow(
+    await expect(authenticateEmbedSession(s.app.ctx, `Bearer ${token}`)).rejects.toThrow(
       expect.objectContaining({ code: 'unauthorized', status: 401 }) as unknown as Error,
     );
   });
@@ -475,7 +475,8 @@ describe('J-12 revoking a signing key ends the sessions it minted', () => {
   const revoke = (cfg: EmbedFixture, kid: string) =>
     s.request('DELETE', `/api/v1/embed-configs/${cfg.configId}/keys/${kid}`, { token: owner });
   const keyOf = async (session: string) =>
-    (await s.app.ctx.db.get<{ key_kid: string | null }>(sql`SELECT key_kid FROM embed_sessions WHERE token_hash = ${hashToken(session)}`))?.key_kid;
+    (await s.app.ctx.db.get<{ key_kid: string | null }>(sql`SELECT key_kid FROM embed_sessions WHERE token_hash = ${hashToken(session)}`))
+      ?.key_kid;
 
   it('refuses the next call of a session whose HS256 secret was revoked; a session of the other secret keeps working', async () => {
     const cfg = await createEmbedFixture(s.app.ctx, { keys: ['hs'] });

@@ -23,7 +23,7 @@ export function sessionRoutes(ctx: AppContext): RouteDef[] {
       response: sessionSchema,
       errors: [401, 429],
       before: [limitRequests({ windowMs: 60_000, limit: ctx.config.sessionRateLimit, name: 'session' })],
-      handler: async ({ body, requestId, log }) => await exchangeSession(ctx, body.token, { configId: body.configId, requestId, log }),
+      handler: ({ body, requestId, log }) => exchangeSession(ctx, body.token, { configId: body.configId, requestId, log }),
     }),
   ];
 }

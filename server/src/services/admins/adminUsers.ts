@@ -1,6 +1,5 @@
-import { inTransaction } from '../../context.ts';
 import type { AdminRole } from '@patchbay/shared';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { hashPassword } from '../../crypto/passwords.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { findAdminUserByEmail, insertAdminUser } from '../../db/repos/adminUsers.ts';
@@ -18,7 +17,8 @@ export async function createAdminUser(
   const id = newId('adm');
   const now = nowIso(ctx);
   await inTransaction(ctx, async (txCtx) => {
-    if (await findAdminUserByEmail(txCtx.db, input.email)) throw new AppError('conflict', `An admin with e-mail ${input.email} exists already`);
+    if (await findAdminUserByEmail(txCtx.db, input.email))
+      throw new AppError('conflict', `An admin with e-mail ${input.email} exists already`);
     await insertAdminUser(txCtx.db, {
       id,
       email: input.email,

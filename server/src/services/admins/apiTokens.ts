@@ -1,7 +1,6 @@
-import { inTransaction } from '../../context.ts';
 import type { ApiTokenScope } from '@patchbay/shared';
 import { API_TOKEN_PREFIX } from '../../auth/apiTokenAuth.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { hashToken, newId, newSecret } from '../../crypto/tokens.ts';
 import { findAdminUser } from '../../db/repos/adminUsers.ts';
 import { insertApiToken } from '../../db/repos/apiTokens.ts';
@@ -17,7 +16,7 @@ export async function createApiToken(
   const token = newSecret(API_TOKEN_PREFIX);
   const id = newId('tok');
   await inTransaction(ctx, async (txCtx) => {
-    if (!await findAdminUser(txCtx.db, input.adminUserId)) throw notFound('Admin user', input.adminUserId);
+    if (!(await findAdminUser(txCtx.db, input.adminUserId))) throw notFound('Admin user', input.adminUserId);
     await insertApiToken(txCtx.db, {
       id,
       admin_user_id: input.adminUserId,

@@ -1,9 +1,9 @@
-import { inTransaction } from '../../context.ts';
 import type { adminUserCreateSchema, adminUserSchema, pageQuerySchema, permissionsReplaceSchema } from '@patchbay/shared';
 import type { z } from 'zod';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
 import type { AppContext } from '../../context.ts';
+import { inTransaction } from '../../context.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
 import {
   type AdminUserRow,
@@ -60,7 +60,7 @@ export async function listAdminUsersFor(ctx: AppContext, p: AdminPrincipal, quer
 /** One admin user; a member may read only itself. */
 export async function getAdminUserFor(ctx: AppContext, p: AdminPrincipal, id: string): Promise<AdminUser> {
   if (id !== p.adminUserId) requireAdminRole(p, 'read other admin users');
-  return await loadAdminUser(ctx, id);
+  return loadAdminUser(ctx, id);
 }
 
 /** Creates an admin user; owners and admins may, and only owners may create owners. */
@@ -72,7 +72,7 @@ export async function createAdminUserFor(
   requireAdminRole(p, 'create admin users');
   if (input.role === 'owner' && p.role !== 'owner') throw new AppError('forbidden', 'Only owners can create owners');
   const { id } = await createAdminUser(ctx, p, input);
-  return await loadAdminUser(ctx, id);
+  return loadAdminUser(ctx, id);
 }
 
 /**
@@ -126,5 +126,5 @@ export async function replaceMemberPermissions(
       details: { permissions },
     });
   });
-  return await loadAdminUser(ctx, id);
+  return loadAdminUser(ctx, id);
 }

@@ -1,4 +1,3 @@
-import { inTransaction } from '../../context.ts';
 import {
   type ApiTokenScope,
   type apiTokenCreateSchema,
@@ -9,7 +8,7 @@ import {
 import { z } from 'zod';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
 import { findAdminUser } from '../../db/repos/adminUsers.ts';
 import { type ApiTokenRow, findApiToken, listApiTokens, revokeApiToken } from '../../db/repos/apiTokens.ts';
@@ -70,7 +69,7 @@ export async function createApiTokenFor(
     scopes: input.scopes,
     expiresAt: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
   });
-  return { ...toApiToken(await findApiToken(ctx.db, id) as ApiTokenRow), token };
+  return { ...toApiToken((await findApiToken(ctx.db, id)) as ApiTokenRow), token };
 }
 
 /** The caller's tokens; owners and admins see everyone's (optionally one admin user's). */
@@ -83,7 +82,7 @@ export async function listApiTokensFor(ctx: AppContext, p: AdminPrincipal, query
 
 /** Revokes a token; revoking a revoked one changes nothing. A member asking for another's token gets `404`. */
 export async function revokeApiTokenFor(ctx: AppContext, p: AdminPrincipal, id: string, requestId: string): Promise<ApiToken> {
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     const row = await findApiToken(txCtx.db, id);
     if (!row || (p.role === 'member' && row.admin_user_id !== p.adminUserId)) throw notFound('API token', id);
     await requireAuthorityOver(txCtx, p, row.admin_user_id, 'revoke');
@@ -96,6 +95,6 @@ export async function revokeApiTokenFor(ctx: AppContext, p: AdminPrincipal, id: 
       requestId,
       details: { adminUserId: row.admin_user_id, name: row.name },
     });
-    return toApiToken(await findApiToken(txCtx.db, id) as ApiTokenRow);
+    return toApiToken((await findApiToken(txCtx.db, id)) as ApiTokenRow);
   });
 }

@@ -1,9 +1,8 @@
-import { inTransaction } from '../../context.ts';
 import type { ConnectorAuth, ConnectorAuthCreate, connectorAuthListQuerySchema } from '@patchbay/shared';
 import { z } from 'zod';
 import { assertObjectPermission, configVisible } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
 import { type ConnectorAuthRow, findConnectorAuth, isConnectorAuthVisible, listConnectorAuths } from '../../db/repos/connectorAuths.ts';
@@ -70,7 +69,7 @@ async function findManageable(ctx: AppContext, p: AdminPrincipal, id: string): P
   await assertObjectPermission(
     p,
     'manage',
-    async (perm) => await isConnectorAuthVisible(ctx.db, id, configVisible(p, perm, 'ca.config_id')),
+    (perm) => isConnectorAuthVisible(ctx.db, id, configVisible(p, perm, 'ca.config_id')),
     () => notFound('Connector auth', id),
   );
   return row;
@@ -147,13 +146,13 @@ export async function createConnectorAuthFor(
   requestId: string,
 ): Promise<ConnectorAuth> {
   const config = await findEmbedConfig(ctx.db, body.configId);
-  if (!config || !await embedConfigVisible(ctx.db, body.configId, configVisible(p, 'view', 'c.id'))) {
+  if (!config || !(await embedConfigVisible(ctx.db, body.configId, configVisible(p, 'view', 'c.id')))) {
     throw notFound('Embed configuration', body.configId);
   }
   await assertObjectPermission(
     p,
     'manage',
-    async (perm) => await embedConfigVisible(ctx.db, body.configId, configVisible(p, perm, 'c.id')),
+    (perm) => embedConfigVisible(ctx.db, body.configId, configVisible(p, perm, 'c.id')),
     () => notFound('Embed configuration', body.configId),
   );
   const connector = await findConnector(ctx.db, body.connectorId);
@@ -169,17 +168,19 @@ export async function createConnectorAuthFor(
   const id = await inTransaction(ctx, async (txCtx) => {
     let endUser = await findEndUserByIdentity(txCtx.db, config.id, body.accountId, body.userId);
     if (!endUser) {
-      endUser = (await upsertEndUser(txCtx.db, {
-        id: newId('eu'),
-        config_id: config.id,
-        account_id: body.accountId,
-        user_id: body.userId,
-        name: null,
-        email: null,
-        language: null,
-        account_name: null,
-        seen_at: now,
-      })).row;
+      endUser = (
+        await upsertEndUser(txCtx.db, {
+          id: newId('eu'),
+          config_id: config.id,
+          account_id: body.accountId,
+          user_id: body.userId,
+          name: null,
+          email: null,
+          language: null,
+          account_name: null,
+          seen_at: now,
+        })
+      ).row;
       await recordAudit(txCtx, p, {
         action: 'end_user.created',
         objectType: 'end_user',
@@ -189,7 +190,7 @@ export async function createConnectorAuthFor(
         details: { via: 'connector_auth_import' },
       });
     }
-    return await insertConnectorAuth(txCtx, p, {
+    return insertConnectorAuth(txCtx, p, {
       owner: { configId: config.id, sharingLevel: config.sharing_level, ownerEndUserId: endUser.id, accountId: endUser.account_id },
       connectorId: connector.id,
       name: body.name ?? defaultAuthName(connector.name, now, initialsOf(endUser.name, endUser.user_id)),
@@ -200,7 +201,7 @@ export async function createConnectorAuthFor(
       requestId,
     });
   });
-  return await reread(ctx, id);
+  return reread(ctx, id);
 }
 
 /** `POST /api/v1/connector-auths/{id}/revoke`: drops the tokens (status `revoked`) and calls the provider's revoke URL, best effort. */
@@ -213,7 +214,7 @@ export async function revokeConnectorAuthFor(
 ): Promise<ConnectorAuth> {
   const row = await findManageable(ctx, p, id);
   await revokeAuth(ctx, opOf(p, requestId, log), row);
-  return await reread(ctx, id);
+  return reread(ctx, id);
 }
 
 /** `POST /api/v1/connector-auths/{id}/disable` and `/enable`. */
@@ -225,10 +226,10 @@ export async function setConnectorAuthEnabledFor(
   requestId: string,
   log: Logger,
 ): Promise<ConnectorAuth> {
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     const row = await findManageable(txCtx, p, id);
     await setAuthEnabled(txCtx, opOf(p, requestId, log), row, enabled);
-    return await reread(txCtx, id);
+    return reread(txCtx, id);
   });
 }
 

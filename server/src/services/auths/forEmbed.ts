@@ -1,4 +1,3 @@
-import { inTransaction } from '../../context.ts';
 import type {
   EmbedConnectorAuth,
   EmbedConnectorAuthCreate,
@@ -8,7 +7,7 @@ import type {
 import { z } from 'zod';
 import { authUsableBy } from '../../auth/endUserScope.ts';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
 import { type ConnectorAuthRow, findConnectorAuth, listConnectorAuths } from '../../db/repos/connectorAuths.ts';
 import { findEndUser } from '../../db/repos/endUsers.ts';
@@ -74,7 +73,11 @@ function assertChangeable(row: ConnectorAuthRow): void {
 }
 
 /** `GET /embed/api/connector-auths`: the auths this end user may use, newest first. */
-export async function listEmbedConnectorAuths(ctx: AppContext, p: EndUserPrincipal, query: z.infer<typeof embedConnectorAuthListQuerySchema>) {
+export async function listEmbedConnectorAuths(
+  ctx: AppContext,
+  p: EndUserPrincipal,
+  query: z.infer<typeof embedConnectorAuthListQuerySchema>,
+) {
   const rows = await listConnectorAuths(
     ctx.db,
     { connectorId: query.connectorId, status: query.status },
@@ -142,7 +145,7 @@ export async function updateEmbedConnectorAuth(
     credentials = credentialsFromForm(connector, body.values);
     await assertCredentialsValid(ctx, connector, credentials);
   }
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     // Re-read: the auth may have changed or vanished while the credentials were being checked.
     let row = await findUsable(txCtx, p, id);
     if (credentials) {

@@ -1,6 +1,5 @@
-import { inTransaction } from '../../context.ts';
 import type { ConnectorAuthReference } from '@patchbay/shared';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import {
   authHoldsCredentials,
   type ConnectorAuthRow,
@@ -81,7 +80,13 @@ export async function findAuthReferences(
   }));
 }
 
-async function audit(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, action: string, details: Record<string, unknown> = {}): Promise<void> {
+async function audit(
+  ctx: AppContext,
+  op: OpContext,
+  row: ConnectorAuthRow,
+  action: string,
+  details: Record<string, unknown> = {},
+): Promise<void> {
   await recordAudit(ctx, op.actor, {
     action: `connector_auth.${action}`,
     objectType: 'connector_auth',
@@ -137,7 +142,7 @@ export async function setAuthEnabled(ctx: AppContext, op: OpContext, row: Connec
     if (lockedByAdmin(op, row)) {
       throw new AppError('forbidden', 'An administrator disabled this connector auth; only an administrator can enable it again');
     }
-    const next = await authHoldsCredentials(ctx.db, row.id) ? 'active' : 'needs_reauth';
+    const next = (await authHoldsCredentials(ctx.db, row.id)) ? 'active' : 'needs_reauth';
     await enableAuth(ctx.db, row.id, next, now);
     await audit(ctx, op, row, 'enabled', { ...previous, ...(next === 'needs_reauth' ? { status: next } : {}) });
     return;
@@ -194,7 +199,7 @@ export async function revokeAuth(ctx: AppContext, op: OpContext, row: ConnectorA
 export async function deleteAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, force: boolean): Promise<void> {
   const previous = await readCredentials(ctx, row.id);
   await inTransaction(ctx, async (txCtx) => {
-    if (!await connectorAuthExists(txCtx.db, row.id)) throw notFound('Connector auth', row.id);
+    if (!(await connectorAuthExists(txCtx.db, row.id))) throw notFound('Connector auth', row.id);
     const refs = await findAuthReferences(txCtx, row, 10_000);
     if (refs.length > 0 && !force) {
       throw new AppError('in_use', 'This connector auth is used by integrations; disable or change them first, or delete with force=true', {

@@ -1,8 +1,7 @@
-import { inTransaction } from '../../context.ts';
 import { isDeepStrictEqual } from 'node:util';
 import type { EmbedTokenClaims } from '@patchbay/shared';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { findProprietaryAuth, setAuthStatus } from '../../db/repos/connectorAuths.ts';
 import { findConnector } from '../../db/repos/connectors.ts';
 import type { EmbedConfigRow } from '../../db/repos/embedConfigs.ts';
@@ -40,7 +39,7 @@ export async function storeProprietaryCredentials(
   if (!connector) return 'none';
   const credentials = { type: 'proprietary' as const, values };
   const requestId = input.requestId ?? null;
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     const existing = await findProprietaryAuth(
       txCtx.db,
       config.id,

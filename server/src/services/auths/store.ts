@@ -1,5 +1,4 @@
-import { inTransaction } from '../../context.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { insertConnectorAuthRow, writeSealedCredentials } from '../../db/repos/connectorAuths.ts';
 import { type Actor, recordAudit } from '../audit/recordAudit.ts';
@@ -104,7 +103,7 @@ export async function writeCredentials(
 ): Promise<boolean> {
   const now = nowIso(ctx);
   const sealed = sealCredentials(ctx, authId, credentials);
-  return await writeSealedCredentials(ctx.db, authId, {
+  return writeSealedCredentials(ctx.db, authId, {
     sealed,
     expiresAt: opts.expiresAt ?? null,
     scopes: opts.scopes === undefined ? undefined : JSON.stringify(opts.scopes),

@@ -69,7 +69,10 @@ it('50 concurrent proxy calls on an expired token → exactly one refresh at the
 
 it('an unexpired token the upstream refuses: one forced refresh, the call retried once → 200', async () => {
   const minted = await mintTokenSet(p);
-  const authId = await insertAuthWith(ctx, connectorId, { ...oauth2Credentials(ctx, minted, 3600), accessToken: 'revoked-or-unknown-token' });
+  const authId = await insertAuthWith(ctx, connectorId, {
+    ...oauth2Credentials(ctx, minted, 3600),
+    accessToken: 'revoked-or-unknown-token',
+  });
   const res = await s.request('GET', `/api/v1/proxy/${authId}/contacts`, { token });
   expect(res.status).toBe(200);
   expect(p.tokenCalls).toEqual({ refresh_token: 1 });

@@ -1,8 +1,8 @@
-import { inTransaction } from '../../context.ts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../context.ts';
+import { inTransaction } from '../../context.ts';
 import { sql } from '../../db/sql.ts';
 import { AppError } from '../../errors.ts';
 import { startTestServer, type TestServer } from '../../testing/harness.ts';
@@ -257,7 +257,11 @@ describe('transient failures', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const deadConnector = await insertOAuth2Connector(ctx, { tokenUrl: `http://127.0.0.1:${port}/token`, clientId: 'c', clientSecret: 's' });
+    const deadConnector = await insertOAuth2Connector(ctx, {
+      tokenUrl: `http://127.0.0.1:${port}/token`,
+      clientId: 'c',
+      clientSecret: 's',
+    });
     const { authId: deadAuth } = await authExpiringIn(-60, deadConnector);
     const e = await caught(getFreshCredentials(ctx, deadAuth));
     expect(errorOf(e)).toEqual({ code: 'unavailable', status: 503, details: { reason: 'refresh_failed', retryAfterSeconds: 30 } });
@@ -293,7 +297,7 @@ describe('invalid_grant', () => {
     expect(p.tokenCalls).toEqual({ refresh_token: 1 });
     // A reconnect (new credentials through the store) makes it usable again.
     const fresh = await mintTokenSet(p);
-    await inTransaction(ctx, async (txCtx) => await writeCredentials(txCtx, authId, oauth2Credentials(txCtx, fresh, 3600)));
+    await inTransaction(ctx, (txCtx) => writeCredentials(txCtx, authId, oauth2Credentials(txCtx, fresh, 3600)));
     expect(await getFreshCredentials(ctx, authId)).toMatchObject({ accessToken: fresh.accessToken });
   });
 
@@ -372,7 +376,9 @@ describe('lease and compare-and-swap', () => {
     const pending = getFreshCredentials(ctx, authId);
     await new Promise((r) => setTimeout(r, 100));
     const theirs = await mintTokenSet(p);
-    await inTransaction(ctx, async (txCtx) => await writeCredentials(txCtx, authId, oauth2Credentials(txCtx, theirs, 3600), { expectVersion: 1, refreshed: true }));
+    await inTransaction(ctx, (txCtx) =>
+      writeCredentials(txCtx, authId, oauth2Credentials(txCtx, theirs, 3600), { expectVersion: 1, refreshed: true }),
+    );
     expect(await pending).toMatchObject({ accessToken: theirs.accessToken, refreshToken: theirs.refreshToken });
     expect(p.tokenCalls).toEqual({});
   });
@@ -383,7 +389,7 @@ describe('lease and compare-and-swap', () => {
     const pending = getFreshCredentials(ctx, authId);
     await new Promise((r) => setTimeout(r, 100));
     const reconnected = await mintTokenSet(p);
-    await inTransaction(ctx, async (txCtx) => await writeCredentials(txCtx, authId, oauth2Credentials(txCtx, reconnected, 3600)));
+    await inTransaction(ctx, (txCtx) => writeCredentials(txCtx, authId, oauth2Credentials(txCtx, reconnected, 3600)));
     expect(await pending).toMatchObject({ accessToken: reconnected.accessToken });
     expect(p.tokenCalls).toEqual({ refresh_token: 1 });
     expect(await storedAuth(ctx, authId)).toMatchObject({ credentials_version: 2, refresh_lease_until: null });

@@ -1,6 +1,5 @@
-import { inTransaction } from '../../context.ts';
 import crypto from 'node:crypto';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { findConnector } from '../../db/repos/connectors.ts';
 import {
   findRefreshState,
@@ -182,8 +181,14 @@ type LeaseLook =
  * One look at the row inside a transaction: someone else refreshed (version moved, or the
  * token is no longer due) → use theirs; cool-down → fail fast; else take the lease if free.
  */
-async function lookAndLease(ctx: AppContext, authId: string, seenVersion: number, force: boolean, owner: string | null): Promise<LeaseLook> {
-  return await inTransaction(ctx, async (txCtx) => {
+async function lookAndLease(
+  ctx: AppContext,
+  authId: string,
+  seenVersion: number,
+  force: boolean,
+  owner: string | null,
+): Promise<LeaseLook> {
+  return inTransaction(ctx, async (txCtx) => {
     const { row, creds } = await read(txCtx, authId);
     if (creds.type !== 'oauth2') return { kind: 'fresh', creds };
     if (row.credentials_version !== seenVersion) return { kind: 'fresh', creds };
@@ -195,7 +200,13 @@ async function lookAndLease(ctx: AppContext, authId: string, seenVersion: number
     }
     if (owner === null) return { kind: 'busy' };
     const now = txCtx.clock.now();
-    const taken = await tryTakeRefreshLease(txCtx.db, authId, owner, new Date(now).toISOString(), new Date(now + REFRESH_LEASE_MS).toISOString());
+    const taken = await tryTakeRefreshLease(
+      txCtx.db,
+      authId,
+      owner,
+      new Date(now).toISOString(),
+      new Date(now + REFRESH_LEASE_MS).toISOString(),
+    );
     return taken ? { kind: 'leased', row, creds } : { kind: 'busy' };
   });
 }
@@ -212,7 +223,7 @@ async function refresh(ctx: AppContext, authId: string, seenVersion: number, see
       try {
         return await refreshUnderLease(ctx, look.row, look.creds, force);
       } finally {
-        await inTransaction(ctx, async (txCtx) => await releaseRefreshLease(txCtx.db, authId, owner));
+        await inTransaction(ctx, (txCtx) => releaseRefreshLease(txCtx.db, authId, owner));
       }
     }
     if (Date.now() >= deadline) break;

@@ -67,14 +67,14 @@ async function stopWorker(): Promise<void> {
   await exited;
 }
 
-/** Starts a second Patchbay server process on the test server's database file; answers its URL. */
+/** Starts a second Patchbay server process on the test server's database; answers its URL. */
 async function startSecondServer(): Promise<string> {
   // `node --import tsx` (what `npx tsx` runs) so the child is the server itself and SIGKILL reaches it.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/testing/serverWorker.ts'], {
     cwd: serverDir,
     env: {
       ...process.env,
-      PATCHBAY_DB: s.dbFile,
+      ...s.database.env,
       PATCHBAY_ENCRYPTION_KEY: s.encryptionKey,
       PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
       PATCHBAY_LOG_LEVEL: 'silent',

@@ -1,8 +1,7 @@
-import { inTransaction } from '../../context.ts';
 import type { AuthType, Connector, ConnectorCreate, ConnectorUpdate } from '@patchbay/shared';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { seal } from '../../crypto/secretBox.ts';
 import { listAuthsHoldingCredentials } from '../../db/repos/connectorAuths.ts';
 import {
@@ -280,9 +279,15 @@ function connectorChanges(before: ConnectorRow, after: ConnectorRow, secretField
  * credentialOrigins.ts) is `409 conflict` with their count unless `force`, which drops those
  * credentials in the same transaction.
  */
-export async function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, input: ConnectorUpdate, requestId: string): Promise<Connector> {
+export async function updateConnector(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  id: string,
+  input: ConnectorUpdate,
+  requestId: string,
+): Promise<Connector> {
   requireAdminRole(p, 'change connectors');
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     const row = await findConnector(txCtx.db, id);
     if (!row) throw notFound('Connector', id);
     const def = connectorDefinition(row);

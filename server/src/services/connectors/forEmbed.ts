@@ -6,12 +6,12 @@ import { formFields } from './credentialForms.ts';
 
 /** The connectors the configuration's end users can connect, by name. */
 export async function listConnectableConnectors(ctx: AppContext, configId: string): Promise<ConnectorRow[]> {
-  return await listConnectorsConnectableIn(ctx.db, configId);
+  return listConnectorsConnectableIn(ctx.db, configId);
 }
 
 /** One connector the configuration's end users can connect, or undefined (unknown, or not offered here). */
 export async function findConnectableConnector(ctx: AppContext, configId: string, connectorId: string): Promise<ConnectorRow | undefined> {
-  return await findConnectorConnectableIn(ctx.db, configId, connectorId);
+  return findConnectorConnectableIn(ctx.db, configId, connectorId);
 }
 
 /** A connector as the iframe sees it: no URL, no client id, no secret; the form only for basic/api_key. */

@@ -9,5 +9,5 @@ import { notFound } from '../../errors.ts';
  * Anything else is `404`, so a member cannot learn that a configuration exists.
  */
 export async function assertConfigVisible(ctx: AppContext, p: AdminPrincipal, id: string): Promise<void> {
-  if (!await embedConfigVisible(ctx.db, id, configVisible(p, 'view', 'c.id'))) throw notFound('Embed configuration', id);
+  if (!(await embedConfigVisible(ctx.db, id, configVisible(p, 'view', 'c.id')))) throw notFound('Embed configuration', id);
 }

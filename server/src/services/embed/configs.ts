@@ -1,4 +1,3 @@
-import { inTransaction } from '../../context.ts';
 import crypto from 'node:crypto';
 import {
   brandingSchema,
@@ -11,7 +10,7 @@ import {
 import { z } from 'zod';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { seal } from '../../crypto/secretBox.ts';
 import { secretLocation } from '../../crypto/secretColumns.ts';
 import { newId } from '../../crypto/tokens.ts';
@@ -155,7 +154,12 @@ function urlChecks(
  * Creates a configuration with its groups, public keys, first HS256 secret and callback secret.
  * The secrets are answered here once and stored only sealed.
  */
-export async function createEmbedConfig(ctx: AppContext, p: AdminPrincipal, input: EmbedConfigCreate, requestId: string): Promise<EmbedConfigCreated> {
+export async function createEmbedConfig(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  input: EmbedConfigCreate,
+  requestId: string,
+): Promise<EmbedConfigCreated> {
   requireAdminRole(p, 'create embed configurations');
   urlChecks(ctx, input);
   const publicKeys = (input.publicKeys ?? []).map((k, i) => ({ ...k, pem: checkPublicKey(k, `body.publicKeys.${i}`) }));
@@ -179,7 +183,7 @@ export async function createEmbedConfig(ctx: AppContext, p: AdminPrincipal, inpu
     created_at: now,
     updated_at: now,
   };
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     await checkReferences(txCtx, input, new Set());
     await insertEmbedConfig(txCtx.db, row);
     await replaceGroups(txCtx, id, input.groups ?? []);
@@ -199,7 +203,7 @@ export async function createEmbedConfig(ctx: AppContext, p: AdminPrincipal, inpu
       },
       requestId,
     });
-    return { ...await toEmbedConfig(txCtx, row), secret, callbackSecret };
+    return { ...(await toEmbedConfig(txCtx, row)), secret, callbackSecret };
   });
 }
 
@@ -208,7 +212,7 @@ export async function getEmbedConfig(ctx: AppContext, p: AdminPrincipal, id: str
   await assertConfigVisible(ctx, p, id);
   const row = await findEmbedConfig(ctx.db, id);
   if (!row) throw notFound('Embed configuration', id);
-  return await toEmbedConfig(ctx, row);
+  return toEmbedConfig(ctx, row);
 }
 
 /**
@@ -230,7 +234,7 @@ export async function updateEmbedConfig(
     });
   }
   urlChecks(ctx, input);
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     const row = await findEmbedConfig(txCtx.db, id);
     if (!row) throw notFound('Embed configuration', id);
     await checkReferences(txCtx, input, new Set((await listEmbedGroups(txCtx.db, id)).map((g) => g.id)));
@@ -297,14 +301,23 @@ export async function deleteEmbedConfig(ctx: AppContext, p: AdminPrincipal, id: 
 }
 
 /** Issues a new callback signing secret (answered once); the previous one stops working at once. */
-export async function rotateCallbackSecret(ctx: AppContext, p: AdminPrincipal, id: string, requestId: string): Promise<{ callbackSecret: string }> {
+export async function rotateCallbackSecret(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  id: string,
+  requestId: string,
+): Promise<{ callbackSecret: string }> {
   await assertConfigVisible(ctx, p, id);
   requireAdminRole(p, 'rotate callback secrets');
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     const row = await findEmbedConfig(txCtx.db, id);
     if (!row) throw notFound('Embed configuration', id);
     const callbackSecret = newCallbackSecret();
-    await updateEmbedConfigRow(txCtx.db, { ...row, callback_secret_enc: sealCallbackSecret(txCtx, id, callbackSecret), updated_at: nowIso(txCtx) });
+    await updateEmbedConfigRow(txCtx.db, {
+      ...row,
+      callback_secret_enc: sealCallbackSecret(txCtx, id, callbackSecret),
+      updated_at: nowIso(txCtx),
+    });
     await recordAudit(txCtx, p, {
       action: 'embed_config.callback_secret_rotated',
       objectType: 'embed_config',

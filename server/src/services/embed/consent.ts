@@ -1,6 +1,5 @@
-import { inTransaction } from '../../context.ts';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { findAccountConsent, findEndUser, insertAccountConsent, recordUserConsent } from '../../db/repos/endUsers.ts';
 import { recordAudit } from '../audit/recordAudit.ts';
 
@@ -11,13 +10,13 @@ import { recordAudit } from '../audit/recordAudit.ts';
  * asking again answers the first time and writes nothing, so only the first call is audited.
  */
 export async function giveConsent(ctx: AppContext, p: EndUserPrincipal, requestId: string): Promise<{ given: true; at: string }> {
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     const now = nowIso(txCtx);
     let at: string;
     let changed: boolean;
     if (p.sharingLevel === 'account') {
       changed = await insertAccountConsent(txCtx.db, p.configId, p.embedAccountId, p.endUserId, now);
-      at = await findAccountConsent(txCtx.db, p.configId, p.embedAccountId) ?? now;
+      at = (await findAccountConsent(txCtx.db, p.configId, p.embedAccountId)) ?? now;
     } else {
       changed = ((await findEndUser(txCtx.db, p.endUserId))?.consent_at ?? null) === null;
       at = await recordUserConsent(txCtx.db, p.endUserId, now);

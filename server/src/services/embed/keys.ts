@@ -1,10 +1,9 @@
-import { inTransaction } from '../../context.ts';
 import crypto from 'node:crypto';
 import type { embedKeyCreateSchema, embedKeySchema } from '@patchbay/shared';
 import type { z } from 'zod';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { seal } from '../../crypto/secretBox.ts';
 import { secretLocation } from '../../crypto/secretColumns.ts';
 import { newId, newSecret } from '../../crypto/tokens.ts';
@@ -68,7 +67,7 @@ async function insertSecret(ctx: AppContext, configId: string, accountId: string
 
 /** Adds a configuration-wide HS256 secret (inside the caller's transaction). */
 export async function addConfigSecret(ctx: AppContext, configId: string, now: string): Promise<IssuedSecret> {
-  return await insertSecret(ctx, configId, null, now);
+  return insertSecret(ctx, configId, null, now);
 }
 
 /**
@@ -137,10 +136,16 @@ export async function listKeys(ctx: AppContext, p: AdminPrincipal, configId: str
  * Issues a new configuration-wide HS256 secret. The older active ones stay valid for
  * `graceSeconds` (never longer than they already would), or are revoked now when it is 0.
  */
-export async function rotateSecret(ctx: AppContext, p: AdminPrincipal, configId: string, graceSeconds: number, requestId: string): Promise<IssuedSecret> {
+export async function rotateSecret(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  configId: string,
+  graceSeconds: number,
+  requestId: string,
+): Promise<IssuedSecret> {
   await assertConfigVisible(ctx, p, configId);
   requireAdminRole(p, 'rotate signing secrets');
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     await loadConfig(txCtx, configId);
     const now = nowIso(txCtx);
     const until = graceSeconds === 0 ? null : new Date(txCtx.clock.now() + graceSeconds * 1000).toISOString();
@@ -169,7 +174,7 @@ export async function createKey(
   await assertConfigVisible(ctx, p, configId);
   requireAdminRole(p, 'add signing keys');
   const pem = input.type === 'publicKey' ? checkPublicKey(input, 'body') : null;
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     await loadConfig(txCtx, configId);
     const now = nowIso(txCtx);
     let answer: EmbedKey & { value?: string };
@@ -183,7 +188,7 @@ export async function createKey(
         });
       }
       const issued = await insertSecret(txCtx, configId, input.accountId, now);
-      answer = { ...toEmbedKey(await findEmbedKey(txCtx.db, configId, issued.kid) as EmbedKeyRow), value: issued.value };
+      answer = { ...toEmbedKey((await findEmbedKey(txCtx.db, configId, issued.kid)) as EmbedKeyRow), value: issued.value };
     }
     await recordAudit(txCtx, p, {
       action: 'embed_config.key_added',
@@ -201,9 +206,9 @@ export async function createKey(
 export async function revokeKey(ctx: AppContext, p: AdminPrincipal, configId: string, kid: string, requestId: string): Promise<EmbedKey> {
   await assertConfigVisible(ctx, p, configId);
   requireAdminRole(p, 'revoke signing keys');
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     await loadConfig(txCtx, configId);
-    if (!await findEmbedKey(txCtx.db, configId, kid)) throw notFound('Key', kid);
+    if (!(await findEmbedKey(txCtx.db, configId, kid))) throw notFound('Key', kid);
     if (await revokeEmbedKey(txCtx.db, configId, kid, nowIso(txCtx))) {
       await recordAudit(txCtx, p, {
         action: 'embed_config.key_revoked',
@@ -214,6 +219,6 @@ export async function revokeKey(ctx: AppContext, p: AdminPrincipal, configId: st
         requestId,
       });
     }
-    return toEmbedKey(await findEmbedKey(txCtx.db, configId, kid) as EmbedKeyRow);
+    return toEmbedKey((await findEmbedKey(txCtx.db, configId, kid)) as EmbedKeyRow);
   });
 }

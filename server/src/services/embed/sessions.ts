@@ -1,10 +1,10 @@
-import { inTransaction } from '../../context.ts';
 import { brandingSchema, type EmbedSession } from '@patchbay/shared';
 import { consentColumnSchema } from '../../auth/consentGate.ts';
 import { SESSION_TOKEN_PREFIX } from '../../auth/embedSessionAuth.ts';
 import { inspectEmbedToken, recordTokenUse } from '../../auth/embedToken.ts';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
 import type { AppContext } from '../../context.ts';
+import { inTransaction } from '../../context.ts';
 import { hashToken, newId, newSecret } from '../../crypto/tokens.ts';
 import type { EmbedConfigRow } from '../../db/repos/embedConfigs.ts';
 import { insertEmbedSession } from '../../db/repos/embedSessions.ts';

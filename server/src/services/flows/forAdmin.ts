@@ -1,4 +1,3 @@
-import { inTransaction } from '../../context.ts';
 import type { Flow, FlowCreate, FlowDefinition, FlowUpdate, FlowVersion } from '@patchbay/shared';
 import {
   assertObjectPermission,
@@ -9,7 +8,7 @@ import {
   requireAdminRole,
 } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { afterCursor, decodeCursor, toPage } from '../../db/keyset.ts';
 import { existingConnectorIds } from '../../db/repos/connectors.ts';
@@ -84,7 +83,7 @@ async function referenceIssues(ctx: AppContext, p: AdminPrincipal, definition: F
  * each field under `where` (`body` or `body.definition`).
  */
 export async function assertDefinitionValid(ctx: AppContext, p: AdminPrincipal, definition: FlowDefinition, where: string): Promise<void> {
-  const issues = [...await referenceIssues(ctx, p, definition), ...parseTemplates(definition), ...patternIssues(definition)];
+  const issues = [...(await referenceIssues(ctx, p, definition)), ...parseTemplates(definition), ...patternIssues(definition)];
   if (issues.length === 0) return;
   throw invalidFields(issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
 }
@@ -114,7 +113,7 @@ async function loadFlow(ctx: AppContext, p: AdminPrincipal, id: string, perm: Pe
   const row = await findFlow(ctx.db, id);
   const hide = () => notFound('Flow', id);
   if (!row) throw hide();
-  await assertObjectPermission(p, perm, async (q) => await isFlowVisible(ctx.db, id, flowVisible(p, q, 'f.id')), hide);
+  await assertObjectPermission(p, perm, (q) => isFlowVisible(ctx.db, id, flowVisible(p, q, 'f.id')), hide);
   return row;
 }
 
@@ -147,7 +146,7 @@ export async function createFlow(ctx: AppContext, acting: Acting, body: FlowCrea
   await assertDefinitionValid(ctx, acting.principal, definition, 'body');
   const id = newId('flow');
   const now = nowIso(ctx);
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     await insertFlow(txCtx.db, {
       id,
       name: body.name,
@@ -159,7 +158,7 @@ export async function createFlow(ctx: AppContext, acting: Acting, body: FlowCrea
     });
     await insertFlowVersion(txCtx.db, { flow_id: id, version: 1, definition: JSON.stringify(definition), created_at: now });
     await recordFlowAudit(txCtx, acting, 'flow.created', id, { name: body.name, version: 1 });
-    return toFlow(await findFlow(txCtx.db, id) as FlowWithDefinitionRow);
+    return toFlow((await findFlow(txCtx.db, id)) as FlowWithDefinitionRow);
   });
 }
 
@@ -179,12 +178,12 @@ export async function getFlow(ctx: AppContext, p: AdminPrincipal, id: string): P
 
 /** Changes a flow's metadata (members: `manage`, and no configuration outside their reach uses the flow). */
 export async function updateFlow(ctx: AppContext, acting: Acting, id: string, patch: FlowUpdate): Promise<Flow> {
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     await loadFlow(txCtx, acting.principal, id, 'manage');
     await assertConfinedToMember(txCtx, acting.principal, id);
     await updateFlowMeta(txCtx.db, id, patch, nowIso(txCtx));
     await recordFlowAudit(txCtx, acting, 'flow.updated', id, { fields: Object.keys(patch) });
-    return toFlow(await findFlow(txCtx.db, id) as FlowWithDefinitionRow);
+    return toFlow((await findFlow(txCtx.db, id)) as FlowWithDefinitionRow);
   });
 }
 
@@ -202,7 +201,7 @@ export async function createFlowVersion(
   await loadFlow(ctx, acting.principal, id, 'manage');
   await assertConfinedToMember(ctx, acting.principal, id);
   await assertDefinitionValid(ctx, acting.principal, body.definition, 'body.definition');
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     const flow = await loadFlow(txCtx, acting.principal, id, 'manage');
     await assertConfinedToMember(txCtx, acting.principal, id);
     const version = flow.current_version + 1;
@@ -215,12 +214,17 @@ export async function createFlowVersion(
       pushToIntegrations: body.pushToIntegrations,
       movedIntegrations,
     });
-    return { ...toVersion(await findFlowVersion(txCtx.db, id, version) as FlowVersionRow), movedIntegrations };
+    return { ...toVersion((await findFlowVersion(txCtx.db, id, version)) as FlowVersionRow), movedIntegrations };
   });
 }
 
 /** One page of a flow's versions, newest first. */
-export async function listVersionsFor(ctx: AppContext, p: AdminPrincipal, id: string, page: { cursor?: string | undefined; limit: number }) {
+export async function listVersionsFor(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  id: string,
+  page: { cursor?: string | undefined; limit: number },
+) {
   await loadFlow(ctx, p, id, 'view');
   let before: number | undefined;
   if (page.cursor !== undefined) {
@@ -264,6 +268,12 @@ export async function deleteFlowById(ctx: AppContext, acting: Acting, id: string
   });
 }
 
-async function recordFlowAudit(ctx: AppContext, acting: Acting, action: string, id: string, details: Record<string, unknown>): Promise<void> {
+async function recordFlowAudit(
+  ctx: AppContext,
+  acting: Acting,
+  action: string,
+  id: string,
+  details: Record<string, unknown>,
+): Promise<void> {
   await recordAudit(ctx, acting.principal, { action, objectType: 'flow', objectId: id, details, requestId: acting.requestId });
 }

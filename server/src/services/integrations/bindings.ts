@@ -74,5 +74,5 @@ export async function checkBindings(
 
 /** The caller's active proprietary auth for a connector (credentials from the embed token), if any. */
 async function proprietaryAuthOf(ctx: AppContext, p: EndUserPrincipal, connectorId: string): Promise<string | undefined> {
-  return await findActiveProprietaryAuthId(ctx.db, connectorId, authUsableBy(p));
+  return findActiveProprietaryAuthId(ctx.db, connectorId, authUsableBy(p));
 }

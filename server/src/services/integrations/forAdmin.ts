@@ -1,9 +1,8 @@
-import { inTransaction } from '../../context.ts';
 import type { Integration, integrationListQuerySchema } from '@patchbay/shared';
 import { z } from 'zod';
 import { assertObjectPermission, integrationVisible } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
 import { findFlowVersion } from '../../db/repos/flows.ts';
 import {
@@ -118,7 +117,7 @@ export async function setIntegrationEnabledByAdmin(
     await assertObjectPermission(
       p,
       'manage',
-      async (perm) => await isIntegrationVisible(txCtx.db, id, integrationVisible(p, perm, 'i.config_id', 'i.flow_id')),
+      (perm) => isIntegrationVisible(txCtx.db, id, integrationVisible(p, perm, 'i.config_id', 'i.flow_id')),
       () => notFound('Integration', id),
     );
     const status = enabled ? 'enabled' : 'disabled';
@@ -133,7 +132,7 @@ export async function setIntegrationEnabledByAdmin(
       requestId,
       details: { flowId: before.flow_id, previousStatus: before.status, previousDisabledBy: before.disabled_by },
     });
-    return await findVisible(txCtx, p, id);
+    return findVisible(txCtx, p, id);
   });
   return (await toIntegrations(ctx, [row])).get(row.id) as Integration;
 }

@@ -1,4 +1,3 @@
-import { inTransaction } from '../../context.ts';
 import {
   type EmbedIntegration,
   type embedIntegrationCreateSchema,
@@ -10,7 +9,7 @@ import {
 import { z } from 'zod';
 import { integrationUsableBy } from '../../auth/endUserScope.ts';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { openJson, sealJson } from '../../crypto/secretBox.ts';
 import { secretLocation } from '../../crypto/secretColumns.ts';
 import { newId } from '../../crypto/tokens.ts';
@@ -78,7 +77,11 @@ function nextRunFrom(ctx: AppContext, def: FlowDefinition): string | null {
 }
 
 /** Integrations as the end user sees them: password inputs answered as null, listed in `secretInputsSet`. */
-async function toEmbedIntegrations(ctx: AppContext, p: EndUserPrincipal, rows: readonly IntegrationRow[]): Promise<Map<string, EmbedIntegration>> {
+async function toEmbedIntegrations(
+  ctx: AppContext,
+  p: EndUserPrincipal,
+  rows: readonly IntegrationRow[],
+): Promise<Map<string, EmbedIntegration>> {
   const ids = rows.map((r) => r.id);
   const bindings = await listBindings(ctx.db, ids);
   const sealed = await findSealedSecretInputs(ctx.db, ids);
@@ -88,9 +91,7 @@ async function toEmbedIntegrations(ctx: AppContext, p: EndUserPrincipal, rows: r
     const versionKey = `${row.flow_id}@${row.flow_version}`;
     let keys = passwordKeys.get(versionKey);
     if (!keys) {
-      keys = (await definitionOfVersion(ctx, row.flow_id, row.flow_version))
-        .inputs.filter((i) => i.type === 'password')
-        .map((i) => i.key);
+      keys = (await definitionOfVersion(ctx, row.flow_id, row.flow_version)).inputs.filter((i) => i.type === 'password').map((i) => i.key);
       passwordKeys.set(versionKey, keys);
     }
     const inputs = plainInputsSchema.parse(JSON.parse(row.inputs));
@@ -132,7 +133,13 @@ async function findUsable(ctx: AppContext, p: EndUserPrincipal, id: string): Pro
 
 /** `GET /embed/api/integrations`: the integrations this end user may see, newest first. */
 export async function listEmbedIntegrations(ctx: AppContext, p: EndUserPrincipal, query: PageQuery) {
-  const rows = await listIntegrations(ctx.db, {}, integrationUsableBy(p), afterCursor(query.cursor, 'i.created_at', 'i.id'), query.limit + 1);
+  const rows = await listIntegrations(
+    ctx.db,
+    {},
+    integrationUsableBy(p),
+    afterCursor(query.cursor, 'i.created_at', 'i.id'),
+    query.limit + 1,
+  );
   const items = await toEmbedIntegrations(ctx, p, rows.slice(0, query.limit));
   return toPage(
     rows,
@@ -159,7 +166,12 @@ function conflictWith(existingId: string): AppError {
  * 409 `conflict` with `details.integrationId`. Bindings and inputs are checked together so every
  * problem is reported at once.
  */
-export async function createEmbedIntegration(ctx: AppContext, p: EndUserPrincipal, body: CreateBody, requestId: string): Promise<EmbedIntegration> {
+export async function createEmbedIntegration(
+  ctx: AppContext,
+  p: EndUserPrincipal,
+  body: CreateBody,
+  requestId: string,
+): Promise<EmbedIntegration> {
   const scope = {
     configId: p.configId,
     accountId: p.embedAccountId,
@@ -167,7 +179,7 @@ export async function createEmbedIntegration(ctx: AppContext, p: EndUserPrincipa
     flowId: body.flowId,
   };
   const id = newId('int');
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     const offered = await findOfferedFlow(txCtx, p.configId, body.flowId);
     if (!offered) throw notFound('Flow', body.flowId);
     const existing = await findIntegrationIdInScope(txCtx.db, scope);
@@ -207,7 +219,7 @@ export async function createEmbedIntegration(ctx: AppContext, p: EndUserPrincipa
         created: true,
       },
     });
-    return await toEmbedIntegration(txCtx, p, await findUsable(txCtx, p, id));
+    return toEmbedIntegration(txCtx, p, await findUsable(txCtx, p, id));
   });
 }
 
@@ -224,7 +236,7 @@ export async function updateEmbedIntegration(
   body: UpdateBody,
   requestId: string,
 ): Promise<EmbedIntegration> {
-  return await inTransaction(ctx, async (txCtx) => {
+  return inTransaction(ctx, async (txCtx) => {
     const before = await findUsable(txCtx, p, id);
     const def = await definitionOfVersion(txCtx, before.flow_id, before.flow_version);
     const now = nowIso(txCtx);
@@ -285,7 +297,7 @@ export async function updateEmbedIntegration(
         details: { flowId: before.flow_id, previousStatus: before.status, previousDisabledBy: before.disabled_by },
       });
     }
-    return await toEmbedIntegration(txCtx, p, await findUsable(txCtx, p, id));
+    return toEmbedIntegration(txCtx, p, await findUsable(txCtx, p, id));
   });
 }
 

@@ -90,11 +90,13 @@ describe('validateCredentials', () => {
       status: 200,
       message: 'The service did not accept these credentials (HTTP 200, expected 204).',
     });
-    expect(await validateCredentials(s.app.ctx, await connector({ method: 'GET', path: '/me', expectStatus: 200 }), key('teapot'))).toEqual({
-      ok: false,
-      status: 418,
-      message: 'The service did not accept these credentials (HTTP 418, expected 200).',
-    });
+    expect(await validateCredentials(s.app.ctx, await connector({ method: 'GET', path: '/me', expectStatus: 200 }), key('teapot'))).toEqual(
+      {
+        ok: false,
+        status: 418,
+        message: 'The service did not accept these credentials (HTTP 418, expected 200).',
+      },
+    );
   });
 
   it('says the service had a problem on a 5xx', async () => {

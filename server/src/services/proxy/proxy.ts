@@ -148,7 +148,7 @@ const ACTIVE_CONTENT = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|tex
 async function loadRunnableAuth(ctx: AppContext, p: AdminPrincipal, authId: string) {
   const row = await findConnectorAuth(ctx.db, authId, configVisible(p, 'view', 'ca.config_id'));
   if (!row) throw notFound('Connector auth', authId);
-  const runnable = p.role !== 'member' || await isConnectorAuthVisible(ctx.db, authId, configVisible(p, 'run', 'ca.config_id'));
+  const runnable = p.role !== 'member' || (await isConnectorAuthVisible(ctx.db, authId, configVisible(p, 'run', 'ca.config_id')));
   if (!runnable) throw new AppError('forbidden', 'You lack the "run" permission on this connector auth\u2019s configuration');
   if (row.status !== 'active') {
     const what = { needs_reauth: 'needs to be reconnected by its user', revoked: 'was revoked', disabled: 'is disabled' }[row.status];
