@@ -19,10 +19,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Runs `fn` and answers the AppError it throws. */
-function rejection(fn: () => unknown): AppError {
+/** Runs `fn` and answers the AppError it throws (or rejects with). */
+async function rejection(fn: () => unknown): Promise<AppError> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     if (err instanceof AppError) return err;
     throw err;
@@ -49,9 +49,9 @@ describe('verifyEmbedToken', () => {
     expect(algs).toEqual([['HS256'], ['RS256'], ['ES256'], ['HS256']]);
   });
 
-  it('J-01 never reaches signature verification for alg none', () => {
+  it('J-01 never reaches signature verification for alg none', async () => {
     const verify = vi.spyOn(jwt, 'verify');
-    expect(rejection(() => inspectEmbedToken(s.app.ctx, forgeToken({ alg: 'none', kid: 'hs1' }, fx.claims()))).code).toBe(
+    expect((await rejection(() => inspectEmbedToken(s.app.ctx, forgeToken({ alg: 'none', kid: 'hs1' }, fx.claims())))).code).toBe(
       'token_algorithm',
     );
     expect(verify).not.toHaveBeenCalled();
@@ -59,17 +59,17 @@ describe('verifyEmbedToken', () => {
 
   it('J-09 checks the expected configuration before anything else', async () => {
     const other = await createEmbedFixture(s.app.ctx, { keys: ['hs'] });
-    const err = rejection(() => inspectEmbedToken(s.app.ctx, fx.token(), other.configId));
+    const err = await rejection(() => inspectEmbedToken(s.app.ctx, fx.token(), other.configId));
     expect({ code: err.code, status: err.status }).toEqual({ code: 'token_audience', status: 401 });
   });
 
-  it('J-11 looks a hostile kid up nowhere: no query carries it', () => {
+  it('J-11 looks a hostile kid up nowhere: no query carries it', async () => {
     const ctx = s.app.ctx;
     const all = vi.spyOn(ctx.db, 'all');
     const get = vi.spyOn(ctx.db, 'get');
     for (const kid of ['../../../../dev/null', "' OR 1=1--", 'k'.repeat(10_000)]) {
       const token = forgeToken({ alg: 'HS256', kid }, fx.claims(), { hmacSecret: fx.hs.secret });
-      expect(rejection(() => inspectEmbedToken(ctx, token)).code).toBe('token_kid');
+      expect((await rejection(() => inspectEmbedToken(ctx, token))).code).toBe('token_kid');
     }
     const values = [...all.mock.calls, ...get.mock.calls].flatMap(([q]) => q.values);
     expect(values.some((v) => typeof v === 'string' && (v.includes('..') || v.includes("'") || v.length > 100))).toBe(false);
@@ -79,7 +79,7 @@ describe('verifyEmbedToken', () => {
     const ctx = s.app.ctx;
     const token = fx.token({ jti: 'unit-jti' });
     await verifyEmbedToken(ctx, token);
-    const err = rejection(() => verifyEmbedToken(ctx, token));
+    const err = await rejection(() => verifyEmbedToken(ctx, token));
     expect({ code: err.code, message: err.message }).toEqual({
       code: 'token_replayed',
       message: 'This embed token was already exchanged; mint a fresh one',
@@ -98,9 +98,9 @@ describe('verifyEmbedToken', () => {
     expect(await s.app.ctx.db.get(sql`SELECT jti FROM used_token_ids WHERE jti = 'inspect-only'`)).toBeUndefined();
   });
 
-  it('logs a rejection with its code, configuration and kid, never the token', () => {
+  it('logs a rejection with its code, configuration and kid, never the token', async () => {
     const token = fx.token({ exp: Math.floor(s.clock.now() / 1000) - 100, iat: Math.floor(s.clock.now() / 1000) - 200 });
-    expect(rejection(() => inspectEmbedToken(s.app.ctx, token)).code).toBe('token_expired');
+    expect((await rejection(() => inspectEmbedToken(s.app.ctx, token))).code).toBe('token_expired');
     const line = JSON.parse(s.logs.at(-1) ?? '{}');
     expect(line).toMatchObject({
       level: 'info',
@@ -112,8 +112,8 @@ describe('verifyEmbedToken', () => {
     expect(s.logs.join('\n')).not.toContain(token.split('.')[2]);
   });
 
-  it('rejects a token longer than the cap before decoding it', () => {
-    const err = rejection(() => inspectEmbedToken(s.app.ctx, `${fx.token()}${'A'.repeat(20_000)}`));
+  it('rejects a token longer than the cap before decoding it', async () => {
+    const err = await rejection(() => inspectEmbedToken(s.app.ctx, `${fx.token()}${'A'.repeat(20_000)}`));
     expect({ code: err.code, message: err.message }).toEqual({
       code: 'token_invalid',
       message: 'The embed token must be a JWT of at most 16384 characters',

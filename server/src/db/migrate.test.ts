@@ -50,7 +50,7 @@ describe(`the ${TEST_DRIVER} database`, () => {
     await migrate(db);
     const now = new Date().toISOString();
     await expect(
-      await db.run(sql`INSERT INTO admin_sessions (token_hash, admin_user_id, created_at, expires_at, last_seen_at)
+      db.run(sql`INSERT INTO admin_sessions (token_hash, admin_user_id, created_at, expires_at, last_seen_at)
         VALUES ('h', 'adm_missing', ${now}, ${now}, ${now})`),
     ).rejects.toThrow(/FOREIGN KEY|foreign key/);
   });
@@ -59,7 +59,7 @@ describe(`the ${TEST_DRIVER} database`, () => {
     const db = open();
     await db.exec('CREATE TABLE t (n INTEGER)');
     await expect(
-      await db.tx(async (tx) => {
+      db.tx(async (tx) => {
         await tx.run(sql`INSERT INTO t VALUES (${1})`);
         throw new Error('boom');
       }),
