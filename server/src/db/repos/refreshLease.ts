@@ -1,4 +1,5 @@
 import type { Queryable } from '../database.ts';
+import { dialectOf } from '../dialect.ts';
 import { sql } from '../sql.ts';
 
 /**
@@ -19,11 +20,16 @@ export interface RefreshStateRow {
   refresh_failures: number;
 }
 
-/** Reads an auth's refresh state (with its sealed credentials), or undefined. */
-export async function findRefreshState(db: Queryable, authId: string): Promise<RefreshStateRow | undefined> {
+/**
+ * Reads an auth's refresh state (with its sealed credentials), or undefined. `lock` (inside a
+ * transaction) holds the row until it ends on PostgreSQL, so the look and the lease that follows
+ * see one state, as SQLite's write lock gives them.
+ */
+export async function findRefreshState(db: Queryable, authId: string, opts: { lock?: boolean } = {}): Promise<RefreshStateRow | undefined> {
+  const lock = opts.lock ? dialectOf(db).forUpdate : sql``;
   return db.get<RefreshStateRow>(sql`SELECT id, config_id, connector_id, status, credentials_enc, credentials_version, expires_at,
       refresh_lease_until, refresh_lease_owner, refresh_failed_at, refresh_failures
-    FROM connector_auths WHERE id = ${authId}`);
+    FROM connector_auths WHERE id = ${authId}${lock}`);
 }
 
 /**

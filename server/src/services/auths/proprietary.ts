@@ -18,7 +18,7 @@ export type ProprietaryOutcome = 'none' | 'created' | 'updated' | 'unchanged';
  * as `{type:'proprietary', values}` credentials of the configuration's proprietary connector, in
  * ONE auth per account (account level) or per end user (user level): created on first sight, its
  * credentials replaced whenever the token brings different values (a disabled auth stays disabled).
- * Synchronous, so the session exchange calls it inside its transaction. The values never reach an
+ * Joins the caller's transaction (the session exchange calls it inside its own). The values never reach an
  * answer, a log line or an audit detail. Without a proprietary connector, or without the claim,
  * nothing happens.
  */

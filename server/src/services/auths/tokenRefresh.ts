@@ -19,8 +19,8 @@ import { writeCredentials } from './store.ts';
  * OAuth2 token refresh (SECURITY.md, R-01…R-09).
  *
  * Single flight twice over: within a process, concurrent callers for one auth share one promise;
- * across processes sharing the SQLite file, a lease on `connector_auths.refresh_lease_until/owner`
- * is taken with a conditional UPDATE in a `BEGIN IMMEDIATE` transaction. Whoever takes the lease
+ * across processes sharing the database, a lease on `connector_auths.refresh_lease_until/owner`
+ * is taken with a conditional UPDATE in a short transaction. Whoever takes the lease
  * re-reads the row in the same transaction (double-checked freshness); the others poll with real
  * sleeps and re-read: a new `credentials_version` means someone refreshed, so they use that.
  * The new token set is written with a compare-and-swap on the version read under the lease.
@@ -89,8 +89,8 @@ function statusError(authId: string, status: RefreshStateRow['status']): AppErro
   return new AppError('unprocessable', `Connector auth ${JSON.stringify(authId)} ${what}`, { reason: status });
 }
 
-async function read(ctx: AppContext, authId: string): Promise<{ row: RefreshStateRow; creds: Credentials }> {
-  const row = await findRefreshState(ctx.db, authId);
+async function read(ctx: AppContext, authId: string, opts: { lock?: boolean } = {}): Promise<{ row: RefreshStateRow; creds: Credentials }> {
+  const row = await findRefreshState(ctx.db, authId, opts);
   if (!row) throw notFound('Connector auth', authId);
   if (row.status !== 'active') throw statusError(authId, row.status);
   if (row.credentials_enc === null) throw statusError(authId, 'needs_reauth');
@@ -189,7 +189,7 @@ async function lookAndLease(
   owner: string | null,
 ): Promise<LeaseLook> {
   return inTransaction(ctx, async (txCtx) => {
-    const { row, creds } = await read(txCtx, authId);
+    const { row, creds } = await read(txCtx, authId, { lock: true });
     if (creds.type !== 'oauth2') return { kind: 'fresh', creds };
     if (row.credentials_version !== seenVersion) return { kind: 'fresh', creds };
     if (!force && !dueForRefresh(txCtx, creds)) return { kind: 'fresh', creds };
