@@ -9,6 +9,7 @@ import { createEmbedFixture, type EmbedFixture } from '../testing/embedFixtures.
 import { sqliteFileBytes, startTestServer, type TestServer } from '../testing/harness.ts';
 import { startOAuth1Provider, type TestOAuth1Provider } from '../testing/oauth1Provider.ts';
 import { startOAuthProvider, type TestOAuthProvider } from '../testing/oidcProvider.ts';
+import { insertionOrder } from '../testing/schemaInfo.ts';
 import { TEST_DRIVER } from '../testing/testDatabase.ts';
 import { startUpstreamApi, type TestUpstreamApi } from '../testing/upstreamApi.ts';
 
@@ -276,7 +277,7 @@ describe('OAuth2 authorization code + PKCE against oidc-provider', () => {
     expect(now.credentials.accessToken).not.toBe(old.accessToken);
     expect(await authCount()).toBe(1);
     const audit = await s.app.ctx.db.all<{ action: string; actor_type: string }>(
-      sql`SELECT action, actor_type FROM audit_events WHERE object_id = ${authId} ORDER BY at, rowid`,
+      sql`SELECT action, actor_type FROM audit_events WHERE object_id = ${authId} ORDER BY at, ${insertionOrder(s.app.ctx.db)}`,
     );
     expect(audit).toEqual([
       { action: 'connector_auth.created', actor_type: 'end_user' },

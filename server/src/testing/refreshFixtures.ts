@@ -10,6 +10,7 @@ import { openCredentials } from '../services/connectors/credentials.ts';
 import type { ConnectorDefinition } from '../services/connectors/definition.ts';
 import { insertConfig } from './domainFixtures.ts';
 import type { TestOAuthProvider } from './oidcProvider.ts';
+import { insertionOrder } from './schemaInfo.ts';
 
 /** A real token set issued by the test provider, as if an authorization-code flow had just finished. */
 export interface MintedTokens {
@@ -133,7 +134,9 @@ export async function storedAuth(ctx: AppContext, authId: string) {
 
 /** The audit actions recorded for an auth, oldest first. */
 export async function auditActions(ctx: AppContext, authId: string): Promise<{ action: string; actor_type: string; details: string }[]> {
-  return ctx.db.all(sql`SELECT action, actor_type, details FROM audit_events WHERE object_id = ${authId} ORDER BY rowid`);
+  return ctx.db.all(
+    sql`SELECT action, actor_type, details FROM audit_events WHERE object_id = ${authId} ORDER BY ${insertionOrder(ctx.db)}`,
+  );
 }
 
 /** Asks the provider whether a token is active (RFC 7662). */

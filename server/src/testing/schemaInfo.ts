@@ -42,3 +42,13 @@ export async function primaryKeyColumns(db: Queryable, table: string): Promise<s
       : await db.all<{ name: string }>(sql`SELECT name FROM pragma_table_info(${table}) WHERE pk > 0 ORDER BY pk`);
   return rows.map((r) => r.name);
 }
+
+/**
+ * A column that orders an append-only table's rows as they were inserted, for tests that read
+ * events back in the order they happened (many share one `at` under a frozen clock): SQLite's
+ * `rowid`; on PostgreSQL the row's physical position `ctid`, which in a fresh test database
+ * whose rows are never updated or deleted follows the inserts.
+ */
+export function insertionOrder(db: Pick<Queryable, 'dialect'>) {
+  return sql.raw(db.dialect === 'postgres' ? 'ctid' : 'rowid');
+}

@@ -1,5 +1,6 @@
 import type { AuthType } from '@patchbay/shared';
 import type { Queryable } from '../database.ts';
+import { type Dialect, dialectOf } from '../dialect.ts';
 import { sql } from '../sql.ts';
 
 /** A connector row; `definition` is JSON text without secrets, the secret is sealed apart. */
@@ -69,19 +70,19 @@ export interface ConnectorReferences {
 
 /**
  * Finds what refers to a connector: connector auths; flows whose current version, or a version an
- * integration still runs, has a slot with this `connectorId` (read with json_each, not a text
+ * integration still runs, has a slot with this `connectorId` (read as JSON, not a text
  * search, so `crm` never matches `crm2`); configurations using it as their proprietary connector
  * or highlighting it in a group.
  */
 export async function findConnectorReferences(db: Queryable, id: string, cap = 50): Promise<ConnectorReferences> {
+  const d = dialectOf(db);
   const connectorAuths = await db.all<{ id: string }>(
     sql`SELECT id FROM connector_auths WHERE connector_id = ${id} ORDER BY created_at, id LIMIT ${cap}`,
   );
   const flows = await db.all<{ id: string }>(
     sql`SELECT DISTINCT v.flow_id AS id FROM flow_versions v
-      JOIN flows f ON f.id = v.flow_id
-      JOIN json_each(v.definition, '$.slots') s
-      WHERE json_extract(s.value, '$.connectorId') = ${id}
+      JOIN flows f ON f.id = v.flow_id${d.joinJsonArray(sql`v.definition`, 's', { key: 'slots' })}
+      WHERE ${d.jsonText(sql`s.value`, 'connectorId')} = ${id}
         AND (v.version = f.current_version
           OR EXISTS (SELECT 1 FROM integrations i WHERE i.flow_id = v.flow_id AND i.flow_version = v.version))
       ORDER BY v.flow_id LIMIT ${cap}`,
@@ -89,7 +90,7 @@ export async function findConnectorReferences(db: Queryable, id: string, cap = 5
   const embedConfigs = await db.all<{ id: string }>(
     sql`SELECT id FROM embed_configs WHERE proprietary_connector_id = ${id}
       UNION
-      SELECT g.config_id AS id FROM embed_groups g JOIN json_each(g.highlighted_connectors) h WHERE h.value = ${id}
+      SELECT g.config_id AS id FROM embed_groups g${d.joinJsonArray(sql`g.highlighted_connectors`, 'h', { scalars: true })} WHERE h.value = ${id}
       ORDER BY id LIMIT ${cap}`,
   );
   return {
@@ -116,25 +117,24 @@ export async function listConnectorSummaries(db: Queryable, ids: readonly string
  * SQL condition on `c.id`: a connector the end users of `configId` connect themselves — a slot of
  * the current version of a flow in one of the configuration's groups, not pre-filled with a
  * vendor-owned auth, and not the configuration's proprietary connector (its credentials arrive
- * in the embed token). Slots are read with json_each, so `crm` never matches `crm2`.
+ * in the embed token). Slots are read as JSON, so `crm` never matches `crm2`.
  */
-function connectableIn(configId: string) {
+function connectableIn(d: Dialect, configId: string) {
   return sql`c.id IN (
-      SELECT json_extract(s.value, '$.connectorId') FROM embed_groups g
+      SELECT ${d.jsonText(sql`s.value`, 'connectorId')} FROM embed_groups g
         JOIN embed_group_flows gf ON gf.group_id = g.id
         JOIN flows f ON f.id = gf.flow_id
-        JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.current_version
-        JOIN json_each(v.definition, '$.slots') s
-      WHERE g.config_id = ${configId} AND json_extract(s.value, '$.connectorAuthId') IS NULL)
-    AND c.id IS NOT (SELECT proprietary_connector_id FROM embed_configs WHERE id = ${configId})`;
+        JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.current_version${d.joinJsonArray(sql`v.definition`, 's', { key: 'slots' })}
+      WHERE g.config_id = ${configId} AND ${d.jsonText(sql`s.value`, 'connectorAuthId')} IS NULL)
+    AND c.id IS DISTINCT FROM (SELECT proprietary_connector_id FROM embed_configs WHERE id = ${configId})`;
 }
 
 /** The connectors the end users of `configId` connect themselves, by name. */
 export async function listConnectorsConnectableIn(db: Queryable, configId: string): Promise<ConnectorRow[]> {
-  return db.all<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE ${connectableIn(configId)} ORDER BY c.name, c.id`);
+  return db.all<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE ${connectableIn(dialectOf(db), configId)} ORDER BY c.name, c.id`);
 }
 
 /** One connector the end users of `configId` connect themselves, or undefined (unknown, or not offered there). */
 export async function findConnectorConnectableIn(db: Queryable, configId: string, connectorId: string): Promise<ConnectorRow | undefined> {
-  return db.get<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE c.id = ${connectorId} AND ${connectableIn(configId)}`);
+  return db.get<ConnectorRow>(sql`SELECT c.* FROM connectors c WHERE c.id = ${connectorId} AND ${connectableIn(dialectOf(db), configId)}`);
 }

@@ -32,7 +32,7 @@ export async function insertEmbedSession(
  */
 export async function findEmbedSession(db: Queryable, tokenHash: string, nowIso: string): Promise<LiveSessionRow | undefined> {
   return db.get<LiveSessionRow>(sql`SELECT s.end_user_id, s.config_id, s.expires_at, s.key_kid, u.user_id, u.account_id,
-      c.sharing_level, c.enabled, coalesce(${keyUsableAt(nowIso, 'k')}, 0) AS key_usable
+      c.sharing_level, c.enabled, CASE WHEN ${keyUsableAt(nowIso, 'k')} THEN 1 ELSE 0 END AS key_usable
     FROM embed_sessions s JOIN end_users u ON u.id = s.end_user_id JOIN embed_configs c ON c.id = s.config_id
       LEFT JOIN embed_config_keys k ON k.config_id = s.config_id AND k.kid = s.key_kid
     WHERE s.token_hash = ${tokenHash}`);

@@ -144,11 +144,11 @@ export async function moveIntegrationsToVersion(db: Queryable, flowId: string, v
 /** Integrations and configuration groups that refer to a flow (at most `max` of each listed). */
 export async function flowReferences(db: Queryable, flowId: string, max = 100): Promise<FlowReferences> {
   const integrations = await db.all<{ id: string; configId: string }>(
-    sql`SELECT id, config_id AS configId FROM integrations WHERE flow_id = ${flowId} ORDER BY created_at, id LIMIT ${max}`,
+    sql`SELECT id, config_id AS "configId" FROM integrations WHERE flow_id = ${flowId} ORDER BY created_at, id LIMIT ${max}`,
   );
   const integrationCount = (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM integrations WHERE flow_id = ${flowId}`))?.n ?? 0;
   const groups = await db.all<{ id: string; configId: string; name: string }>(
-    sql`SELECT g.id, g.config_id AS configId, g.name FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id
+    sql`SELECT g.id, g.config_id AS "configId", g.name FROM embed_group_flows gf JOIN embed_groups g ON g.id = gf.group_id
       WHERE gf.flow_id = ${flowId} ORDER BY g.config_id, g.position, g.id LIMIT ${max}`,
   );
   return { integrations, integrationCount, groups };

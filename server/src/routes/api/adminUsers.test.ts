@@ -3,6 +3,7 @@ import { hashToken } from '../../crypto/tokens.ts';
 import { sql } from '../../db/sql.ts';
 import { insertConfig, insertEndUser, insertFlow, insertGroup, insertIntegration } from '../../testing/domainFixtures.ts';
 import { sqliteFileBytes, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 import { TEST_DRIVER } from '../../testing/testDatabase.ts';
 
 let s: TestServer;
@@ -24,7 +25,7 @@ const userOf = async (token: string) =>
     ?.admin_user_id as string;
 const audits = (objectId: string) =>
   ctx().db.all<{ action: string; details: string }>(
-    sql`SELECT action, details FROM audit_events WHERE object_id = ${objectId} ORDER BY rowid`,
+    sql`SELECT action, details FROM audit_events WHERE object_id = ${objectId} ORDER BY ${insertionOrder(ctx().db)}`,
   );
 let n = 0;
 const newUser = (role: string) => ({ email: `new${++n}@vendor.test`, name: `New ${n}`, role, password: 'a long enough password' });

@@ -9,6 +9,7 @@ import { sql } from '../../db/sql.ts';
 import { openCredentials } from '../../services/connectors/credentials.ts';
 import { insertConfig, insertFlow, insertGroup, insertIntegration } from '../../testing/domainFixtures.ts';
 import { type ApiResponse, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 import { startUpstream, type TestUpstream } from '../../testing/upstream.ts';
 
 const ACCESS = 'CANARY-vendor-access-1d2e';
@@ -130,7 +131,7 @@ describe('POST /api/v1/connector-auths', () => {
     const list = await s.request('GET', `/api/v1/connector-auths?userId=u-1&configId=${configId}`, { token: owner });
     expect(list.body.items).toEqual([res.body]);
     const audits = await ctx().db.all<{ action: string; actor_type: string; details: string }>(
-      sql`SELECT action, actor_type, details FROM audit_events WHERE object_id IN (${res.body.id}, ${endUser?.id}) ORDER BY rowid`,
+      sql`SELECT action, actor_type, details FROM audit_events WHERE object_id IN (${res.body.id}, ${endUser?.id}) ORDER BY ${insertionOrder(ctx().db)}`,
     );
     expect(audits.map((a) => [a.action, a.actor_type])).toEqual([
       ['end_user.created', 'api_token'],
@@ -240,7 +241,9 @@ describe('revoke, disable, enable', () => {
     expect((await s.request('POST', `/api/v1/connector-auths/${id}/disable`, { token: owner })).body.status).toBe('disabled');
     expect((await s.request('POST', `/api/v1/connector-auths/${id}/enable`, { token: owner })).body.status).toBe('active');
     const actions = (
-      await ctx().db.all<{ action: string }>(sql`SELECT action FROM audit_events WHERE object_id = ${id} ORDER BY rowid`)
+      await ctx().db.all<{ action: string }>(
+        sql`SELECT action FROM audit_events WHERE object_id = ${id} ORDER BY ${insertionOrder(ctx().db)}`,
+      )
     ).map((a) => a.action);
     expect(actions).toEqual(['connector_auth.created', 'connector_auth.disabled', 'connector_auth.enabled']);
   });

@@ -11,6 +11,7 @@ import { sql } from '../../db/sql.ts';
 import type { Credentials } from '../../services/connectors/credentials.ts';
 import { insertConfig, insertConnectorAuth, insertEndUser } from '../../testing/domainFixtures.ts';
 import { type ApiResponse, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 import { type ReceivedRequest, startUpstream, type TestUpstream } from '../../testing/upstream.ts';
 
 const KEY = 'CANARY-repoint-apikey-3e1f';
@@ -109,7 +110,7 @@ function seenBy(host: TestUpstream): string {
 async function audits(objectId: string): Promise<{ action: string; actor_type: string; details: unknown }[]> {
   return (
     await ctx().db.all<{ action: string; actor_type: string; details: string }>(
-      sql`SELECT action, actor_type, details FROM audit_events WHERE object_id = ${objectId} ORDER BY at, rowid`,
+      sql`SELECT action, actor_type, details FROM audit_events WHERE object_id = ${objectId} ORDER BY at, ${insertionOrder(ctx().db)}`,
     )
   ).map((r) => ({ ...r, details: JSON.parse(r.details) }));
 }

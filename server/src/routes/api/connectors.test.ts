@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../db/sql.ts';
 import { fixtures } from '../../testing/apiFixtures.ts';
 import { sqliteFileBytes, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 import { TEST_DRIVER } from '../../testing/testDatabase.ts';
 
 let s: TestServer;
@@ -558,7 +559,7 @@ describe('connectors: DELETE refuses while in use', () => {
 describe('connectors: audit', () => {
   it('records every write without secrets', async () => {
     const rows = await s.app.ctx.db.all<{ action: string; object_id: string; details: string }>(
-      sql`SELECT action, object_id, details FROM audit_events WHERE object_type = 'connector' ORDER BY at, rowid`,
+      sql`SELECT action, object_id, details FROM audit_events WHERE object_type = 'connector' ORDER BY at, ${insertionOrder(s.app.ctx.db)}`,
     );
     expect(rows.filter((r) => r.object_id === 'crm').map((r) => r.action)).toEqual([
       'connector.created',

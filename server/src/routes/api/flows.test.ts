@@ -3,6 +3,7 @@ import { nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { sql } from '../../db/sql.ts';
 import { startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 
 /** The example flow body of docs/http-api.md, as written there. */
 const DOCUMENTED_FLOW = {
@@ -95,7 +96,7 @@ class Fixture {
   }
   async audit(objectId: string) {
     return this.ctx.db.all<{ action: string; actor_type: string; details: string }>(
-      sql`SELECT action, actor_type, details FROM audit_events WHERE object_type = 'flow' AND object_id = ${objectId} ORDER BY at, rowid`,
+      sql`SELECT action, actor_type, details FROM audit_events WHERE object_type = 'flow' AND object_id = ${objectId} ORDER BY at, ${insertionOrder(this.ctx.db)}`,
     );
   }
 }

@@ -11,6 +11,7 @@ import {
   insertRun,
 } from '../../testing/domainFixtures.ts';
 import { startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 
 let s: TestServer;
 let owner: string;
@@ -196,7 +197,7 @@ describe('GET /api/v1/integrations', () => {
 describe('POST /api/v1/integrations/{id}/disable and /enable', () => {
   const auditsOf = (id: string) =>
     ctx().db.all<{ action: string; actor_type: string; actor_id: string | null; config_id: string; request_id: string; details: string }>(
-      sql`SELECT action, actor_type, actor_id, config_id, request_id, details FROM audit_events WHERE object_id = ${id} ORDER BY rowid`,
+      sql`SELECT action, actor_type, actor_id, config_id, request_id, details FROM audit_events WHERE object_id = ${id} ORDER BY ${insertionOrder(ctx().db)}`,
     );
 
   it('disables with disabledBy admin, enables, and treats a repeat as a no-op without an audit event', async () => {

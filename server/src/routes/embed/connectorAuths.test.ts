@@ -14,6 +14,7 @@ import { openCredentials } from '../../services/connectors/credentials.ts';
 import { insertFlow, insertGroup, insertIntegration } from '../../testing/domainFixtures.ts';
 import { acceptConsent, createEmbedFixture, type EmbedFixture } from '../../testing/embedFixtures.ts';
 import { type ApiResponse, sqliteFileBytes, startTestServer, TestClock, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 import { TEST_DRIVER } from '../../testing/testDatabase.ts';
 import { allRoutes } from '../index.ts';
 
@@ -499,7 +500,9 @@ describe('PATCH /embed/api/connector-auths/{id}', () => {
     expect(openCredentials(ctx(), id, row?.credentials_enc as string)).toMatchObject({ password: NEW_PASSWORD });
     expect(row?.credentials_version).toBe(2);
     const actions = (
-      await ctx().db.all<{ action: string }>(sql`SELECT action FROM audit_events WHERE object_id = ${id} ORDER BY at, rowid`)
+      await ctx().db.all<{ action: string }>(
+        sql`SELECT action FROM audit_events WHERE object_id = ${id} ORDER BY at, ${insertionOrder(ctx().db)}`,
+      )
     ).map((a) => a.action);
     expect(actions).toEqual([
       'connector_auth.created',
@@ -589,7 +592,7 @@ describe('DELETE /embed/api/connector-auths/{id}', () => {
     expect(await ctx().db.all(sql`SELECT * FROM integration_bindings WHERE integration_id = ${integrationId}`)).toEqual([]);
     const audits = await ctx().db.all<{ action: string; object_id: string; actor_type: string }>(
       sql`SELECT action, object_id, actor_type FROM audit_events WHERE object_id IN (${id}, ${integrationId})
-        AND action IN ('integration.disabled', 'connector_auth.deleted') ORDER BY rowid`,
+        AND action IN ('integration.disabled', 'connector_auth.deleted') ORDER BY ${insertionOrder(ctx().db)}`,
     );
     expect(audits).toEqual([
       { action: 'integration.disabled', object_id: integrationId, actor_type: 'end_user' },

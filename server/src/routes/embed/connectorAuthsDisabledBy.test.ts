@@ -8,6 +8,7 @@ import { sql } from '../../db/sql.ts';
 import { insertFlow, insertGroup } from '../../testing/domainFixtures.ts';
 import { createEmbedFixture, type EmbedFixture } from '../../testing/embedFixtures.ts';
 import { type ApiResponse, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 
 const PASSWORD = 'CANARY-disabled-by-password-41c2';
 
@@ -118,7 +119,7 @@ describe('an admin disable', () => {
     expect(await embedView(id)).toMatchObject({ status: 'active', disabledBy: null });
     const actions = (
       await s.app.ctx.db.all<{ action: string; actor_type: string }>(
-        sql`SELECT action, actor_type FROM audit_events WHERE object_id = ${id} ORDER BY at, rowid`,
+        sql`SELECT action, actor_type FROM audit_events WHERE object_id = ${id} ORDER BY at, ${insertionOrder(s.app.ctx.db)}`,
       )
     ).map((a) => `${a.action} by ${a.actor_type}`);
     expect(actions).toEqual([
@@ -180,7 +181,7 @@ describe("the end user's own disable", () => {
     const takenOver = await vendor('POST', `/api/v1/connector-auths/${id}/disable`);
     expect(takenOver.body).toMatchObject({ status: 'disabled', disabledBy: 'admin' });
     const audit = await s.app.ctx.db.all<{ details: string }>(
-      sql`SELECT details FROM audit_events WHERE object_id = ${id} AND action = 'connector_auth.disabled' ORDER BY at, rowid`,
+      sql`SELECT details FROM audit_events WHERE object_id = ${id} AND action = 'connector_auth.disabled' ORDER BY at, ${insertionOrder(s.app.ctx.db)}`,
     );
     expect(JSON.parse(audit.at(-1)?.details ?? '{}')).toEqual({
       connectorId: 'crm',

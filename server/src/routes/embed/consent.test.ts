@@ -11,6 +11,7 @@ import { sql } from '../../db/sql.ts';
 import { insertConnectorAuth, insertFlow, insertGroup, insertIntegration } from '../../testing/domainFixtures.ts';
 import { createEmbedFixture, type EmbedFixture, type EmbedFixtureOptions } from '../../testing/embedFixtures.ts';
 import { type ApiResponse, startTestServer, TestClock, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 import { allRoutes } from '../index.ts';
 
 let s: TestServer;
@@ -33,7 +34,7 @@ async function session(fx: EmbedFixture, user: string, account: string): Promise
 async function consentAudits(configId: string) {
   return s.app.ctx.db.all<{ actor_type: string; object_type: string; object_id: string; details: string }>(
     sql`SELECT actor_type, object_type, object_id, details FROM audit_events WHERE action = 'consent.given' AND config_id = ${configId}
-      ORDER BY at, rowid`,
+      ORDER BY at, ${insertionOrder(s.app.ctx.db)}`,
   );
 }
 

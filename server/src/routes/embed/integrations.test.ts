@@ -12,6 +12,7 @@ import { sql } from '../../db/sql.ts';
 import { insertConnector, insertConnectorAuth, insertFlow, insertGroup } from '../../testing/domainFixtures.ts';
 import { acceptConsent, createEmbedFixture, type EmbedFixture } from '../../testing/embedFixtures.ts';
 import { type ApiResponse, startTestServer, TestClock, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 
 const PIN = 'CANARY-pin-8812';
 const NEW_PIN = 'CANARY-pin-new-4410';
@@ -152,7 +153,7 @@ async function integrationCount(configId: string): Promise<number> {
 async function audits(objectId: string) {
   return ctx().db.all<{ action: string; actor_type: string; actor_id: string; details: string }>(
     sql`SELECT action, actor_type, actor_id, details FROM audit_events WHERE object_type = 'integration' AND object_id = ${objectId}
-      ORDER BY at, rowid`,
+      ORDER BY at, ${insertionOrder(ctx().db)}`,
   );
 }
 

@@ -9,6 +9,7 @@ import { sql } from '../../db/sql.ts';
 import { insertConnector } from '../../testing/domainFixtures.ts';
 import { acceptConsent, createEmbedFixture, type EmbedFixture } from '../../testing/embedFixtures.ts';
 import { sqliteFileBytes, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 import { TEST_DRIVER } from '../../testing/testDatabase.ts';
 import { openCredentials } from '../connectors/credentials.ts';
 
@@ -92,7 +93,7 @@ describe('client_authentication on session exchange', () => {
 
     const actions = (
       await ctx().db.all<{ action: string; details: string }>(
-        sql`SELECT action, details FROM audit_events WHERE object_id = ${first?.id} ORDER BY at, rowid`,
+        sql`SELECT action, details FROM audit_events WHERE object_id = ${first?.id} ORDER BY at, ${insertionOrder(ctx().db)}`,
       )
     ).map((a) => a.action);
     expect(actions).toEqual(['connector_auth.created', 'connector_auth.reconnected']);
