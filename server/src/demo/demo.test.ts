@@ -8,6 +8,7 @@ import { generateKey } from '../crypto/keyring.ts';
 import { sql } from '../db/sql.ts';
 import { openCliContext } from '../openContext.ts';
 import { driveOAuth2Login } from '../testing/connectFlow.ts';
+import { createTestDatabase, type TestDatabase } from '../testing/testDatabase.ts';
 import { acmeCsp } from './acmeApp.ts';
 import { seedDemo } from './demoSeed.ts';
 import { freePort } from './listen.ts';
@@ -70,14 +71,16 @@ function getWithHost(url: string, host: string): Promise<{ status: number; locat
   });
 }
 
+let database: TestDatabase;
 beforeAll(async () => {
-  const dir = tempDir();
-  env = { PATCHBAY_DB: path.join(dir, 'demo.db'), PATCHBAY_ENCRYPTION_KEY: generateKey(), PATCHBAY_LOG_LEVEL: 'silent' };
+  database = await createTestDatabase(tempDir());
+  env = { ...database.env, PATCHBAY_ENCRYPTION_KEY: generateKey(), PATCHBAY_LOG_LEVEL: 'silent' };
   demo = await startDemo({ ports: FREE, env });
 }, 60_000);
 
 afterAll(async () => {
   await demo?.close();
+  await database?.drop();
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -321,6 +324,7 @@ describe('Demo Mailer and Demo CRM', () => {
   });
 });
 
+// The command keeps its data (and its generated key) in files, so it runs on SQLite whatever the test driver.
 describe('patchbay demo (the command)', () => {
   it('prints where to open, the admin login, the Demo CRM and Demo Mailer hints; a second run reuses the data', async () => {
     const dir = tempDir();
