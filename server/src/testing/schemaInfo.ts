@@ -20,7 +20,7 @@ export async function tableNames(db: Queryable): Promise<string[]> {
 /** Every column of every application table. */
 export async function tableColumns(db: Queryable): Promise<{ table: string; column: string }[]> {
   if (db.dialect === 'postgres') {
-    return await db.all<{ table: string; column: string }>(sql`SELECT table_name AS "table", column_name AS "column"
+    return db.all<{ table: string; column: string }>(sql`SELECT table_name AS "table", column_name AS "column"
       FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> 'patchbay_schema'
       ORDER BY table_name, ordinal_position`);
   }
