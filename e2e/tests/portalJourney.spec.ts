@@ -184,7 +184,7 @@ test('consent → OAuth2 popup → basic form → enable with inputs → disable
   ]);
 
   // Neither the CRM's access token nor its refresh token ever reached the browser (O-09, P-07).
-  const row0 = patchbay.app.ctx.db.get<{ credentials_enc: string }>(
+  const row0 = await patchbay.app.ctx.db.get<{ credentials_enc: string }>(
     sql`SELECT credentials_enc FROM connector_auths WHERE id = ${crmCreated.connectorAuthId}`,
   );
   const credentials = openCredentials(patchbay.app.ctx, crmCreated.connectorAuthId, row0?.credentials_enc as string) as {

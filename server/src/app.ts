@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Config } from './config.ts';
 import type { AppContext, Clock } from './context.ts';
 import type { Db } from './db/database.ts';
+import { sql } from './db/sql.ts';
 import { errorMiddleware, notFoundHandler } from './http/errors.ts';
 import { mountRoutes } from './http/mountRoutes.ts';
 import { requestContext } from './http/requestContext.ts';
@@ -27,18 +28,22 @@ export interface AppOptions {
 export interface PatchbayApp {
   readonly app: Express;
   readonly ctx: AppContext;
-  close(): void;
+  /** The database behind `ctx.db` (closing, its SQLite file, backups). */
+  readonly database: Db;
+  /** Closes the database, unless it was handed in. */
+  close(): Promise<void>;
 }
 
 /**
  * Builds the whole server: opens and migrates the database, checks the encryption keys, and
  * mounts every route. Production and tests build it the same way.
  */
-export function createApp(options: AppOptions): PatchbayApp {
+export async function createApp(options: AppOptions): Promise<PatchbayApp> {
   const { config } = options;
-  const opened = openContext(config, options);
+  const opened = await openContext(config, options);
   const { ctx } = opened;
-  const { db, log } = ctx;
+  const { log } = ctx;
+  const db = opened.database;
 
   const app = express();
   app.disable('x-powered-by');
@@ -52,9 +57,9 @@ export function createApp(options: AppOptions): PatchbayApp {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res) => {
+  app.get('/readyz', async (_req, res) => {
     try {
-      db.get({ text: 'SELECT 1', values: [] });
+      await db.get(sql`SELECT 1 AS one`);
       res.json({ status: 'ready' });
     } catch {
       res.status(503).json({ error: { code: 'unavailable', message: 'The database is not reachable' } });
@@ -82,6 +87,7 @@ export function createApp(options: AppOptions): PatchbayApp {
   return {
     app,
     ctx,
+    database: db,
     close: opened.close,
   };
 }

@@ -49,6 +49,8 @@ describe('loadConfig', () => {
       port: 3000,
       publicUrl: 'http://localhost:3000',
       dbFile: './data/patchbay.db',
+      databaseUrl: null,
+      databasePoolSize: 10,
       previousEncryptionKeys: [],
       allowInsecureLoopback: false,
       trustProxyHops: 0,
@@ -77,6 +79,30 @@ describe('loadConfig', () => {
   it('never echoes a key value in its message', () => {
     const almost = crypto.randomBytes(31).toString('base64');
     expect(configError({ PATCHBAY_ENCRYPTION_KEY: almost }).message).not.toContain(almost);
+  });
+
+  it('selects PostgreSQL with a postgres:// or postgresql:// PATCHBAY_DATABASE_URL, and sizes its pool', () => {
+    for (const url of ['postgres://pb:secret@db.internal:5432/patchbay', 'postgresql://db.internal/patchbay?sslmode=require']) {
+      const config = loadConfig({ PATCHBAY_ENCRYPTION_KEY: goodKey(), PATCHBAY_DATABASE_URL: url, PATCHBAY_DATABASE_POOL_SIZE: '25' });
+      expect(config).toMatchObject({ databaseUrl: url, databasePoolSize: 25 });
+    }
+    expect(loadConfig({ PATCHBAY_ENCRYPTION_KEY: goodKey(), PATCHBAY_DATABASE_URL: '' }).databaseUrl).toBeNull();
+  });
+
+  it.each([
+    ['another scheme', 'mysql://db.internal/patchbay'],
+    ['a file path', './data/patchbay.db'],
+    ['no host', 'postgres:///patchbay'],
+  ])('refuses a PATCHBAY_DATABASE_URL that is %s, without echoing it', (_what, url) => {
+    const err = configError({ PATCHBAY_ENCRYPTION_KEY: goodKey(), PATCHBAY_DATABASE_URL: url });
+    expect(err.message).toContain('PATCHBAY_DATABASE_URL must be a postgres:// or postgresql:// URL');
+    expect(err.message).not.toContain(url);
+  });
+
+  it('refuses a pool size below 1', () => {
+    expect(configError({ PATCHBAY_ENCRYPTION_KEY: goodKey(), PATCHBAY_DATABASE_POOL_SIZE: '0' }).message).toContain(
+      'PATCHBAY_DATABASE_POOL_SIZE',
+    );
   });
 
   it('strips a trailing slash from the public URL', () => {

@@ -10,6 +10,15 @@ const keySchema = z
     message: `PATCHBAY_ENCRYPTION_KEY is malformed: it must be 32 random bytes, base64 (44 characters). ${HOW_TO_MAKE_A_KEY}`,
   });
 
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 const booleanText = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
 
 /** The environment Patchbay reads (docs/running.md); nothing else reads `process.env`. */
@@ -18,6 +27,15 @@ export const envSchema = z.object({
   PATCHBAY_HOST: z.string().default('0.0.0.0'),
   PATCHBAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   PATCHBAY_DB: z.string().min(1).default('./data/patchbay.db'),
+  PATCHBAY_DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? null : v))
+    .refine((v) => v === null || isPostgresUrl(v), {
+      message:
+        'PATCHBAY_DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://patchbay:secret@db.internal:5432/patchbay',
+    }),
+  PATCHBAY_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   PATCHBAY_ENCRYPTION_KEY: keySchema,
   PATCHBAY_PREVIOUS_ENCRYPTION_KEYS: z
     .string()
@@ -50,7 +68,12 @@ export interface Config {
   readonly host: string;
   /** Public base URL without a trailing slash, e.g. `https://patchbay.example.com`. */
   readonly publicUrl: string;
+  /** The SQLite file, used unless {@link Config.databaseUrl} is set. */
   readonly dbFile: string;
+  /** The PostgreSQL URL (`PATCHBAY_DATABASE_URL`); null selects SQLite at {@link Config.dbFile}. */
+  readonly databaseUrl: string | null;
+  /** Connections in the PostgreSQL pool. */
+  readonly databasePoolSize: number;
   readonly encryptionKey: Buffer;
   readonly previousEncryptionKeys: readonly Buffer[];
   readonly allowInsecureLoopback: boolean;
@@ -92,6 +115,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.PATCHBAY_HOST,
     publicUrl,
     dbFile: e.PATCHBAY_DB,
+    databaseUrl: e.PATCHBAY_DATABASE_URL,
+    databasePoolSize: e.PATCHBAY_DATABASE_POOL_SIZE,
     encryptionKey: parseKey(e.PATCHBAY_ENCRYPTION_KEY) as Buffer,
     previousEncryptionKeys: Object.freeze(
       e.PATCHBAY_PREVIOUS_ENCRYPTION_KEYS.split(',')

@@ -9,10 +9,12 @@ import { createLogger, type Logger } from './log.ts';
 /** An opened application context and how to release it. */
 export interface OpenedContext {
   readonly ctx: AppContext;
+  /** The database itself (`ctx.db` is the same handle as a `Queryable`): what closes it, where its file is. */
+  readonly database: Db;
   /** Migration versions applied while opening. */
   readonly applied: readonly number[];
   /** Closes the database, unless it was handed in. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** What {@link openContext} needs; the server and tests pass a clock, a logger or a database. */
@@ -27,20 +29,20 @@ export interface ContextOptions {
  * code), checks the encryption keys against it, and builds the context every service gets. The
  * server (`createApp`) and every CLI command open Patchbay this one way.
  */
-export function openContext(config: Config, opts: ContextOptions = {}): OpenedContext {
+export async function openContext(config: Config, opts: ContextOptions = {}): Promise<OpenedContext> {
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
-  const db = opts.db ?? openDatabase(config.dbFile);
-  const close = () => {
-    if (!opts.db) db.close();
+  const db = opts.db ?? openDatabase(config, { onIdleError: (err) => log.warn('an idle database connection failed', { err }) });
+  const close = async () => {
+    if (!opts.db) await db.close();
   };
   try {
-    const applied = migrate(db);
+    const applied = await migrate(db);
     const keyring = createKeyring(config.encryptionKey, config.previousEncryptionKeys);
-    bootstrapKeys(db, keyring, new Date(clock.now()).toISOString());
-    return { ctx: { config, db, keyring, log, clock }, applied, close };
+    await bootstrapKeys(db, keyring, new Date(clock.now()).toISOString());
+    return { ctx: { config, db, keyring, log, clock }, database: db, applied, close };
   } catch (err) {
-    close();
+    await close();
     throw err;
   }
 }
@@ -49,7 +51,7 @@ export function openContext(config: Config, opts: ContextOptions = {}): OpenedCo
  * {@link openContext} for a one-off command: log lines go to stderr and, below `debug`, only
  * from `warn` up.
  */
-export function openCliContext(config: Config): OpenedContext {
+export async function openCliContext(config: Config): Promise<OpenedContext> {
   const log = createLogger(config.logLevel === 'debug' ? 'debug' : 'warn', (line) => process.stderr.write(line));
   return openContext(config, { log });
 }

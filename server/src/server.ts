@@ -27,16 +27,16 @@ export interface ServerOptions {
 }
 
 /** Deletes expired embed sessions, used token ids and console sessions; answers how many rows went. */
-export function purgeExpired(app: PatchbayApp): number {
+export async function purgeExpired(app: PatchbayApp): Promise<number> {
   const { ctx } = app;
   const now = nowIso(ctx);
   const idleSince = new Date(ctx.clock.now() - ADMIN_SESSION_IDLE_MS).toISOString();
-  return purgeExpiredEmbedState(ctx.db, now) + purgeExpiredAdminSessions(ctx.db, now, idleSince);
+  return (await purgeExpiredEmbedState(ctx.db, now)) + (await purgeExpiredAdminSessions(ctx.db, now, idleSince));
 }
 
 /** Builds the app with `createApp`, listens on the configured host and port, and purges expired state periodically. */
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
-  const app = createApp({ config, ...(opts.log ? { log: opts.log } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
+  const app = await createApp({ config, ...(opts.log ? { log: opts.log } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
   const log = app.ctx.log;
   let server: Server;
   try {
@@ -45,7 +45,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       s.once('error', reject);
     });
   } catch (err) {
-    app.close();
+    await app.close();
     throw err;
   }
   // Slow clients must not hold sockets forever.
@@ -53,16 +53,23 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
 
-  const purge = () => {
-    try {
-      const n = purgeExpired(app);
-      if (n > 0) log.debug('purged expired sessions', { rows: n });
-    } catch (err) {
-      log.error('purge of expired sessions failed', { err });
-    }
+  // One purge at a time; shutdown waits for the one in flight before it closes the database.
+  let purging: Promise<void> | null = null;
+  const purge = (): Promise<void> => {
+    purging ??= (async () => {
+      try {
+        const n = await purgeExpired(app);
+        if (n > 0) log.debug('purged expired sessions', { rows: n });
+      } catch (err) {
+        log.error('purge of expired sessions failed', { err });
+      } finally {
+        purging = null;
+      }
+    })();
+    return purging;
   };
-  purge();
-  const timer = setInterval(purge, opts.purgeEveryMs ?? 60_000);
+  await purge();
+  const timer = setInterval(() => void purge(), opts.purgeEveryMs ?? 60_000);
   timer.unref();
 
   const address = server.address() as AddressInfo;
@@ -77,8 +84,15 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       force.unref();
       server.close(() => {
         clearTimeout(force);
-        app.close();
-        resolve();
+        void (async () => {
+          await purging;
+          try {
+            await app.close();
+          } catch (err) {
+            log.error('closing the database failed', { err });
+          }
+          resolve();
+        })();
       });
       server.closeIdleConnections();
     });

@@ -41,7 +41,7 @@ export interface SessionDeps {
  * exchange at `expiresAt − 60 s`. Concurrent callers share one exchange.
  */
 export function exchangeSession(deps: SessionDeps): Promise<EmbedSession> {
-  if (pending) return pending;
+  if (pending !== undefined) return pending;
   pending = (async () => {
     const token = await deps.getToken();
     if (typeof token !== 'string' || token.length === 0) throw toApiError(401, null);

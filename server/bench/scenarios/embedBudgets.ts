@@ -67,9 +67,9 @@ export const row = (name: string, value: number, unit: BudgetRow['unit'], budget
 });
 
 /** An enabled configuration (no consent screen) allowing `origins`. */
-function seedConfig(patchbay: PatchbayTarget, origins: readonly string[]): EmbedFixture {
-  const fx = createEmbedFixture(patchbay.app.ctx, { name: 'Bench embed', keys: ['hs'], consent: { enabled: false } });
-  patchbay.app.ctx.db.run(sql`UPDATE embed_configs SET allowed_origins = ${JSON.stringify(origins)} WHERE id = ${fx.configId}`);
+async function seedConfig(patchbay: PatchbayTarget, origins: readonly string[]): Promise<EmbedFixture> {
+  const fx = await createEmbedFixture(patchbay.app.ctx, { name: 'Bench embed', keys: ['hs'], consent: { enabled: false } });
+  await patchbay.app.ctx.db.run(sql`UPDATE embed_configs SET allowed_origins = ${JSON.stringify(origins)} WHERE id = ${fx.configId}`);
   return fx;
 }
 
@@ -114,7 +114,7 @@ export const embedFirstView: BudgetCheck = {
       throw new Error(`embed-ui/dist/.vite/manifest.json is missing or has no ${PORTAL_ENTRY}: run \`pnpm build\` first`);
     }
     const assets = firstViewAssets(manifest, PORTAL_ENTRY);
-    const fx = seedConfig(patchbay, ['http://localhost:5173']);
+    const fx = await seedConfig(patchbay, ['http://localhost:5173']);
     const first = await firstViewSize(`${patchbay.url}/embed/${fx.configId}`, `${patchbay.url}/embed-assets`, assets);
     return [row('iframe first view (gzip)', first.total, 'B', FIRST_VIEW_BUDGET, first.detail)];
   },
@@ -204,10 +204,10 @@ export const embedReady: BudgetCheck = {
     if (!fs.existsSync(path.join(root, 'sdk', 'dist', 'patchbay.iife.js'))) throw new Error('sdk/dist is missing: run `pnpm build` first');
     const chromium = await loadChromium(root);
     // The host page is served before its origin is known; the configuration then allows exactly that origin.
-    const fx = seedConfig(patchbay, []);
+    const fx = await seedConfig(patchbay, []);
     const realHost = await startHost(patchbay.url, fx);
     const hostUrl = `http://localhost:${realHost.port}`;
-    patchbay.app.ctx.db.run(sql`UPDATE embed_configs SET allowed_origins = ${JSON.stringify([hostUrl])} WHERE id = ${fx.configId}`);
+    await patchbay.app.ctx.db.run(sql`UPDATE embed_configs SET allowed_origins = ${JSON.stringify([hostUrl])} WHERE id = ${fx.configId}`);
     const browser = await chromium.launch({
       executablePath: chromiumPath,
       headless: true,

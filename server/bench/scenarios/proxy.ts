@@ -78,8 +78,8 @@ async function seedAuth({ patchbay }: Targets, upstreamUrl: string): Promise<str
   });
   expectStatus('POST /api/v1/connectors', connector, 201, patchbay);
   const ctx = patchbay.app.ctx;
-  const configId = insertConfig(ctx);
-  const endUserId = insertEndUser(ctx, configId, { userId: 'bench-user', accountId: 'bench-account' });
+  const configId = await insertConfig(ctx);
+  const endUserId = await insertEndUser(ctx, configId, { userId: 'bench-user', accountId: 'bench-account' });
   return insertConnectorAuth(
     ctx,
     { kind: 'system' },

@@ -28,8 +28,8 @@ async function signingConfig(patchbay: PatchbayTarget): Promise<SigningConfig> {
 }
 
 /** Stores the configuration and its secret with the shared test fixture (repository functions, sealed). */
-function insertSigningConfig(patchbay: PatchbayTarget): SigningConfig {
-  const fx = createEmbedFixture(patchbay.app.ctx, { name: 'Bench', keys: ['hs'], consent: { enabled: false } });
+async function insertSigningConfig(patchbay: PatchbayTarget): Promise<SigningConfig> {
+  const fx = await createEmbedFixture(patchbay.app.ctx, { name: 'Bench', keys: ['hs'], consent: { enabled: false } });
   return { configId: fx.configId, kid: fx.hs.kid, secret: fx.hs.secret, via: 'database' };
 }
 

@@ -46,7 +46,7 @@ export async function startPatchbay(opts: { logLevel: LogLevel | 'silent' }): Pr
     errors.push(line.trim());
     if (errors.length > 5) errors.shift();
   };
-  const app = createApp({ config, log: createLogger(config.logLevel, sink) });
+  const app = await createApp({ config, log: createLogger(config.logLevel, sink) });
   const server = await new Promise<Server>((resolve) => {
     const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -56,7 +56,8 @@ export async function startPatchbay(opts: { logLevel: LogLevel | 'silent' }): Pr
     { kind: 'system' },
     { email: 'bench@vendor.test', name: 'Bench owner', role: 'owner', password: crypto.randomBytes(18).toString('base64url') },
   );
-  const apiToken = createApiToken(app.ctx, { kind: 'system' }, { adminUserId: id, name: 'bench', scopes: ['read', 'write', 'run'] }).token;
+  const apiToken = (await createApiToken(app.ctx, { kind: 'system' }, { adminUserId: id, name: 'bench', scopes: ['read', 'write', 'run'] }))
+    .token;
   return {
     url,
     app,
@@ -79,7 +80,7 @@ export async function startPatchbay(opts: { logLevel: LogLevel | 'silent' }): Pr
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      app.close();
+      await app.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -58,20 +58,20 @@ export interface AdminSession {
  * Authenticates the console's session cookie: `401 unauthorized` without one, `401 session_expired`
  * when it is past its idle or absolute limit (the row is then deleted). Records activity.
  */
-export function authenticateAdminSession(ctx: AppContext, cookieHeader: string | undefined): AdminSession {
+export async function authenticateAdminSession(ctx: AppContext, cookieHeader: string | undefined): Promise<AdminSession> {
   const token = readCookie(cookieHeader, adminCookieName(ctx.config));
   if (!token?.startsWith(ADMIN_SESSION_TOKEN_PREFIX) || token.length > 200) {
     throw new AppError('unauthorized', 'Sign in to the admin console first');
   }
   const tokenHash = hashToken(token);
-  const row = findAdminSession(ctx.db, tokenHash);
+  const row = await findAdminSession(ctx.db, tokenHash);
   if (!row || row.disabled_at !== null) throw new AppError('unauthorized', 'Sign in to the admin console first');
   const now = ctx.clock.now();
   if (Date.parse(row.expires_at) <= now || Date.parse(row.last_seen_at) + ADMIN_SESSION_IDLE_MS <= now) {
-    deleteAdminSession(ctx.db, tokenHash);
+    await deleteAdminSession(ctx.db, tokenHash);
     throw new AppError('session_expired', 'The console session has expired; sign in again');
   }
-  touchAdminSession(ctx.db, tokenHash, nowIso(ctx));
+  await touchAdminSession(ctx.db, tokenHash, nowIso(ctx));
   const principal: AdminPrincipal = {
     kind: 'admin',
     via: 'session',
@@ -79,7 +79,7 @@ export function authenticateAdminSession(ctx: AppContext, cookieHeader: string |
     tokenId: null,
     role: row.role,
     scopes: new Set(['read', 'write', 'run']),
-    groups: row.role === 'member' ? loadGroupPermissions(ctx, row.admin_user_id) : new Map(),
+    groups: row.role === 'member' ? await loadGroupPermissions(ctx, row.admin_user_id) : new Map(),
     sessionExpiresAt: row.expires_at,
   };
   return { principal, tokenHash, expiresAt: row.expires_at };

@@ -19,9 +19,9 @@ export function bearerToken(header: string | undefined): string | null {
 }
 
 /** Loads a member's group permissions into a map. */
-export function loadGroupPermissions(ctx: AppContext, adminUserId: string): Map<string, GroupPermission> {
+export async function loadGroupPermissions(ctx: AppContext, adminUserId: string): Promise<Map<string, GroupPermission>> {
   return new Map(
-    listGroupPermissions(ctx.db, adminUserId).map((p) => [
+    (await listGroupPermissions(ctx.db, adminUserId)).map((p) => [
       p.group_id,
       { view: p.can_view === 1 || p.can_run === 1 || p.can_manage === 1, run: p.can_run === 1, manage: p.can_manage === 1 },
     ]),
@@ -29,14 +29,14 @@ export function loadGroupPermissions(ctx: AppContext, adminUserId: string): Map<
 }
 
 /** Authenticates a vendor API token; throws `401 unauthorized` for anything but a live `pb_…` token. */
-export function authenticateApiToken(ctx: AppContext, authorization: string | undefined): AdminPrincipal {
+export async function authenticateApiToken(ctx: AppContext, authorization: string | undefined): Promise<AdminPrincipal> {
   const token = bearerToken(authorization);
   if (!token) throw new AppError('unauthorized', 'Send an API token as `Authorization: Bearer pb_…`');
   if (!TOKEN_SHAPE.test(token)) throw new AppError('unauthorized', 'The API token is not valid');
   const now = nowIso(ctx);
-  const row = findLiveApiToken(ctx.db, hashToken(token), now);
+  const row = await findLiveApiToken(ctx.db, hashToken(token), now);
   if (!row) throw new AppError('unauthorized', 'The API token is not valid, expired or revoked');
-  touchApiToken(ctx.db, row.id, now, row.last_used_at);
+  await touchApiToken(ctx.db, row.id, now, row.last_used_at);
   const scopes = z.array(apiTokenScopeSchema).parse(JSON.parse(row.scopes)) as ApiTokenScope[];
   return {
     kind: 'admin',
@@ -45,6 +45,6 @@ export function authenticateApiToken(ctx: AppContext, authorization: string | un
     tokenId: row.id,
     role: row.role,
     scopes: new Set(scopes),
-    groups: row.role === 'member' ? loadGroupPermissions(ctx, row.admin_user_id) : new Map(),
+    groups: row.role === 'member' ? await loadGroupPermissions(ctx, row.admin_user_id) : new Map(),
   };
 }

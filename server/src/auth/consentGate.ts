@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Db } from '../db/database.ts';
+import type { Queryable } from '../db/database.ts';
 import { findConsentState } from '../db/repos/endUsers.ts';
 import { AppError } from '../errors.ts';
 import type { EndUserPrincipal } from './principal.ts';
@@ -17,13 +17,13 @@ const CONSENT_REQUIRED = {
  * (once per user at `user` level, once per account at `account` level). An unknown end user
  * counts as without consent.
  */
-export function consentMissing(db: Db, endUserId: string): boolean {
-  const state = findConsentState(db, endUserId);
+export async function consentMissing(db: Queryable, endUserId: string): Promise<boolean> {
+  const state = await findConsentState(db, endUserId);
   if (!state) return true;
   return consentColumnSchema.parse(JSON.parse(state.consent)).enabled && state.given !== 1;
 }
 
 /** Throws `403 consent_required` unless the caller may change things (see {@link consentMissing}). */
-export function requireConsent(db: Db, p: EndUserPrincipal): void {
-  if (consentMissing(db, p.endUserId)) throw new AppError('consent_required', CONSENT_REQUIRED[p.sharingLevel]);
+export async function requireConsent(db: Queryable, p: EndUserPrincipal): Promise<void> {
+  if (await consentMissing(db, p.endUserId)) throw new AppError('consent_required', CONSENT_REQUIRED[p.sharingLevel]);
 }

@@ -18,17 +18,17 @@ export const SESSION_TOKEN_PREFIX = 'pbs_';
  * With `requireConsent` (embed writes), `403 consent_required` while the configuration asks for
  * consent and the caller's scope has not given it.
  */
-export function authenticateEmbedSession(
+export async function authenticateEmbedSession(
   ctx: AppContext,
   authorization: string | undefined,
   opts: { requireConsent?: boolean } = {},
-): EndUserPrincipal {
+): Promise<EndUserPrincipal> {
   const token = bearerToken(authorization);
   if (!token?.startsWith(SESSION_TOKEN_PREFIX) || token.length > 100) {
     throw new AppError('unauthorized', 'Send the session token as `Authorization: Bearer pbs_…`');
   }
   const now = nowIso(ctx);
-  const row = findEmbedSession(ctx.db, hashToken(token), now);
+  const row = await findEmbedSession(ctx.db, hashToken(token), now);
   if (!row) throw new AppError('unauthorized', 'The session token is not valid');
   if (row.expires_at <= now) throw new AppError('session_expired', 'The session has expired; exchange a fresh embed token');
   if (row.key_kid !== null && row.key_usable !== 1) {
@@ -44,6 +44,6 @@ export function authenticateEmbedSession(
     sharingLevel: row.sharing_level,
     sessionExpiresAt: row.expires_at,
   };
-  if (opts.requireConsent) requireConsent(ctx.db, principal);
+  if (opts.requireConsent) await requireConsent(ctx.db, principal);
   return principal;
 }

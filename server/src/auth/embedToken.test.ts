@@ -12,17 +12,17 @@ let fx: EmbedFixture;
 
 beforeAll(async () => {
   s = await startTestServer();
-  fx = createEmbedFixture(s.app.ctx);
+  fx = await createEmbedFixture(s.app.ctx);
 });
 afterAll(() => s.close());
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Runs `fn` and answers the AppError it throws. */
-function rejection(fn: () => unknown): AppError {
+/** Runs `fn` and answers the AppError it throws (or rejects with). */
+async function rejection(fn: () => unknown): Promise<AppError> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     if (err instanceof AppError) return err;
     throw err;
@@ -31,16 +31,16 @@ function rejection(fn: () => unknown): AppError {
 }
 
 describe('verifyEmbedToken', () => {
-  it('answers the configuration, the key and the parsed claims of a good token', () => {
-    const verified = verifyEmbedToken(s.app.ctx, fx.token({ embed_state: { plan: 'pro' }, sub: 'ignored-but-kept' }, { key: 'es' }));
+  it('answers the configuration, the key and the parsed claims of a good token', async () => {
+    const verified = await verifyEmbedToken(s.app.ctx, fx.token({ embed_state: { plan: 'pro' }, sub: 'ignored-but-kept' }, { key: 'es' }));
     expect(verified.config.id).toBe(fx.configId);
     expect(verified.key).toEqual({ kid: 'es1', alg: 'ES256', account_id: null });
     expect(verified.claims).toMatchObject({ aud: fx.configId, embed_user_id: 'user-1', embed_state: { plan: 'pro' } });
   });
 
-  it('J-01/J-15 always verifies with one explicit algorithm from the key row and a KeyObject from storage', () => {
+  it('J-01/J-15 always verifies with one explicit algorithm from the key row and a KeyObject from storage', async () => {
     const verify = vi.spyOn(jwt, 'verify');
-    for (const key of ['hs', 'rs', 'es', 'account'] as const) inspectEmbedToken(s.app.ctx, fx.token({}, { key }));
+    for (const key of ['hs', 'rs', 'es', 'account'] as const) await inspectEmbedToken(s.app.ctx, fx.token({}, { key }));
     expect(verify).toHaveBeenCalledTimes(4);
     const algs = verify.mock.calls.map(([, keyArg, options]) => {
       expect(keyArg).toBeInstanceOf(KeyObject);
@@ -49,58 +49,58 @@ describe('verifyEmbedToken', () => {
     expect(algs).toEqual([['HS256'], ['RS256'], ['ES256'], ['HS256']]);
   });
 
-  it('J-01 never reaches signature verification for alg none', () => {
+  it('J-01 never reaches signature verification for alg none', async () => {
     const verify = vi.spyOn(jwt, 'verify');
-    expect(rejection(() => inspectEmbedToken(s.app.ctx, forgeToken({ alg: 'none', kid: 'hs1' }, fx.claims()))).code).toBe(
+    expect((await rejection(() => inspectEmbedToken(s.app.ctx, forgeToken({ alg: 'none', kid: 'hs1' }, fx.claims())))).code).toBe(
       'token_algorithm',
     );
     expect(verify).not.toHaveBeenCalled();
   });
 
-  it('J-09 checks the expected configuration before anything else', () => {
-    const other = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
-    const err = rejection(() => inspectEmbedToken(s.app.ctx, fx.token(), other.configId));
+  it('J-09 checks the expected configuration before anything else', async () => {
+    const other = await createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    const err = await rejection(() => inspectEmbedToken(s.app.ctx, fx.token(), other.configId));
     expect({ code: err.code, status: err.status }).toEqual({ code: 'token_audience', status: 401 });
   });
 
-  it('J-11 looks a hostile kid up nowhere: no query carries it', () => {
+  it('J-11 looks a hostile kid up nowhere: no query carries it', async () => {
     const ctx = s.app.ctx;
     const all = vi.spyOn(ctx.db, 'all');
     const get = vi.spyOn(ctx.db, 'get');
     for (const kid of ['../../../../dev/null', "' OR 1=1--", 'k'.repeat(10_000)]) {
       const token = forgeToken({ alg: 'HS256', kid }, fx.claims(), { hmacSecret: fx.hs.secret });
-      expect(rejection(() => inspectEmbedToken(ctx, token)).code).toBe('token_kid');
+      expect((await rejection(() => inspectEmbedToken(ctx, token))).code).toBe('token_kid');
     }
     const values = [...all.mock.calls, ...get.mock.calls].flatMap(([q]) => q.values);
     expect(values.some((v) => typeof v === 'string' && (v.includes('..') || v.includes("'") || v.length > 100))).toBe(false);
   });
 
-  it('J-14 records a jti once; a stale record of a dead token is taken over', () => {
+  it('J-14 records a jti once; a stale record of a dead token is taken over', async () => {
     const ctx = s.app.ctx;
     const token = fx.token({ jti: 'unit-jti' });
-    verifyEmbedToken(ctx, token);
-    const err = rejection(() => verifyEmbedToken(ctx, token));
+    await verifyEmbedToken(ctx, token);
+    const err = await rejection(() => verifyEmbedToken(ctx, token));
     expect({ code: err.code, message: err.message }).toEqual({
       code: 'token_replayed',
       message: 'This embed token was already exchanged; mint a fresh one',
     });
-    const row = ctx.db.get<{ expires_at: string }>(sql`SELECT expires_at FROM used_token_ids WHERE jti = 'unit-jti'`);
+    const row = await ctx.db.get<{ expires_at: string }>(sql`SELECT expires_at FROM used_token_ids WHERE jti = 'unit-jti'`);
     expect(row?.expires_at).toBe(new Date(((fx.claims().exp as number) + 30) * 1000).toISOString());
 
-    ctx.db.run(sql`UPDATE used_token_ids SET expires_at = '2000-01-01T00:00:00.000Z' WHERE jti = 'unit-jti'`);
-    expect(verifyEmbedToken(ctx, fx.token({ jti: 'unit-jti' })).claims.jti).toBe('unit-jti');
+    await ctx.db.run(sql`UPDATE used_token_ids SET expires_at = '2000-01-01T00:00:00.000Z' WHERE jti = 'unit-jti'`);
+    expect((await verifyEmbedToken(ctx, fx.token({ jti: 'unit-jti' }))).claims.jti).toBe('unit-jti');
   });
 
-  it('inspectEmbedToken records nothing, so the caller can record inside its own transaction', () => {
+  it('inspectEmbedToken records nothing, so the caller can record inside its own transaction', async () => {
     const token = fx.token({ jti: 'inspect-only' });
-    inspectEmbedToken(s.app.ctx, token);
-    inspectEmbedToken(s.app.ctx, token);
-    expect(s.app.ctx.db.get(sql`SELECT jti FROM used_token_ids WHERE jti = 'inspect-only'`)).toBeUndefined();
+    await inspectEmbedToken(s.app.ctx, token);
+    await inspectEmbedToken(s.app.ctx, token);
+    expect(await s.app.ctx.db.get(sql`SELECT jti FROM used_token_ids WHERE jti = 'inspect-only'`)).toBeUndefined();
   });
 
-  it('logs a rejection with its code, configuration and kid, never the token', () => {
+  it('logs a rejection with its code, configuration and kid, never the token', async () => {
     const token = fx.token({ exp: Math.floor(s.clock.now() / 1000) - 100, iat: Math.floor(s.clock.now() / 1000) - 200 });
-    expect(rejection(() => inspectEmbedToken(s.app.ctx, token)).code).toBe('token_expired');
+    expect((await rejection(() => inspectEmbedToken(s.app.ctx, token))).code).toBe('token_expired');
     const line = JSON.parse(s.logs.at(-1) ?? '{}');
     expect(line).toMatchObject({
       level: 'info',
@@ -112,8 +112,8 @@ describe('verifyEmbedToken', () => {
     expect(s.logs.join('\n')).not.toContain(token.split('.')[2]);
   });
 
-  it('rejects a token longer than the cap before decoding it', () => {
-    const err = rejection(() => inspectEmbedToken(s.app.ctx, `${fx.token()}${'A'.repeat(20_000)}`));
+  it('rejects a token longer than the cap before decoding it', async () => {
+    const err = await rejection(() => inspectEmbedToken(s.app.ctx, `${fx.token()}${'A'.repeat(20_000)}`));
     expect({ code: err.code, message: err.message }).toEqual({
       code: 'token_invalid',
       message: 'The embed token must be a JWT of at most 16384 characters',

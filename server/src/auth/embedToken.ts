@@ -7,7 +7,7 @@ import {
   MAX_EMBED_TOKEN_LIFETIME_S,
 } from '@patchbay/shared';
 import jwt from 'jsonwebtoken';
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { open } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
 import { type EmbedConfigRow, type EmbedKeyRow, embedKeyRowKey, findEmbedConfig, listUsableEmbedKeys } from '../db/repos/embedConfigs.ts';
@@ -44,10 +44,15 @@ interface Trace {
  * configuration from `aud`, one key chosen by `kid`, the algorithm of that key only, signature,
  * times, claims. Throws `AppError` (401) with a `token_*` or `config_disabled` code.
  */
-export function inspectEmbedToken(ctx: AppContext, token: string, expectedConfigId?: string, log: Logger = ctx.log): VerifiedEmbedToken {
+export async function inspectEmbedToken(
+  ctx: AppContext,
+  token: string,
+  expectedConfigId?: string,
+  log: Logger = ctx.log,
+): Promise<VerifiedEmbedToken> {
   const trace: Trace = { configId: null, kid: null };
   try {
-    return inspect(ctx, token, expectedConfigId, trace);
+    return await inspect(ctx, token, expectedConfigId, trace);
   } catch (err) {
     if (err instanceof AppError) logRejection(log, err, trace);
     throw err;
@@ -58,10 +63,10 @@ export function inspectEmbedToken(ctx: AppContext, token: string, expectedConfig
  * Records the token's `jti` until the token is dead (exp + leeway); a second use throws
  * `401 token_replayed`. Call it inside the transaction that acts on the token.
  */
-export function recordTokenUse(ctx: AppContext, verified: VerifiedEmbedToken, log: Logger = ctx.log): void {
+export async function recordTokenUse(ctx: AppContext, verified: VerifiedEmbedToken, log: Logger = ctx.log): Promise<void> {
   const { jti, exp } = verified.claims;
   if (jti === undefined) return;
-  const fresh = recordTokenId(ctx.db, {
+  const fresh = await recordTokenId(ctx.db, {
     configId: verified.config.id,
     jti,
     expiresAt: new Date((exp + EMBED_TOKEN_LEEWAY_S) * 1000).toISOString(),
@@ -75,9 +80,14 @@ export function recordTokenUse(ctx: AppContext, verified: VerifiedEmbedToken, lo
 }
 
 /** Verifies an embed token and records its `jti` (see {@link inspectEmbedToken} and {@link recordTokenUse}). */
-export function verifyEmbedToken(ctx: AppContext, token: string, expectedConfigId?: string, log: Logger = ctx.log): VerifiedEmbedToken {
-  const verified = inspectEmbedToken(ctx, token, expectedConfigId, log);
-  ctx.db.tx(() => recordTokenUse(ctx, verified, log));
+export async function verifyEmbedToken(
+  ctx: AppContext,
+  token: string,
+  expectedConfigId?: string,
+  log: Logger = ctx.log,
+): Promise<VerifiedEmbedToken> {
+  const verified = await inspectEmbedToken(ctx, token, expectedConfigId, log);
+  await inTransaction(ctx, (txCtx) => recordTokenUse(txCtx, verified, log));
   return verified;
 }
 
@@ -89,7 +99,7 @@ function invalid(message: string): AppError {
   return new AppError('token_invalid', message);
 }
 
-function inspect(ctx: AppContext, token: string, expectedConfigId: string | undefined, trace: Trace): VerifiedEmbedToken {
+async function inspect(ctx: AppContext, token: string, expectedConfigId: string | undefined, trace: Trace): Promise<VerifiedEmbedToken> {
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_EMBED_TOKEN_LENGTH) {
     throw invalid(`The embed token must be a JWT of at most ${MAX_EMBED_TOKEN_LENGTH} characters`);
   }
@@ -110,11 +120,11 @@ function inspect(ctx: AppContext, token: string, expectedConfigId: string | unde
     throw new AppError('token_algorithm', 'The token algorithm is not accepted; sign with the algorithm of the configuration key');
   }
 
-  const config = selectConfig(ctx, payload.aud, expectedConfigId);
+  const config = await selectConfig(ctx, payload.aud, expectedConfigId);
   trace.configId = config.id;
   if (config.enabled !== 1) throw new AppError('config_disabled', 'This embed configuration is disabled');
 
-  const key = selectKey(ctx, config.id, header, payload, trace);
+  const key = await selectKey(ctx, config.id, header, payload, trace);
   if (headerAlg !== key.alg) {
     throw new AppError('token_algorithm', 'The token algorithm does not match the key; the configuration decides the algorithm');
   }
@@ -194,7 +204,7 @@ export function hasDuplicateKeys(json: string): boolean {
 }
 
 /** The configuration named by `aud` (a string, or an array naming exactly one configuration). */
-function selectConfig(ctx: AppContext, aud: unknown, expectedConfigId: string | undefined): EmbedConfigRow {
+async function selectConfig(ctx: AppContext, aud: unknown, expectedConfigId: string | undefined): Promise<EmbedConfigRow> {
   const wrongAudience = (message: string) => new AppError('token_audience', message);
   const audiences =
     typeof aud === 'string'
@@ -207,9 +217,13 @@ function selectConfig(ctx: AppContext, aud: unknown, expectedConfigId: string | 
   let config: EmbedConfigRow | undefined;
   if (expectedConfigId !== undefined) {
     if (!candidates.includes(expectedConfigId)) throw wrongAudience('The token is for another embed configuration');
-    config = findEmbedConfig(ctx.db, expectedConfigId);
+    config = await findEmbedConfig(ctx.db, expectedConfigId);
   } else {
-    const found = candidates.map((id) => findEmbedConfig(ctx.db, id)).filter((c) => c !== undefined);
+    const found: EmbedConfigRow[] = [];
+    for (const id of candidates) {
+      const c = await findEmbedConfig(ctx.db, id);
+      if (c !== undefined) found.push(c);
+    }
     if (found.length > 1) throw wrongAudience('The token `aud` must name exactly one embed configuration');
     config = found[0];
   }
@@ -222,14 +236,14 @@ function selectConfig(ctx: AppContext, aud: unknown, expectedConfigId: string | 
  * shared key, else the per-account key of the (not yet verified) `embed_account_id`, whose
  * claim is checked against the key after verification.
  */
-function selectKey(
+async function selectKey(
   ctx: AppContext,
   configId: string,
   header: Record<string, unknown>,
   payload: Record<string, unknown>,
   trace: Trace,
-): EmbedKeyRow {
-  const keys = listUsableEmbedKeys(ctx.db, configId, nowIso(ctx));
+): Promise<EmbedKeyRow> {
+  const keys = await listUsableEmbedKeys(ctx.db, configId, nowIso(ctx));
   if (Object.hasOwn(header, 'kid')) {
     const kid = header.kid;
     if (typeof kid !== 'string' || !KID_PATTERN.test(kid)) throw new AppError('token_kid', 'The token `kid` is not a valid key id');

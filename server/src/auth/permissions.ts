@@ -59,13 +59,14 @@ export function integrationVisible(p: AdminPrincipal, perm: Permission, configCo
  * exists and the caller holds `q` on it (a repository's visibility check); owners and admins are
  * never asked.
  */
-export function assertObjectPermission(
+export async function assertObjectPermission(
   p: AdminPrincipal,
   perm: Permission,
-  visible: (perm: Permission) => boolean,
+  visible: (perm: Permission) => Promise<boolean>,
   hide: () => AppError,
-): void {
+): Promise<void> {
   if (p.role !== 'member') return;
-  if (!visible('view')) throw hide();
-  if (perm !== 'view' && !visible(perm)) throw new AppError('forbidden', `You lack the "${perm}" permission on this object's group`);
+  if (!(await visible('view'))) throw hide();
+  if (perm !== 'view' && !(await visible(perm)))
+    throw new AppError('forbidden', `You lack the "${perm}" permission on this object's group`);
 }

@@ -29,9 +29,9 @@ export const adminCreateCommand: Command = {
     const fromEnv = env.PATCHBAY_ADMIN_PASSWORD;
     const password = fromEnv ?? newSecret('', 18);
     const config = loadConfig(env);
-    const cli = openCliContext(config);
+    const cli = await openCliContext(config);
     try {
-      const first = countAdminUsers(cli.ctx.db) === 0;
+      const first = (await countAdminUsers(cli.ctx.db)) === 0;
       if (!first && roleText === undefined) throw new UsageError('--role is required (owner, admin or member)');
       const role = (roleText ?? 'owner') as AdminRole;
       if (first && role !== 'owner') throw new CliError('The first admin must be an owner: run again with --role owner.');
@@ -53,7 +53,7 @@ export const adminCreateCommand: Command = {
       }
       return 0;
     } finally {
-      cli.close();
+      await cli.close();
     }
   },
 };

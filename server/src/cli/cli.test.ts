@@ -6,21 +6,25 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type PatchbayApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { kidsInUse } from '../crypto/rotateKeys.ts';
 import { LATEST_SCHEMA_VERSION } from '../db/migrate.ts';
+import { redactDatabaseUrl } from '../db/postgresDriver.ts';
 import { sql } from '../db/sql.ts';
 import { DEMO, seedDemo } from '../demo/demoSeed.ts';
 import { createLogger } from '../log.ts';
 import { openCliContext } from '../openContext.ts';
+import { createTestDatabase, type TestDatabase } from '../testing/testDatabase.ts';
 import { runCli } from './main.ts';
 
 const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = path.join(SERVER_DIR, 'node_modules', '.bin', 'tsx');
 const dirs: string[] = [];
-afterAll(() => {
+const databases: TestDatabase[] = [];
+afterAll(async () => {
+  for (const d of databases) await d.drop();
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 function tempDir(): string {
@@ -28,6 +32,14 @@ function tempDir(): string {
   dirs.push(dir);
   return dir;
 }
+/** An empty database of the test driver; its `env` points a command (or a child process) at it. */
+async function testDatabase(): Promise<TestDatabase> {
+  const db = await createTestDatabase(tempDir());
+  databases.push(db);
+  return db;
+}
+/** How the commands name a database in their output. */
+const described = (db: TestDatabase) => db.file ?? redactDatabaseUrl(db.url as string);
 const newKey = () => crypto.randomBytes(32).toString('base64');
 
 interface Ran {
@@ -63,7 +75,7 @@ function cli(args: string[], env: Record<string, string>): Promise<Ran> {
 }
 
 async function withApp<T>(env: Record<string, string>, fn: (url: string, app: PatchbayApp) => Promise<T>): Promise<T> {
-  const app = createApp({ config: loadConfig(env), log: createLogger('silent') });
+  const app = await createApp({ config: loadConfig(env), log: createLogger('silent') });
   const server = await new Promise<Server>((resolve) => {
     const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -71,7 +83,7 @@ async function withApp<T>(env: Record<string, string>, fn: (url: string, app: Pa
     return await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, app);
   } finally {
     await new Promise((resolve) => server.close(resolve));
-    app.close();
+    await app.close();
   }
 }
 
@@ -100,16 +112,20 @@ describe('patchbay serve refuses a bad configuration', () => {
 });
 
 describe('patchbay CLI against a temp database', () => {
-  const dir = tempDir();
   const key = newKey();
-  const env = { PATCHBAY_DB: path.join(dir, 'patchbay.db'), PATCHBAY_ENCRYPTION_KEY: key };
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    database = await testDatabase();
+    env = { ...database.env, PATCHBAY_ENCRYPTION_KEY: key };
+  });
 
   it('migrate applies the migrations, then reports the schema up to date', async () => {
     const first = await cli(['migrate'], env);
     expect(first).toMatchObject({ code: 0 });
     const all = Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1).join(', ');
     expect(first.stdout).toContain(
-      `Applied migration(s) ${all} to ${env.PATCHBAY_DB}; schema version is now ${LATEST_SCHEMA_VERSION} of ${LATEST_SCHEMA_VERSION}.`,
+      `Applied migration(s) ${all} to ${described(database)}; schema version is now ${LATEST_SCHEMA_VERSION} of ${LATEST_SCHEMA_VERSION}.`,
     );
     const again = await cli(['migrate'], env);
     expect(again.stdout).toContain(`is up to date at schema version ${LATEST_SCHEMA_VERSION}`);
@@ -160,7 +176,7 @@ describe('patchbay CLI against a temp database', () => {
     expect(ran.stdout).toContain('(scopes: read; expires ');
 
     await withApp(env, async (url, app) => {
-      const row = app.ctx.db.get<{ token_hash: string; expires_at: string }>(
+      const row = await app.ctx.db.get<{ token_hash: string; expires_at: string }>(
         sql`SELECT token_hash, expires_at FROM api_tokens WHERE name = 'ci'`,
       );
       expect(row?.token_hash).not.toContain(token.slice(3));
@@ -211,22 +227,21 @@ describe('patchbay keys', () => {
   });
 
   it('keys rotate re-encrypts everything under the new key; then only the new key is needed', async () => {
-    const dir = tempDir();
-    const db = path.join(dir, 'patchbay.db');
+    const db = (await testDatabase()).env;
     const keyA = newKey();
     const keyB = newKey();
-    const cliCtx = openCliContext(loadConfig({ PATCHBAY_DB: db, PATCHBAY_ENCRYPTION_KEY: keyA }));
+    const cliCtx = await openCliContext(loadConfig({ ...db, PATCHBAY_ENCRYPTION_KEY: keyA }));
     const seeded = await seedDemo(cliCtx.ctx);
     const kidA = cliCtx.ctx.keyring.current.kid;
-    cliCtx.close();
+    await cliCtx.close();
 
-    const noOld = await cli(['keys', 'rotate'], { PATCHBAY_DB: db, PATCHBAY_ENCRYPTION_KEY: keyB });
+    const noOld = await cli(['keys', 'rotate'], { ...db, PATCHBAY_ENCRYPTION_KEY: keyB });
     expect(noOld.code).toBe(1);
     expect(noOld.stderr).toContain(`encrypted under key ${kidA}`);
     expect(noOld.stderr).toContain('PATCHBAY_PREVIOUS_ENCRYPTION_KEYS');
 
     const ran = await cli(['keys', 'rotate', '--batch-size', '1'], {
-      PATCHBAY_DB: db,
+      ...db,
       PATCHBAY_ENCRYPTION_KEY: keyB,
       PATCHBAY_PREVIOUS_ENCRYPTION_KEYS: keyA,
     });
@@ -235,21 +250,20 @@ describe('patchbay keys', () => {
     expect(ran.stdout).toContain(`Retired key id(s): ${kidA}.`);
     expect(ran.stdout).toContain('You can now remove the old key(s) from PATCHBAY_PREVIOUS_ENCRYPTION_KEYS');
 
-    await withApp({ PATCHBAY_DB: db, PATCHBAY_ENCRYPTION_KEY: keyB }, async (_url, app) => {
-      expect([...kidsInUse(app.ctx.db).keys()]).toEqual([app.ctx.keyring.current.kid]);
+    await withApp({ ...db, PATCHBAY_ENCRYPTION_KEY: keyB }, async (_url, app) => {
+      expect([...(await kidsInUse(app.ctx.db)).keys()]).toEqual([app.ctx.keyring.current.kid]);
       const again = await seedDemo(app.ctx);
       expect(again.signingSecret).toEqual(seeded.signingSecret);
     });
-    const oldOnly = await cli(['migrate'], { PATCHBAY_DB: db, PATCHBAY_ENCRYPTION_KEY: keyA });
+    const oldOnly = await cli(['migrate'], { ...db, PATCHBAY_ENCRYPTION_KEY: keyA });
     expect(oldOnly.code).toBe(1);
   });
 });
 
 describe('patchbay serve', () => {
   it('listens, answers, and stops cleanly on SIGTERM', async () => {
-    const dir = tempDir();
     const child = start(TSX, ['src/cli.ts', 'serve'], {
-      PATCHBAY_DB: path.join(dir, 'p.db'),
+      ...(await testDatabase()).env,
       PATCHBAY_ENCRYPTION_KEY: newKey(),
       PORT: '0',
       PATCHBAY_HOST: '127.0.0.1',
@@ -277,17 +291,17 @@ describe('patchbay serve', () => {
 
 describe('patchbay demo seeding', () => {
   it('is idempotent: a second run creates nothing and answers the same working credentials', async () => {
-    const dir = tempDir();
-    const config = loadConfig({ PATCHBAY_DB: path.join(dir, 'demo.db'), PATCHBAY_ENCRYPTION_KEY: newKey() });
-    const a = openCliContext(config);
+    const db = (await testDatabase()).env;
+    const config = loadConfig({ ...db, PATCHBAY_ENCRYPTION_KEY: newKey() });
+    const a = await openCliContext(config);
     const first = await seedDemo(a.ctx);
-    a.close();
-    const b = openCliContext(config);
+    await a.close();
+    const b = await openCliContext(config);
     const second = await seedDemo(b.ctx);
-    const counts = b.ctx.db.get<{ admins: number; tokens: number; configs: number; keys: number }>(sql`SELECT
+    const counts = await b.ctx.db.get<{ admins: number; tokens: number; configs: number; keys: number }>(sql`SELECT
       (SELECT count(*) FROM admin_users) AS admins, (SELECT count(*) FROM api_tokens) AS tokens,
       (SELECT count(*) FROM embed_configs) AS configs, (SELECT count(*) FROM embed_config_keys) AS keys`);
-    b.close();
+    await b.close();
     expect(first.created).toEqual(['admin', 'api token', 'embed configuration']);
     expect(second.created).toEqual([]);
     expect(second).toEqual({ ...first, created: [] });
@@ -295,7 +309,7 @@ describe('patchbay demo seeding', () => {
     expect(first.allowedOrigin).toBe('http://localhost:5174');
     expect(first.configId).toBe(DEMO.configId);
 
-    await withApp({ PATCHBAY_DB: config.dbFile, PATCHBAY_ENCRYPTION_KEY: config.encryptionKey.toString('base64') }, async (url, app) => {
+    await withApp({ ...db, PATCHBAY_ENCRYPTION_KEY: config.encryptionKey.toString('base64') }, async (url, app) => {
       const me = await fetch(`${url}/api/v1/admin-users`, { headers: { authorization: `Bearer ${first.apiToken}` } });
       expect(me.status).toBe(200);
       const login = await fetch(`${url}/admin/api/login`, {
@@ -340,7 +354,7 @@ describe('help', () => {
     expect(help.stdout).toContain('token create');
     const migrate = await finish(
       start(process.execPath, ['bin/patchbay.js', 'migrate'], {
-        PATCHBAY_DB: path.join(tempDir(), 'b.db'),
+        ...(await testDatabase()).env,
         PATCHBAY_ENCRYPTION_KEY: newKey(),
       }),
     );

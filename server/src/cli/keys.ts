@@ -41,10 +41,10 @@ export const keysRotateCommand: Command = {
       throw new UsageError('--batch-size must be a whole number from 1 to 10000');
     const config = loadConfig(env);
     // Opening checks that every key the data uses is in the keyring (the old one must be given).
-    const cli = openCliContext(config);
+    const cli = await openCliContext(config);
     try {
       const { kid } = cli.ctx.keyring.current;
-      const before = kidsInUse(cli.ctx.db);
+      const before = await kidsInUse(cli.ctx.db);
       const old = [...before].filter(([k]) => k !== kid).reduce((n, [, c]) => n + c, 0);
       if (old === 0 && config.previousEncryptionKeys.length === 0) {
         io.out(`Every stored secret is already under the current key ${kid}; nothing to rotate.`);
@@ -55,7 +55,7 @@ export const keysRotateCommand: Command = {
       }
       io.out(`Re-encrypting ${old} secret(s) under key ${kid} in batches of ${batchSize}…`);
       let done = 0;
-      const result = rotateKeys(cli.ctx.db, cli.ctx.keyring, {
+      const result = await rotateKeys(cli.ctx.db, cli.ctx.keyring, {
         batchSize,
         onBatch: (n) => {
           done += n;
@@ -77,7 +77,7 @@ export const keysRotateCommand: Command = {
       }
       return 0;
     } finally {
-      cli.close();
+      await cli.close();
     }
   },
 };

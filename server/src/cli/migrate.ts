@@ -6,8 +6,9 @@ import { type Command, parseCommandArgs } from './io.ts';
 const HELP = `Usage: patchbay migrate
 
 Applies pending database migrations (each in its own transaction) and prints the versions
-applied. Refuses a database written by a newer Patchbay. Uses PATCHBAY_DB and checks
-PATCHBAY_ENCRYPTION_KEY against the keys the data was written with.`;
+applied. Refuses a database written by a newer Patchbay. Uses PATCHBAY_DATABASE_URL (PostgreSQL)
+or else PATCHBAY_DB (SQLite), and checks PATCHBAY_ENCRYPTION_KEY against the keys the data was
+written with.`;
 
 /** `patchbay migrate`. */
 export const migrateCommand: Command = {
@@ -15,17 +16,17 @@ export const migrateCommand: Command = {
   async run(args, env, io) {
     if (!parseCommandArgs(args, {}, HELP, io)) return 0;
     const config = loadConfig(env);
-    const cli = openCliContext(config);
+    const cli = await openCliContext(config);
     try {
-      const version = schemaVersion(cli.ctx.db);
-      if (cli.applied.length === 0) io.out(`Database ${config.dbFile} is up to date at schema version ${version}.`);
+      const version = await schemaVersion(cli.ctx.db);
+      if (cli.applied.length === 0) io.out(`Database ${cli.database.describe} is up to date at schema version ${version}.`);
       else
         io.out(
-          `Applied migration(s) ${cli.applied.join(', ')} to ${config.dbFile}; schema version is now ${version} of ${LATEST_SCHEMA_VERSION}.`,
+          `Applied migration(s) ${cli.applied.join(', ')} to ${cli.database.describe}; schema version is now ${version} of ${LATEST_SCHEMA_VERSION}.`,
         );
       return 0;
     } finally {
-      cli.close();
+      await cli.close();
     }
   },
 };

@@ -46,13 +46,13 @@ export const tokenCreateCommand: Command = {
     if (name.length > 100) throw new UsageError('--name must be at most 100 characters');
     const scopes = parseScopes(values.scopes);
     const days = parseDays(values['expires-in-days']);
-    const cli = openCliContext(loadConfig(env));
+    const cli = await openCliContext(loadConfig(env));
     try {
-      const admin = findAdminUserByEmail(cli.ctx.db, email);
+      const admin = await findAdminUserByEmail(cli.ctx.db, email);
       if (!admin) throw new CliError(`No admin user has the e-mail ${email}. Create one with \`patchbay admin create\`.`);
       if (admin.disabled_at !== null) throw new CliError(`The admin user ${email} is disabled.`);
       const expiresAt = days === null ? null : new Date(cli.ctx.clock.now() + days * 86_400_000).toISOString();
-      const { id, token } = createApiToken(cli.ctx, { kind: 'system' }, { adminUserId: admin.id, name, scopes, expiresAt });
+      const { id, token } = await createApiToken(cli.ctx, { kind: 'system' }, { adminUserId: admin.id, name, scopes, expiresAt });
       io.out(
         `Created API token ${id} "${name}" for ${admin.email} (scopes: ${scopes.join(', ')}; ${expiresAt ? `expires ${expiresAt}` : 'does not expire'}; issued ${nowIso(cli.ctx)}).`,
       );
@@ -60,7 +60,7 @@ export const tokenCreateCommand: Command = {
       io.out(token);
       return 0;
     } finally {
-      cli.close();
+      await cli.close();
     }
   },
 };

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Queryable } from '../db/database.ts';
 import { insertEncryptionKey, listEncryptionKeys } from '../db/repos/encryptionKeys.ts';
 import { type Keyring, keyCheckValue } from './keyring.ts';
 
@@ -9,8 +9,8 @@ export class KeyMismatchError extends Error {}
  * Registers the current key and checks that every key the data was written under is in the
  * keyring, with a matching check value. Refuses to start otherwise (a lost key is lost data).
  */
-export function bootstrapKeys(db: Db, keyring: Keyring, nowIso: string): void {
-  const known = listEncryptionKeys(db);
+export async function bootstrapKeys(db: Queryable, keyring: Keyring, nowIso: string): Promise<void> {
+  const known = await listEncryptionKeys(db);
   for (const row of known) {
     const key = keyring.find(row.kid);
     if (!key) {
@@ -22,6 +22,6 @@ export function bootstrapKeys(db: Db, keyring: Keyring, nowIso: string): void {
     if (keyCheckValue(key.key) !== row.check_value) throw new KeyMismatchError(`Key ${row.kid} does not match its stored check value`);
   }
   if (!known.some((k) => k.kid === keyring.current.kid)) {
-    insertEncryptionKey(db, { kid: keyring.current.kid, check_value: keyCheckValue(keyring.current.key), created_at: nowIso });
+    await insertEncryptionKey(db, { kid: keyring.current.kid, check_value: keyCheckValue(keyring.current.key), created_at: nowIso });
   }
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Queryable } from '../db/database.ts';
 import { deleteEncryptionKey, listEncryptionKidsExcept } from '../db/repos/encryptionKeys.ts';
 import {
   anySealedValuePrefixed,
@@ -45,7 +45,7 @@ function sealedPrefix(kid: string): string {
  * keyring, new ones with the current.
  * Finally drops every key id no value uses any more from `encryption_keys`.
  */
-export function rotateKeys(db: Db, keyring: Keyring, opts: RotationOptions = {}): RotationResult {
+export async function rotateKeys(db: Queryable, keyring: Keyring, opts: RotationOptions = {}): Promise<RotationResult> {
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 100));
   const currentPrefix = sealedPrefix(keyring.current.kid);
   let resealed = 0;
@@ -54,7 +54,7 @@ export function rotateKeys(db: Db, keyring: Keyring, opts: RotationOptions = {})
   for (const column of SECRET_COLUMNS) {
     let after: readonly SqlValue[] | null = null;
     for (;;) {
-      const batch = listSealedValuesNotPrefixed(db, column, currentPrefix, after, batchSize);
+      const batch = await listSealedValuesNotPrefixed(db, column, currentPrefix, after, batchSize);
       if (batch.length === 0) break;
       after = batch[batch.length - 1]?.key ?? after;
       // Decrypt and re-encrypt outside the write lock; only the swaps run in the transaction.
@@ -62,10 +62,10 @@ export function rotateKeys(db: Db, keyring: Keyring, opts: RotationOptions = {})
         const at = secretLocation(column.table, column.column, r.rowKey);
         return { key: r.key, old: r.value, next: seal(keyring, at, open(keyring, at, r.value)) };
       });
-      const written = db.tx(() => {
+      const written = await db.tx(async (tx) => {
         let n = 0;
         for (const u of updates) {
-          if (swapSealedValue(db, column, u.key, u.old, u.next)) n += 1;
+          if (await swapSealedValue(tx, column, u.key, u.old, u.next)) n += 1;
         }
         return n;
       });
@@ -75,24 +75,24 @@ export function rotateKeys(db: Db, keyring: Keyring, opts: RotationOptions = {})
     }
   }
 
-  const remaining = countNotUnder(db, keyring.current.kid);
-  const retiredKids = retireUnusedKids(db, keyring.current.kid);
+  const remaining = await countNotUnder(db, keyring.current.kid);
+  const retiredKids = await retireUnusedKids(db, keyring.current.kid);
   return { resealed, changedMeanwhile, remaining, retiredKids };
 }
 
 /** How many secret values are not sealed under `kid`. */
-export function countNotUnder(db: Db, kid: string): number {
+export async function countNotUnder(db: Queryable, kid: string): Promise<number> {
   const prefix = sealedPrefix(kid);
   let n = 0;
-  for (const column of SECRET_COLUMNS) n += countSealedValuesNotPrefixed(db, column, prefix);
+  for (const column of SECRET_COLUMNS) n += await countSealedValuesNotPrefixed(db, column, prefix);
   return n;
 }
 
 /** Key ids of every value currently stored, with counts (for reports). */
-export function kidsInUse(db: Db): Map<string, number> {
+export async function kidsInUse(db: Queryable): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const column of SECRET_COLUMNS) {
-    for (const value of listSealedValues(db, column)) {
+    for (const value of await listSealedValues(db, column)) {
       const kid = ciphertextKid(value) ?? '(unknown)';
       out.set(kid, (out.get(kid) ?? 0) + 1);
     }
@@ -101,19 +101,20 @@ export function kidsInUse(db: Db): Map<string, number> {
 }
 
 /** Deletes registered keys (other than the current one) that no stored value uses; answers their ids. */
-function retireUnusedKids(db: Db, currentKid: string): string[] {
-  return db.tx(() => {
+async function retireUnusedKids(db: Queryable, currentKid: string): Promise<string[]> {
+  return db.tx(async (tx) => {
     const retired: string[] = [];
-    for (const kid of listEncryptionKidsExcept(db, currentKid)) {
-      if (isKidUsed(db, kid)) continue;
-      deleteEncryptionKey(db, kid);
+    for (const kid of await listEncryptionKidsExcept(tx, currentKid)) {
+      if (await isKidUsed(tx, kid)) continue;
+      await deleteEncryptionKey(tx, kid);
       retired.push(kid);
     }
     return retired;
   });
 }
 
-function isKidUsed(db: Db, kid: string): boolean {
+async function isKidUsed(db: Queryable, kid: string): Promise<boolean> {
   const prefix = sealedPrefix(kid);
-  return SECRET_COLUMNS.some((column) => anySealedValuePrefixed(db, column, prefix));
+  for (const column of SECRET_COLUMNS) if (await anySealedValuePrefixed(db, column, prefix)) return true;
+  return false;
 }

@@ -13,6 +13,12 @@ export interface Dialect {
   jsonArrayElements(json: Sql): Sql;
   /** A text field of a JSON object held in a text column. */
   jsonText(json: Sql, key: string): Sql;
+  /**
+   * A join over the elements of a JSON array held in text (the array at `key` of an object, when
+   * given), one row per element as `alias.value`: an object to read with {@link Dialect.jsonText},
+   * or with `scalars` the element's text.
+   */
+  joinJsonArray(json: Sql, alias: string, opts?: { key?: string; scalars?: boolean }): Sql;
   /** Row locks for a claim: `FOR UPDATE SKIP LOCKED` on PostgreSQL, nothing on SQLite (the write lock is the database's). */
   readonly skipLocked: Sql;
   /** `FOR UPDATE` on PostgreSQL, nothing on SQLite. */
@@ -29,6 +35,8 @@ const sqlite: Dialect = {
   name: 'sqlite',
   jsonArrayElements: (json) => sql`(SELECT value FROM json_each(${json}))`,
   jsonText: (json, key) => sql`json_extract(${json}, ${sql.raw(`'$.${checkedKey(key)}'`)})`,
+  joinJsonArray: (json, alias, opts = {}) =>
+    sql` JOIN json_each(${json}${sql.raw(opts.key === undefined ? '' : `, '$.${checkedKey(opts.key)}'`)}) ${sql.raw(checkedKey(alias))}`,
   skipLocked: sql``,
   forUpdate: sql``,
 };
@@ -37,6 +45,10 @@ const postgres: Dialect = {
   name: 'postgres',
   jsonArrayElements: (json) => sql`(SELECT value FROM jsonb_array_elements_text((${json})::jsonb) AS j(value))`,
   jsonText: (json, key) => sql`((${json})::jsonb ->> ${sql.raw(`'${checkedKey(key)}'`)})`,
+  joinJsonArray: (json, alias, opts = {}) =>
+    sql` CROSS JOIN LATERAL ${sql.raw(opts.scalars ? 'jsonb_array_elements_text' : 'jsonb_array_elements')}((${json})::jsonb${sql.raw(
+      opts.key === undefined ? '' : ` -> '${checkedKey(opts.key)}'`,
+    )}) AS ${sql.raw(checkedKey(alias))}(value)`,
   skipLocked: sql` FOR UPDATE SKIP LOCKED`,
   forUpdate: sql` FOR UPDATE`,
 };

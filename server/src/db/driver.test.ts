@@ -110,6 +110,19 @@ describe(`the ${TEST_DRIVER} driver`, () => {
     expect(tags).toEqual([{ value: 'p' }, { value: 'q' }]);
   });
 
+  it('joins over the elements of a JSON array, objects or scalars, the same way', async () => {
+    await db.run(sql`INSERT INTO t (id, n, doc) VALUES ('a', 1, '{"slots":[{"c":"crm"},{"c":"mail","x":"y"}]}'), ('b', 2, '{}')`);
+    const d = dialectOf(db);
+    const slots = await db.all(sql`SELECT t.id, ${d.jsonText(sql`s.value`, 'c')} AS c, ${d.jsonText(sql`s.value`, 'x')} AS x
+      FROM t${d.joinJsonArray(sql`t.doc`, 's', { key: 'slots' })} ORDER BY c`);
+    expect(slots).toEqual([
+      { id: 'a', c: 'crm', x: null },
+      { id: 'a', c: 'mail', x: 'y' },
+    ]);
+    const tags = await db.all(sql`SELECT h.value FROM t${d.joinJsonArray(sql`'["p","q"]'`, 'h', { scalars: true })} WHERE t.id = 'a'`);
+    expect(tags).toEqual([{ value: 'p' }, { value: 'q' }]);
+  });
+
   it('refuses a network call from inside a transaction', async () => {
     await expect(
       db.tx(async () => {

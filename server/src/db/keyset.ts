@@ -45,3 +45,16 @@ export function toPage<Row, Item>(
   const last = page.at(-1);
   return { items: page.map(map), nextCursor: more && last ? encodeCursor(position(last)) : null };
 }
+
+/** {@link toPage} for a mapping that reads the database: the items are mapped one after another. */
+export async function toPageAsync<Row, Item>(
+  rows: Row[],
+  limit: number,
+  position: (row: Row) => CursorPosition,
+  map: (row: Row) => Promise<Item>,
+): Promise<{ items: Item[]; nextCursor: string | null }> {
+  const page = toPage(rows, limit, position, (row) => row);
+  const items: Item[] = [];
+  for (const row of page.items) items.push(await map(row));
+  return { items, nextCursor: page.nextCursor };
+}

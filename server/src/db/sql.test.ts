@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from './database.ts';
+import { createTestDatabase } from '../testing/testDatabase.ts';
 import { sql } from './sql.ts';
 
 describe('sql tag', () => {
@@ -37,12 +37,14 @@ describe('sql tag', () => {
     expect(() => sql`SELECT ${{ text: '1; DROP TABLE t', values: [] }}`).toThrow(TypeError);
   });
 
-  it('keeps hostile text inert against a real database', () => {
-    const db = openDatabase(':memory:');
-    db.exec('CREATE TABLE t (name TEXT)');
+  it('keeps hostile text inert against a real database', async () => {
+    const tdb = await createTestDatabase();
+    const db = tdb.open();
+    await db.exec('CREATE TABLE t (name TEXT)');
     const hostile = "x'); DROP TABLE t; --";
-    db.run(sql`INSERT INTO t (name) VALUES (${hostile})`);
-    expect(db.all<{ name: string }>(sql`SELECT name FROM t WHERE name = ${hostile}`)).toEqual([{ name: hostile }]);
-    db.close();
+    await db.run(sql`INSERT INTO t (name) VALUES (${hostile})`);
+    expect(await db.all<{ name: string }>(sql`SELECT name FROM t WHERE name = ${hostile}`)).toEqual([{ name: hostile }]);
+    await db.close();
+    await tdb.drop();
   });
 });

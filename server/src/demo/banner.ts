@@ -1,3 +1,4 @@
+import { redactDatabaseUrl } from '../db/postgresDriver.ts';
 import { ACME_USERS } from './acmeAssets.ts';
 import { DEMO_MAILER_CREDENTIALS } from './demoMailerApi.ts';
 import type { RunningDemo } from './startDemo.ts';
@@ -30,7 +31,7 @@ export function demoBanner(demo: RunningDemo): string[] {
     `  Demo Mailer (basic):  username "${DEMO_MAILER_CREDENTIALS.username}", password "${DEMO_MAILER_CREDENTIALS.password}" (any other is refused);`,
     `                        API ${urls.mailerApi}`,
     '',
-    `  Data: ${demo.config.dbFile} (a re-run reuses it). Stop everything with Ctrl+C.`,
+    `  Data: ${demo.config.databaseUrl === null ? demo.config.dbFile : redactDatabaseUrl(demo.config.databaseUrl)} (a re-run reuses it). Stop everything with Ctrl+C.`,
     '',
   ];
 }

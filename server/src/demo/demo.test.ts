@@ -8,6 +8,7 @@ import { generateKey } from '../crypto/keyring.ts';
 import { sql } from '../db/sql.ts';
 import { openCliContext } from '../openContext.ts';
 import { driveOAuth2Login } from '../testing/connectFlow.ts';
+import { createTestDatabase, type TestDatabase } from '../testing/testDatabase.ts';
 import { acmeCsp } from './acmeApp.ts';
 import { seedDemo } from './demoSeed.ts';
 import { freePort } from './listen.ts';
@@ -70,14 +71,16 @@ function getWithHost(url: string, host: string): Promise<{ status: number; locat
   });
 }
 
+let database: TestDatabase;
 beforeAll(async () => {
-  const dir = tempDir();
-  env = { PATCHBAY_DB: path.join(dir, 'demo.db'), PATCHBAY_ENCRYPTION_KEY: generateKey(), PATCHBAY_LOG_LEVEL: 'silent' };
+  database = await createTestDatabase(tempDir());
+  env = { ...database.env, PATCHBAY_ENCRYPTION_KEY: generateKey(), PATCHBAY_LOG_LEVEL: 'silent' };
   demo = await startDemo({ ports: FREE, env });
 }, 60_000);
 
 afterAll(async () => {
   await demo?.close();
+  await database?.drop();
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -157,7 +160,7 @@ describe('the demo stack', () => {
   });
 
   it('seeding is idempotent: a second run over the same database finds the same ids and changes nothing', async () => {
-    const cli = openCliContext(demo.config);
+    const cli = await openCliContext(demo.config);
     try {
       const count = () =>
         cli.ctx.db.get<Record<string, number>>(sql`SELECT
@@ -165,7 +168,7 @@ describe('the demo stack', () => {
           (SELECT count(*) FROM embed_configs) AS configs, (SELECT count(*) FROM embed_config_keys) AS keys,
           (SELECT count(*) FROM connectors) AS connectors, (SELECT count(*) FROM flows) AS flows,
           (SELECT count(*) FROM embed_groups) AS groups, (SELECT count(*) FROM audit_events) AS audits`);
-      const before = count();
+      const before = await count();
       const seed = await seedDemo(cli.ctx);
       const urls = {
         crm: {
@@ -179,20 +182,20 @@ describe('the demo stack', () => {
         mailerApiUrl: demo.mailer.url,
         acmeOrigin: demo.urls.acme,
       };
-      const world = seedDemoWorld(cli.ctx, seed.adminUserId, urls);
+      const world = await seedDemoWorld(cli.ctx, seed.adminUserId, urls);
       expect(seed).toEqual({ ...demo.seed, created: [] });
       expect(world).toEqual({ ...demo.world, changed: [] });
-      expect(count()).toEqual(before);
+      expect(await count()).toEqual(before);
       expect(before).toMatchObject({ admins: 1, tokens: 1, configs: 1, keys: 1, connectors: 2, flows: 3, groups: 2 });
 
       // A demo started on other ports re-points the connectors, and only them.
-      const moved = seedDemoWorld(cli.ctx, seed.adminUserId, { ...urls, mailerApiUrl: 'http://127.0.0.1:1' });
+      const moved = await seedDemoWorld(cli.ctx, seed.adminUserId, { ...urls, mailerApiUrl: 'http://127.0.0.1:1' });
       expect(moved).toEqual({ ...demo.world, changed: ['connector mailer (new URLs)'] });
-      const back = seedDemoWorld(cli.ctx, seed.adminUserId, urls);
+      const back = await seedDemoWorld(cli.ctx, seed.adminUserId, urls);
       expect(back.changed).toEqual(['connector mailer (new URLs)']);
-      expect(count()).toMatchObject({ ...before, audits: (before?.audits ?? 0) + 2 });
+      expect(await count()).toMatchObject({ ...before, audits: (before?.audits ?? 0) + 2 });
     } finally {
-      cli.close();
+      await cli.close();
     }
   });
 });
@@ -321,6 +324,7 @@ describe('Demo Mailer and Demo CRM', () => {
   });
 });
 
+// The command keeps its data (and its generated key) in files, so it runs on SQLite whatever the test driver.
 describe('patchbay demo (the command)', () => {
   it('prints where to open, the admin login, the Demo CRM and Demo Mailer hints; a second run reuses the data', async () => {
     const dir = tempDir();

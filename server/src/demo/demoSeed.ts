@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { API_TOKEN_PREFIX } from '../auth/apiTokenAuth.ts';
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { verifyPassword } from '../crypto/passwords.ts';
 import { open, seal } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
@@ -81,11 +81,11 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeed> {
   const system = { kind: 'system' } as const;
 
   const adminPassword = derived(ctx, 'admin password').slice(0, 24);
-  let admin = findAdminUserByEmail(ctx.db, DEMO.adminEmail);
+  let admin = await findAdminUserByEmail(ctx.db, DEMO.adminEmail);
   let passwordKnown = true;
   if (!admin) {
     await createAdminUser(ctx, system, { email: DEMO.adminEmail, name: DEMO.adminName, role: 'owner', password: adminPassword });
-    admin = findAdminUserByEmail(ctx.db, DEMO.adminEmail);
+    admin = await findAdminUserByEmail(ctx.db, DEMO.adminEmail);
     created.push('admin');
   } else {
     passwordKnown = await verifyPassword(adminPassword, admin.password_hash);
@@ -94,21 +94,21 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeed> {
   const adminId = admin.id;
 
   let apiToken = `${API_TOKEN_PREFIX}${derived(ctx, 'api token')}`;
-  if (!findLiveApiToken(ctx.db, hashToken(apiToken), nowIso(ctx))) {
+  if (!(await findLiveApiToken(ctx.db, hashToken(apiToken), nowIso(ctx)))) {
     try {
-      ctx.db.tx(() => {
+      await inTransaction(ctx, async (txCtx) => {
         const id = newId('tok');
-        insertApiToken(ctx.db, {
+        await insertApiToken(txCtx.db, {
           id,
           admin_user_id: adminId,
           name: DEMO.tokenName,
           token_hash: hashToken(apiToken),
           prefix: apiToken.slice(0, 8),
           scopes: ['read', 'write', 'run'],
-          created_at: nowIso(ctx),
+          created_at: nowIso(txCtx),
           expires_at: null,
         });
-        recordAudit(ctx, system, {
+        await recordAudit(txCtx, system, {
           action: 'api_token.created',
           objectType: 'api_token',
           objectId: id,
@@ -117,17 +117,17 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeed> {
       });
     } catch {
       // The derived token exists but was revoked: issue a random one instead.
-      apiToken = createApiToken(ctx, system, { adminUserId: adminId, name: DEMO.tokenName }).token;
+      apiToken = (await createApiToken(ctx, system, { adminUserId: adminId, name: DEMO.tokenName })).token;
     }
     created.push('api token');
   }
 
   let signingSecret: DemoSeed['signingSecret'] = null;
-  if (!findEmbedConfig(ctx.db, DEMO.configId)) {
+  if (!(await findEmbedConfig(ctx.db, DEMO.configId))) {
     const now = nowIso(ctx);
     const value = newSecret('', 32);
-    ctx.db.tx(() => {
-      insertEmbedConfig(ctx.db, {
+    await inTransaction(ctx, async (txCtx) => {
+      await insertEmbedConfig(txCtx.db, {
         id: DEMO.configId,
         name: DEMO.configName,
         sharing_level: 'account',
@@ -142,19 +142,19 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeed> {
         created_at: now,
         updated_at: now,
       });
-      insertEmbedKey(ctx.db, {
+      await insertEmbedKey(txCtx.db, {
         config_id: DEMO.configId,
         kid: DEMO.kid,
         alg: 'HS256',
         account_id: null,
-        secret_enc: seal(ctx.keyring, secretLocation('embed_config_keys', 'secret_enc', embedKeyRowKey(DEMO.configId, DEMO.kid)), value),
+        secret_enc: seal(txCtx.keyring, secretLocation('embed_config_keys', 'secret_enc', embedKeyRowKey(DEMO.configId, DEMO.kid)), value),
         public_key_pem: null,
         status: 'active',
         expires_at: null,
         created_at: now,
         revoked_at: null,
       });
-      recordAudit(ctx, system, {
+      await recordAudit(txCtx, system, {
         action: 'embed_config.created',
         objectType: 'embed_config',
         objectId: DEMO.configId,
@@ -166,7 +166,9 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeed> {
     signingSecret = { kid: DEMO.kid, value };
   } else {
     // The signing secret is stored sealed (it must be, to verify tokens), so the demo can show it again.
-    const key = listEmbedKeys(ctx.db, DEMO.configId).find((k) => k.status === 'active' && k.alg === 'HS256' && k.account_id === null);
+    const key = (await listEmbedKeys(ctx.db, DEMO.configId)).find(
+      (k) => k.status === 'active' && k.alg === 'HS256' && k.account_id === null,
+    );
     if (key?.secret_enc) {
       const at = secretLocation('embed_config_keys', 'secret_enc', embedKeyRowKey(key.config_id, key.kid));
       signingSecret = { kid: key.kid, value: open(ctx.keyring, at, key.secret_enc) };

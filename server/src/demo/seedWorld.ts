@@ -88,10 +88,10 @@ function mailerConnector(urls: DemoWorldUrls): ConnectorCreate {
 }
 
 /** Creates a connector, or points an existing one at today's URLs (the demo's ports may change). */
-function ensureConnector(ctx: AppContext, p: AdminPrincipal, want: ConnectorCreate, changed: string[]): void {
-  const row = findConnector(ctx.db, want.id);
+async function ensureConnector(ctx: AppContext, p: AdminPrincipal, want: ConnectorCreate, changed: string[]): Promise<void> {
+  const row = await findConnector(ctx.db, want.id);
   if (!row) {
-    createConnector(ctx, p, want, REQUEST_ID);
+    await createConnector(ctx, p, want, REQUEST_ID);
     changed.push(`connector ${want.id}`);
     return;
   }
@@ -107,7 +107,7 @@ function ensureConnector(ctx: AppContext, p: AdminPrincipal, want: ConnectorCrea
   }
   if (Object.keys(patch).length === 0) return;
   const update: ConnectorUpdate = connectorUpdateSchema.parse(patch);
-  updateConnector(ctx, p, want.id, update, REQUEST_ID);
+  await updateConnector(ctx, p, want.id, update, REQUEST_ID);
   changed.push(`connector ${want.id} (new URLs)`);
 }
 
@@ -203,7 +203,7 @@ function flowBodies() {
 }
 
 /** The oldest flow with this name (the one an earlier demo run created), if any. */
-function flowNamed(ctx: AppContext, name: string): string | undefined {
+async function flowNamed(ctx: AppContext, name: string): Promise<string | undefined> {
   return findOldestFlowIdNamed(ctx.db, name);
 }
 
@@ -214,7 +214,7 @@ function flowNamed(ctx: AppContext, name: string): string | undefined {
  * everything by connector id and flow name, only re-pointing connectors at changed ports, and
  * leaves groups an admin has edited alone.
  */
-export function seedDemoWorld(ctx: AppContext, adminUserId: string, urls: DemoWorldUrls): DemoWorld {
+export async function seedDemoWorld(ctx: AppContext, adminUserId: string, urls: DemoWorldUrls): Promise<DemoWorld> {
   const p: AdminPrincipal = {
     kind: 'admin',
     via: 'session',
@@ -225,39 +225,43 @@ export function seedDemoWorld(ctx: AppContext, adminUserId: string, urls: DemoWo
     groups: new Map(),
   };
   const changed: string[] = [];
-  ensureConnector(ctx, p, crmConnector(urls), changed);
-  ensureConnector(ctx, p, mailerConnector(urls), changed);
+  await ensureConnector(ctx, p, crmConnector(urls), changed);
+  await ensureConnector(ctx, p, mailerConnector(urls), changed);
 
   const bodies = flowBodies();
-  const flowId = (key: keyof typeof bodies): string => {
+  const flowId = async (key: keyof typeof bodies): Promise<string> => {
     const body = bodies[key];
-    const existing = flowNamed(ctx, body.name);
+    const existing = await flowNamed(ctx, body.name);
     if (existing) return existing;
     changed.push(`flow "${body.name}"`);
-    return createFlow(ctx, { principal: p, requestId: REQUEST_ID }, flowCreateSchema.parse(body)).id;
+    return (await createFlow(ctx, { principal: p, requestId: REQUEST_ID }, flowCreateSchema.parse(body))).id;
   };
-  const flowIds = { pushContacts: flowId('pushContacts'), weeklyDigest: flowId('weeklyDigest'), syncDeals: flowId('syncDeals') };
+  const flowIds = {
+    pushContacts: await flowId('pushContacts'),
+    weeklyDigest: await flowId('weeklyDigest'),
+    syncDeals: await flowId('syncDeals'),
+  };
 
-  const config = findEmbedConfig(ctx.db, DEMO.configId);
+  const config = await findEmbedConfig(ctx.db, DEMO.configId);
   if (!config) throw new Error(`demo configuration ${DEMO.configId} is missing: run seedDemo first`);
   const patch: Record<string, unknown> = {};
   const origins = JSON.parse(config.allowed_origins) as string[];
   if (!origins.includes(urls.acmeOrigin)) patch.allowedOrigins = [...origins, urls.acmeOrigin];
-  if (listEmbedGroups(ctx.db, DEMO.configId).length === 0) {
+  if ((await listEmbedGroups(ctx.db, DEMO.configId)).length === 0) {
     patch.groups = [
       { name: 'CRM', flowIds: [flowIds.pushContacts, flowIds.syncDeals], highlightedConnectors: [DEMO_WORLD.crm] },
       { name: 'Communication', flowIds: [flowIds.weeklyDigest], highlightedConnectors: [DEMO_WORLD.mailer] },
     ];
   }
   if (Object.keys(patch).length > 0) {
-    updateEmbedConfig(ctx, p, DEMO.configId, embedConfigUpdateSchema.parse(patch), REQUEST_ID);
+    await updateEmbedConfig(ctx, p, DEMO.configId, embedConfigUpdateSchema.parse(patch), REQUEST_ID);
     if (patch.allowedOrigins) changed.push(`allowed origin ${urls.acmeOrigin}`);
     if (patch.groups) changed.push('groups');
   }
   return {
     connectorIds: { crm: DEMO_WORLD.crm, mailer: DEMO_WORLD.mailer },
     flowIds,
-    groupIds: listEmbedGroups(ctx.db, DEMO.configId).map((g) => g.id),
+    groupIds: (await listEmbedGroups(ctx.db, DEMO.configId)).map((g) => g.id),
     changed,
   };
 }

@@ -136,12 +136,12 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
     const mailer = await started('mailer', () => startDemoMailerApi({ port: ports.mailer }));
     const acmeOrigin = `http://localhost:${ports.acme}`;
 
-    const cli = openCliContext(config);
+    const cli = await openCliContext(config);
     let seed: DemoSeed;
     let world: DemoWorld;
     try {
       seed = await seedDemo(cli.ctx);
-      world = seedDemoWorld(cli.ctx, seed.adminUserId, {
+      world = await seedDemoWorld(cli.ctx, seed.adminUserId, {
         crm: {
           authorizeUrl: crmProvider.authorizeUrl,
           tokenUrl: crmProvider.tokenUrl,
@@ -154,7 +154,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
         acmeOrigin,
       });
     } finally {
-      cli.close();
+      await cli.close();
     }
     const secret = seed.signingSecret;
     if (!secret) {

@@ -34,7 +34,7 @@ export function mountRoutes(router: Router, ctx: AppContext, routes: readonly Ro
     }
     chain.push(async (req: Request, res: Response, next) => {
       try {
-        const principal = authenticate(ctx, route, req);
+        const principal = await authenticate(ctx, route, req);
         const params = parse('params', route.params, req.params);
         const query = parse('query', route.query, req.query);
         if (route.body && !route.raw && WRITE_METHODS.has(route.method) && !req.is('application/json') && req.body === undefined) {
@@ -67,19 +67,19 @@ export function mountRoutes(router: Router, ctx: AppContext, routes: readonly Ro
   }
 }
 
-function authenticate(ctx: AppContext, route: RouteDef, req: Request) {
+async function authenticate(ctx: AppContext, route: RouteDef, req: Request) {
   switch (route.auth) {
     case 'none':
       return null;
     case 'apiToken': {
-      const principal = authenticateApiToken(ctx, req.get('authorization'));
+      const principal = await authenticateApiToken(ctx, req.get('authorization'));
       requireScope(principal, route.scope ?? (route.method === 'get' ? 'read' : 'write'));
       return principal;
     }
     case 'adminSession': {
       // A cookie rides along on cross-site requests: whatever changes state must be same-origin.
       if (WRITE_METHODS.has(route.method)) assertSameOrigin(ctx, req.get('origin'), req.get('sec-fetch-site'));
-      return authenticateAdminSession(ctx, req.get('cookie')).principal;
+      return (await authenticateAdminSession(ctx, req.get('cookie'))).principal;
     }
     case 'embedSession':
       return authenticateEmbedSession(ctx, req.get('authorization'), { requireConsent: needsConsent(route) });

@@ -99,10 +99,10 @@ beforeAll(async () => {
     expect(res.status, res.text).toBe(201);
   }
   expect(new URL(op.tokenUrl).hostname).toBe('127.0.0.1');
-  fx = createEmbedFixture(s.app.ctx);
+  fx = await createEmbedFixture(s.app.ctx);
   const slots = ['huge', 'drip', 'literal'].map((connectorId) => ({ key: connectorId, connectorId, label: connectorId }));
-  insertGroup(s.app.ctx, fx.configId, {
-    flowIds: [insertFlow(s.app.ctx, { definition: { slots, inputs: [], trigger: { type: 'manual' }, steps: [] } })],
+  await insertGroup(s.app.ctx, fx.configId, {
+    flowIds: [await insertFlow(s.app.ctx, { definition: { slots, inputs: [], trigger: { type: 'manual' }, steps: [] } })],
   });
 }, 30_000);
 
@@ -111,9 +111,11 @@ afterAll(async () => {
   await Promise.all([s?.close(), op?.close(), new Promise((r) => hostile?.close(r))]);
 });
 
-function authCount(connectorId: string): number {
+async function authCount(connectorId: string): Promise<number> {
   return (
-    s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths WHERE connector_id = ${connectorId}`) as { n: number }
+    (await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths WHERE connector_id = ${connectorId}`)) as {
+      n: number;
+    }
   ).n;
 }
 
@@ -143,7 +145,7 @@ describe('the code exchange is bounded', () => {
     // The connection was dropped long before the end: only socket buffers' worth was ever sent.
     expect(sent['/huge']).toBeLessThan(16 * MB);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * MB);
-    expect(authCount('huge')).toBe(0);
+    expect(await authCount('huge')).toBe(0);
   });
 
   it('a token endpoint that drips one byte every 300 ms hits the total timeout (15 s), not an idle one', async () => {
@@ -155,7 +157,7 @@ describe('the code exchange is bounded', () => {
     expect(status).toEqual({ status: 'error', error: 'exchange_failed' });
     expect(ms).toBeGreaterThanOrEqual(14_000);
     expect(ms).toBeLessThan(40_000);
-    expect(authCount('drip')).toBe(0);
+    expect(await authCount('drip')).toBe(0);
   }, 60_000);
 });
 
@@ -164,7 +166,7 @@ describe('the code exchange checks IP literals', () => {
     // With the flag (the main server) the connector works…
     const ok = await connect('literal');
     expect(ok.status).toEqual({ status: 'success', connectorAuthId: expect.stringMatching(/^ca_/) });
-    expect(authCount('literal')).toBe(1);
+    expect(await authCount('literal')).toBe(1);
 
     // …and a second server on the same database, started without it, never reaches 127.0.0.1.
     const strict = await startTestServer({ sameDatabaseAs: s, env: { PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'false' } });
@@ -176,7 +178,7 @@ describe('the code exchange checks IP literals', () => {
       expect(refused.run.text).toContain('The provider’s token address is not allowed.');
       expect(refused.status).toEqual({ status: 'error', error: 'exchange_failed' });
       expect(op.tokenCalls.authorization_code ?? 0).toBe(calls);
-      expect(authCount('literal')).toBe(1);
+      expect(await authCount('literal')).toBe(1);
     } finally {
       await strict.close();
     }
@@ -190,8 +192,8 @@ describe('client authentication at the token endpoint', () => {
     redirectUri: 'https://x.example/cb',
     codeVerifier: 'v'.repeat(43),
   } as const;
-  const clientOf = (id: string) => {
-    const row = findConnector(s.app.ctx.db, id);
+  const clientOf = async (id: string) => {
+    const row = await findConnector(s.app.ctx.db, id);
     const client = row && tokenClientFor(s.app.ctx, row);
     if (!client) throw new Error(id);
     return client;
@@ -199,7 +201,7 @@ describe('client authentication at the token endpoint', () => {
 
   it('posts client_id and client_secret in the form by default (client_secret_post), with code, redirect URI and verifier', async () => {
     recorded.length = 0;
-    const outcome = await requestToken(s.app.ctx, clientOf('recorded'), grant);
+    const outcome = await requestToken(s.app.ctx, await clientOf('recorded'), grant);
     expect(outcome).toEqual({
       kind: 'ok',
       tokens: { accessToken: 'at-1', refreshToken: null, tokenType: 'Bearer', expiresIn: 60, scope: null },
@@ -221,8 +223,8 @@ describe('client authentication at the token endpoint', () => {
 
   it('sends HTTP Basic (RFC 6749 §2.3.1 encoding) for catalogue providers that require it, and no secret in the form', async () => {
     recorded.length = 0;
-    expect(clientOf('reddit').authMethod).toBe('client_secret_basic');
-    await requestToken(s.app.ctx, clientOf('reddit'), grant);
+    expect((await clientOf('reddit')).authMethod).toBe('client_secret_basic');
+    await requestToken(s.app.ctx, await clientOf('reddit'), grant);
     expect(recorded).toEqual([
       {
         authorization: `Basic ${Buffer.from('r+id:r%3Asecret').toString('base64')}`,

@@ -7,7 +7,7 @@
 import type { ConnectErrorCode, ConnectResultMessage } from '@patchbay/shared';
 import { z } from 'zod';
 import { authUsableBy } from '../auth/endUserScope.ts';
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { safeEqual } from '../crypto/tokens.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
 import { findConnector } from '../db/repos/connectors.ts';
@@ -57,7 +57,7 @@ export async function completeConnect(
   rawQuery: unknown,
   opts: { requestId: string; log: Logger; browserCookie: string | null },
 ): Promise<OAuthPageOutcome> {
-  const connector = findConnector(ctx.db, connectorId);
+  const connector = await findConnector(ctx.db, connectorId);
   if (!connector || (connector.auth_type !== 'oauth2' && connector.auth_type !== 'oauth1')) {
     return page(404, 'Unknown connector', 'This callback address does not belong to any connector.');
   }
@@ -67,21 +67,21 @@ export async function completeConnect(
   const lookupKey = connector.auth_type === 'oauth2' ? query.state : query.oauth_token;
   if (!lookupKey) return page(400, 'Invalid callback', 'The callback carries no state. Please start again from the app.');
 
-  const taken = takeOAuthFlow(ctx, lookupKey, connector.id);
+  const taken = await takeOAuthFlow(ctx, lookupKey, connector.id);
   if (!taken.ok) {
     opts.log.warn('oauth callback refused', { connectorId: connector.id, reason: taken.reason });
     return page(400, 'Invalid callback', 'This sign-in response is not valid, was already used, or has expired. Please start again.');
   }
   const { flow } = taken;
   try {
-    const ticket = findConnectTicket(ctx.db, flow.row.ticket_id);
+    const ticket = await findConnectTicket(ctx.db, flow.row.ticket_id);
     if (ticket?.status !== 'pending') {
       opts.log.warn('oauth callback refused', { connectorId: connector.id, reason: 'ticket not pending' });
       return page(400, 'Invalid callback', 'This connection attempt has already ended. Please start again.');
     }
     // O-15: the callback must come back to the browser that started the flow.
     if (!bindingMatches(opts.browserCookie, flow.row.browser_binding_hash)) {
-      failConnectTicket(ctx, ticket, 'browser_mismatch', opts.requestId);
+      await failConnectTicket(ctx, ticket, 'browser_mismatch', opts.requestId);
       opts.log.warn('oauth callback refused', { connectorId: connector.id, reason: 'browser binding cookie missing or different' });
       return {
         kind: 'page',
@@ -95,10 +95,10 @@ export async function completeConnect(
     }
     const outcome = await finish(ctx, connector.id, ticket, flow, query, opts);
     // Used: the cookie goes, unless another popup of this browser still waits for its callback.
-    const stillNeeded = hasPendingOAuthFlows(ctx.db, bindingHash(opts.browserCookie as string), nowIso(ctx));
+    const stillNeeded = await hasPendingOAuthFlows(ctx.db, bindingHash(opts.browserCookie as string), nowIso(ctx));
     return stillNeeded ? outcome : { ...outcome, cookie: { clear: true } };
   } finally {
-    forgetOAuthFlow(ctx, flow.row.id);
+    await forgetOAuthFlow(ctx, flow.row.id);
   }
 }
 
@@ -106,12 +106,12 @@ async function finish(
   ctx: AppContext,
   connectorId: string,
   ticket: ConnectTicketRow,
-  flow: Extract<ReturnType<typeof takeOAuthFlow>, { ok: true }>['flow'],
+  flow: Extract<Awaited<ReturnType<typeof takeOAuthFlow>>, { ok: true }>['flow'],
   query: z.infer<typeof callbackQuerySchema>,
   opts: { requestId: string; log: Logger },
 ): Promise<OAuthPageOutcome> {
-  const fail = (code: ConnectErrorCode, status: number, reason: string, detail?: string | null): OAuthPageOutcome => {
-    failConnectTicket(ctx, ticket, code, opts.requestId);
+  const fail = async (code: ConnectErrorCode, status: number, reason: string, detail?: string | null): Promise<OAuthPageOutcome> => {
+    await failConnectTicket(ctx, ticket, code, opts.requestId);
     opts.log.warn('oauth connect failed', { ticketId: ticket.id, connectorId, error: code, reason });
     return {
       kind: 'page',
@@ -129,8 +129,8 @@ async function finish(
     const code: ConnectErrorCode = query.error === 'access_denied' ? 'access_denied' : 'provider_error';
     return fail(code, 200, 'provider error', query.error_description ?? null);
   }
-  const connector = findConnector(ctx.db, connectorId);
-  const principal = ticketPrincipal(ctx, ticket);
+  const connector = await findConnector(ctx.db, connectorId);
+  const principal = await ticketPrincipal(ctx, ticket);
   if (!connector || !principal) return fail('server_error', 400, 'connector, owner or configuration gone');
   const provider = grantProviderFor(ctx, connector);
   if (!provider.ok || provider.protocol !== flow.session.protocol) return fail('unsupported', 400, 'connector changed');
@@ -152,7 +152,7 @@ async function finish(
       access = await oauth1Access(provider, flow.session, query.oauth_verifier);
     } catch (err) {
       opts.log.error('oauth exchange crashed', { ticketId: ticket.id, err });
-      return fail('server_error', 500, 'oauth1 exchange threw');
+      return await fail('server_error', 500, 'oauth1 exchange threw');
     }
     if (!access.ok) return fail('exchange_failed', 502, access.error);
     const parsed = parseOAuth1Tokens(access.raw);
@@ -160,7 +160,7 @@ async function finish(
     tokens = parsed;
   }
 
-  const stored = store(ctx, ticket, principal, connector, tokens, opts.requestId);
+  const stored = await store(ctx, ticket, principal, connector, tokens, opts.requestId);
   if (!stored.ok) return fail(stored.error, 400, 'store refused');
   opts.log.info('oauth connected', {
     connectorId,
@@ -183,26 +183,26 @@ async function finish(
  * auth (re-checked: still the caller's, same connector, not disabled by an administrator; a
  * disabled auth stays disabled); otherwise a new auth owned per the configuration's sharing level.
  */
-function store(
+async function store(
   ctx: AppContext,
   ticket: ConnectTicketRow,
-  principal: NonNullable<ReturnType<typeof ticketPrincipal>>,
-  connector: NonNullable<ReturnType<typeof findConnector>>,
+  principal: NonNullable<Awaited<ReturnType<typeof ticketPrincipal>>>,
+  connector: NonNullable<Awaited<ReturnType<typeof findConnector>>>,
   tokens: ParsedTokens,
   requestId: string,
-): { ok: true; id: string } | { ok: false; error: ConnectErrorCode } {
-  return ctx.db.tx(() => {
+): Promise<{ ok: true; id: string } | { ok: false; error: ConnectErrorCode }> {
+  return inTransaction(ctx, async (txCtx) => {
     let id: string;
     if (ticket.connector_auth_id !== null) {
-      const auth = findConnectorAuth(ctx.db, ticket.connector_auth_id, authUsableBy(principal));
+      const auth = await findConnectorAuth(txCtx.db, ticket.connector_auth_id, authUsableBy(principal));
       if (!auth || auth.connector_id !== connector.id) return { ok: false, error: 'auth_unavailable' } as const;
       // An administrator may have disabled it while the popup was open; a user's own disable stays.
-      const op = { actor: principal, requestId, log: ctx.log, disabledBy: 'user' } as const;
+      const op = { actor: principal, requestId, log: txCtx.log, disabledBy: 'user' } as const;
       if (auth.status === 'disabled' && auth.disabled_by === 'admin') return { ok: false, error: 'auth_unavailable' } as const;
-      reconnectAuth(ctx, op, auth, tokens.credentials, { scopes: tokens.scopes, expiresAt: tokens.expiresAt, refreshed: true });
+      await reconnectAuth(txCtx, op, auth, tokens.credentials, { scopes: tokens.scopes, expiresAt: tokens.expiresAt, refreshed: true });
       id = auth.id;
     } else {
-      id = insertConnectorAuth(ctx, principal, {
+      id = await insertConnectorAuth(txCtx, principal, {
         owner: {
           configId: principal.configId,
           sharingLevel: principal.sharingLevel,
@@ -210,14 +210,14 @@ function store(
           accountId: principal.embedAccountId,
         },
         connectorId: connector.id,
-        name: defaultAuthName(connector.name, nowIso(ctx), initialsOf(principal.name, principal.embedUserId)),
+        name: defaultAuthName(connector.name, nowIso(txCtx), initialsOf(principal.name, principal.embedUserId)),
         credentials: tokens.credentials,
         scopes: tokens.scopes,
         expiresAt: tokens.expiresAt,
         requestId,
       });
     }
-    if (!finishConnectTicket(ctx.db, ticket.id, { status: 'success', connectorAuthId: id, error: null, now: nowIso(ctx) })) {
+    if (!(await finishConnectTicket(txCtx.db, ticket.id, { status: 'success', connectorAuthId: id, error: null, now: nowIso(txCtx) }))) {
       throw new Error('connect ticket ended concurrently');
     }
     return { ok: true, id } as const;

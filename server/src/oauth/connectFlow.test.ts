@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import OAuth from 'oauth-1.0a';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../db/sql.ts';
@@ -7,9 +6,11 @@ import { openCredentials } from '../services/connectors/credentials.ts';
 import { CookieJar, driveOAuth1Login, driveOAuth2Login, embedSessionToken, rewriteFor } from '../testing/connectFlow.ts';
 import { insertFlow, insertGroup } from '../testing/domainFixtures.ts';
 import { createEmbedFixture, type EmbedFixture } from '../testing/embedFixtures.ts';
-import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { sqliteFileBytes, startTestServer, type TestServer } from '../testing/harness.ts';
 import { startOAuth1Provider, type TestOAuth1Provider } from '../testing/oauth1Provider.ts';
 import { startOAuthProvider, type TestOAuthProvider } from '../testing/oidcProvider.ts';
+import { insertionOrder } from '../testing/schemaInfo.ts';
+import { TEST_DRIVER } from '../testing/testDatabase.ts';
 import { startUpstreamApi, type TestUpstreamApi } from '../testing/upstreamApi.ts';
 
 let s: TestServer;
@@ -54,12 +55,12 @@ async function page(url: string, jar?: CookieJar): Promise<{ status: number; tex
   return { status: res.status, text, headers: res.headers };
 }
 
-function authCount(): number {
-  return (s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths`) as { n: number }).n;
+async function authCount(): Promise<number> {
+  return ((await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths`)) as { n: number }).n;
 }
 
-function storedCredentials(id: string) {
-  const row = s.app.ctx.db.get<{ credentials_enc: string; credentials_version: number }>(
+async function storedCredentials(id: string) {
+  const row = await s.app.ctx.db.get<{ credentials_enc: string; credentials_version: number }>(
     sql`SELECT credentials_enc, credentials_version FROM connector_auths WHERE id = ${id}`,
   );
   if (!row) throw new Error(`no auth ${id}`);
@@ -117,9 +118,9 @@ beforeAll(async () => {
     const res = await s.request('POST', '/api/v1/connectors', { token: admin, body });
     expect(res.status, res.text).toBe(201);
   }
-  fx = createEmbedFixture(s.app.ctx);
+  fx = await createEmbedFixture(s.app.ctx);
   // The configuration offers these connectors through a flow's slots, as a real one does.
-  const flowId = insertFlow(s.app.ctx, {
+  const flowId = await insertFlow(s.app.ctx, {
     definition: {
       slots: ['crm', 'crm2', 'oldcrm', 'mailer'].map((connectorId, i) => ({ key: `s${i}`, connectorId, label: connectorId })),
       inputs: [],
@@ -127,7 +128,7 @@ beforeAll(async () => {
       steps: [],
     },
   });
-  insertGroup(s.app.ctx, fx.configId, { flowIds: [flowId] });
+  await insertGroup(s.app.ctx, fx.configId, { flowIds: [flowId] });
 }, 30_000);
 
 afterAll(async () => {
@@ -228,17 +229,19 @@ describe('OAuth2 authorization code + PKCE against oidc-provider', () => {
     expect(status.body).toEqual({ status: 'success', connectorAuthId: expect.stringMatching(/^ca_/) });
     authId = status.body.connectorAuthId;
 
-    const { credentials, version } = storedCredentials(authId);
+    const { credentials, version } = await storedCredentials(authId);
     expect(version).toBe(1);
     if (credentials.type !== 'oauth2') throw new Error('expected oauth2 credentials');
     expect(credentials.refreshToken).toEqual(expect.any(String));
     expect(credentials.tokenType).toBe('Bearer');
     expect(await introspect(credentials.accessToken)).toMatchObject({ active: true, client_id: op.clientId });
 
-    const row = s.app.ctx.db.get<Record<string, unknown>>(
+    const row = await s.app.ctx.db.get<Record<string, unknown>>(
       sql`SELECT config_id, connector_id, name, sharing_level, status, account_id, owner_end_user_id, scopes, expires_at FROM connector_auths WHERE id = ${authId}`,
     );
-    const user = s.app.ctx.db.get<{ id: string }>(sql`SELECT id FROM end_users WHERE config_id = ${fx.configId} AND user_id = 'user-1'`);
+    const user = await s.app.ctx.db.get<{ id: string }>(
+      sql`SELECT id FROM end_users WHERE config_id = ${fx.configId} AND user_id = 'user-1'`,
+    );
     expect(row).toEqual({
       config_id: fx.configId,
       connector_id: 'crm',
@@ -261,20 +264,20 @@ describe('OAuth2 authorization code + PKCE against oidc-provider', () => {
 
   it('reconnects into the same auth id with new credentials', async () => {
     const token = await session();
-    const old = storedCredentials(authId).credentials;
+    const old = (await storedCredentials(authId)).credentials;
     const t = await ticket(token, { connectorId: 'crm', connectorAuthId: authId });
     const run = await driveOAuth2Login(t.url, { rewrite: rw });
     seen.push(run.text);
     expect(run.response?.status).toBe(200);
     const status = await embed('GET', `/embed/api/connect-tickets/${t.id}`, token);
     expect(status.body).toEqual({ status: 'success', connectorAuthId: authId });
-    const now = storedCredentials(authId);
+    const now = await storedCredentials(authId);
     expect(now.version).toBe(2);
     if (now.credentials.type !== 'oauth2' || old.type !== 'oauth2') throw new Error('expected oauth2');
     expect(now.credentials.accessToken).not.toBe(old.accessToken);
-    expect(authCount()).toBe(1);
-    const audit = s.app.ctx.db.all<{ action: string; actor_type: string }>(
-      sql`SELECT action, actor_type FROM audit_events WHERE object_id = ${authId} ORDER BY at, rowid`,
+    expect(await authCount()).toBe(1);
+    const audit = await s.app.ctx.db.all<{ action: string; actor_type: string }>(
+      sql`SELECT action, actor_type FROM audit_events WHERE object_id = ${authId} ORDER BY at, ${insertionOrder(s.app.ctx.db)}`,
     );
     expect(audit).toEqual([
       { action: 'connector_auth.created', actor_type: 'end_user' },
@@ -333,7 +336,7 @@ describe('OAuth2 authorization code + PKCE against oidc-provider', () => {
     const replay = await page(run.callbackUrl);
     expect(replay.status).toBe(400);
     expect(replay.text).toContain('Invalid callback');
-    expect(storedCredentials(authId).version).toBe(4);
+    expect((await storedCredentials(authId)).version).toBe(4);
   });
 
   it('ignores authorize_url, access_url, redirect_uri, key and scope passed to /oauth/start', async () => {
@@ -384,16 +387,16 @@ describe('OAuth2 authorization code + PKCE against oidc-provider', () => {
     const codeA = new URL(a.callbackUrl).searchParams.get('code') as string;
     const injected = new URL(b.callbackUrl);
     injected.searchParams.set('code', codeA);
-    const count = authCount();
+    const count = await authCount();
     const res = await page(injected.toString(), b.jar);
     expect(res.status).toBe(502);
     expect(res.text).toContain('did not accept the authorization');
     expect((await embed('GET', `/embed/api/connect-tickets/${tb.id}`, token)).body).toEqual({ status: 'error', error: 'exchange_failed' });
-    expect(authCount()).toBe(count);
+    expect(await authCount()).toBe(count);
   });
 
   it('refuses a callback with a missing or unknown state, and an unknown connector with 404', async () => {
-    const count = authCount();
+    const count = await authCount();
     const missing = await page(`${rw.to}/oauth/callback/crm?code=abc`);
     expect(missing.status).toBe(400);
     expect(missing.headers.get('content-security-policy')).toMatch(CSP);
@@ -406,7 +409,7 @@ describe('OAuth2 authorization code + PKCE against oidc-provider', () => {
     const badTicket = await page(`${rw.to}/oauth/start?ticket=${encodeURIComponent('ct_<script>')}`);
     expect(badTicket.status).toBe(400);
     expect(badTicket.text).not.toContain('<script>');
-    expect(authCount()).toBe(count);
+    expect(await authCount()).toBe(count);
   });
 
   it('reports a provider error as an error code and renders its description escaped', async () => {
@@ -438,10 +441,10 @@ describe('OAuth 1.0a against a local provider', () => {
     expect(o1.calls).toEqual({ requestToken: 1, authorize: 1, accessToken: 1, badSignature: 0 });
     const status = await embed('GET', `/embed/api/connect-tickets/${t.id}`, token);
     expect(status.body).toEqual({ status: 'success', connectorAuthId: expect.stringMatching(/^ca_/) });
-    const { credentials } = storedCredentials(status.body.connectorAuthId);
+    const { credentials } = await storedCredentials(status.body.connectorAuthId);
     expect(credentials).toEqual({ type: 'oauth1', token: o1.issued[0]?.token, tokenSecret: o1.issued[0]?.secret });
     // the flow (holding the sealed request-token secret) is gone once used
-    expect(s.app.ctx.db.get(sql`SELECT count(*) AS n FROM oauth_flows WHERE ticket_id = ${t.id}`)).toEqual({ n: 0 });
+    expect(await s.app.ctx.db.get(sql`SELECT count(*) AS n FROM oauth_flows WHERE ticket_id = ${t.id}`)).toEqual({ n: 0 });
 
     // the stored token and secret sign a request the OAuth1-protected upstream accepts
     const signer = new OAuth({
@@ -502,7 +505,7 @@ describe('browser binding (O-15)', () => {
     const setCookie = start.headers.getSetCookie();
     expect(setCookie).toEqual([expect.stringMatching(COOKIE)]);
     const value = COOKIE.exec(setCookie[0] as string)?.[1] as string;
-    expect(s.app.ctx.db.get(sql`SELECT browser_binding_hash FROM oauth_flows WHERE ticket_id = ${t.id}`)).toEqual({
+    expect(await s.app.ctx.db.get(sql`SELECT browser_binding_hash FROM oauth_flows WHERE ticket_id = ${t.id}`)).toEqual({
       browser_binding_hash: crypto.createHash('sha256').update(value).digest('hex'),
     });
     const run = await driveOAuth2Login(start.headers.get('location') as string, { rewrite: rw, jar: browser });
@@ -522,7 +525,7 @@ describe('browser binding (O-15)', () => {
     const start = await page(t.url, victim);
     expect(start.status).toBe(302);
     // … and someone else signs in at the provider and comes back, in a browser of their own.
-    const count = authCount();
+    const count = await authCount();
     const exchanges = op.tokenCalls.authorization_code ?? 0;
     const attacker = await driveOAuth2Login(start.headers.get('location') as string, { rewrite: rw });
     seen.push(attacker.text);
@@ -533,7 +536,7 @@ describe('browser binding (O-15)', () => {
     expect(attacker.response?.headers.getSetCookie()).toEqual([]);
     expect((await embed('GET', `/embed/api/connect-tickets/${t.id}`, token)).body).toEqual({ status: 'error', error: 'browser_mismatch' });
     expect(op.tokenCalls.authorization_code ?? 0).toBe(exchanges);
-    expect(authCount()).toBe(count);
+    expect(await authCount()).toBe(count);
     // The flow is spent: the same callback in the victim's browser is refused too.
     const replay = await page(attacker.callbackUrl, victim);
     expect(replay.status).toBe(400);
@@ -611,11 +614,11 @@ describe('expiry', () => {
     const token = await session();
     const t = await ticket(token, { connectorId: 'crm' });
     const run = await driveOAuth2Login(t.url, { rewrite: rw, stopAtCallback: true });
-    const count = authCount();
+    const count = await authCount();
     s.clock.advance(601);
     const res = await page(run.callbackUrl);
     expect(res.status).toBe(400);
-    expect(authCount()).toBe(count);
+    expect(await authCount()).toBe(count);
     const fresh = await session();
     const t2 = await ticket(fresh, { connectorId: 'crm' });
     s.clock.advance(601);
@@ -628,7 +631,7 @@ describe('expiry', () => {
 
 describe('canary', () => {
   it('keeps access and refresh tokens out of every /embed/api answer, popup page, log line and the database bytes', async () => {
-    const rows = s.app.ctx.db.all<{ id: string; credentials_enc: string }>(sql`SELECT id, credentials_enc FROM connector_auths`);
+    const rows = await s.app.ctx.db.all<{ id: string; credentials_enc: string }>(sql`SELECT id, credentials_enc FROM connector_auths`);
     const secrets: string[] = [];
     for (const r of rows) {
       const c = openCredentials(s.app.ctx, r.id, r.credentials_enc);
@@ -636,9 +639,9 @@ describe('canary', () => {
       if (c.type === 'oauth1') secrets.push(c.token, c.tokenSecret);
     }
     expect(secrets.length).toBeGreaterThanOrEqual(6);
-    s.app.ctx.db.pragma('wal_checkpoint(PASSIVE)');
-    const files = [s.dbFile, `${s.dbFile}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f));
-    expect(files.length).toBeGreaterThan(0);
+    // The file scan is SQLite's: on PostgreSQL the bytes are in the database server's own files.
+    const files = TEST_DRIVER === 'sqlite' ? sqliteFileBytes(s, 'PASSIVE') : [];
+    if (TEST_DRIVER === 'sqlite') expect(files.length).toBeGreaterThan(0);
     const logs = s.logs.join('\n');
     expect(seen.length).toBeGreaterThan(20);
     for (const secret of secrets) {

@@ -6,7 +6,7 @@
 import type { ConnectErrorCode, ConnectTicket, ConnectTicketCreate, ConnectTicketStatus } from '@patchbay/shared';
 import { authUsableBy } from '../auth/endUserScope.ts';
 import type { EndUserPrincipal } from '../auth/principal.ts';
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { newId } from '../crypto/tokens.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
 import {
@@ -39,9 +39,14 @@ export function connectStartUrl(ctx: AppContext, ticketId: string): string {
  * the caller may not use or that belong to another connector, answer 404; an auth an
  * administrator disabled cannot be reconnected (403).
  */
-export function createConnectTicket(ctx: AppContext, p: EndUserPrincipal, input: ConnectTicketCreate, requestId: string): ConnectTicket {
+export async function createConnectTicket(
+  ctx: AppContext,
+  p: EndUserPrincipal,
+  input: ConnectTicketCreate,
+  requestId: string,
+): Promise<ConnectTicket> {
   // Only connectors this configuration offers (its flows' slots), as GET /embed/api/connectors lists them.
-  const connector = findConnectableConnector(ctx, p.configId, input.connectorId);
+  const connector = await findConnectableConnector(ctx, p.configId, input.connectorId);
   if (!connector) throw notFound('Connector', input.connectorId);
   const provider = grantProviderFor(ctx, connector);
   if (!provider.ok) {
@@ -54,16 +59,16 @@ export function createConnectTicket(ctx: AppContext, p: EndUserPrincipal, input:
     throw invalidFields([{ path: 'body.connectorId', message: why }]);
   }
   if (input.connectorAuthId !== undefined) {
-    const auth = findConnectorAuth(ctx.db, input.connectorAuthId, authUsableBy(p));
+    const auth = await findConnectorAuth(ctx.db, input.connectorAuthId, authUsableBy(p));
     if (!auth || auth.connector_id !== connector.id || auth.proprietary === 1) throw notFound('Connector auth', input.connectorAuthId);
     assertReconnectAllowed({ disabledBy: 'user' }, auth);
   }
   const id = newId('ct');
   const now = nowIso(ctx);
   const expiresAt = new Date(ctx.clock.now() + TICKET_TTL_SECONDS * 1000).toISOString();
-  ctx.db.tx(() => {
-    deleteExpiredConnectTickets(ctx.db, new Date(ctx.clock.now() - TICKET_RETENTION_SECONDS * 1000).toISOString());
-    insertConnectTicket(ctx.db, {
+  await inTransaction(ctx, async (txCtx) => {
+    await deleteExpiredConnectTickets(txCtx.db, new Date(txCtx.clock.now() - TICKET_RETENTION_SECONDS * 1000).toISOString());
+    await insertConnectTicket(txCtx.db, {
       id,
       config_id: p.configId,
       end_user_id: p.endUserId,
@@ -77,7 +82,7 @@ export function createConnectTicket(ctx: AppContext, p: EndUserPrincipal, input:
       expires_at: expiresAt,
       finished_at: null,
     });
-    recordAudit(ctx, p, {
+    await recordAudit(txCtx, p, {
       action: 'connect_ticket.created',
       objectType: 'connect_ticket',
       objectId: id,
@@ -90,8 +95,8 @@ export function createConnectTicket(ctx: AppContext, p: EndUserPrincipal, input:
 }
 
 /** The outcome of a ticket as its own end user sees it; anyone else gets 404. */
-export function connectTicketStatus(ctx: AppContext, p: EndUserPrincipal, id: string): ConnectTicketStatus {
-  const t = findConnectTicket(ctx.db, id);
+export async function connectTicketStatus(ctx: AppContext, p: EndUserPrincipal, id: string): Promise<ConnectTicketStatus> {
+  const t = await findConnectTicket(ctx.db, id);
   if (!t || t.end_user_id !== p.endUserId || t.config_id !== p.configId) throw notFound('Connect ticket', id);
   return ticketStatusOf(ctx, t);
 }
@@ -105,9 +110,9 @@ export function ticketStatusOf(ctx: AppContext, t: ConnectTicketRow): ConnectTic
 }
 
 /** Who a ticket acts for, rebuilt from the database (the popup carries no session). */
-export function ticketPrincipal(ctx: AppContext, t: ConnectTicketRow): (EndUserPrincipal & { name: string | null }) | null {
-  const user = findEndUser(ctx.db, t.end_user_id);
-  const config = findEmbedConfig(ctx.db, t.config_id);
+export async function ticketPrincipal(ctx: AppContext, t: ConnectTicketRow): Promise<(EndUserPrincipal & { name: string | null }) | null> {
+  const user = await findEndUser(ctx.db, t.end_user_id);
+  const config = await findEmbedConfig(ctx.db, t.config_id);
   if (!user || !config || user.config_id !== t.config_id || config.enabled !== 1) return null;
   return {
     kind: 'end_user',
@@ -122,11 +127,11 @@ export function ticketPrincipal(ctx: AppContext, t: ConnectTicketRow): (EndUserP
 }
 
 /** Ends a ticket with an error code, audited; a ticket that already ended is left alone. */
-export function failConnectTicket(ctx: AppContext, t: ConnectTicketRow, code: ConnectErrorCode, requestId: string): void {
-  ctx.db.tx(() => {
-    if (!finishConnectTicket(ctx.db, t.id, { status: 'error', connectorAuthId: null, error: code, now: nowIso(ctx) })) return;
-    recordAudit(
-      ctx,
+export async function failConnectTicket(ctx: AppContext, t: ConnectTicketRow, code: ConnectErrorCode, requestId: string): Promise<void> {
+  await inTransaction(ctx, async (txCtx) => {
+    if (!(await finishConnectTicket(txCtx.db, t.id, { status: 'error', connectorAuthId: null, error: code, now: nowIso(txCtx) }))) return;
+    await recordAudit(
+      txCtx,
       { kind: 'system' },
       {
         action: 'connect_ticket.failed',

@@ -36,10 +36,10 @@ beforeAll(async () => {
     const res = await s.request('POST', '/api/v1/connectors', { token: admin, body });
     expect(res.status, res.text).toBe(201);
   }
-  fx = createEmbedFixture(s.app.ctx);
+  fx = await createEmbedFixture(s.app.ctx);
   const slots = ['viahost', 'blocked'].map((connectorId) => ({ key: connectorId, connectorId, label: connectorId }));
-  insertGroup(s.app.ctx, fx.configId, {
-    flowIds: [insertFlow(s.app.ctx, { definition: { slots, inputs: [], trigger: { type: 'manual' }, steps: [] } })],
+  await insertGroup(s.app.ctx, fx.configId, {
+    flowIds: [await insertFlow(s.app.ctx, { definition: { slots, inputs: [], trigger: { type: 'manual' }, steps: [] } })],
   });
 });
 
@@ -68,10 +68,10 @@ describe('egress on the connect flow', () => {
   });
 
   it('refuses a token endpoint whose host resolves to a private address, storing nothing', async () => {
-    const before = s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths WHERE connector_id = 'blocked'`);
+    const before = await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths WHERE connector_id = 'blocked'`);
     const status = await connect('blocked');
     expect(status.status).toBe('error');
     expect(resolved).toContain('idp.blocked.test');
-    expect(s.app.ctx.db.get(sql`SELECT count(*) AS n FROM connector_auths WHERE connector_id = 'blocked'`)).toEqual(before);
+    expect(await s.app.ctx.db.get(sql`SELECT count(*) AS n FROM connector_auths WHERE connector_id = 'blocked'`)).toEqual(before);
   });
 });

@@ -51,16 +51,16 @@ afterAll(async () => {
   await s?.close();
 });
 
-function provider(id: string, state?: string) {
-  const row = findConnector(s.app.ctx.db, id);
+async function provider(id: string, state?: string) {
+  const row = await findConnector(s.app.ctx.db, id);
   if (!row) throw new Error(id);
   return grantProviderFor(s.app.ctx, row, state === undefined ? {} : { state });
 }
 
 describe('grant provider configuration', () => {
-  it('is built from the database only: our state, PKCE, transport state, per-connector redirect URI, never dynamic, no secret', () => {
+  it('is built from the database only: our state, PKCE, transport state, per-connector redirect URI, never dynamic, no secret', async () => {
     const state = 'S'.repeat(43);
-    const p = provider('crm', state);
+    const p = await provider('crm', state);
     expect(p).toEqual({
       ok: true,
       name: 'patchbay_custom',
@@ -85,7 +85,7 @@ describe('grant provider configuration', () => {
 
   it('gives an authorize URL with our state, an S256 challenge and the connector’s extra params (never overriding ours)', async () => {
     const state = 'a'.repeat(43);
-    const p = provider('crm', state);
+    const p = await provider('crm', state);
     if (!p.ok) throw new Error('unsupported');
     const step = await grantConnect(p);
     if (!step.ok) throw new Error(step.error);
@@ -110,7 +110,7 @@ describe('grant provider configuration', () => {
   });
 
   it('leaves PKCE out only when the connector turned it off', async () => {
-    const p = provider('nopkce', 'b'.repeat(43));
+    const p = await provider('nopkce', 'b'.repeat(43));
     if (!p.ok) throw new Error('unsupported');
     const step = await grantConnect(p);
     if (!step.ok) throw new Error(step.error);
@@ -118,12 +118,12 @@ describe('grant provider configuration', () => {
     expect(step.session).toMatchObject({ codeVerifier: null });
   });
 
-  it('runs catalogue connectors under their grant key and refuses client-credentials connectors', () => {
-    expect(provider('slack', 'c'.repeat(43))).toMatchObject({
+  it('runs catalogue connectors under their grant key and refuses client-credentials connectors', async () => {
+    expect(await provider('slack', 'c'.repeat(43))).toMatchObject({
       ok: true,
       name: 'slack',
       config: { authorize_url: 'https://slack.com/oauth/authorize' },
     });
-    expect(provider('machine')).toEqual({ ok: false, reason: 'not_authorization_code' });
+    expect(await provider('machine')).toEqual({ ok: false, reason: 'not_authorization_code' });
   });
 });

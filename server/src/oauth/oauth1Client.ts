@@ -6,6 +6,7 @@
  */
 import crypto from 'node:crypto';
 import OAuth from 'oauth-1.0a';
+import { NetworkInTransactionError } from '../db/driver.ts';
 
 /** A connector's OAuth1 endpoints and consumer credentials. */
 export interface OAuth1Config {
@@ -63,6 +64,7 @@ async function signedPost(
   try {
     res = await cfg.post(url, { authorization: header.Authorization, accept: 'application/x-www-form-urlencoded, application/json' });
   } catch (err) {
+    if (err instanceof NetworkInTransactionError) throw err;
     return { ok: false, error: (err as { code?: string }).code === 'timeout' ? 'timeout' : 'network_error' };
   }
   const text = res.text.slice(0, MAX_BODY);

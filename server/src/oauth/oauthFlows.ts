@@ -4,7 +4,7 @@
  * (PKCE verifier, request-token secret), and bound to the starting browser by the hash of its
  * cookie (browserBinding.ts). Single use: consumed before the token exchange, deleted after.
  */
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { openJson, sealJson } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
 import { hashToken, newId } from '../crypto/tokens.ts';
@@ -29,14 +29,14 @@ function at(id: string) {
  * Stores a flow for a started ticket; `lookupKey` is the state (OAuth2) or request token (OAuth1),
  * `bindingHash` the hash of the browser cookie set with the redirect.
  */
-export function saveOAuthFlow(
+export async function saveOAuthFlow(
   ctx: AppContext,
   input: { ticketId: string; connectorId: string; lookupKey: string; session: GrantSession; expiresAt: string; bindingHash: string },
-): void {
+): Promise<void> {
   const id = newId('of');
   const now = nowIso(ctx);
-  deleteExpiredOAuthFlows(ctx.db, now);
-  insertOAuthFlow(ctx.db, {
+  await deleteExpiredOAuthFlows(ctx.db, now);
+  await insertOAuthFlow(ctx.db, {
     id,
     ticket_id: input.ticketId,
     connector_id: input.connectorId,
@@ -63,26 +63,26 @@ export interface TakenFlow {
  * Finds the flow for a callback and consumes it in one transaction. Refuses unknown, already
  * consumed (replay) and expired flows, and flows minted for another connector (mix-up).
  */
-export function takeOAuthFlow(
+export async function takeOAuthFlow(
   ctx: AppContext,
   lookupKey: string,
   connectorId: string,
-): { ok: true; flow: TakenFlow } | { ok: false; reason: FlowRefusal } {
-  return ctx.db.tx(() => {
-    const row = findOAuthFlowByLookup(ctx.db, hashToken(lookupKey));
+): Promise<{ ok: true; flow: TakenFlow } | { ok: false; reason: FlowRefusal }> {
+  return inTransaction(ctx, async (txCtx) => {
+    const row = await findOAuthFlowByLookup(txCtx.db, hashToken(lookupKey));
     if (!row) return { ok: false, reason: 'unknown' } as const;
     if (row.connector_id !== connectorId) return { ok: false, reason: 'wrong_connector' } as const;
     if (row.consumed_at !== null) return { ok: false, reason: 'consumed' } as const;
-    const now = nowIso(ctx);
+    const now = nowIso(txCtx);
     if (row.expires_at <= now) return { ok: false, reason: 'expired' } as const;
-    if (!consumeOAuthFlow(ctx.db, row.id, now)) return { ok: false, reason: 'consumed' } as const;
-    const session = grantSessionSchema.parse(openJson(ctx.keyring, at(row.id), row.session_enc));
+    if (!(await consumeOAuthFlow(txCtx.db, row.id, now))) return { ok: false, reason: 'consumed' } as const;
+    const session = grantSessionSchema.parse(openJson(txCtx.keyring, at(row.id), row.session_enc));
     if (session.protocol !== row.protocol) return { ok: false, reason: 'unknown' } as const;
     return { ok: true, flow: { row: { ...row, consumed_at: now }, session } } as const;
   });
 }
 
 /** Drops a finished flow and its sealed session (the request-token secret goes with it). */
-export function forgetOAuthFlow(ctx: AppContext, id: string): void {
-  deleteOAuthFlow(ctx.db, id);
+export async function forgetOAuthFlow(ctx: AppContext, id: string): Promise<void> {
+  await deleteOAuthFlow(ctx.db, id);
 }

@@ -39,9 +39,9 @@ beforeAll(async () => {
     },
   });
   expect(res.status, res.text).toBe(201);
-  fx = createEmbedFixture(s.app.ctx, { consent: { enabled: false } });
-  const flowId = insertFlow(s.app.ctx, { connectorId: 'crm' });
-  insertGroup(s.app.ctx, fx.configId, { flowIds: [flowId] });
+  fx = await createEmbedFixture(s.app.ctx, { consent: { enabled: false } });
+  const flowId = await insertFlow(s.app.ctx, { connectorId: 'crm' });
+  await insertGroup(s.app.ctx, fx.configId, { flowIds: [flowId] });
 }, 30_000);
 afterAll(async () => {
   await Promise.all([s?.close(), op?.close()]);
@@ -64,7 +64,7 @@ async function connect(token: string, connectorAuthId?: string) {
   };
 }
 
-function row(id: string) {
+async function row(id: string) {
   return s.app.ctx.db.get<{ status: string; disabled_by: string | null; credentials_version: number }>(
     sql`SELECT status, disabled_by, credentials_version FROM connector_auths WHERE id = ${id}`,
   );
@@ -80,7 +80,7 @@ describe('reconnecting a disabled auth through the popup', () => {
     expect(disabled.body).toMatchObject({ status: 'disabled', disabledBy: 'user' });
 
     expect(await (await connect(token, id)).finish()).toEqual({ status: 'success', connectorAuthId: id });
-    expect(row(id)).toEqual({ status: 'disabled', disabled_by: 'user', credentials_version: 2 });
+    expect(await row(id)).toEqual({ status: 'disabled', disabled_by: 'user', credentials_version: 2 });
   });
 
   it('stores nothing when an administrator disabled the auth while the popup was open', async () => {
@@ -91,8 +91,10 @@ describe('reconnecting a disabled auth through the popup', () => {
     expect(disabled.body).toMatchObject({ status: 'disabled', disabledBy: 'admin' });
 
     expect(await pending.finish()).toEqual({ status: 'error', error: 'auth_unavailable' });
-    expect(row(id)).toEqual({ status: 'disabled', disabled_by: 'admin', credentials_version: 1 });
-    const reconnects = s.app.ctx.db.all(sql`SELECT id FROM audit_events WHERE object_id = ${id} AND action = 'connector_auth.reconnected'`);
+    expect(await row(id)).toEqual({ status: 'disabled', disabled_by: 'admin', credentials_version: 1 });
+    const reconnects = await s.app.ctx.db.all(
+      sql`SELECT id FROM audit_events WHERE object_id = ${id} AND action = 'connector_auth.reconnected'`,
+    );
     expect(reconnects).toEqual([]);
   });
 });

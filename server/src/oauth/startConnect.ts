@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { connectTicketIdSchema } from '@patchbay/shared';
 import { consentMissing } from '../auth/consentGate.ts';
 import { authUsableBy } from '../auth/endUserScope.ts';
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
 import { findConnector } from '../db/repos/connectors.ts';
 import { findConnectTicket, markConnectTicketStarted } from '../db/repos/connectTickets.ts';
@@ -39,21 +39,21 @@ export async function startConnect(
 ): Promise<OAuthPageOutcome> {
   const parsed = connectTicketIdSchema.safeParse(ticketParam);
   if (!parsed.success) return invalid('The connect link is missing or malformed. Please start again from the app.');
-  const ticket = findConnectTicket(ctx.db, parsed.data);
+  const ticket = await findConnectTicket(ctx.db, parsed.data);
   if (!ticket) return invalid('The connect link is not valid. Please start again from the app.');
-  if (!markConnectTicketStarted(ctx.db, ticket.id, nowIso(ctx))) {
-    if (ticket.status === 'pending' && ticket.started_at === null) failConnectTicket(ctx, ticket, 'expired', opts.requestId);
+  if (!(await markConnectTicketStarted(ctx.db, ticket.id, nowIso(ctx)))) {
+    if (ticket.status === 'pending' && ticket.started_at === null) await failConnectTicket(ctx, ticket, 'expired', opts.requestId);
     // No ticket id at info level: the id is what the popup URL carries.
     opts.log.info('oauth start refused', { connectorId: ticket.connector_id, reason: ticket.started_at === null ? 'expired' : 'used' });
     return invalid('This connect link has already been used or has expired. Please start again from the app.');
   }
 
-  const fail = (
+  const fail = async (
     code: 'unsupported' | 'auth_unavailable' | 'consent_required' | 'provider_error' | 'server_error',
     status: number,
     reason: string,
   ) => {
-    failConnectTicket(ctx, ticket, code, opts.requestId);
+    await failConnectTicket(ctx, ticket, code, opts.requestId);
     opts.log.warn('oauth start failed', { ticketId: ticket.id, connectorId: ticket.connector_id, reason });
     const page: ConnectPage = {
       title: 'Could not connect',
@@ -63,14 +63,14 @@ export async function startConnect(
     return { kind: 'page', status, page } as const;
   };
 
-  const principal = ticketPrincipal(ctx, ticket);
+  const principal = await ticketPrincipal(ctx, ticket);
   if (!principal) return fail('server_error', 400, 'ticket owner or configuration gone');
   // Belt and braces: tickets are only issued with consent, but consent can be asked for (or gone) since.
-  if (consentMissing(ctx.db, principal.endUserId)) return fail('consent_required', 403, 'consent not given');
-  const connector = findConnector(ctx.db, ticket.connector_id);
+  if (await consentMissing(ctx.db, principal.endUserId)) return fail('consent_required', 403, 'consent not given');
+  const connector = await findConnector(ctx.db, ticket.connector_id);
   if (!connector) return fail('unsupported', 400, 'connector gone');
   if (ticket.connector_auth_id !== null) {
-    const auth = findConnectorAuth(ctx.db, ticket.connector_auth_id, authUsableBy(principal));
+    const auth = await findConnectorAuth(ctx.db, ticket.connector_auth_id, authUsableBy(principal));
     if (!auth || auth.connector_id !== connector.id) return fail('auth_unavailable', 400, 'reconnected auth gone');
   }
   const state = crypto.randomBytes(32).toString('base64url');
@@ -82,23 +82,23 @@ export async function startConnect(
     step = await grantConnect(provider);
   } catch (err) {
     opts.log.error('oauth start crashed', { ticketId: ticket.id, err });
-    return fail('server_error', 500, 'grant threw');
+    return await fail('server_error', 500, 'grant threw');
   }
   if (!step.ok) return fail('provider_error', 502, step.error);
 
   const lookupKey = step.session.protocol === 'oauth2' ? step.session.state : step.session.requestToken;
   const binding = newBinding();
-  ctx.db.tx(() => {
-    saveOAuthFlow(ctx, {
+  await inTransaction(ctx, async (txCtx) => {
+    await saveOAuthFlow(txCtx, {
       ticketId: ticket.id,
       connectorId: connector.id,
       lookupKey,
       session: step.session,
-      expiresAt: new Date(ctx.clock.now() + FLOW_TTL_SECONDS * 1000).toISOString(),
+      expiresAt: new Date(txCtx.clock.now() + FLOW_TTL_SECONDS * 1000).toISOString(),
       bindingHash: binding.hash,
     });
     // A fresh value on every start; this browser's other pending popups follow it.
-    if (opts.browserCookie !== null) rebindPendingOAuthFlows(ctx.db, bindingHash(opts.browserCookie), binding.hash, nowIso(ctx));
+    if (opts.browserCookie !== null) await rebindPendingOAuthFlows(txCtx.db, bindingHash(opts.browserCookie), binding.hash, nowIso(txCtx));
   });
   opts.log.info('oauth start', { connectorId: connector.id, protocol: provider.protocol });
   return { kind: 'redirect', location: step.location, cookie: { set: binding.value } };

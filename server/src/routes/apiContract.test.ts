@@ -231,14 +231,26 @@ describe('members and group permissions, on every route', () => {
   let member: string;
   let ids: { visible: Record<GroupKind, string>; hiddenInD: Record<GroupKind, string>; hiddenInG2: Partial<Record<GroupKind, string>> };
   beforeAll(async () => {
-    c = seedTwoGroups(s.app.ctx);
-    d = seedTwoGroups(s.app.ctx);
+    c = await seedTwoGroups(s.app.ctx);
+    d = await seedTwoGroups(s.app.ctx);
     const run = (integrationId: string) => insertRun(s.app.ctx, integrationId);
     ids = {
-      visible: { cfg: c.configId, flow: c.g1.flowId, int: c.g1.integrationId, ca: c.g1.connectorAuthId, run: run(c.g1.integrationId) },
-      hiddenInD: { cfg: d.configId, flow: d.g1.flowId, int: d.g1.integrationId, ca: d.g1.connectorAuthId, run: run(d.g1.integrationId) },
+      visible: {
+        cfg: c.configId,
+        flow: c.g1.flowId,
+        int: c.g1.integrationId,
+        ca: c.g1.connectorAuthId,
+        run: await run(c.g1.integrationId),
+      },
+      hiddenInD: {
+        cfg: d.configId,
+        flow: d.g1.flowId,
+        int: d.g1.integrationId,
+        ca: d.g1.connectorAuthId,
+        run: await run(d.g1.integrationId),
+      },
       // Connector auths belong to a configuration, not a group, so C's auths are all visible.
-      hiddenInG2: { flow: c.g2.flowId, int: c.g2.integrationId, run: run(c.g2.integrationId) },
+      hiddenInG2: { flow: c.g2.flowId, int: c.g2.integrationId, run: await run(c.g2.integrationId) },
     };
     member = await s.adminToken({ role: 'member', groups: [{ groupId: c.g1.groupId, view: true }] });
   });
@@ -320,9 +332,9 @@ describe('members and group permissions, on every route', () => {
 describe('the member permission matrix of integrations and connector auths', () => {
   let w: TwoGroupWorld;
   let other: TwoGroupWorld;
-  beforeAll(() => {
-    w = seedTwoGroups(s.app.ctx);
-    other = seedTwoGroups(s.app.ctx);
+  beforeAll(async () => {
+    w = await seedTwoGroups(s.app.ctx);
+    other = await seedTwoGroups(s.app.ctx);
   });
   const listIds = async (path: string, token: string) => {
     const res = await s.request('GET', `${path}?limit=200`, { token });

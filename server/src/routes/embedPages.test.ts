@@ -75,15 +75,15 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function configWithOrigins(origins: unknown, opts: { enabled?: boolean; defaultLanguage?: 'en' | 'de' } = {}): string {
-  const fx = createEmbedFixture(s.app.ctx, { keys: ['hs'], ...opts });
-  s.app.ctx.db.run(sql`UPDATE embed_configs SET allowed_origins = ${JSON.stringify(origins)} WHERE id = ${fx.configId}`);
+async function configWithOrigins(origins: unknown, opts: { enabled?: boolean; defaultLanguage?: 'en' | 'de' } = {}): Promise<string> {
+  const fx = await createEmbedFixture(s.app.ctx, { keys: ['hs'], ...opts });
+  await s.app.ctx.db.run(sql`UPDATE embed_configs SET allowed_origins = ${JSON.stringify(origins)} WHERE id = ${fx.configId}`);
   return fx.configId;
 }
 
 describe('GET /embed/{configId}', () => {
   it('serves the shell with frame-ancestors of exact and wildcard origins, and no X-Frame-Options', async () => {
-    const id = configWithOrigins(['https://app.acme.example', 'https://*.acme.example', 'http://localhost:5173']);
+    const id = await configWithOrigins(['https://app.acme.example', 'https://*.acme.example', 'http://localhost:5173']);
     const res = await fetch(`${built.url}/embed/${id}?lang=de&theme=dark`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toBe(
@@ -109,20 +109,20 @@ describe('GET /embed/{configId}', () => {
   });
 
   it("uses the configuration's default language when the query has none or an unknown one", async () => {
-    const id = configWithOrigins(['https://app.acme.example'], { defaultLanguage: 'de' });
+    const id = await configWithOrigins(['https://app.acme.example'], { defaultLanguage: 'de' });
     expect(await (await fetch(`${built.url}/embed/${id}`)).text()).toMatch(/^<!doctype html><html lang="de">/);
     expect(await (await fetch(`${built.url}/embed/${id}?lang=%22%3E%3Cscript%3E`)).text()).toMatch(/^<!doctype html><html lang="de">/);
   });
 
   it('drops stored origins that are not valid patterns instead of writing them into the header, and escapes the meta', async () => {
-    const id = configWithOrigins(['https://ok.example', 'https://x.example; script-src *', "https://a'b.example", '*']);
+    const id = await configWithOrigins(['https://ok.example', 'https://x.example; script-src *', "https://a'b.example", '*']);
     const res = await fetch(`${built.url}/embed/${id}`);
     expect(res.headers.get('content-security-policy')).toBe(`${PAGE_CSP_PREFIX}https://ok.example`);
     expect(await res.text()).toContain('<meta name="patchbay-allowed-origins" content=\'[&#34;https://ok.example&#34;]\'>');
   });
 
   it("answers frame-ancestors 'none' when a configuration allows no origin", async () => {
-    const id = configWithOrigins([]);
+    const id = await configWithOrigins([]);
     const res = await fetch(`${built.url}/embed/${id}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toBe(`${PAGE_CSP_PREFIX}'none'`);
@@ -144,7 +144,7 @@ describe('GET /embed/{configId}', () => {
   });
 
   it('answers 503 telling to run `pnpm build` when the front end is not built', async () => {
-    const id = configWithOrigins(['https://app.acme.example']);
+    const id = await configWithOrigins(['https://app.acme.example']);
     const res = await fetch(`${unbuilt.url}/embed/${id}`);
     expect(res.status).toBe(503);
     expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");

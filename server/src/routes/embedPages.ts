@@ -186,9 +186,9 @@ export function embedPagesRouter(ctx: AppContext, options: EmbedPagesOptions = {
   const hsts = ctx.config.publicUrl.startsWith('https://');
   const loadAssets = firstViewLoader(embedUiDist, PORTAL_ENTRY);
 
-  router.get('/embed/:configId', (req, res) => {
+  router.get('/embed/:configId', async (req, res) => {
     const configId = req.params.configId;
-    const config = /^cfg_[A-Za-z0-9]{1,64}$/.test(configId) ? findEmbedConfig(ctx.db, configId) : undefined;
+    const config = /^cfg_[A-Za-z0-9]{1,64}$/.test(configId) ? await findEmbedConfig(ctx.db, configId) : undefined;
     if (config?.enabled !== 1) {
       plainPage(res, 404, 'Not available', 'This integration portal does not exist or is switched off.');
       return;

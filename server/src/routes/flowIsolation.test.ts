@@ -29,9 +29,9 @@ let owner: string;
 beforeAll(async () => {
   s = await startTestServer({ env: { PATCHBAY_SESSION_RATE_LIMIT: '100000' } });
   owner = await s.adminToken({ role: 'owner' });
-  insertConnector(s.app.ctx, { id: 'crm', name: 'Demo CRM' });
-  insertConnector(s.app.ctx, { id: 'backend', name: 'Acme Backend' });
-  insertConnector(s.app.ctx, { id: 'vault', name: 'Acme Vault' });
+  await insertConnector(s.app.ctx, { id: 'crm', name: 'Demo CRM' });
+  await insertConnector(s.app.ctx, { id: 'backend', name: 'Acme Backend' });
+  await insertConnector(s.app.ctx, { id: 'vault', name: 'Acme Vault' });
 });
 afterAll(() => s.close());
 
@@ -55,14 +55,15 @@ interface Config {
   groupId: string;
 }
 
-function config(): Config {
-  const fx = createEmbedFixture(ctx(), { keys: ['hs'], consent: { enabled: false } });
-  return { fx, id: fx.configId, groupId: insertGroup(ctx(), fx.configId, { name: 'Main' }) };
+async function config(): Promise<Config> {
+  const fx = await createEmbedFixture(ctx(), { keys: ['hs'], consent: { enabled: false } });
+  return { fx, id: fx.configId, groupId: await insertGroup(ctx(), fx.configId, { name: 'Main' }) };
 }
 
-function offer(groupId: string, flowId: string): void {
-  const position = ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM embed_group_flows WHERE group_id = ${groupId}`)?.n ?? 0;
-  ctx().db.run(sql`INSERT INTO embed_group_flows (group_id, flow_id, position) VALUES (${groupId}, ${flowId}, ${position})`);
+async function offer(groupId: string, flowId: string): Promise<void> {
+  const position =
+    (await ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM embed_group_flows WHERE group_id = ${groupId}`))?.n ?? 0;
+  await ctx().db.run(sql`INSERT INTO embed_group_flows (group_id, flow_id, position) VALUES (${groupId}, ${flowId}, ${position})`);
 }
 
 const CRM_SLOT = { key: 'crm', connectorId: 'crm', label: 'Your CRM' };
@@ -102,12 +103,12 @@ async function user(c: Config, userId: string, claims: Record<string, unknown> =
     body: { token: c.fx.token({ embed_user_id: userId, embed_account_id: 'acme', ...claims }) },
   });
   expect(res.status, res.text).toBe(200);
-  const row = ctx().db.get<{ id: string }>(sql`SELECT id FROM end_users WHERE config_id = ${c.id} AND user_id = ${userId}`);
+  const row = await ctx().db.get<{ id: string }>(sql`SELECT id FROM end_users WHERE config_id = ${c.id} AND user_id = ${userId}`);
   return { token: res.body.sessionToken as string, endUserId: row?.id as string };
 }
 
 /** An auth an end user made in the iframe (`created_via` stays `end_user`). */
-function endUserAuth(c: Config, u: User, connectorId = 'crm'): string {
+async function endUserAuth(c: Config, u: User, connectorId = 'crm'): Promise<string> {
   return insertConnectorAuth(ctx(), {
     configId: c.id,
     connectorId,
@@ -125,13 +126,13 @@ const missingVendorAuth = 'The vendor\'s connection for "Acme" is missing; this 
 
 describe('pre-filling a slot', () => {
   it("a member with manage on one group gets the unknown-id answer for an end user's auth or another configuration's vendor auth", async () => {
-    const a = config();
-    const b = config();
+    const a = await config();
+    const b = await config();
     const onlyA = await flow('Only in A');
-    offer(a.groupId, onlyA);
+    await offer(a.groupId, onlyA);
     const member = await s.adminToken({ role: 'member', groups: [{ groupId: a.groupId, view: true, manage: true }] });
     const ada = await user(a, 'ada');
-    const adas = endUserAuth(a, ada, 'backend');
+    const adas = await endUserAuth(a, ada, 'backend');
     const vendorA = await vendorAuth(a);
     const vendorB = await vendorAuth(b);
     const vendorBCrm = await vendorAuth(b, 'crm');
@@ -146,7 +147,7 @@ describe('pre-filling a slot', () => {
     expectInvalid(await publish(member, onlyA, slot(vendorBCrm)), [unknownAuth(vendorBCrm)]);
     // an end user's auth can never pre-fill a slot, not even for an owner
     expectInvalid(await publish(owner, onlyA, slot(adas)), [unknownAuth(adas)]);
-    expect(ctx().db.get(sql`SELECT current_version AS v FROM flows WHERE id = ${onlyA}`)).toEqual({ v: 1 });
+    expect(await ctx().db.get(sql`SELECT current_version AS v FROM flows WHERE id = ${onlyA}`)).toEqual({ v: 1 });
 
     // the configuration's own vendor auth may be used; the connector must still match
     expectInvalid(await publish(member, onlyA, slot(vendorA, 'crm')), [
@@ -157,19 +158,19 @@ describe('pre-filling a slot', () => {
     // owners and admins may use any configuration's vendor auth
     expect((await publish(owner, onlyA, slot(vendorB))).status).toBe(201);
     expect(
-      ctx().db.get(sql`SELECT created_via FROM connector_auths WHERE id = ${vendorA}`),
+      await ctx().db.get(sql`SELECT created_via FROM connector_auths WHERE id = ${vendorA}`),
       'the vendor API marks what it creates',
     ).toEqual({ created_via: 'vendor_api' });
   });
 
   it("a configuration's proprietary auth (from an embed token) may pre-fill a slot; it is marked embed_token", async () => {
-    const a = config();
-    ctx().db.run(sql`UPDATE embed_configs SET proprietary_connector_id = 'vault' WHERE id = ${a.id}`);
+    const a = await config();
+    await ctx().db.run(sql`UPDATE embed_configs SET proprietary_connector_id = 'vault' WHERE id = ${a.id}`);
     const onlyA = await flow('Vault sync');
-    offer(a.groupId, onlyA);
+    await offer(a.groupId, onlyA);
     const member = await s.adminToken({ role: 'member', groups: [{ groupId: a.groupId, view: true, manage: true }] });
     await user(a, 'host-app', { client_authentication: { apiKey: 'proprietary-key' } });
-    const proprietary = ctx().db.get<{ id: string; created_via: string }>(
+    const proprietary = await ctx().db.get<{ id: string; created_via: string }>(
       sql`SELECT id, created_via FROM connector_auths WHERE config_id = ${a.id} AND proprietary = 1`,
     );
     expect(proprietary?.created_via).toBe('embed_token');
@@ -183,20 +184,20 @@ describe('pre-filling a slot', () => {
 
 describe('binding at enable and edit time', () => {
   it("an end user of configuration B never gets configuration A's vendor auth bound, pre-filled or chosen", async () => {
-    const a = config();
-    const b = config();
+    const a = await config();
+    const b = await config();
     const vendorA = await vendorAuth(a);
     const shared = await flow('Shared', vendorA);
-    offer(a.groupId, shared);
-    offer(b.groupId, shared);
+    await offer(a.groupId, shared);
+    await offer(b.groupId, shared);
     const pick = await s.request('POST', '/api/v1/flows', {
       token: owner,
       body: { name: 'Pick a backend', slots: [{ key: 'be', connectorId: 'backend', label: 'Backend' }] },
     });
-    offer(b.groupId, pick.body.id);
+    await offer(b.groupId, pick.body.id);
 
     const ada = await user(a, 'ada');
-    const adaCrm = endUserAuth(a, ada);
+    const adaCrm = await endUserAuth(a, ada);
     const inA = await s.request('POST', '/embed/api/integrations', {
       token: ada.token,
       body: { flowId: shared, bindings: { crm: adaCrm } },
@@ -204,7 +205,7 @@ describe('binding at enable and edit time', () => {
     expect([inA.status, inA.body.bindings], inA.text).toEqual([201, { be: vendorA, crm: adaCrm }]);
 
     const carol = await user(b, 'carol');
-    const carolCrm = endUserAuth(b, carol);
+    const carolCrm = await endUserAuth(b, carol);
     const inB = await s.request('POST', '/embed/api/integrations', {
       token: carol.token,
       body: { flowId: shared, bindings: { crm: carolCrm } },
@@ -215,18 +216,18 @@ describe('binding at enable and edit time', () => {
       body: { flowId: pick.body.id, bindings: { be: vendorA } },
     });
     expectInvalid(chosen, [{ path: 'body.bindings.be', message: `connector auth "${vendorA}" not found` }]);
-    expect(ctx().db.get(sql`SELECT count(*) AS n FROM integrations WHERE config_id = ${b.id}`)).toEqual({ n: 0 });
+    expect(await ctx().db.get(sql`SELECT count(*) AS n FROM integrations WHERE config_id = ${b.id}`)).toEqual({ n: 0 });
   });
 
   it('edits re-check the pre-filled slot: an integration of B moved to a version pre-filled with A’s auth cannot be saved', async () => {
-    const a = config();
-    const b = config();
+    const a = await config();
+    const b = await config();
     const vendorA = await vendorAuth(a);
     const shared = await flow('Shared, later pre-filled');
-    offer(a.groupId, shared);
-    offer(b.groupId, shared);
+    await offer(a.groupId, shared);
+    await offer(b.groupId, shared);
     const carol = await user(b, 'carol');
-    const carolCrm = endUserAuth(b, carol);
+    const carolCrm = await endUserAuth(b, carol);
     const created = await s.request('POST', '/embed/api/integrations', {
       token: carol.token,
       body: { flowId: shared, bindings: { crm: carolCrm } },
@@ -242,23 +243,23 @@ describe('binding at enable and edit time', () => {
     const id = created.body.id as string;
     const edit = await s.request('PATCH', `/embed/api/integrations/${id}`, { token: carol.token, body: { bindings: { crm: carolCrm } } });
     expectError(edit, 422, 'unprocessable', missingVendorAuth);
-    expect(ctx().db.all(sql`SELECT slot_key, connector_auth_id FROM integration_bindings WHERE integration_id = ${id}`)).toEqual([
+    expect(await ctx().db.all(sql`SELECT slot_key, connector_auth_id FROM integration_bindings WHERE integration_id = ${id}`)).toEqual([
       { slot_key: 'crm', connector_auth_id: carolCrm },
     ]);
   });
 
   it('a stored pre-fill that is not a vendor-owned, active auth of the configuration is answered as missing', async () => {
-    const a = config();
+    const a = await config();
     const ada = await user(a, 'ada');
     const bob = await user(a, 'bob');
-    const adas = endUserAuth(a, ada, 'backend');
+    const adas = await endUserAuth(a, ada, 'backend');
     const disabled = await vendorAuth(a);
-    ctx().db.run(sql`UPDATE connector_auths SET status = 'disabled' WHERE id = ${disabled}`);
-    const bobCrm = endUserAuth(a, bob);
+    await ctx().db.run(sql`UPDATE connector_auths SET status = 'disabled' WHERE id = ${disabled}`);
+    const bobCrm = await endUserAuth(a, bob);
     for (const prefill of [adas, disabled]) {
       const flowId = await flow(`Stored pre-fill ${prefill}`);
       // stored as a server before this change accepted it
-      ctx().db.run(
+      await ctx().db.run(
         sql`UPDATE flow_versions SET definition = ${JSON.stringify({
           slots: [CRM_SLOT, { key: 'be', connectorId: 'backend', label: 'Acme', connectorAuthId: prefill }],
           inputs: [],
@@ -266,7 +267,7 @@ describe('binding at enable and edit time', () => {
           steps: [],
         })} WHERE flow_id = ${flowId}`,
       );
-      offer(a.groupId, flowId);
+      await offer(a.groupId, flowId);
       const res = await s.request('POST', '/embed/api/integrations', { token: bob.token, body: { flowId, bindings: { crm: bobCrm } } });
       expectError(res, 422, 'unprocessable', missingVendorAuth);
     }
@@ -275,23 +276,28 @@ describe('binding at enable and edit time', () => {
 
 describe('deleting an auth', () => {
   it("lists and disables only the auth's own configuration's integrations", async () => {
-    const a = config();
-    const b = config();
+    const a = await config();
+    const b = await config();
     const vendorA = await vendorAuth(a);
     const shared = await flow('Shared for delete', vendorA);
-    offer(a.groupId, shared);
-    offer(b.groupId, shared);
+    await offer(a.groupId, shared);
+    await offer(b.groupId, shared);
     const ada = await user(a, 'ada');
-    const adaCrm = endUserAuth(a, ada);
+    const adaCrm = await endUserAuth(a, ada);
     const inA = await s.request('POST', '/embed/api/integrations', {
       token: ada.token,
       body: { flowId: shared, bindings: { crm: adaCrm } },
     });
     expect(inA.status, inA.text).toBe(201);
     // what a server before this change bound for an end user of B
-    const carolId = insertEndUser(ctx(), b.id, { userId: 'carol', accountId: 'acme' });
-    const carolCrm = insertConnectorAuth(ctx(), { configId: b.id, connectorId: 'crm', endUserId: carolId });
-    const inB = insertIntegration(ctx(), { configId: b.id, flowId: shared, endUserId: carolId, bindings: { crm: carolCrm, be: vendorA } });
+    const carolId = await insertEndUser(ctx(), b.id, { userId: 'carol', accountId: 'acme' });
+    const carolCrm = await insertConnectorAuth(ctx(), { configId: b.id, connectorId: 'crm', endUserId: carolId });
+    const inB = await insertIntegration(ctx(), {
+      configId: b.id,
+      flowId: shared,
+      endUserId: carolId,
+      bindings: { crm: carolCrm, be: vendorA },
+    });
 
     const refused = await s.request('DELETE', `/api/v1/connector-auths/${vendorA}`, { token: owner });
     expectError(
@@ -303,35 +309,40 @@ describe('deleting an auth', () => {
     );
     const forced = await s.request('DELETE', `/api/v1/connector-auths/${vendorA}?force=true`, { token: owner });
     expect(forced.status, forced.text).toBe(204);
-    expect(ctx().db.get(sql`SELECT status, disabled_by FROM integrations WHERE id = ${inA.body.id}`)).toEqual({
+    expect(await ctx().db.get(sql`SELECT status, disabled_by FROM integrations WHERE id = ${inA.body.id}`)).toEqual({
       status: 'disabled',
       disabled_by: 'admin',
     });
-    expect(ctx().db.get(sql`SELECT status, disabled_by FROM integrations WHERE id = ${inB}`)).toEqual({
+    expect(await ctx().db.get(sql`SELECT status, disabled_by FROM integrations WHERE id = ${inB}`)).toEqual({
       status: 'enabled',
       disabled_by: null,
     });
-    expect(ctx().db.all(sql`SELECT action FROM audit_events WHERE object_id = ${inB}`)).toEqual([]);
-    const deleted = ctx().db.get<{ details: string }>(
+    expect(await ctx().db.all(sql`SELECT action FROM audit_events WHERE object_id = ${inB}`)).toEqual([]);
+    const deleted = await ctx().db.get<{ details: string }>(
       sql`SELECT details FROM audit_events WHERE object_id = ${vendorA} AND action = 'connector_auth.deleted'`,
     );
     expect(JSON.parse(deleted?.details ?? '{}')).toMatchObject({ forced: true, disabledIntegrations: 1 });
   });
 
   it("an end user's delete is not held up (or told) by another configuration's integrations", async () => {
-    const a = config();
-    const b = config();
+    const a = await config();
+    const b = await config();
     const shared = await flow('Shared for end-user delete');
-    offer(a.groupId, shared);
-    offer(b.groupId, shared);
+    await offer(a.groupId, shared);
+    await offer(b.groupId, shared);
     const ada = await user(a, 'ada');
-    const adas = endUserAuth(a, ada, 'backend');
-    const carolId = insertEndUser(ctx(), b.id, { userId: 'carol', accountId: 'acme' });
-    const carolCrm = insertConnectorAuth(ctx(), { configId: b.id, connectorId: 'crm', endUserId: carolId });
-    const inB = insertIntegration(ctx(), { configId: b.id, flowId: shared, endUserId: carolId, bindings: { crm: carolCrm, be: adas } });
+    const adas = await endUserAuth(a, ada, 'backend');
+    const carolId = await insertEndUser(ctx(), b.id, { userId: 'carol', accountId: 'acme' });
+    const carolCrm = await insertConnectorAuth(ctx(), { configId: b.id, connectorId: 'crm', endUserId: carolId });
+    const inB = await insertIntegration(ctx(), {
+      configId: b.id,
+      flowId: shared,
+      endUserId: carolId,
+      bindings: { crm: carolCrm, be: adas },
+    });
     const res = await s.request('DELETE', `/embed/api/connector-auths/${adas}`, { token: ada.token });
     expect({ status: res.status, text: res.text }).toEqual({ status: 204, text: '' });
-    expect(ctx().db.get(sql`SELECT status FROM integrations WHERE id = ${inB}`)).toEqual({ status: 'enabled' });
+    expect(await ctx().db.get(sql`SELECT status FROM integrations WHERE id = ${inB}`)).toEqual({ status: 'enabled' });
   });
 });
 
@@ -340,15 +351,15 @@ describe('a member changing a flow other configurations use', () => {
     'This flow is also used by embed configurations where you lack the "manage" permission; only owners and admins can change it';
 
   it('answers 403 for PATCH and for new versions (pushed or not) while a configuration outside the member’s groups offers it', async () => {
-    const a = config();
-    const b = config();
+    const a = await config();
+    const b = await config();
     const shared = await flow('Shared for members');
-    offer(a.groupId, shared);
-    offer(b.groupId, shared);
+    await offer(a.groupId, shared);
+    await offer(b.groupId, shared);
     const carol = await user(b, 'carol');
     const inB = await s.request('POST', '/embed/api/integrations', {
       token: carol.token,
-      body: { flowId: shared, bindings: { crm: endUserAuth(b, carol) } },
+      body: { flowId: shared, bindings: { crm: await endUserAuth(b, carol) } },
     });
     expect(inB.status, inB.text).toBe(201);
     const member = await s.adminToken({ role: 'member', groups: [{ groupId: a.groupId, view: true, manage: true }] });
@@ -361,11 +372,11 @@ describe('a member changing a flow other configurations use', () => {
     );
     expectError(await publish(member, shared, [CRM_SLOT], true), 403, 'forbidden', FORBIDDEN);
     expectError(await publish(member, shared, [CRM_SLOT], false), 403, 'forbidden', FORBIDDEN);
-    expect(ctx().db.get(sql`SELECT name, current_version AS v FROM flows WHERE id = ${shared}`)).toEqual({
+    expect(await ctx().db.get(sql`SELECT name, current_version AS v FROM flows WHERE id = ${shared}`)).toEqual({
       name: 'Shared for members',
       v: 1,
     });
-    expect(ctx().db.get(sql`SELECT flow_version AS v FROM integrations WHERE id = ${inB.body.id}`)).toEqual({ v: 1 });
+    expect(await ctx().db.get(sql`SELECT flow_version AS v FROM integrations WHERE id = ${inB.body.id}`)).toEqual({ v: 1 });
 
     // with manage in both configurations the member may change it
     const both = await s.adminToken({
@@ -381,16 +392,16 @@ describe('a member changing a flow other configurations use', () => {
   });
 
   it("allows it inside the member's configurations, and refuses while another configuration still has integrations of it", async () => {
-    const a = config();
+    const a = await config();
     const ownFlow = await flow('Own flow');
-    offer(a.groupId, ownFlow);
+    await offer(a.groupId, ownFlow);
     // another group of the same configuration, which the member does not manage, offers it too
-    offer(insertGroup(ctx(), a.id, { name: 'Other group', position: 1 }), ownFlow);
+    await offer(await insertGroup(ctx(), a.id, { name: 'Other group', position: 1 }), ownFlow);
     const member = await s.adminToken({ role: 'member', groups: [{ groupId: a.groupId, view: true, manage: true }] });
     const ada = await user(a, 'ada');
     const inA = await s.request('POST', '/embed/api/integrations', {
       token: ada.token,
-      body: { flowId: ownFlow, bindings: { crm: endUserAuth(a, ada) } },
+      body: { flowId: ownFlow, bindings: { crm: await endUserAuth(a, ada) } },
     });
     expect(inA.status).toBe(201);
     expect((await s.request('PATCH', `/api/v1/flows/${ownFlow}`, { token: member, body: { description: 'Mine' } })).status).toBe(200);
@@ -398,8 +409,8 @@ describe('a member changing a flow other configurations use', () => {
     expect([pushed.status, pushed.body.movedIntegrations], pushed.text).toEqual([201, 1]);
 
     // a configuration that no longer offers the flow but still runs integrations of it
-    const c = insertConfig(ctx());
-    insertIntegration(ctx(), { configId: c, flowId: ownFlow, endUserId: insertEndUser(ctx(), c) });
+    const c = await insertConfig(ctx());
+    await insertIntegration(ctx(), { configId: c, flowId: ownFlow, endUserId: await insertEndUser(ctx(), c) });
     expectError(
       await s.request('PATCH', `/api/v1/flows/${ownFlow}`, { token: member, body: { description: 'x' } }),
       403,

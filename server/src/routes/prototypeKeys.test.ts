@@ -20,12 +20,12 @@ let endUserId: string;
 beforeAll(async () => {
   s = await startTestServer({ env: { PATCHBAY_SESSION_RATE_LIMIT: '100000' } });
   owner = await s.adminToken({ role: 'owner' });
-  insertConnector(s.app.ctx, { id: 'crm', name: 'Demo CRM' });
-  fx = createEmbedFixture(s.app.ctx, { keys: ['hs'], consent: { enabled: false } });
+  await insertConnector(s.app.ctx, { id: 'crm', name: 'Demo CRM' });
+  fx = await createEmbedFixture(s.app.ctx, { keys: ['hs'], consent: { enabled: false } });
   const res = await s.request('POST', '/embed/api/session', { body: { token: fx.token() } });
   expect(res.status, res.text).toBe(200);
   session = res.body.sessionToken as string;
-  endUserId = s.app.ctx.db.get<{ id: string }>(sql`SELECT id FROM end_users WHERE config_id = ${fx.configId}`)?.id as string;
+  endUserId = (await s.app.ctx.db.get<{ id: string }>(sql`SELECT id FROM end_users WHERE config_id = ${fx.configId}`))?.id as string;
 });
 afterAll(() => s.close());
 
@@ -47,8 +47,8 @@ function expectInvalid(res: ApiResponse, issues: { path: string; message: string
 const reserved = (name: string) => `must not be "${name}": names of Object.prototype members are reserved`;
 
 /** A flow with one slot `crm`, one optional text input `note`, offered by the fixture's configuration. */
-function normalFlow(): string {
-  const id = insertFlow(s.app.ctx, {
+async function normalFlow(): Promise<string> {
+  const id = await insertFlow(s.app.ctx, {
     name: 'Normal',
     definition: {
       slots: [{ key: 'crm', connectorId: 'crm', label: 'CRM' }],
@@ -57,11 +57,11 @@ function normalFlow(): string {
       steps: [],
     },
   });
-  insertGroup(s.app.ctx, fx.configId, { flowIds: [id] });
+  await insertGroup(s.app.ctx, fx.configId, { flowIds: [id] });
   return id;
 }
 
-function crmAuth(): string {
+async function crmAuth(): Promise<string> {
   return insertConnectorAuth(s.app.ctx, { configId: fx.configId, connectorId: 'crm', endUserId });
 }
 
@@ -73,13 +73,13 @@ describe('flow keys named after Object.prototype members', () => {
       inputs: [{ key: 'toString', type: 'text', label: 'Note' }],
       steps: [{ id: 'valueOf', type: 'http', slot: 'constructor', method: 'GET', path: '/me' }],
     };
-    const before = s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`)?.n;
+    const before = (await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`))?.n;
     expectInvalid(await s.request('POST', '/api/v1/flows', { token: owner, body }), [
       { path: 'body.slots.0.key', message: reserved('constructor') },
       { path: 'body.inputs.0.key', message: reserved('toString') },
       { path: 'body.steps.0.id', message: reserved('valueOf') },
     ]);
-    expect(s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`)?.n).toBe(before);
+    expect((await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`))?.n).toBe(before);
 
     const flow = await s.request('POST', '/api/v1/flows', { token: owner, body: { name: 'Fine' } });
     expect(flow.status).toBe(201);
@@ -102,8 +102,8 @@ describe('flow keys named after Object.prototype members', () => {
 
 describe('enabling with prototype names as binding or input keys', () => {
   it('answers 400 for bindings {"constructor": …} and inputs {"__proto__": …} on a normal flow, and stores nothing', async () => {
-    const flowId = normalFlow();
-    const crm = crmAuth();
+    const flowId = await normalFlow();
+    const crm = await crmAuth();
     const viaConstructor = await s.request('POST', '/embed/api/integrations', {
       token: session,
       body: { flowId, bindings: { crm, constructor: crm } },
@@ -122,7 +122,7 @@ describe('enabling with prototype names as binding or input keys', () => {
       { path: 'body.inputs.constructor', message: 'is not an input of this flow' },
       { path: 'body.inputs.valueOf', message: 'is not an input of this flow' },
     ]);
-    expect(s.app.ctx.db.get(sql`SELECT count(*) AS n FROM integrations WHERE flow_id = ${flowId}`)).toEqual({ n: 0 });
+    expect(await s.app.ctx.db.get(sql`SELECT count(*) AS n FROM integrations WHERE flow_id = ${flowId}`)).toEqual({ n: 0 });
 
     const ok = await s.request('POST', '/embed/api/integrations', { token: session, body: { flowId, bindings: { crm } } });
     expect(ok.status, ok.text).toBe(201);
@@ -136,7 +136,7 @@ describe('enabling with prototype names as binding or input keys', () => {
 
   it('checks a stored slot "constructor" (saved before the rule) like any other slot, never a 500', async () => {
     // written as an older server stored it, past today's schema
-    const flowId = insertFlow(s.app.ctx, {
+    const flowId = await insertFlow(s.app.ctx, {
       name: 'Legacy',
       definition: {
         slots: [{ key: 'constructor', connectorId: 'crm', label: 'Legacy CRM' }],
@@ -145,14 +145,14 @@ describe('enabling with prototype names as binding or input keys', () => {
         steps: [],
       },
     });
-    insertGroup(s.app.ctx, fx.configId, { flowIds: [flowId] });
+    await insertGroup(s.app.ctx, fx.configId, { flowIds: [flowId] });
     const flows = await s.request('GET', '/embed/api/flows', { token: session });
     expect(flows.status, flows.text).toBe(200);
 
     const unbound = await s.request('POST', '/embed/api/integrations', { token: session, body: { flowId } });
     expectInvalid(unbound, [{ path: 'body.bindings.constructor', message: 'choose a connection for "Legacy CRM"' }]);
 
-    const crm = crmAuth();
+    const crm = await crmAuth();
     const created = await s.request('POST', '/embed/api/integrations', {
       token: session,
       body: { flowId, bindings: { constructor: crm } },

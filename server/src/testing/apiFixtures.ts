@@ -14,10 +14,10 @@ import { sql } from '../db/sql.ts';
  */
 export const fixtures = {
   /** A flow whose versions have the given slot connector ids; `current` picks the current version. */
-  flow(ctx: AppContext, versions: string[][], current = versions.length): string {
+  async flow(ctx: AppContext, versions: string[][], current = versions.length): Promise<string> {
     const id = newId('flow');
     const now = new Date(ctx.clock.now()).toISOString();
-    insertFlow(ctx.db, {
+    await insertFlow(ctx.db, {
       id,
       name: `Flow ${id}`,
       description: null,
@@ -26,23 +26,23 @@ export const fixtures = {
       created_at: now,
       updated_at: now,
     });
-    versions.forEach((connectorIds, i) => {
+    for (const [i, connectorIds] of versions.entries()) {
       const definition = {
         slots: connectorIds.map((connectorId, j) => ({ key: `s${j}`, connectorId, label: connectorId })),
         inputs: [],
         trigger: { type: 'manual' },
         steps: [],
       };
-      insertFlowVersion(ctx.db, { flow_id: id, version: i + 1, definition: JSON.stringify(definition), created_at: now });
-    });
+      await insertFlowVersion(ctx.db, { flow_id: id, version: i + 1, definition: JSON.stringify(definition), created_at: now });
+    }
     return id;
   },
 
   /** An end user of a configuration. */
-  endUser(ctx: AppContext, configId: string): string {
+  async endUser(ctx: AppContext, configId: string): Promise<string> {
     const id = newId('eu');
     const now = new Date(ctx.clock.now()).toISOString();
-    upsertEndUser(ctx.db, {
+    await upsertEndUser(ctx.db, {
       id,
       config_id: configId,
       account_id: 'acct-1',
@@ -57,11 +57,11 @@ export const fixtures = {
   },
 
   /** A connector auth of an end user. */
-  connectorAuth(ctx: AppContext, configId: string, connectorId: string): string {
+  async connectorAuth(ctx: AppContext, configId: string, connectorId: string): Promise<string> {
     const id = newId('ca');
-    const owner = fixtures.endUser(ctx, configId);
+    const owner = await fixtures.endUser(ctx, configId);
     const now = new Date(ctx.clock.now()).toISOString();
-    insertConnectorAuthRow(ctx.db, {
+    await insertConnectorAuthRow(ctx.db, {
       id,
       config_id: configId,
       connector_id: connectorId,
@@ -83,11 +83,11 @@ export const fixtures = {
   },
 
   /** An enabled integration of a flow, bound to a connector auth in slot `s0`, with one run. */
-  integration(ctx: AppContext, configId: string, flowId: string, connectorAuthId: string, flowVersion = 1): string {
+  async integration(ctx: AppContext, configId: string, flowId: string, connectorAuthId: string, flowVersion = 1): Promise<string> {
     const id = newId('int');
-    const owner = fixtures.endUser(ctx, configId);
+    const owner = await fixtures.endUser(ctx, configId);
     const now = new Date(ctx.clock.now()).toISOString();
-    insertIntegrationRow(ctx.db, {
+    await insertIntegrationRow(ctx.db, {
       id,
       config_id: configId,
       flow_id: flowId,
@@ -101,8 +101,8 @@ export const fixtures = {
       next_run_at: null,
       created_at: now,
     });
-    replaceBindings(ctx.db, id, { s0: connectorAuthId });
-    ctx.db.run(sql`INSERT INTO runs (id, integration_id, trigger, status, not_before, created_at)
+    await replaceBindings(ctx.db, id, { s0: connectorAuthId });
+    await ctx.db.run(sql`INSERT INTO runs (id, integration_id, trigger, status, not_before, created_at)
       VALUES (${newId('run')}, ${id}, 'manual', 'success', ${now}, ${now})`);
     return id;
   },

@@ -1,4 +1,4 @@
-import { type AppContext, nowIso } from '../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { seal, sealJson } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
 import { newId } from '../crypto/tokens.ts';
@@ -18,10 +18,10 @@ import { sql } from '../db/sql.ts';
  */
 
 /** Inserts a connector (a custom API-key service unless told otherwise); answers its id. */
-export function insertConnector(
+export async function insertConnector(
   ctx: AppContext,
   opts: { id?: string; name?: string; authType?: 'oauth2' | 'oauth1' | 'basic' | 'api_key' | 'none'; clientSecret?: string } = {},
-): string {
+): Promise<string> {
   const id = opts.id ?? `conn-${newId('x').slice(2, 12)}`;
   const now = nowIso(ctx);
   const authType = opts.authType ?? 'api_key';
@@ -33,7 +33,7 @@ export function insertConnector(
     fields: [],
     validation: null,
   };
-  insertConnectorRow(ctx.db, {
+  await insertConnectorRow(ctx.db, {
     id,
     name: opts.name ?? `Connector ${id}`,
     auth_type: authType,
@@ -51,10 +51,13 @@ export function insertConnector(
 }
 
 /** Inserts an embed configuration (no signing keys); answers its id. */
-export function insertConfig(ctx: AppContext, opts: { name?: string; sharingLevel?: 'user' | 'account'; enabled?: boolean } = {}): string {
+export async function insertConfig(
+  ctx: AppContext,
+  opts: { name?: string; sharingLevel?: 'user' | 'account'; enabled?: boolean } = {},
+): Promise<string> {
   const id = newId('cfg');
   const now = nowIso(ctx);
-  insertEmbedConfig(ctx.db, {
+  await insertEmbedConfig(ctx.db, {
     id,
     name: opts.name ?? 'Fixture config',
     sharing_level: opts.sharingLevel ?? 'user',
@@ -73,10 +76,10 @@ export function insertConfig(ctx: AppContext, opts: { name?: string; sharingLeve
 }
 
 /** Inserts a flow with version 1 (`definition` defaults to a manual flow with one slot per connector given). */
-export function insertFlow(
+export async function insertFlow(
   ctx: AppContext,
   opts: { name?: string; connectorId?: string; definition?: Record<string, unknown> } = {},
-): string {
+): Promise<string> {
   const id = newId('flow');
   const now = nowIso(ctx);
   // Shaped like shared's flowDefinitionSchema (strict), so the flow area can read it back.
@@ -86,8 +89,8 @@ export function insertFlow(
     trigger: { type: 'manual' },
     steps: [],
   };
-  ctx.db.tx(() => {
-    insertFlowRow(ctx.db, {
+  await inTransaction(ctx, async (txCtx) => {
+    await insertFlowRow(txCtx.db, {
       id,
       name: opts.name ?? 'Fixture flow',
       description: null,
@@ -96,40 +99,40 @@ export function insertFlow(
       created_at: now,
       updated_at: now,
     });
-    insertFlowVersion(ctx.db, { flow_id: id, version: 1, definition: JSON.stringify(definition), created_at: now });
+    await insertFlowVersion(txCtx.db, { flow_id: id, version: 1, definition: JSON.stringify(definition), created_at: now });
   });
   return id;
 }
 
 /** Inserts a group of a configuration holding `flowIds`; answers its id. */
-export function insertGroup(
+export async function insertGroup(
   ctx: AppContext,
   configId: string,
   opts: { name?: string; flowIds?: readonly string[]; position?: number } = {},
-): string {
+): Promise<string> {
   const id = newId('grp');
-  ctx.db.tx(() => {
-    insertEmbedGroup(ctx.db, {
+  await inTransaction(ctx, async (txCtx) => {
+    await insertEmbedGroup(txCtx.db, {
       id,
       config_id: configId,
       name: opts.name ?? 'Fixture group',
       position: opts.position ?? 0,
       highlighted_connectors: '[]',
     });
-    replaceEmbedGroupFlows(ctx.db, id, opts.flowIds ?? []);
+    await replaceEmbedGroupFlows(txCtx.db, id, opts.flowIds ?? []);
   });
   return id;
 }
 
 /** Inserts an end user of a configuration (an identity already there is an error); answers its internal id (`eu_…`). */
-export function insertEndUser(
+export async function insertEndUser(
   ctx: AppContext,
   configId: string,
   opts: { userId?: string; accountId?: string; name?: string } = {},
-): string {
+): Promise<string> {
   const id = newId('eu');
   const now = nowIso(ctx);
-  const { row, created } = upsertEndUser(ctx.db, {
+  const { row, created } = await upsertEndUser(ctx.db, {
     id,
     config_id: configId,
     account_id: opts.accountId ?? 'acct-1',
@@ -145,7 +148,7 @@ export function insertEndUser(
 }
 
 /** Inserts a connector auth with sealed credentials; answers its id. */
-export function insertConnectorAuth(
+export async function insertConnectorAuth(
   ctx: AppContext,
   opts: {
     configId: string;
@@ -161,17 +164,21 @@ export function insertConnectorAuth(
     /** Who made it (the column's default, `end_user`, unless told); only vendor-owned auths may pre-fill a slot. */
     createdVia?: 'end_user' | 'vendor_api' | 'embed_token';
   },
-): string {
+): Promise<string> {
   const id = newId('ca');
   const now = nowIso(ctx);
   const accountId =
-    opts.accountId !== undefined ? opts.accountId : opts.endUserId ? (findEndUser(ctx.db, opts.endUserId)?.account_id ?? null) : null;
+    opts.accountId !== undefined
+      ? opts.accountId
+      : opts.endUserId
+        ? ((await findEndUser(ctx.db, opts.endUserId))?.account_id ?? null)
+        : null;
   const credentials = sealJson(
     ctx.keyring,
     secretLocation('connector_auths', 'credentials_enc', id),
     opts.credentials ?? { apiKey: 'fixture' },
   );
-  insertConnectorAuthRow(ctx.db, {
+  await insertConnectorAuthRow(ctx.db, {
     id,
     config_id: opts.configId,
     connector_id: opts.connectorId,
@@ -194,7 +201,7 @@ export function insertConnectorAuth(
 }
 
 /** Inserts an integration of an end user with its bindings; answers its id. */
-export function insertIntegration(
+export async function insertIntegration(
   ctx: AppContext,
   opts: {
     configId: string;
@@ -210,17 +217,17 @@ export function insertIntegration(
     nextRunAt?: string | null;
     latestRun?: { id: string; status: 'queued' | 'running' | 'success' | 'error'; at: string } | null;
   },
-): string {
+): Promise<string> {
   const id = newId('int');
   const now = nowIso(ctx);
-  const owner = findEndUser(ctx.db, opts.endUserId);
+  const owner = await findEndUser(ctx.db, opts.endUserId);
   if (!owner) throw new Error(`fixture: no end user ${opts.endUserId}`);
   const sharingLevel = opts.sharingLevel ?? 'user';
   const secretInputs = opts.secretInputs
     ? sealJson(ctx.keyring, secretLocation('integrations', 'secret_inputs_enc', id), opts.secretInputs)
     : null;
-  ctx.db.tx(() => {
-    insertIntegrationRow(ctx.db, {
+  await inTransaction(ctx, async (txCtx) => {
+    await insertIntegrationRow(txCtx.db, {
       id,
       config_id: opts.configId,
       flow_id: opts.flowId,
@@ -234,26 +241,26 @@ export function insertIntegration(
       next_run_at: opts.nextRunAt ?? null,
       created_at: now,
     });
-    if (opts.status === 'disabled') setIntegrationStatus(ctx.db, id, 'disabled', opts.disabledBy ?? 'user', now);
-    if (opts.latestRun) setLatestRun(ctx.db, id, opts.latestRun);
-    replaceBindings(ctx.db, id, opts.bindings ?? {});
+    if (opts.status === 'disabled') await setIntegrationStatus(txCtx.db, id, 'disabled', opts.disabledBy ?? 'user', now);
+    if (opts.latestRun) await setLatestRun(txCtx.db, id, opts.latestRun);
+    await replaceBindings(txCtx.db, id, opts.bindings ?? {});
   });
   return id;
 }
 
 /** Inserts a finished run of an integration and records it as the integration's latest run; answers its id. */
-export function insertRun(
+export async function insertRun(
   ctx: AppContext,
   integrationId: string,
   opts: { status?: 'queued' | 'running' | 'success' | 'error' } = {},
-): string {
+): Promise<string> {
   const id = newId('run');
   const now = nowIso(ctx);
   const status = opts.status ?? 'success';
-  ctx.db.tx(() => {
-    ctx.db.run(sql`INSERT INTO runs (id, integration_id, trigger, status, not_before, created_at, started_at, finished_at)
+  await inTransaction(ctx, async (txCtx) => {
+    await txCtx.db.run(sql`INSERT INTO runs (id, integration_id, trigger, status, not_before, created_at, started_at, finished_at)
       VALUES (${id}, ${integrationId}, ${'manual'}, ${status}, ${now}, ${now}, ${now}, ${status === 'success' || status === 'error' ? now : null})`);
-    setLatestRun(ctx.db, integrationId, { id, status, at: now });
+    await setLatestRun(txCtx.db, integrationId, { id, status, at: now });
   });
   return id;
 }
@@ -267,16 +274,16 @@ export interface TwoGroupWorld {
 }
 
 /** Builds config C with groups G1 (flow F1) and G2 (flow F2), one user, auth and integration in each. */
-export function seedTwoGroups(ctx: AppContext): TwoGroupWorld {
-  const connectorId = insertConnector(ctx);
-  const configId = insertConfig(ctx);
-  const side = (n: 1 | 2) => {
-    const flowId = insertFlow(ctx, { name: `Flow ${n}`, connectorId });
-    const groupId = insertGroup(ctx, configId, { name: `Group ${n}`, flowIds: [flowId], position: n });
-    const endUserId = insertEndUser(ctx, configId, { userId: `user-${n}`, accountId: `acct-${n}` });
-    const connectorAuthId = insertConnectorAuth(ctx, { configId, connectorId, endUserId });
-    const integrationId = insertIntegration(ctx, { configId, flowId, endUserId, bindings: { main: connectorAuthId } });
+export async function seedTwoGroups(ctx: AppContext): Promise<TwoGroupWorld> {
+  const connectorId = await insertConnector(ctx);
+  const configId = await insertConfig(ctx);
+  const side = async (n: 1 | 2) => {
+    const flowId = await insertFlow(ctx, { name: `Flow ${n}`, connectorId });
+    const groupId = await insertGroup(ctx, configId, { name: `Group ${n}`, flowIds: [flowId], position: n });
+    const endUserId = await insertEndUser(ctx, configId, { userId: `user-${n}`, accountId: `acct-${n}` });
+    const connectorAuthId = await insertConnectorAuth(ctx, { configId, connectorId, endUserId });
+    const integrationId = await insertIntegration(ctx, { configId, flowId, endUserId, bindings: { main: connectorAuthId } });
     return { groupId, flowId, endUserId, connectorAuthId, integrationId };
   };
-  return { connectorId, configId, g1: side(1), g2: side(2) };
+  return { connectorId, configId, g1: await side(1), g2: await side(2) };
 }

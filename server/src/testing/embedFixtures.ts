@@ -68,10 +68,14 @@ export interface SigningSecretOptions {
 }
 
 /** Stores an HS256 secret (sealed) for a configuration; answers its kid and plaintext value. */
-export function addSigningSecret(ctx: AppContext, configId: string, opts: SigningSecretOptions): { kid: string; secret: string } {
+export async function addSigningSecret(
+  ctx: AppContext,
+  configId: string,
+  opts: SigningSecretOptions,
+): Promise<{ kid: string; secret: string }> {
   const secret = opts.secret ?? randomSigningSecret();
   const now = nowIso(ctx);
-  insertEmbedKey(ctx.db, {
+  await insertEmbedKey(ctx.db, {
     config_id: configId,
     kid: opts.kid,
     alg: 'HS256',
@@ -87,13 +91,13 @@ export function addSigningSecret(ctx: AppContext, configId: string, opts: Signin
 }
 
 /** Registers an RS256/ES256 public key for a configuration. */
-export function addPublicKey(
+export async function addPublicKey(
   ctx: AppContext,
   configId: string,
   opts: { kid: string; alg: 'RS256' | 'ES256'; publicPem: string; status?: EmbedKeyRow['status'] },
-): void {
+): Promise<void> {
   const now = nowIso(ctx);
-  insertEmbedKey(ctx.db, {
+  await insertEmbedKey(ctx.db, {
     config_id: configId,
     kid: opts.kid,
     alg: opts.alg,
@@ -155,7 +159,7 @@ export interface EmbedFixture {
  * HS256 `hs1`, RS256 `rs1`, ES256 `es1`, per-account HS256 `acct1` for `onprem-1`).
  * Note: with `hs` present, tokens without `kid` select `hs1`, the single shared secret.
  */
-export function createEmbedFixture(ctx: AppContext, opts: EmbedFixtureOptions = {}): EmbedFixture {
+export async function createEmbedFixture(ctx: AppContext, opts: EmbedFixtureOptions = {}): Promise<EmbedFixture> {
   const configId = newId('cfg');
   const now = nowIso(ctx);
   const consent = opts.consent ?? { enabled: true, text: 'Allow Acme to connect your tools?' };
@@ -175,17 +179,17 @@ export function createEmbedFixture(ctx: AppContext, opts: EmbedFixtureOptions = 
     created_at: now,
     updated_at: now,
   };
-  insertEmbedConfig(ctx.db, config);
+  await insertEmbedConfig(ctx.db, config);
 
   const keys = new Set(opts.keys ?? ['hs', 'rs', 'es', 'account']);
-  const hs = keys.has('hs') ? addSigningSecret(ctx, configId, { kid: 'hs1' }) : { kid: 'hs1', secret: randomSigningSecret() };
+  const hs = keys.has('hs') ? await addSigningSecret(ctx, configId, { kid: 'hs1' }) : { kid: 'hs1', secret: randomSigningSecret() };
   const rs = { kid: 'rs1', ...testRsaKeyPair() };
-  if (keys.has('rs')) addPublicKey(ctx, configId, { kid: rs.kid, alg: 'RS256', publicPem: rs.publicPem });
+  if (keys.has('rs')) await addPublicKey(ctx, configId, { kid: rs.kid, alg: 'RS256', publicPem: rs.publicPem });
   const es = { kid: 'es1', ...testEcKeyPair() };
-  if (keys.has('es')) addPublicKey(ctx, configId, { kid: es.kid, alg: 'ES256', publicPem: es.publicPem });
+  if (keys.has('es')) await addPublicKey(ctx, configId, { kid: es.kid, alg: 'ES256', publicPem: es.publicPem });
   const accountId = 'onprem-1';
   const account = keys.has('account')
-    ? { ...addSigningSecret(ctx, configId, { kid: 'acct1', accountId }), accountId }
+    ? { ...(await addSigningSecret(ctx, configId, { kid: 'acct1', accountId })), accountId }
     : { kid: 'acct1', secret: randomSigningSecret(), accountId };
 
   const claims = (overrides: Record<string, unknown> = {}) => {

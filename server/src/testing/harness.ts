@@ -10,9 +10,11 @@ import { loadConfig } from '../config.ts';
 import type { Clock } from '../context.ts';
 import { hashPassword } from '../crypto/passwords.ts';
 import { replaceGroupPermissions } from '../db/repos/adminUsers.ts';
+import { sqliteConnection } from '../db/sqliteDriver.ts';
 import { createLogger } from '../log.ts';
 import { createAdminUser } from '../services/admins/adminUsers.ts';
 import { createApiToken } from '../services/admins/apiTokens.ts';
+import { createTestDatabase, type TestDatabase } from './testDatabase.ts';
 
 /** A clock tests can move: frozen at a time, or following real time with an offset. */
 export class TestClock implements Clock {
@@ -46,13 +48,17 @@ export interface ApiResponse<T = any> {
   text: string;
 }
 
-/** A real Patchbay on port 0 with a real SQLite file in a temp directory. */
+/** A real Patchbay on port 0 over a database of its own (the test driver's: SQLite by default, or PostgreSQL). */
 export interface TestServer {
   readonly url: string;
   readonly app: PatchbayApp;
   readonly server: Server;
+  /** A temp directory of its own (the SQLite file lives here). */
   readonly dir: string;
-  readonly dbFile: string;
+  /** The SQLite file, or null on PostgreSQL. */
+  readonly dbFile: string | null;
+  /** Its database: another handle on it (`open()`), or the environment a second process points at it with (`env`). */
+  readonly database: TestDatabase;
   readonly encryptionKey: string;
   readonly clock: TestClock;
   /** Every log line written so far. */
@@ -77,19 +83,21 @@ let sharedHash: Promise<string> | undefined;
 export const TEST_ADMIN_PASSWORD = 'correct horse battery staple';
 
 /**
- * Starts a server; `env` overrides configuration, `port` picks the port (default: any free one),
- * `sameDatabaseAs` opens another server's database file with its key (a second server process of
- * one installation, e.g. started with other settings); closing it leaves that file alone.
+ * Starts a server over a fresh database made by `createTestDatabase()`; `env` overrides
+ * configuration, `port` picks the port (default: any free one), `sameDatabaseAs` opens another
+ * server's database with its key (a second server process of one installation, e.g. started with
+ * other settings); closing it leaves that database alone. Closing drops the database it made.
  */
 export async function startTestServer(
   opts: { env?: Record<string, string>; clock?: TestClock; port?: number; sameDatabaseAs?: TestServer } = {},
 ): Promise<TestServer> {
   const shared = opts.sameDatabaseAs;
   const dir = shared ? shared.dir : fs.mkdtempSync(path.join(os.tmpdir(), 'patchbay-test-'));
-  const dbFile = shared ? shared.dbFile : path.join(dir, 'patchbay.db');
+  const database = shared ? shared.database : await createTestDatabase(dir);
   const encryptionKey = shared ? shared.encryptionKey : crypto.randomBytes(32).toString('base64');
   const config = loadConfig({
-    PATCHBAY_DB: dbFile,
+    ...database.env,
+    PATCHBAY_DATABASE_POOL_SIZE: '4',
     PATCHBAY_ENCRYPTION_KEY: encryptionKey,
     PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
     PATCHBAY_LOG_LEVEL: 'debug',
@@ -98,7 +106,16 @@ export async function startTestServer(
   });
   const logs: string[] = [];
   const clock = opts.clock ?? new TestClock();
-  const app = createApp({ config, clock, log: createLogger('debug', (line) => logs.push(line)) });
+  let app: PatchbayApp;
+  try {
+    app = await createApp({ config, clock, log: createLogger('debug', (line) => logs.push(line)) });
+  } catch (err) {
+    if (!shared) {
+      await database.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    throw err;
+  }
   const server = await new Promise<Server>((resolve) => {
     const s = app.app.listen(opts.port ?? 0, '127.0.0.1', () => resolve(s));
   });
@@ -127,7 +144,8 @@ export async function startTestServer(
     app,
     server,
     dir,
-    dbFile,
+    dbFile: database.file,
+    database,
     encryptionKey,
     clock,
     logs,
@@ -146,19 +164,34 @@ export async function startTestServer(
         },
       );
       if (groups) {
-        replaceGroupPermissions(
+        await replaceGroupPermissions(
           app.ctx.db,
           id,
           groups.map((g) => ({ groupId: g.groupId, view: g.view ?? false, run: g.run ?? false, manage: g.manage ?? false })),
         );
       }
-      return createApiToken(app.ctx, { kind: 'system' }, { adminUserId: id, name: 'test', ...(scopes ? { scopes } : {}) }).token;
+      return (await createApiToken(app.ctx, { kind: 'system' }, { adminUserId: id, name: 'test', ...(scopes ? { scopes } : {}) })).token;
     },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      app.close();
-      if (!shared) fs.rmSync(dir, { recursive: true, force: true });
+      await app.close();
+      if (!shared) {
+        await database.drop();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
+}
+
+/**
+ * The bytes of a test server's SQLite file and its WAL (after a checkpoint when asked), for the
+ * scans for plaintext secrets. SQLite only: on PostgreSQL the data lives in the database server's
+ * own files, which a test cannot read.
+ */
+export function sqliteFileBytes(s: TestServer, checkpoint?: 'PASSIVE' | 'TRUNCATE'): Buffer[] {
+  const raw = sqliteConnection(s.app.database);
+  if (!raw || s.dbFile === null) throw new Error('sqliteFileBytes: the test server is not on SQLite');
+  if (checkpoint) raw.pragma(`wal_checkpoint(${checkpoint})`);
+  return [s.dbFile, `${s.dbFile}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f));
 }

@@ -10,6 +10,7 @@ import { openCredentials } from '../services/connectors/credentials.ts';
 import type { ConnectorDefinition } from '../services/connectors/definition.ts';
 import { insertConfig } from './domainFixtures.ts';
 import type { TestOAuthProvider } from './oidcProvider.ts';
+import { insertionOrder } from './schemaInfo.ts';
 
 /** A real token set issued by the test provider, as if an authorization-code flow had just finished. */
 export interface MintedTokens {
@@ -36,7 +37,7 @@ export async function mintTokenSet(p: TestOAuthProvider, accountId = 'user-1'): 
 }
 
 /** Inserts an OAuth2 connector whose token endpoint is `tokenUrl`; answers its id. */
-export function insertOAuth2Connector(
+export async function insertOAuth2Connector(
   ctx: AppContext,
   opts: {
     tokenUrl: string | null;
@@ -45,7 +46,7 @@ export function insertOAuth2Connector(
     grantType?: 'authorization_code' | 'client_credentials';
     baseUrl?: string;
   },
-): string {
+): Promise<string> {
   const id = `oauth-${newId('x').slice(2, 12).toLowerCase()}`;
   const now = new Date(ctx.clock.now()).toISOString();
   const definition: ConnectorDefinition = {
@@ -65,7 +66,7 @@ export function insertOAuth2Connector(
     fields: [],
     validation: null,
   };
-  insertConnector(ctx.db, {
+  await insertConnector(ctx.db, {
     id,
     name: 'Test OAuth provider',
     auth_type: 'oauth2',
@@ -82,8 +83,8 @@ export function insertOAuth2Connector(
 }
 
 /** Stores `credentials` as a new active auth on `connectorId` (in a fresh config); answers its id. */
-export function insertAuthWith(ctx: AppContext, connectorId: string, credentials: Credentials): string {
-  const configId = insertConfig(ctx);
+export async function insertAuthWith(ctx: AppContext, connectorId: string, credentials: Credentials): Promise<string> {
+  const configId = await insertConfig(ctx);
   return insertConnectorAuth(
     ctx,
     { kind: 'system' },
@@ -114,8 +115,8 @@ export function oauth2Credentials(
 }
 
 /** The stored credentials and refresh bookkeeping of an auth, read straight from the database. */
-export function storedAuth(ctx: AppContext, authId: string) {
-  const row = ctx.db.get<{
+export async function storedAuth(ctx: AppContext, authId: string) {
+  const row = await ctx.db.get<{
     status: string;
     credentials_enc: string;
     credentials_version: number;
@@ -132,8 +133,10 @@ export function storedAuth(ctx: AppContext, authId: string) {
 }
 
 /** The audit actions recorded for an auth, oldest first. */
-export function auditActions(ctx: AppContext, authId: string): { action: string; actor_type: string; details: string }[] {
-  return ctx.db.all(sql`SELECT action, actor_type, details FROM audit_events WHERE object_id = ${authId} ORDER BY rowid`);
+export async function auditActions(ctx: AppContext, authId: string): Promise<{ action: string; actor_type: string; details: string }[]> {
+  return ctx.db.all(
+    sql`SELECT action, actor_type, details FROM audit_events WHERE object_id = ${authId} ORDER BY ${insertionOrder(ctx.db)}`,
+  );
 }
 
 /** Asks the provider whether a token is active (RFC 7662). */

@@ -1,7 +1,8 @@
 /**
  * A second OS process for the cross-process refresh test:
- * `npx tsx src/testing/refreshWorker.ts <dbFile> <base64Key> <authId> <n>`.
- * Opens the same SQLite file, prints `ready`, waits for a line on stdin (the start signal), then
+ * `node --import tsx src/testing/refreshWorker.ts <authId> <n>` with the database and key in the
+ * environment (the test database's `env`, i.e. PATCHBAY_DB or PATCHBAY_DATABASE_URL, and
+ * PATCHBAY_ENCRYPTION_KEY). Opens the same database, prints `ready`, waits for a line on stdin (the start signal), then
  * calls `getFreshCredentials` n times concurrently and prints one JSON line with the outcome:
  * `{ ok, accessTokens: [distinct tokens], errors: [codes] }`.
  */
@@ -15,15 +16,10 @@ import { createLogger } from '../log.ts';
 import { getFreshCredentials } from '../services/auths/tokenRefresh.ts';
 
 async function main(): Promise<void> {
-  const [dbFile, key, authId, count] = process.argv.slice(2);
-  if (!dbFile || !key || !authId || !count) throw new Error('usage: refreshWorker.ts <dbFile> <base64Key> <authId> <n>');
-  const config = loadConfig({
-    PATCHBAY_DB: dbFile,
-    PATCHBAY_ENCRYPTION_KEY: key,
-    PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
-    PATCHBAY_LOG_LEVEL: 'silent',
-  });
-  const db = openDatabase(dbFile);
+  const [authId, count] = process.argv.slice(2);
+  if (!authId || !count) throw new Error('usage: refreshWorker.ts <authId> <n>');
+  const config = loadConfig({ ...process.env, PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true', PATCHBAY_LOG_LEVEL: 'silent' });
+  const db = openDatabase(config);
   const ctx: AppContext = {
     config,
     db,
@@ -47,7 +43,7 @@ async function main(): Promise<void> {
       errors.push(r.reason instanceof AppError ? `${r.reason.code}:${JSON.stringify(r.reason.details)}` : String(r.reason));
     }
   }
-  db.close();
+  await db.close();
   process.stdout.write(`${JSON.stringify({ ok, accessTokens: [...tokens], errors })}\n`);
 }
 

@@ -1,7 +1,7 @@
 /**
  * A second Patchbay server process for the two-servers-on-one-database tests:
- * `node --import tsx src/testing/serverWorker.ts` with the usual environment (PATCHBAY_DB,
- * PATCHBAY_ENCRYPTION_KEY, PATCHBAY_ALLOW_INSECURE_LOOPBACK=true, PORT=0). Builds the app with the
+ * `node --import tsx src/testing/serverWorker.ts` with the usual environment (PATCHBAY_DB or
+ * PATCHBAY_DATABASE_URL, PATCHBAY_ENCRYPTION_KEY, PATCHBAY_ALLOW_INSECURE_LOOPBACK=true, PORT=0). Builds the app with the
  * same `createApp` as production (system clock), listens on 127.0.0.1, prints one JSON line
  * `{ "url": "http://127.0.0.1:<port>" }` on stdout, and stays up until killed or its stdin closes
  * (so it cannot outlive a test process that died without killing it).
@@ -13,15 +13,14 @@ import { loadConfig } from '../config.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig({ PATCHBAY_LOG_LEVEL: 'silent', ...process.env });
-  const app = createApp({ config });
+  const app = await createApp({ config });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.app.listen(config.port, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   const stop = () => {
     server.closeAllConnections();
     server.close(() => {
-      app.close();
-      process.exit(0);
+      void app.close().finally(() => process.exit(0));
     });
   };
   process.once('SIGTERM', stop);

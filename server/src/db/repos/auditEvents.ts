@@ -1,4 +1,4 @@
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { sql } from '../sql.ts';
 
 type Fragment = ReturnType<typeof sql>;
@@ -30,7 +30,12 @@ export interface AuditEventFilters {
 }
 
 /** One page of audit events, newest first; `after` is the keyset condition of the cursor. */
-export function listAuditEvents(db: Db, filters: AuditEventFilters, after: Fragment | null, limit: number): AuditEventRow[] {
+export async function listAuditEvents(
+  db: Queryable,
+  filters: AuditEventFilters,
+  after: Fragment | null,
+  limit: number,
+): Promise<AuditEventRow[]> {
   const where: Fragment[] = [];
   if (filters.objectType !== undefined) where.push(sql`object_type = ${filters.objectType}`);
   if (filters.objectId !== undefined) where.push(sql`object_id = ${filters.objectId}`);
@@ -45,8 +50,8 @@ export function listAuditEvents(db: Db, filters: AuditEventFilters, after: Fragm
 }
 
 /** Inserts one audit event (`details` already serialised and redacted by the caller). */
-export function insertAuditEvent(db: Db, row: AuditEventRow): void {
-  db.run(sql`INSERT INTO audit_events (id, at, actor_type, actor_id, action, object_type, object_id, config_id, request_id, details)
+export async function insertAuditEvent(db: Queryable, row: AuditEventRow): Promise<void> {
+  await db.run(sql`INSERT INTO audit_events (id, at, actor_type, actor_id, action, object_type, object_id, config_id, request_id, details)
     VALUES (${row.id}, ${row.at}, ${row.actor_type}, ${row.actor_id}, ${row.action}, ${row.object_type}, ${row.object_id},
       ${row.config_id}, ${row.request_id}, ${row.details})`);
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { sql } from '../sql.ts';
 
 type Fragment = ReturnType<typeof sql>;
@@ -43,13 +43,13 @@ const COLUMNS = sql`i.id, i.config_id, i.flow_id, i.flow_version, i.owner_end_us
  * One page of integrations, newest first. `visible` restricts what the caller may see and
  * `after` is the keyset condition of the cursor; both refer to the alias `i`.
  */
-export function listIntegrations(
-  db: Db,
+export async function listIntegrations(
+  db: Queryable,
   filters: IntegrationFilters,
   visible: Fragment,
   after: Fragment | null,
   limit: number,
-): IntegrationRow[] {
+): Promise<IntegrationRow[]> {
   const where: Fragment[] = [visible];
   if (filters.configId !== undefined) where.push(sql`i.config_id = ${filters.configId}`);
   if (filters.flowId !== undefined) where.push(sql`i.flow_id = ${filters.flowId}`);
@@ -62,22 +62,22 @@ export function listIntegrations(
 }
 
 /** One integration the caller may see (`visible` refers to the alias `i`), or undefined. */
-export function findIntegration(db: Db, id: string, visible: Fragment): IntegrationRow | undefined {
+export async function findIntegration(db: Queryable, id: string, visible: Fragment): Promise<IntegrationRow | undefined> {
   return db.get<IntegrationRow>(sql`SELECT ${COLUMNS} FROM integrations i JOIN end_users u ON u.id = i.owner_end_user_id
     WHERE i.id = ${id} AND ${visible}`);
 }
 
 /** Whether integration `id` exists and satisfies `visible` (a condition over the alias `i`). */
-export function isIntegrationVisible(db: Db, id: string, visible: Fragment): boolean {
-  return db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM integrations i WHERE i.id = ${id} AND ${visible}`) !== undefined;
+export async function isIntegrationVisible(db: Queryable, id: string, visible: Fragment): Promise<boolean> {
+  return (await db.get<{ ok: number }>(sql`SELECT 1 AS ok FROM integrations i WHERE i.id = ${id} AND ${visible}`)) !== undefined;
 }
 
 /** Slot → connector auth bindings of some integrations, grouped by integration id. */
-export function listBindings(db: Db, integrationIds: readonly string[]): Map<string, Record<string, string>> {
+export async function listBindings(db: Queryable, integrationIds: readonly string[]): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   if (integrationIds.length === 0) return out;
   const ids = sql.list(integrationIds);
-  const rows = db.all<{ integration_id: string; slot_key: string; connector_auth_id: string }>(
+  const rows = await db.all<{ integration_id: string; slot_key: string; connector_auth_id: string }>(
     sql`SELECT integration_id, slot_key, connector_auth_id FROM integration_bindings WHERE integration_id IN (${ids})
       ORDER BY integration_id, slot_key`,
   );
@@ -93,16 +93,18 @@ export function listBindings(db: Db, integrationIds: readonly string[]): Map<str
 }
 
 /** Sets an integration's status; `disabledBy` is cleared when enabling. Answers whether a row changed. */
-export function setIntegrationStatus(
-  db: Db,
+export async function setIntegrationStatus(
+  db: Queryable,
   id: string,
   status: 'enabled' | 'disabled',
   disabledBy: 'user' | 'admin' | 'system' | null,
   nowIso: string,
-): boolean {
+): Promise<boolean> {
   return (
-    db.run(sql`UPDATE integrations SET status = ${status}, disabled_by = ${status === 'enabled' ? null : disabledBy},
-      updated_at = ${nowIso} WHERE id = ${id}`).changes === 1
+    (
+      await db.run(sql`UPDATE integrations SET status = ${status}, disabled_by = ${status === 'enabled' ? null : disabledBy},
+      updated_at = ${nowIso} WHERE id = ${id}`)
+    ).changes === 1
   );
 }
 
@@ -123,8 +125,8 @@ export interface NewIntegration {
 }
 
 /** Inserts an enabled integration. */
-export function insertIntegrationRow(db: Db, row: NewIntegration): void {
-  db.run(sql`INSERT INTO integrations (id, config_id, flow_id, flow_version, owner_end_user_id, account_id, sharing_level, scope_user_id,
+export async function insertIntegrationRow(db: Queryable, row: NewIntegration): Promise<void> {
+  await db.run(sql`INSERT INTO integrations (id, config_id, flow_id, flow_version, owner_end_user_id, account_id, sharing_level, scope_user_id,
       status, disabled_by, inputs, secret_inputs_enc, next_run_at, created_at, updated_at)
     VALUES (${row.id}, ${row.config_id}, ${row.flow_id}, ${row.flow_version}, ${row.owner_end_user_id}, ${row.account_id},
       ${row.sharing_level}, ${row.scope_user_id}, 'enabled', NULL, ${row.inputs}, ${row.secret_inputs_enc}, ${row.next_run_at},
@@ -132,58 +134,68 @@ export function insertIntegrationRow(db: Db, row: NewIntegration): void {
 }
 
 /** The id of the integration of a flow in one scope (`scopeUserId` is '' at account level), if any. */
-export function findIntegrationIdInScope(
-  db: Db,
+export async function findIntegrationIdInScope(
+  db: Queryable,
   scope: { configId: string; accountId: string; scopeUserId: string; flowId: string },
-): string | undefined {
-  return db.get<{ id: string }>(sql`SELECT id FROM integrations WHERE config_id = ${scope.configId} AND account_id = ${scope.accountId}
-    AND scope_user_id = ${scope.scopeUserId} AND flow_id = ${scope.flowId}`)?.id;
+): Promise<string | undefined> {
+  return (
+    await db.get<{ id: string }>(sql`SELECT id FROM integrations WHERE config_id = ${scope.configId} AND account_id = ${scope.accountId}
+    AND scope_user_id = ${scope.scopeUserId} AND flow_id = ${scope.flowId}`)
+  )?.id;
 }
 
 /** Replaces every slot binding of an integration. */
-export function replaceBindings(db: Db, integrationId: string, bindings: Readonly<Record<string, string>>): void {
-  db.run(sql`DELETE FROM integration_bindings WHERE integration_id = ${integrationId}`);
+export async function replaceBindings(db: Queryable, integrationId: string, bindings: Readonly<Record<string, string>>): Promise<void> {
+  await db.run(sql`DELETE FROM integration_bindings WHERE integration_id = ${integrationId}`);
   for (const [slot, authId] of Object.entries(bindings)) {
-    db.run(
+    await db.run(
       sql`INSERT INTO integration_bindings (integration_id, slot_key, connector_auth_id) VALUES (${integrationId}, ${slot}, ${authId})`,
     );
   }
 }
 
 /** The sealed password inputs of each of `ids` that has any (never selected with the row itself). */
-export function findSealedSecretInputs(db: Db, ids: readonly string[]): Map<string, string> {
+export async function findSealedSecretInputs(db: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  const rows = db.all<{ id: string; secret_inputs_enc: string }>(
+  const rows = await db.all<{ id: string; secret_inputs_enc: string }>(
     sql`SELECT id, secret_inputs_enc FROM integrations WHERE id IN (${sql.list(ids)}) AND secret_inputs_enc IS NOT NULL`,
   );
   return new Map(rows.map((r) => [r.id, r.secret_inputs_enc]));
 }
 
 /** Writes an integration's input values (plain JSON text and the sealed password inputs). */
-export function updateIntegrationInputs(db: Db, id: string, inputs: string, secretInputsEnc: string | null, nowIso: string): void {
-  db.run(sql`UPDATE integrations SET inputs = ${inputs}, secret_inputs_enc = ${secretInputsEnc}, updated_at = ${nowIso} WHERE id = ${id}`);
+export async function updateIntegrationInputs(
+  db: Queryable,
+  id: string,
+  inputs: string,
+  secretInputsEnc: string | null,
+  nowIso: string,
+): Promise<void> {
+  await db.run(
+    sql`UPDATE integrations SET inputs = ${inputs}, secret_inputs_enc = ${secretInputsEnc}, updated_at = ${nowIso} WHERE id = ${id}`,
+  );
 }
 
 /** Sets when a scheduled integration next runs (null: not scheduled by interval). */
-export function setNextRunAt(db: Db, id: string, nextRunAt: string | null): void {
-  db.run(sql`UPDATE integrations SET next_run_at = ${nextRunAt} WHERE id = ${id}`);
+export async function setNextRunAt(db: Queryable, id: string, nextRunAt: string | null): Promise<void> {
+  await db.run(sql`UPDATE integrations SET next_run_at = ${nextRunAt} WHERE id = ${id}`);
 }
 
 /** Records a run as the integration's latest. */
-export function setLatestRun(db: Db, id: string, run: { id: string; status: string; at: string }): void {
-  db.run(
+export async function setLatestRun(db: Queryable, id: string, run: { id: string; status: string; at: string }): Promise<void> {
+  await db.run(
     sql`UPDATE integrations SET latest_run_id = ${run.id}, latest_run_status = ${run.status}, latest_run_at = ${run.at} WHERE id = ${id}`,
   );
 }
 
 /** Moves an integration's `updated_at`. */
-export function touchIntegration(db: Db, id: string, nowIso: string): void {
-  db.run(sql`UPDATE integrations SET updated_at = ${nowIso} WHERE id = ${id}`);
+export async function touchIntegration(db: Queryable, id: string, nowIso: string): Promise<void> {
+  await db.run(sql`UPDATE integrations SET updated_at = ${nowIso} WHERE id = ${id}`);
 }
 
 /** Deletes an integration (bindings and runs cascade); answers whether it existed. */
-export function deleteIntegrationRow(db: Db, id: string): boolean {
-  return db.run(sql`DELETE FROM integrations WHERE id = ${id}`).changes === 1;
+export async function deleteIntegrationRow(db: Queryable, id: string): Promise<boolean> {
+  return (await db.run(sql`DELETE FROM integrations WHERE id = ${id}`)).changes === 1;
 }
 
 /** A run as the end user may see it: never its trigger payload or step details. */
@@ -199,7 +211,12 @@ export interface RunSummaryRow {
 }
 
 /** One page of an integration's runs, newest first; `after` is the keyset condition over alias `r`. */
-export function listRunSummaries(db: Db, integrationId: string, after: Fragment | null, limit: number): RunSummaryRow[] {
+export async function listRunSummaries(
+  db: Queryable,
+  integrationId: string,
+  after: Fragment | null,
+  limit: number,
+): Promise<RunSummaryRow[]> {
   const where: Fragment[] = [sql`r.integration_id = ${integrationId}`];
   if (after) where.push(after);
   return db.all<RunSummaryRow>(sql`SELECT r.id, r.trigger, r.status, r.error, r.logs, r.created_at, r.started_at, r.finished_at

@@ -1,4 +1,4 @@
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { sql } from '../sql.ts';
 
 /** Server-side state of one OAuth redirect round trip; `session_enc` holds grant's sealed session. */
@@ -18,43 +18,45 @@ export interface OAuthFlowRow {
 }
 
 /** Inserts a flow. */
-export function insertOAuthFlow(db: Db, row: OAuthFlowRow): void {
-  db.run(sql`INSERT INTO oauth_flows (id, ticket_id, connector_id, protocol, lookup_hash, session_enc, created_at, expires_at, consumed_at,
+export async function insertOAuthFlow(db: Queryable, row: OAuthFlowRow): Promise<void> {
+  await db.run(sql`INSERT INTO oauth_flows (id, ticket_id, connector_id, protocol, lookup_hash, session_enc, created_at, expires_at, consumed_at,
       browser_binding_hash)
     VALUES (${row.id}, ${row.ticket_id}, ${row.connector_id}, ${row.protocol}, ${row.lookup_hash}, ${row.session_enc},
       ${row.created_at}, ${row.expires_at}, ${row.consumed_at}, ${row.browser_binding_hash})`);
 }
 
 /** Finds a flow by the hash of its state (or request token). */
-export function findOAuthFlowByLookup(db: Db, lookupHash: string): OAuthFlowRow | undefined {
+export async function findOAuthFlowByLookup(db: Queryable, lookupHash: string): Promise<OAuthFlowRow | undefined> {
   return db.get<OAuthFlowRow>(sql`SELECT * FROM oauth_flows WHERE lookup_hash = ${lookupHash}`);
 }
 
 /** Marks a flow consumed; answers false when it already was (a replay or a concurrent callback). */
-export function consumeOAuthFlow(db: Db, id: string, now: string): boolean {
-  return db.run(sql`UPDATE oauth_flows SET consumed_at = ${now} WHERE id = ${id} AND consumed_at IS NULL`).changes === 1;
+export async function consumeOAuthFlow(db: Queryable, id: string, now: string): Promise<boolean> {
+  return (await db.run(sql`UPDATE oauth_flows SET consumed_at = ${now} WHERE id = ${id} AND consumed_at IS NULL`)).changes === 1;
 }
 
 /** Deletes a flow (its sealed session, with the PKCE verifier or OAuth1 request secret, goes with it). */
-export function deleteOAuthFlow(db: Db, id: string): void {
-  db.run(sql`DELETE FROM oauth_flows WHERE id = ${id}`);
+export async function deleteOAuthFlow(db: Queryable, id: string): Promise<void> {
+  await db.run(sql`DELETE FROM oauth_flows WHERE id = ${id}`);
 }
 
 /** Deletes flows that expired before `before` (housekeeping). */
-export function deleteExpiredOAuthFlows(db: Db, before: string): number {
-  return db.run(sql`DELETE FROM oauth_flows WHERE expires_at < ${before}`).changes;
+export async function deleteExpiredOAuthFlows(db: Queryable, before: string): Promise<number> {
+  return (await db.run(sql`DELETE FROM oauth_flows WHERE expires_at < ${before}`)).changes;
 }
 
 /** Moves a browser's pending flows to its new binding (the cookie is replaced on every start); answers how many. */
-export function rebindPendingOAuthFlows(db: Db, fromHash: string, toHash: string, now: string): number {
-  return db.run(sql`UPDATE oauth_flows SET browser_binding_hash = ${toHash}
-    WHERE browser_binding_hash = ${fromHash} AND consumed_at IS NULL AND expires_at > ${now}`).changes;
+export async function rebindPendingOAuthFlows(db: Queryable, fromHash: string, toHash: string, now: string): Promise<number> {
+  return (
+    await db.run(sql`UPDATE oauth_flows SET browser_binding_hash = ${toHash}
+    WHERE browser_binding_hash = ${fromHash} AND consumed_at IS NULL AND expires_at > ${now}`)
+  ).changes;
 }
 
 /** Whether a browser binding still has flows waiting for their callback. */
-export function hasPendingOAuthFlows(db: Db, bindingHash: string, now: string): boolean {
+export async function hasPendingOAuthFlows(db: Queryable, bindingHash: string, now: string): Promise<boolean> {
   return (
-    db.get(sql`SELECT 1 AS one FROM oauth_flows
-      WHERE browser_binding_hash = ${bindingHash} AND consumed_at IS NULL AND expires_at > ${now} LIMIT 1`) !== undefined
+    (await db.get(sql`SELECT 1 AS one FROM oauth_flows
+      WHERE browser_binding_hash = ${bindingHash} AND consumed_at IS NULL AND expires_at > ${now} LIMIT 1`)) !== undefined
   );
 }

@@ -1,4 +1,5 @@
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
+import { dialectOf } from '../dialect.ts';
 import { sql } from '../sql.ts';
 
 /**
@@ -19,27 +20,40 @@ export interface RefreshStateRow {
   refresh_failures: number;
 }
 
-/** Reads an auth's refresh state (with its sealed credentials), or undefined. */
-export function findRefreshState(db: Db, authId: string): RefreshStateRow | undefined {
+/**
+ * Reads an auth's refresh state (with its sealed credentials), or undefined. `lock` (inside a
+ * transaction) holds the row until it ends on PostgreSQL, so the look and the lease that follows
+ * see one state, as SQLite's write lock gives them.
+ */
+export async function findRefreshState(db: Queryable, authId: string, opts: { lock?: boolean } = {}): Promise<RefreshStateRow | undefined> {
+  const lock = opts.lock ? dialectOf(db).forUpdate : sql``;
   return db.get<RefreshStateRow>(sql`SELECT id, config_id, connector_id, status, credentials_enc, credentials_version, expires_at,
       refresh_lease_until, refresh_lease_owner, refresh_failed_at, refresh_failures
-    FROM connector_auths WHERE id = ${authId}`);
+    FROM connector_auths WHERE id = ${authId}${lock}`);
 }
 
 /**
  * Takes the refresh lease when nobody holds it or the holder's lease has run out (a crashed
  * process). Times are ISO strings of one clock, so they compare as text. Answers whether it was taken.
  */
-export function tryTakeRefreshLease(db: Db, authId: string, owner: string, nowIso: string, untilIso: string): boolean {
+export async function tryTakeRefreshLease(
+  db: Queryable,
+  authId: string,
+  owner: string,
+  nowIso: string,
+  untilIso: string,
+): Promise<boolean> {
   return (
-    db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${untilIso}, refresh_lease_owner = ${owner}
-      WHERE id = ${authId} AND (refresh_lease_until IS NULL OR refresh_lease_until < ${nowIso})`).changes === 1
+    (
+      await db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${untilIso}, refresh_lease_owner = ${owner}
+      WHERE id = ${authId} AND (refresh_lease_until IS NULL OR refresh_lease_until < ${nowIso})`)
+    ).changes === 1
   );
 }
 
 /** Releases the lease if `owner` still holds it (an expired lease may have passed to someone else). */
-export function releaseRefreshLease(db: Db, authId: string, owner: string): void {
-  db.run(sql`UPDATE connector_auths SET refresh_lease_until = NULL, refresh_lease_owner = NULL
+export async function releaseRefreshLease(db: Queryable, authId: string, owner: string): Promise<void> {
+  await db.run(sql`UPDATE connector_auths SET refresh_lease_until = NULL, refresh_lease_owner = NULL
     WHERE id = ${authId} AND refresh_lease_owner = ${owner}`);
 }
 
@@ -48,15 +62,17 @@ export function releaseRefreshLease(db: Db, authId: string, owner: string): void
  * (secret-free) error, and `needs_reauth` when the grant is dead. Answers false when the
  * credentials changed meanwhile (a reconnect won; nothing is recorded against the new ones).
  */
-export function recordRefreshFailure(
-  db: Db,
+export async function recordRefreshFailure(
+  db: Queryable,
   authId: string,
   input: { expectVersion: number; atIso: string; error: string; needsReauth: boolean },
-): boolean {
+): Promise<boolean> {
   const status = input.needsReauth ? sql`, status = 'needs_reauth'` : sql``;
   return (
-    db.run(sql`UPDATE connector_auths SET refresh_failed_at = ${input.atIso}, refresh_failures = refresh_failures + 1,
+    (
+      await db.run(sql`UPDATE connector_auths SET refresh_failed_at = ${input.atIso}, refresh_failures = refresh_failures + 1,
       last_error = ${input.error}, updated_at = ${input.atIso}${status}
-      WHERE id = ${authId} AND credentials_version = ${input.expectVersion} AND status = 'active'`).changes === 1
+      WHERE id = ${authId} AND credentials_version = ${input.expectVersion} AND status = 'active'`)
+    ).changes === 1
   );
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { type SqlValue, sql } from '../sql.ts';
 
 /**
@@ -39,48 +39,58 @@ function notPrefixed(c: SecretColumnRef, prefix: string) {
  * the row whose primary key is `after` (null: from the first row). Walking by primary key (not a
  * physical row id) keeps the walk resumable on any database.
  */
-export function listSealedValuesNotPrefixed(
-  db: Db,
+export async function listSealedValuesNotPrefixed(
+  db: Queryable,
   c: SecretColumnRef,
   prefix: string,
   after: readonly SqlValue[] | null,
   limit: number,
-): SealedValue[] {
+): Promise<SealedValue[]> {
   const n = names(c);
   const keyColumns = sql.join(
     c.primaryKey.map((k, i) => sql.raw(`${k} AS k${i}`)),
     ', ',
   );
   const from = after === null ? sql`` : sql` AND (${n.key}) > (${sql.list(after)})`;
-  const rows = db.all<Record<string, SqlValue>>(sql`SELECT ${keyColumns}, ${n.rowKey} AS row_key, ${n.column} AS value FROM ${n.table}
+  const rows = await db.all<Record<string, SqlValue>>(sql`SELECT ${keyColumns}, ${n.rowKey} AS row_key, ${n.column} AS value FROM ${n.table}
     WHERE ${notPrefixed(c, prefix)}${from}
     ORDER BY ${n.key} LIMIT ${limit}`);
   return rows.map((r) => ({ key: c.primaryKey.map((_, i) => r[`k${i}`] ?? null), rowKey: String(r.row_key), value: String(r.value) }));
 }
 
 /** Replaces one value if it is still `old` (compare-and-swap: a concurrent writer wins). Answers whether it was written. */
-export function swapSealedValue(db: Db, c: SecretColumnRef, key: readonly SqlValue[], old: string, next: string): boolean {
+export async function swapSealedValue(
+  db: Queryable,
+  c: SecretColumnRef,
+  key: readonly SqlValue[],
+  old: string,
+  next: string,
+): Promise<boolean> {
   const n = names(c);
   const row = sql.join(
     c.primaryKey.map((k, i) => sql`${sql.raw(k)} = ${key[i]}`),
     ' AND ',
   );
-  return db.run(sql`UPDATE ${n.table} SET ${n.column} = ${next} WHERE ${row} AND ${n.column} = ${old}`).changes === 1;
+  return (await db.run(sql`UPDATE ${n.table} SET ${n.column} = ${next} WHERE ${row} AND ${n.column} = ${old}`)).changes === 1;
 }
 
 /** How many values of a column do not start with `prefix`. */
-export function countSealedValuesNotPrefixed(db: Db, c: SecretColumnRef, prefix: string): number {
-  return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${names(c).table} WHERE ${notPrefixed(c, prefix)}`)?.n ?? 0;
+export async function countSealedValuesNotPrefixed(db: Queryable, c: SecretColumnRef, prefix: string): Promise<number> {
+  return (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${names(c).table} WHERE ${notPrefixed(c, prefix)}`))?.n ?? 0;
 }
 
 /** Every value of a column. */
-export function listSealedValues(db: Db, c: SecretColumnRef): string[] {
+export async function listSealedValues(db: Queryable, c: SecretColumnRef): Promise<string[]> {
   const n = names(c);
-  return db.all<{ value: string }>(sql`SELECT ${n.column} AS value FROM ${n.table} WHERE ${n.column} IS NOT NULL`).map((r) => r.value);
+  return (await db.all<{ value: string }>(sql`SELECT ${n.column} AS value FROM ${n.table} WHERE ${n.column} IS NOT NULL`)).map(
+    (r) => r.value,
+  );
 }
 
 /** Whether any value of a column starts with `prefix`. */
-export function anySealedValuePrefixed(db: Db, c: SecretColumnRef, prefix: string): boolean {
+export async function anySealedValuePrefixed(db: Queryable, c: SecretColumnRef, prefix: string): Promise<boolean> {
   const n = names(c);
-  return db.get(sql`SELECT 1 AS used FROM ${n.table} WHERE substr(${n.column}, 1, ${prefix.length}) = ${prefix} LIMIT 1`) !== undefined;
+  return (
+    (await db.get(sql`SELECT 1 AS used FROM ${n.table} WHERE substr(${n.column}, 1, ${prefix.length}) = ${prefix} LIMIT 1`)) !== undefined
+  );
 }

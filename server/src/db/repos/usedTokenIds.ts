@@ -1,4 +1,4 @@
-import type { Db } from '../database.ts';
+import type { Queryable } from '../database.ts';
 import { sql } from '../sql.ts';
 
 /**
@@ -6,10 +6,14 @@ import { sql } from '../sql.ts';
  * is already recorded and still live (a replay). A stale record (past its expiry, not yet
  * purged) is taken over, so a vendor may reuse an id once its earlier token is dead.
  */
-export function recordTokenId(db: Db, row: { configId: string; jti: string; expiresAt: string; nowIso: string }): boolean {
+export async function recordTokenId(
+  db: Queryable,
+  row: { configId: string; jti: string; expiresAt: string; nowIso: string },
+): Promise<boolean> {
   return (
-    db.run(sql`INSERT INTO used_token_ids (config_id, jti, expires_at) VALUES (${row.configId}, ${row.jti}, ${row.expiresAt})
+    (
+      await db.run(sql`INSERT INTO used_token_ids (config_id, jti, expires_at) VALUES (${row.configId}, ${row.jti}, ${row.expiresAt})
     ON CONFLICT (config_id, jti) DO UPDATE SET expires_at = excluded.expires_at WHERE used_token_ids.expires_at <= ${row.nowIso}`)
-      .changes === 1
+    ).changes === 1
   );
 }

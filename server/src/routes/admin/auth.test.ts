@@ -47,7 +47,7 @@ describe('POST /admin/api/login', () => {
     const setCookie = res.headers.get('set-cookie');
     expect(setCookie).toMatch(/^pb_admin=pbc_[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=43200$/);
     const token = cookieOf(setCookie).split('=')[1] as string;
-    const rows = s.app.ctx.db.all<{ token_hash: string }>(sql`SELECT token_hash FROM admin_sessions`);
+    const rows = await s.app.ctx.db.all<{ token_hash: string }>(sql`SELECT token_hash FROM admin_sessions`);
     expect(rows).toHaveLength(1);
     expect(rows[0]?.token_hash).not.toContain(token);
     expect(rows[0]?.token_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -151,11 +151,11 @@ describe('console session', () => {
     const out = await s.request('POST', '/admin/api/logout', { headers: { ...origin(), cookie } });
     expect(out.status).toBe(204);
     expect(out.headers.get('set-cookie')).toBe('pb_admin=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0');
-    expect(s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM admin_sessions`)?.n).toBe(0);
+    expect((await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM admin_sessions`))?.n).toBe(0);
     const me = await s.request('GET', '/admin/api/me', { headers: { cookie } });
     expect(me.status).toBe(401);
     expect(me.body.error.code).toBe('unauthorized');
-    const audit = s.app.ctx.db.all<{ action: string }>(
+    const audit = await s.app.ctx.db.all<{ action: string }>(
       sql`SELECT action FROM audit_events WHERE action LIKE 'admin_session.%' ORDER BY at`,
     );
     expect(audit.map((a) => a.action).sort()).toEqual(['admin_session.created', 'admin_session.deleted']);
@@ -211,17 +211,17 @@ describe('console session', () => {
     await login();
     s.clock.advance(20 * 60);
     await login();
-    const count = () => s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM admin_sessions`)?.n;
-    expect(count()).toBe(2);
+    const count = async () => (await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM admin_sessions`))?.n;
+    expect(await count()).toBe(2);
     s.clock.advance(11 * 60);
-    expect(purgeExpired(s.app)).toBe(1);
-    expect(count()).toBe(1);
+    expect(await purgeExpired(s.app)).toBe(1);
+    expect(await count()).toBe(1);
   });
 
   it('a disabled admin’s session stops working', async () => {
     const id = await serverWithAdmin();
     const cookie = cookieOf((await login()).headers.get('set-cookie'));
-    s.app.ctx.db.run(sql`UPDATE admin_users SET disabled_at = ${new Date().toISOString()} WHERE id = ${id}`);
+    await s.app.ctx.db.run(sql`UPDATE admin_users SET disabled_at = ${new Date().toISOString()} WHERE id = ${id}`);
     expect((await s.request('GET', '/admin/api/me', { headers: { cookie } })).status).toBe(401);
     expect((await login()).status).toBe(401);
   });

@@ -9,6 +9,7 @@ import {
   readCookie,
 } from '../../auth/adminSession.ts';
 import type { AppContext } from '../../context.ts';
+import { inTransaction } from '../../context.ts';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../crypto/passwords.ts';
 import { hashToken, newSecret } from '../../crypto/tokens.ts';
 import { GateBusyError, WorkGate } from '../../crypto/workGate.ts';
@@ -81,7 +82,7 @@ export function authRoutes(ctx: AppContext): RouteDef[] {
       // The body is parsed before the rate limits so attempts are counted per client and e-mail.
       before: [sameOrigin, express.json({ limit: '10kb', strict: true }), loginIpLimit, loginLimit],
       handler: async ({ body, req, res, requestId, log }) => {
-        const user = findAdminUserByEmail(ctx.db, body.email.trim());
+        const user = await findAdminUserByEmail(ctx.db, body.email.trim());
         // Unknown e-mails are checked against a dummy hash so both failures take the same time.
         const passwordOk = await gatedVerify(passwordGate, body.password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
         if (!user || !passwordOk || user.disabled_at !== null) {
@@ -93,25 +94,25 @@ export function authRoutes(ctx: AppContext): RouteDef[] {
         const now = ctx.clock.now();
         const createdAt = new Date(now).toISOString();
         const expiresAt = new Date(now + ADMIN_SESSION_ABSOLUTE_MS).toISOString();
-        ctx.db.tx(() => {
+        await inTransaction(ctx, async (txCtx) => {
           // A fresh token at every sign-in; a session the browser still held is dropped (no fixation).
-          if (previous) deleteAdminSession(ctx.db, hashToken(previous));
-          insertAdminSession(ctx.db, {
+          if (previous) await deleteAdminSession(txCtx.db, hashToken(previous));
+          await insertAdminSession(txCtx.db, {
             token_hash: hashToken(token),
             admin_user_id: user.id,
             created_at: createdAt,
             expires_at: expiresAt,
             last_seen_at: createdAt,
           });
-          recordAudit(
-            ctx,
+          await recordAudit(
+            txCtx,
             { kind: 'admin', via: 'session', adminUserId: user.id, tokenId: null, role: user.role, scopes: new Set(), groups: new Map() },
             { action: 'admin_session.created', objectType: 'admin_user', objectId: user.id, requestId },
           );
         });
         setSessionCookie(ctx, res, token, ADMIN_SESSION_ABSOLUTE_MS / 1000);
         log.info('admin signed in', { adminUserId: user.id });
-        return { user: loadAdminUser(ctx, user.id), expiresAt };
+        return { user: await loadAdminUser(ctx, user.id), expiresAt };
       },
     }),
     defineRoute({
@@ -123,16 +124,16 @@ export function authRoutes(ctx: AppContext): RouteDef[] {
       status: 204,
       errors: [403],
       before: [sameOrigin],
-      handler: ({ req, res, requestId }) => {
+      handler: async ({ req, res, requestId }) => {
         const token = readCookie(req.get('cookie'), adminCookieName(ctx.config));
         if (token) {
           const tokenHash = hashToken(token);
-          const session = findAdminSession(ctx.db, tokenHash);
+          const session = await findAdminSession(ctx.db, tokenHash);
           if (session) {
-            ctx.db.tx(() => {
-              deleteAdminSession(ctx.db, tokenHash);
-              recordAudit(
-                ctx,
+            await inTransaction(ctx, async (txCtx) => {
+              await deleteAdminSession(txCtx.db, tokenHash);
+              await recordAudit(
+                txCtx,
                 {
                   kind: 'admin',
                   via: 'session',
@@ -158,10 +159,10 @@ export function authRoutes(ctx: AppContext): RouteDef[] {
       tags: ['Admin console'],
       auth: 'adminSession',
       response: adminSessionSchema,
-      handler: ({ principal }) => {
-        const user = findAdminUser(ctx.db, principal.adminUserId);
+      handler: async ({ principal }) => {
+        const user = await findAdminUser(ctx.db, principal.adminUserId);
         if (!user) throw new AppError('unauthorized', 'Sign in to the admin console first');
-        return { user: loadAdminUser(ctx, user.id), expiresAt: principal.sessionExpiresAt as string };
+        return { user: await loadAdminUser(ctx, user.id), expiresAt: principal.sessionExpiresAt as string };
       },
     }),
   ];

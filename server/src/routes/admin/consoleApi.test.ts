@@ -60,7 +60,7 @@ describe('the console API (/admin/api): the vendor API with the console session'
     const withToken = await s.request('GET', '/admin/api/flows', { token });
     expect([withToken.status, withToken.body.error.code]).toEqual([401, 'unauthorized']);
 
-    const fx = createEmbedFixture(s.app.ctx, { consent: { enabled: false } });
+    const fx = await createEmbedFixture(s.app.ctx, { consent: { enabled: false } });
     const session = await s.request('POST', '/embed/api/session', { body: { token: fx.token() } });
     expect(session.status).toBe(200);
     const withSession = await s.request('GET', '/admin/api/integrations', { token: session.body.sessionToken });

@@ -29,7 +29,7 @@ beforeAll(async () => {
   });
   const now = new Date(s.clock.now()).toISOString();
   // `localhost`, not 127.0.0.1: the name must be resolved for every call.
-  insertConnector(s.app.ctx.db, {
+  await insertConnector(s.app.ctx.db, {
     id: 'pinger',
     name: 'Pinger',
     auth_type: 'api_key',
@@ -47,11 +47,11 @@ beforeAll(async () => {
     created_at: now,
     updated_at: now,
   });
-  const configId = insertConfig(s.app.ctx);
-  authId = insertConnectorAuth(s.app.ctx, {
+  const configId = await insertConfig(s.app.ctx);
+  authId = await insertConnectorAuth(s.app.ctx, {
     configId,
     connectorId: 'pinger',
-    endUserId: insertEndUser(s.app.ctx, configId),
+    endUserId: await insertEndUser(s.app.ctx, configId),
     credentials: { type: 'api_key', apiKey: 'k-123', fields: {} },
   });
 });

@@ -1,9 +1,10 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../crypto/tokens.ts';
 import { sql } from '../../db/sql.ts';
 import { insertConfig, insertEndUser, insertFlow, insertGroup, insertIntegration } from '../../testing/domainFixtures.ts';
-import { startTestServer, type TestServer } from '../../testing/harness.ts';
+import { sqliteFileBytes, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
+import { TEST_DRIVER } from '../../testing/testDatabase.ts';
 
 let s: TestServer;
 let owner: string;
@@ -19,12 +20,12 @@ afterAll(() => s.close());
 
 const ctx = () => s.app.ctx;
 /** The admin user id behind a token. */
-const userOf = (token: string) =>
-  ctx().db.get<{ admin_user_id: string }>(sql`SELECT admin_user_id FROM api_tokens WHERE token_hash = ${hashToken(token)}`)
+const userOf = async (token: string) =>
+  (await ctx().db.get<{ admin_user_id: string }>(sql`SELECT admin_user_id FROM api_tokens WHERE token_hash = ${hashToken(token)}`))
     ?.admin_user_id as string;
 const audits = (objectId: string) =>
   ctx().db.all<{ action: string; details: string }>(
-    sql`SELECT action, details FROM audit_events WHERE object_id = ${objectId} ORDER BY rowid`,
+    sql`SELECT action, details FROM audit_events WHERE object_id = ${objectId} ORDER BY ${insertionOrder(ctx().db)}`,
   );
 let n = 0;
 const newUser = (role: string) => ({ email: `new${++n}@vendor.test`, name: `New ${n}`, role, password: 'a long enough password' });
@@ -42,10 +43,10 @@ describe('admin users', () => {
       permissions: [],
       createdAt: new Date(s.clock.now()).toISOString(),
     });
-    const row = ctx().db.get<{ password_hash: string }>(sql`SELECT password_hash FROM admin_users WHERE id = ${res.body.id}`);
+    const row = await ctx().db.get<{ password_hash: string }>(sql`SELECT password_hash FROM admin_users WHERE id = ${res.body.id}`);
     expect(row?.password_hash).not.toContain(body.password);
     expect(res.text).not.toContain(body.password);
-    expect(audits(res.body.id).map((a) => a.action)).toEqual(['admin_user.created']);
+    expect((await audits(res.body.id)).map((a) => a.action)).toEqual(['admin_user.created']);
     expect(s.logs.join('\n')).not.toContain(body.password);
     expect((await s.request('GET', `/api/v1/admin-users/${res.body.id}`, { token: admin })).body).toEqual(res.body);
   });
@@ -76,7 +77,7 @@ describe('admin users', () => {
     const all = await s.request('GET', '/api/v1/admin-users?limit=200', { token: admin });
     expect(all.status).toBe(200);
     const ids = all.body.items.map((u: { id: string }) => u.id);
-    expect(ids).toContain(userOf(member));
+    expect(ids).toContain(await userOf(member));
     const created = all.body.items.map((u: { createdAt: string }) => u.createdAt);
     expect([...created].sort().reverse()).toEqual(created);
     const first = await s.request('GET', '/api/v1/admin-users?limit=2', { token: owner });
@@ -88,27 +89,27 @@ describe('admin users', () => {
 
   it('lets a member read only itself', async () => {
     expect((await s.request('GET', '/api/v1/admin-users', { token: member })).status).toBe(403);
-    const self = await s.request('GET', `/api/v1/admin-users/${userOf(member)}`, { token: member });
+    const self = await s.request('GET', `/api/v1/admin-users/${await userOf(member)}`, { token: member });
     expect(self.status).toBe(200);
-    expect(self.body).toMatchObject({ id: userOf(member), role: 'member', permissions: [] });
-    const other = await s.request('GET', `/api/v1/admin-users/${userOf(owner)}`, { token: member });
+    expect(self.body).toMatchObject({ id: await userOf(member), role: 'member', permissions: [] });
+    const other = await s.request('GET', `/api/v1/admin-users/${await userOf(owner)}`, { token: member });
     expect(other.status).toBe(403);
   });
 });
 
 describe('PUT /api/v1/admin-users/{id}/permissions', () => {
   it('replaces a member’s permissions (run/manage imply view), audits it, and takes effect at once', async () => {
-    const configId = insertConfig(ctx());
-    const f1 = insertFlow(ctx());
-    const f2 = insertFlow(ctx());
-    const g1 = insertGroup(ctx(), configId, { flowIds: [f1] });
-    const g2 = insertGroup(ctx(), configId, { flowIds: [f2] });
-    const endUserId = insertEndUser(ctx(), configId);
-    const i1 = insertIntegration(ctx(), { configId, flowId: f1, endUserId });
+    const configId = await insertConfig(ctx());
+    const f1 = await insertFlow(ctx());
+    const f2 = await insertFlow(ctx());
+    const g1 = await insertGroup(ctx(), configId, { flowIds: [f1] });
+    const g2 = await insertGroup(ctx(), configId, { flowIds: [f2] });
+    const endUserId = await insertEndUser(ctx(), configId);
+    const i1 = await insertIntegration(ctx(), { configId, flowId: f1, endUserId });
     s.clock.advance(1);
-    const i2 = insertIntegration(ctx(), { configId, flowId: f2, endUserId });
+    const i2 = await insertIntegration(ctx(), { configId, flowId: f2, endUserId });
     const target = await s.adminToken({ role: 'member' });
-    const id = userOf(target);
+    const id = await userOf(target);
     const listed = async () =>
       (await s.request('GET', `/api/v1/integrations?configId=${configId}`, { token: target })).body.items.map((i: { id: string }) => i.id);
     expect(await listed()).toEqual([]);
@@ -130,7 +131,7 @@ describe('PUT /api/v1/admin-users/{id}/permissions', () => {
       ]),
     );
     expect(res.body.permissions).toHaveLength(2);
-    expect(audits(id).map((a) => a.action)).toEqual(['admin_user.created', 'admin_user.permissions_replaced']);
+    expect((await audits(id)).map((a) => a.action)).toEqual(['admin_user.created', 'admin_user.permissions_replaced']);
     expect(await listed()).toEqual([i2, i1]);
     expect((await s.request('POST', `/api/v1/integrations/${i1}/disable`, { token: target })).status).toBe(200);
     expect((await s.request('POST', `/api/v1/integrations/${i2}/disable`, { token: target })).status).toBe(403);
@@ -142,10 +143,10 @@ describe('PUT /api/v1/admin-users/{id}/permissions', () => {
   });
 
   it('names unknown and repeated groups as body.permissions.N.groupId and changes nothing', async () => {
-    const configId = insertConfig(ctx());
-    const g = insertGroup(ctx(), configId);
+    const configId = await insertConfig(ctx());
+    const g = await insertGroup(ctx(), configId);
     const target = await s.adminToken({ role: 'member', groups: [{ groupId: g, view: true }] });
-    const id = userOf(target);
+    const id = await userOf(target);
     const unknown = 'grp_zzzzzzzzzzzzzzzzzzzzzzzzzz';
     const res = await s.request('PUT', `/api/v1/admin-users/${id}/permissions`, {
       token: owner,
@@ -177,13 +178,16 @@ describe('PUT /api/v1/admin-users/{id}/permissions', () => {
   });
 
   it('refuses owners and admins as targets (409) and members as callers (403)', async () => {
-    const res = await s.request('PUT', `/api/v1/admin-users/${userOf(admin)}/permissions`, { token: owner, body: { permissions: [] } });
+    const res = await s.request('PUT', `/api/v1/admin-users/${await userOf(admin)}/permissions`, {
+      token: owner,
+      body: { permissions: [] },
+    });
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({
       code: 'conflict',
-      message: `Admin user ${userOf(admin)} is an admin and sees every group; only members have group permissions`,
+      message: `Admin user ${await userOf(admin)} is an admin and sees every group; only members have group permissions`,
     });
-    const byMember = await s.request('PUT', `/api/v1/admin-users/${userOf(member)}/permissions`, {
+    const byMember = await s.request('PUT', `/api/v1/admin-users/${await userOf(member)}/permissions`, {
       token: member,
       body: { permissions: [] },
     });
@@ -200,17 +204,20 @@ describe('API tokens', () => {
       name: 'deploy script',
       prefix: res.body.token.slice(0, 8),
       scopes: ['read'],
-      adminUserId: userOf(member),
+      adminUserId: await userOf(member),
       createdAt: new Date(s.clock.now()).toISOString(),
       lastUsedAt: null,
       expiresAt: null,
       revokedAt: null,
       token: expect.stringMatching(/^pb_[A-Za-z0-9_-]{43}$/),
     });
-    const db =
-      fs.readFileSync(s.dbFile).toString('latin1') +
-      (fs.existsSync(`${s.dbFile}-wal`) ? fs.readFileSync(`${s.dbFile}-wal`).toString('latin1') : '');
-    expect(db).not.toContain(res.body.token);
+    // The file scan is SQLite's: on PostgreSQL the bytes are in the database server's own files.
+    if (TEST_DRIVER === 'sqlite') {
+      const db = sqliteFileBytes(s)
+        .map((b) => b.toString('latin1'))
+        .join('');
+      expect(db).not.toContain(res.body.token);
+    }
     expect(s.logs.join('\n')).not.toContain(res.body.token);
     const listed = await s.request('GET', '/api/v1/api-tokens', { token: res.body.token });
     expect(listed.status).toBe(200);
@@ -237,19 +244,19 @@ describe('API tokens', () => {
   it('creates tokens for others only as owner/admin, and for owners only as owner', async () => {
     const forAdmin = await s.request('POST', '/api/v1/api-tokens', {
       token: owner,
-      body: { name: 'for admin', adminUserId: userOf(admin) },
+      body: { name: 'for admin', adminUserId: await userOf(admin) },
     });
     expect(forAdmin.status).toBe(201);
-    expect(forAdmin.body.adminUserId).toBe(userOf(admin));
+    expect(forAdmin.body.adminUserId).toBe(await userOf(admin));
     const adminForOwner = await s.request('POST', '/api/v1/api-tokens', {
       token: admin,
-      body: { name: 'steal', adminUserId: userOf(owner) },
+      body: { name: 'steal', adminUserId: await userOf(owner) },
     });
     expect(adminForOwner.status).toBe(403);
     expect(adminForOwner.body.error.message).toBe('Only owners can create API tokens of owners');
     const memberForAdmin = await s.request('POST', '/api/v1/api-tokens', {
       token: member,
-      body: { name: 'steal', adminUserId: userOf(admin) },
+      body: { name: 'steal', adminUserId: await userOf(admin) },
     });
     expect(memberForAdmin.status).toBe(403);
     const unknown = await s.request('POST', '/api/v1/api-tokens', {
@@ -278,13 +285,14 @@ describe('API tokens', () => {
 
   it('lists a member’s own tokens only; owners and admins see all and can filter', async () => {
     const mine = await s.request('GET', '/api/v1/api-tokens?limit=200', { token: member });
-    expect(new Set(mine.body.items.map((t: { adminUserId: string }) => t.adminUserId))).toEqual(new Set([userOf(member)]));
-    expect((await s.request('GET', `/api/v1/api-tokens?adminUserId=${userOf(owner)}`, { token: member })).status).toBe(403);
+    expect(new Set(mine.body.items.map((t: { adminUserId: string }) => t.adminUserId))).toEqual(new Set([await userOf(member)]));
+    expect((await s.request('GET', `/api/v1/api-tokens?adminUserId=${await userOf(owner)}`, { token: member })).status).toBe(403);
     const everyone = await s.request('GET', '/api/v1/api-tokens?limit=200', { token: admin });
     expect(new Set(everyone.body.items.map((t: { adminUserId: string }) => t.adminUserId)).size).toBeGreaterThan(2);
-    const ofOwner = await s.request('GET', `/api/v1/api-tokens?adminUserId=${userOf(owner)}&limit=200`, { token: admin });
+    const ofOwner = await s.request('GET', `/api/v1/api-tokens?adminUserId=${await userOf(owner)}&limit=200`, { token: admin });
     expect(ofOwner.body.items.length).toBeGreaterThan(0);
-    expect(ofOwner.body.items.every((t: { adminUserId: string }) => t.adminUserId === userOf(owner))).toBe(true);
+    const ownerId = await userOf(owner);
+    expect(ofOwner.body.items.every((t: { adminUserId: string }) => t.adminUserId === ownerId)).toBe(true);
     const paged = await s.request('GET', '/api/v1/api-tokens?limit=2', { token: admin });
     const next = await s.request('GET', `/api/v1/api-tokens?limit=2&cursor=${paged.body.nextCursor}`, { token: admin });
     expect([...paged.body.items, ...next.body.items]).toEqual(everyone.body.items.slice(0, 4));
@@ -303,7 +311,7 @@ describe('API tokens', () => {
     expect(denied.status).toBe(401);
     const again = await s.request('DELETE', `/api/v1/api-tokens/${created.body.id}`, { token: member });
     expect(again.body).toEqual(res.body);
-    expect(audits(created.body.id).map((a) => a.action)).toEqual(['api_token.created', 'api_token.revoked']);
+    expect((await audits(created.body.id)).map((a) => a.action)).toEqual(['api_token.created', 'api_token.revoked']);
 
     const ownersToken = (await s.request('POST', '/api/v1/api-tokens', { token: owner, body: { name: 'owner script' } })).body;
     expect((await s.request('DELETE', `/api/v1/api-tokens/${ownersToken.id}`, { token: admin })).status).toBe(403);

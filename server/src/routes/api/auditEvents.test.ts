@@ -26,7 +26,7 @@ beforeAll(async () => {
   ];
   for (const e of events) {
     s.clock.advance(60);
-    recordAudit(s.app.ctx, sys, e);
+    await recordAudit(s.app.ctx, sys, e);
   }
 });
 afterAll(() => s.close());

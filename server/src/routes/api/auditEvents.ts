@@ -22,9 +22,9 @@ export function auditEventsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       query: auditEventListQuerySchema,
       response: auditEventPageSchema,
-      handler: ({ principal, query }) => {
+      handler: async ({ principal, query }) => {
         requireAdminRole(principal, 'read audit events');
-        const rows = listAuditEvents(
+        const rows = await listAuditEvents(
           ctx.db,
           { ...query, since: normalise(query.since), until: normalise(query.until) },
           afterCursor(query.cursor, 'at', 'id'),

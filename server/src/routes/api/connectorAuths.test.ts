@@ -23,10 +23,10 @@ const ids = (body: { items: { id: string }[] }) => body.items.map((i) => i.id);
 
 describe('GET /api/v1/connector-auths/{id}', () => {
   it('answers the metadata and never the credentials', async () => {
-    const connectorId = insertConnector(ctx(), { id: 'mailer' });
-    const configId = insertConfig(ctx());
-    const endUserId = insertEndUser(ctx(), configId, { userId: 'u-7', accountId: 'acme' });
-    const id = insertConnectorAuth(ctx(), {
+    const connectorId = await insertConnector(ctx(), { id: 'mailer' });
+    const configId = await insertConfig(ctx());
+    const endUserId = await insertEndUser(ctx(), configId, { userId: 'u-7', accountId: 'acme' });
+    const id = await insertConnectorAuth(ctx(), {
       configId,
       connectorId,
       endUserId,
@@ -34,10 +34,10 @@ describe('GET /api/v1/connector-auths/{id}', () => {
       scopes: ['send', 'read'],
       credentials: { apiKey: 'CANARY-API-KEY', refreshToken: 'CANARY-REFRESH' },
     });
-    ctx().db.run(
+    await ctx().db.run(
       sql`UPDATE connector_auths SET last_error = 'HTTP 401 from provider', expires_at = '2030-01-01T00:00:00.000Z' WHERE id = ${id}`,
     );
-    const row = ctx().db.get<{ created_at: string }>(sql`SELECT created_at FROM connector_auths WHERE id = ${id}`);
+    const row = await ctx().db.get<{ created_at: string }>(sql`SELECT created_at FROM connector_auths WHERE id = ${id}`);
     const res = await s.request('GET', `/api/v1/connector-auths/${id}`, { token: owner });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -66,9 +66,9 @@ describe('GET /api/v1/connector-auths/{id}', () => {
   });
 
   it('answers a vendor-owned auth with userId null', async () => {
-    const connectorId = insertConnector(ctx());
-    const configId = insertConfig(ctx());
-    const id = insertConnectorAuth(ctx(), { configId, connectorId, endUserId: null, accountId: null, proprietary: true });
+    const connectorId = await insertConnector(ctx());
+    const configId = await insertConfig(ctx());
+    const id = await insertConnectorAuth(ctx(), { configId, connectorId, endUserId: null, accountId: null, proprietary: true });
     const res = await s.request('GET', `/api/v1/connector-auths/${id}`, { token: owner });
     expect(res.body).toMatchObject({ id, userId: null, accountId: null, proprietary: true });
   });
@@ -88,16 +88,16 @@ describe('GET /api/v1/connector-auths/{id}', () => {
 
 describe('GET /api/v1/connector-auths', () => {
   let w: { c1: string; c2: string; k1: string; k2: string; byName: Map<string, string> };
-  beforeAll(() => {
-    const k1 = insertConnector(ctx());
-    const k2 = insertConnector(ctx());
-    const c1 = insertConfig(ctx());
-    const c2 = insertConfig(ctx());
-    const ann = insertEndUser(ctx(), c1, { userId: 'ann', accountId: 'acct-1' });
-    const ben = insertEndUser(ctx(), c1, { userId: 'ben', accountId: 'acct-2' });
-    const ann2 = insertEndUser(ctx(), c2, { userId: 'ann', accountId: 'acct-3' });
+  beforeAll(async () => {
+    const k1 = await insertConnector(ctx());
+    const k2 = await insertConnector(ctx());
+    const c1 = await insertConfig(ctx());
+    const c2 = await insertConfig(ctx());
+    const ann = await insertEndUser(ctx(), c1, { userId: 'ann', accountId: 'acct-1' });
+    const ben = await insertEndUser(ctx(), c1, { userId: 'ben', accountId: 'acct-2' });
+    const ann2 = await insertEndUser(ctx(), c2, { userId: 'ann', accountId: 'acct-3' });
     const byName = new Map<string, string>();
-    const add = (
+    const add = async (
       name: string,
       configId: string,
       connectorId: string,
@@ -105,14 +105,14 @@ describe('GET /api/v1/connector-auths', () => {
       status: 'active' | 'needs_reauth' | 'revoked' | 'disabled' = 'active',
     ) => {
       s.clock.advance(1);
-      byName.set(insertConnectorAuth(ctx(), { configId, connectorId, endUserId, status }), name);
+      byName.set(await insertConnectorAuth(ctx(), { configId, connectorId, endUserId, status }), name);
     };
-    add('ann-k1', c1, k1, ann);
-    add('ann-k2', c1, k2, ann, 'needs_reauth');
-    add('ben-k1', c1, k1, ben, 'revoked');
-    add('ben-k2', c1, k2, ben);
-    add('ann2-k1', c2, k1, ann2);
-    add('ann2-k2', c2, k2, ann2, 'needs_reauth');
+    await add('ann-k1', c1, k1, ann);
+    await add('ann-k2', c1, k2, ann, 'needs_reauth');
+    await add('ben-k1', c1, k1, ben, 'revoked');
+    await add('ben-k2', c1, k2, ben);
+    await add('ann2-k1', c2, k1, ann2);
+    await add('ann2-k2', c2, k2, ann2, 'needs_reauth');
     w = { c1, c2, k1, k2, byName };
   });
   const names = (body: { items: { id: string }[] }) => ids(body).map((id) => w.byName.get(id) ?? 'other');
@@ -155,8 +155,8 @@ describe('GET /api/v1/connector-auths', () => {
   });
 
   it('shows a member only the auths of configurations where it may view a group', async () => {
-    const flowId = insertFlow(ctx());
-    const g1 = insertGroup(ctx(), w.c1, { flowIds: [flowId] });
+    const flowId = await insertFlow(ctx());
+    const g1 = await insertGroup(ctx(), w.c1, { flowIds: [flowId] });
     const member = await s.adminToken({ role: 'member', groups: [{ groupId: g1, view: true }] });
     expect(names(await get('limit=200', member))).toEqual(['ben-k2', 'ben-k1', 'ann-k2', 'ann-k1']);
     const hidden = [...w.byName].find(([, n]) => n === 'ann2-k1')?.[0];

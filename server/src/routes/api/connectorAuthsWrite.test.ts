@@ -9,6 +9,7 @@ import { sql } from '../../db/sql.ts';
 import { openCredentials } from '../../services/connectors/credentials.ts';
 import { insertConfig, insertFlow, insertGroup, insertIntegration } from '../../testing/domainFixtures.ts';
 import { type ApiResponse, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 import { startUpstream, type TestUpstream } from '../../testing/upstream.ts';
 
 const ACCESS = 'CANARY-vendor-access-1d2e';
@@ -54,9 +55,9 @@ beforeAll(async () => {
   ]) {
     expect((await s.request('POST', '/api/v1/connectors', { token: owner, body })).status).toBe(201);
   }
-  configId = insertConfig(s.app.ctx, { sharingLevel: 'account' });
-  flowId = insertFlow(s.app.ctx, { name: 'Push contacts', connectorId: 'crm' });
-  groupId = insertGroup(s.app.ctx, configId, { flowIds: [flowId] });
+  configId = await insertConfig(s.app.ctx, { sharingLevel: 'account' });
+  flowId = await insertFlow(s.app.ctx, { name: 'Push contacts', connectorId: 'crm' });
+  groupId = await insertGroup(s.app.ctx, configId, { flowIds: [flowId] });
 });
 afterAll(async () => {
   await s.close();
@@ -89,7 +90,7 @@ function importOAuth(body: Record<string, unknown> = {}, token = owner): Promise
 
 describe('POST /api/v1/connector-auths', () => {
   it('imports OAuth2 tokens for an end user, creating the end user, sealed, and lists it for that user', async () => {
-    expect(findEndUserByIdentity(ctx().db, configId, 'acme', 'u-1')).toBeUndefined();
+    expect(await findEndUserByIdentity(ctx().db, configId, 'acme', 'u-1')).toBeUndefined();
     const res = await importOAuth();
     expect(res.status, res.text).toBe(201);
     const now = new Date(s.clock.now()).toISOString();
@@ -113,9 +114,9 @@ describe('POST /api/v1/connector-auths', () => {
       lastError: null,
     });
     expect(res.text).not.toContain('CANARY');
-    const endUser = findEndUserByIdentity(ctx().db, configId, 'acme', 'u-1');
+    const endUser = await findEndUserByIdentity(ctx().db, configId, 'acme', 'u-1');
     expect(endUser).toBeDefined();
-    const row = ctx().db.get<{ credentials_enc: string; owner_end_user_id: string }>(
+    const row = await ctx().db.get<{ credentials_enc: string; owner_end_user_id: string }>(
       sql`SELECT credentials_enc, owner_end_user_id FROM connector_auths WHERE id = ${res.body.id}`,
     );
     expect(row?.owner_end_user_id).toBe(endUser?.id);
@@ -129,8 +130,8 @@ describe('POST /api/v1/connector-auths', () => {
     });
     const list = await s.request('GET', `/api/v1/connector-auths?userId=u-1&configId=${configId}`, { token: owner });
     expect(list.body.items).toEqual([res.body]);
-    const audits = ctx().db.all<{ action: string; actor_type: string; details: string }>(
-      sql`SELECT action, actor_type, details FROM audit_events WHERE object_id IN (${res.body.id}, ${endUser?.id}) ORDER BY rowid`,
+    const audits = await ctx().db.all<{ action: string; actor_type: string; details: string }>(
+      sql`SELECT action, actor_type, details FROM audit_events WHERE object_id IN (${res.body.id}, ${endUser?.id}) ORDER BY ${insertionOrder(ctx().db)}`,
     );
     expect(audits.map((a) => [a.action, a.actor_type])).toEqual([
       ['end_user.created', 'api_token'],
@@ -140,7 +141,7 @@ describe('POST /api/v1/connector-auths', () => {
   });
 
   it('reuses a known end user and checks basic credentials when asked (422 when refused, nothing stored)', async () => {
-    const before = ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths`)?.n;
+    const before = (await ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths`))?.n;
     const bad = await s.request('POST', '/api/v1/connector-auths', {
       token: owner,
       body: {
@@ -152,7 +153,7 @@ describe('POST /api/v1/connector-auths', () => {
       },
     });
     expectError(bad, 422, 'unprocessable', 'The service refused these credentials (HTTP 401).', { upstreamStatus: 401 });
-    expect(ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths`)?.n).toBe(before);
+    expect((await ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM connector_auths`))?.n).toBe(before);
     const ok = await s.request('POST', '/api/v1/connector-auths', {
       token: owner,
       body: {
@@ -166,7 +167,7 @@ describe('POST /api/v1/connector-auths', () => {
     });
     expect(ok.status, ok.text).toBe(201);
     expect(ok.body).toMatchObject({ name: 'Files of Ada', userId: 'u-1', scopes: [] });
-    expect(ctx().db.all(sql`SELECT id FROM end_users WHERE config_id = ${configId}`)).toHaveLength(1);
+    expect(await ctx().db.all(sql`SELECT id FROM end_users WHERE config_id = ${configId}`)).toHaveLength(1);
   });
 
   it('refuses credentials of the wrong type, unknown connectors and unknown configurations', async () => {
@@ -205,7 +206,7 @@ describe('revoke, disable, enable', () => {
     const res = await s.request('POST', `/api/v1/connector-auths/${id}/revoke`, { token: owner });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id, status: 'revoked', expiresAt: null });
-    const row = ctx().db.get<{ credentials_enc: string; credentials_version: number }>(
+    const row = await ctx().db.get<{ credentials_enc: string; credentials_version: number }>(
       sql`SELECT credentials_enc, credentials_version FROM connector_auths WHERE id = ${id}`,
     );
     expect(openCredentials(ctx(), id, row?.credentials_enc as string)).toEqual({ type: 'none' });
@@ -239,9 +240,11 @@ describe('revoke, disable, enable', () => {
     expect((await s.request('POST', `/api/v1/connector-auths/${id}/disable`, { token: owner })).body.status).toBe('disabled');
     expect((await s.request('POST', `/api/v1/connector-auths/${id}/disable`, { token: owner })).body.status).toBe('disabled');
     expect((await s.request('POST', `/api/v1/connector-auths/${id}/enable`, { token: owner })).body.status).toBe('active');
-    const actions = ctx()
-      .db.all<{ action: string }>(sql`SELECT action FROM audit_events WHERE object_id = ${id} ORDER BY rowid`)
-      .map((a) => a.action);
+    const actions = (
+      await ctx().db.all<{ action: string }>(
+        sql`SELECT action FROM audit_events WHERE object_id = ${id} ORDER BY ${insertionOrder(ctx().db)}`,
+      )
+    ).map((a) => a.action);
     expect(actions).toEqual(['connector_auth.created', 'connector_auth.disabled', 'connector_auth.enabled']);
   });
 });
@@ -249,8 +252,8 @@ describe('revoke, disable, enable', () => {
 describe('DELETE /api/v1/connector-auths/{id}', () => {
   it('answers 409 with the references; force disables the integrations (by admin) and deletes', async () => {
     const { id } = (await importOAuth({ userId: 'u-del' })).body;
-    const endUserId = findEndUserByIdentity(ctx().db, configId, 'acme', 'u-del')?.id as string;
-    const integrationId = insertIntegration(ctx(), { configId, flowId, endUserId, sharingLevel: 'account', bindings: { main: id } });
+    const endUserId = (await findEndUserByIdentity(ctx().db, configId, 'acme', 'u-del'))?.id as string;
+    const integrationId = await insertIntegration(ctx(), { configId, flowId, endUserId, sharingLevel: 'account', bindings: { main: id } });
     expectError(
       await s.request('DELETE', `/api/v1/connector-auths/${id}`, { token: owner }),
       409,
@@ -268,13 +271,13 @@ describe('DELETE /api/v1/connector-auths/{id}', () => {
     upstream.received.length = 0;
     const res = await s.request('DELETE', `/api/v1/connector-auths/${id}?force=true`, { token: owner });
     expect(res.status).toBe(204);
-    expect(ctx().db.get(sql`SELECT status, disabled_by FROM integrations WHERE id = ${integrationId}`)).toEqual({
+    expect(await ctx().db.get(sql`SELECT status, disabled_by FROM integrations WHERE id = ${integrationId}`)).toEqual({
       status: 'disabled',
       disabled_by: 'admin',
     });
     expect((await s.request('GET', `/api/v1/connector-auths/${id}`, { token: owner })).status).toBe(404);
     expect(upstream.received.map((r) => r.url)).toEqual(['/revoke', '/revoke']);
-    const deleted = ctx().db.get<{ details: string }>(
+    const deleted = await ctx().db.get<{ details: string }>(
       sql`SELECT details FROM audit_events WHERE object_id = ${id} AND action = 'connector_auth.deleted'`,
     );
     expect(JSON.parse(deleted?.details ?? '{}')).toEqual({

@@ -11,6 +11,7 @@ import { sql } from '../../db/sql.ts';
 import type { Credentials } from '../../services/connectors/credentials.ts';
 import { insertConfig, insertConnectorAuth, insertEndUser } from '../../testing/domainFixtures.ts';
 import { type ApiResponse, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 import { type ReceivedRequest, startUpstream, type TestUpstream } from '../../testing/upstream.ts';
 
 const KEY = 'CANARY-repoint-apikey-3e1f';
@@ -48,8 +49,8 @@ beforeAll(async () => {
   owner = await s.adminToken({ role: 'owner' });
   oldHost = await startUpstream(oldHostHandler);
   newHost = await startUpstream();
-  configId = insertConfig(s.app.ctx);
-  endUserId = insertEndUser(s.app.ctx, configId, { userId: 'u-repoint', accountId: 'acme' });
+  configId = await insertConfig(s.app.ctx);
+  endUserId = await insertEndUser(s.app.ctx, configId, { userId: 'u-repoint', accountId: 'acme' });
 });
 afterAll(async () => {
   await Promise.all([oldHost.close(), newHost.close()]);
@@ -77,7 +78,7 @@ async function createConnector(body: Record<string, unknown>): Promise<void> {
   expect(res.status, res.text).toBe(201);
 }
 
-function auth(connectorId: string, credentials: Credentials, status: 'active' | 'disabled' | 'revoked' = 'active'): string {
+async function auth(connectorId: string, credentials: Credentials, status: 'active' | 'disabled' | 'revoked' = 'active'): Promise<string> {
   return insertConnectorAuth(ctx(), { configId, connectorId, endUserId, status, credentials: credentials as Record<string, unknown> });
 }
 
@@ -87,12 +88,18 @@ interface AuthState {
   credentials_version: number;
   last_error: string | null;
 }
-function state(id: string): AuthState {
-  const row = ctx().db.get<AuthState>(
+async function state(id: string): Promise<AuthState> {
+  const row = await ctx().db.get<AuthState>(
     sql`SELECT status, credentials_enc, credentials_version, last_error FROM connector_auths WHERE id = ${id}`,
   );
   if (!row) throw new Error(`no auth ${id}`);
   return row;
+}
+/** The state of each auth, by the same keys. */
+async function statesOf(auths: Record<string, string>): Promise<Record<string, AuthState>> {
+  const out: Record<string, AuthState> = {};
+  for (const [k, id] of Object.entries(auths)) out[k] = await state(id);
+  return out;
 }
 
 /** Everything a host received, as text, to search for credentials. */
@@ -100,12 +107,12 @@ function seenBy(host: TestUpstream): string {
   return host.received.map((r) => `${r.method} ${r.url} ${JSON.stringify(r.headers)} ${r.body.toString('utf8')}`).join('\n');
 }
 
-function audits(objectId: string): { action: string; actor_type: string; details: unknown }[] {
-  return ctx()
-    .db.all<{ action: string; actor_type: string; details: string }>(
-      sql`SELECT action, actor_type, details FROM audit_events WHERE object_id = ${objectId} ORDER BY at, rowid`,
+async function audits(objectId: string): Promise<{ action: string; actor_type: string; details: unknown }[]> {
+  return (
+    await ctx().db.all<{ action: string; actor_type: string; details: string }>(
+      sql`SELECT action, actor_type, details FROM audit_events WHERE object_id = ${objectId} ORDER BY at, ${insertionOrder(ctx().db)}`,
     )
-    .map((r) => ({ ...r, details: JSON.parse(r.details) }));
+  ).map((r) => ({ ...r, details: JSON.parse(r.details) }));
 }
 
 const apiKey = (key = KEY): Credentials => ({ type: 'api_key', apiKey: key, fields: {} });
@@ -132,13 +139,13 @@ describe('baseUrl of an API-key connector', () => {
       baseUrl: `${oldHost.url}/v1`,
       apiKey: { in: 'header', name: 'X-Api-Key' },
     });
-    ids.active1 = auth('keyed', apiKey());
-    ids.active2 = auth('keyed', apiKey(`${KEY}-2`));
-    ids.disabled = auth('keyed', apiKey(`${KEY}-3`), 'disabled');
-    ids.revoked = auth('keyed', { type: 'none' }, 'revoked');
-    ids.empty = auth('keyed', apiKey(`${KEY}-4`));
+    ids.active1 = await auth('keyed', apiKey());
+    ids.active2 = await auth('keyed', apiKey(`${KEY}-2`));
+    ids.disabled = await auth('keyed', apiKey(`${KEY}-3`), 'disabled');
+    ids.revoked = await auth('keyed', { type: 'none' }, 'revoked');
+    ids.empty = await auth('keyed', apiKey(`${KEY}-4`));
     // An auth that already holds nothing (e.g. dropped by an earlier re-point) has nothing to leak.
-    ctx().db.run(sql`UPDATE connector_auths SET credentials_enc = NULL, status = 'needs_reauth' WHERE id = ${ids.empty}`);
+    await ctx().db.run(sql`UPDATE connector_auths SET credentials_enc = NULL, status = 'needs_reauth' WHERE id = ${ids.empty}`);
   });
 
   it('a path-only change needs no force and keeps the credentials', async () => {
@@ -148,11 +155,11 @@ describe('baseUrl of an API-key connector', () => {
     const proxied = await api('GET', `/api/v1/proxy/${ids.active1}/me`);
     expect(proxied.status, proxied.text).toBe(200);
     expect(proxied.body).toMatchObject({ url: '/v2/me', headers: { 'x-api-key': KEY } });
-    expect(state(ids.active1 as string)).toMatchObject({ status: 'active', credentials_version: 0 });
+    expect(await state(ids.active1 as string)).toMatchObject({ status: 'active', credentials_version: 0 });
   });
 
   it('another host answers 409 with the count of auths holding credentials, and changes nothing', async () => {
-    const before = Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, state(id)]));
+    const before = await statesOf(ids);
     for (const body of [{ baseUrl: newHost.url }, { baseUrl: `${newHost.url}/v2`, name: 'Moved', force: false }]) {
       const res = await api('PATCH', '/api/v1/connectors/keyed', body);
       expect(res.status).toBe(409);
@@ -160,7 +167,7 @@ describe('baseUrl of an API-key connector', () => {
     }
     const connector = await api('GET', '/api/v1/connectors/keyed');
     expect(connector.body).toMatchObject({ name: 'Keyed', baseUrl: `${oldHost.url}/v2` });
-    expect(Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, state(id)]))).toEqual(before);
+    expect(await statesOf(ids)).toEqual(before);
     // another port of the same host is another origin too
     const port = await api('PATCH', '/api/v1/connectors/keyed', { baseUrl: `http://127.0.0.1:${oldHost.port + 1}/v2` });
     expect(port.body).toEqual(conflict(3, ['baseUrl']));
@@ -168,14 +175,14 @@ describe('baseUrl of an API-key connector', () => {
   });
 
   it('force drops the credentials in the same change: the new host never receives the old key', async () => {
-    const versions = Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, state(id).credentials_version]));
-    const revokedBefore = state(ids.revoked as string);
+    const versions = Object.fromEntries(Object.entries(await statesOf(ids)).map(([k, row]) => [k, row.credentials_version]));
+    const revokedBefore = await state(ids.revoked as string);
     const res = await api('PATCH', '/api/v1/connectors/keyed', { baseUrl: newHost.url, name: 'Keyed 2', force: true });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ name: 'Keyed 2', baseUrl: newHost.url });
 
     for (const k of ['active1', 'active2'] as const) {
-      expect(state(ids[k] as string)).toEqual({
+      expect(await state(ids[k] as string)).toEqual({
         status: 'needs_reauth',
         credentials_enc: null,
         credentials_version: (versions[k] as number) + 1,
@@ -183,14 +190,18 @@ describe('baseUrl of an API-key connector', () => {
       });
     }
     // An auth someone disabled stays disabled (its credentials go all the same).
-    expect(state(ids.disabled as string)).toEqual({
+    expect(await state(ids.disabled as string)).toEqual({
       status: 'disabled',
       credentials_enc: null,
       credentials_version: (versions.disabled as number) + 1,
       last_error: RELINK,
     });
-    expect(state(ids.revoked as string)).toEqual(revokedBefore);
-    expect(state(ids.empty as string)).toMatchObject({ status: 'needs_reauth', credentials_version: versions.empty, last_error: null });
+    expect(await state(ids.revoked as string)).toEqual(revokedBefore);
+    expect(await state(ids.empty as string)).toMatchObject({
+      status: 'needs_reauth',
+      credentials_version: versions.empty,
+      last_error: null,
+    });
 
     const proxied = await api('GET', `/api/v1/proxy/${ids.active1}/me`);
     expect(proxied.status).toBe(422);
@@ -208,8 +219,8 @@ describe('baseUrl of an API-key connector', () => {
     expect(listed.body).toMatchObject({ status: 'needs_reauth', lastError: RELINK });
   });
 
-  it('audits the connector change with old and new values and one event per auth it dropped', () => {
-    const updates = audits('keyed').filter((a) => a.action === 'connector.updated');
+  it('audits the connector change with old and new values and one event per auth it dropped', async () => {
+    const updates = (await audits('keyed')).filter((a) => a.action === 'connector.updated');
     expect(updates.at(-1)).toEqual({
       action: 'connector.updated',
       actor_type: 'api_token',
@@ -223,12 +234,15 @@ describe('baseUrl of an API-key connector', () => {
       },
     });
     const dropped = { connectorId: 'keyed', reason: 'connector_moved', fields: ['baseUrl'] };
-    expect(audits(ids.active1 as string).slice(-1)).toEqual([
+    expect((await audits(ids.active1 as string)).slice(-1)).toEqual([
       { action: 'connector_auth.needs_reauth', actor_type: 'api_token', details: { ...dropped, previousStatus: 'active' } },
     ]);
-    expect(audits(ids.disabled as string).map((a) => a.action)).toEqual(['connector_auth.credentials_dropped', 'connector_auth.enabled']);
-    expect(audits(ids.disabled as string)[0]?.details).toEqual({ ...dropped, previousStatus: 'disabled' });
-    expect(audits(ids.revoked as string)).toEqual([]);
+    expect((await audits(ids.disabled as string)).map((a) => a.action)).toEqual([
+      'connector_auth.credentials_dropped',
+      'connector_auth.enabled',
+    ]);
+    expect((await audits(ids.disabled as string))[0]?.details).toEqual({ ...dropped, previousStatus: 'disabled' });
+    expect(await audits(ids.revoked as string)).toEqual([]);
   });
 
   it('once no auth holds credentials, moving again needs no force', async () => {
@@ -255,14 +269,14 @@ describe('OAuth2 token and revoke URLs', () => {
 
   it('moving the token URL to another host is 409; forced, the refresh token never reaches it', async () => {
     await oauth2Connector('oa-token');
-    const id = auth('oa-token', expiredOAuth2());
+    const id = await auth('oa-token', expiredOAuth2());
     const path = await api('PATCH', '/api/v1/connectors/oa-token', { oauth2: { tokenUrl: `${oldHost.url}/oauth/token2` } });
     expect(path.status, path.text).toBe(200);
     const moved = { oauth2: { tokenUrl: `${newHost.url}/oauth/token` } };
     expect((await api('PATCH', '/api/v1/connectors/oa-token', moved)).body).toEqual(conflict(1, ['oauth2.tokenUrl']));
     const forced = await api('PATCH', '/api/v1/connectors/oa-token', { ...moved, force: true });
     expect(forced.status, forced.text).toBe(200);
-    expect(state(id)).toMatchObject({ status: 'needs_reauth', credentials_enc: null, credentials_version: 1 });
+    expect(await state(id)).toMatchObject({ status: 'needs_reauth', credentials_enc: null, credentials_version: 1 });
     expect((await api('GET', `/api/v1/proxy/${id}/me`)).status).toBe(422);
     expect(newHost.received).toEqual([]);
     for (const c of CANARIES) expect(seenBy(newHost)).not.toContain(c);
@@ -270,7 +284,7 @@ describe('OAuth2 token and revoke URLs', () => {
 
   it('a revoke URL on another host is 409; on the token host, or cleared, it needs no force', async () => {
     await oauth2Connector('oa-revoke');
-    const id = auth('oa-revoke', expiredOAuth2());
+    const id = await auth('oa-revoke', expiredOAuth2());
     expect((await api('PATCH', '/api/v1/connectors/oa-revoke', { oauth2: { revokeUrl: `${newHost.url}/revoke` } })).body).toEqual(
       conflict(1, ['oauth2.revokeUrl']),
     );
@@ -279,7 +293,7 @@ describe('OAuth2 token and revoke URLs', () => {
     expect(sameHost.status, sameHost.text).toBe(200);
     const cleared = await api('PATCH', '/api/v1/connectors/oa-revoke', { oauth2: { revokeUrl: null } });
     expect(cleared.status, cleared.text).toBe(200);
-    expect(state(id)).toMatchObject({ status: 'active', credentials_version: 0 });
+    expect(await state(id)).toMatchObject({ status: 'active', credentials_version: 0 });
 
     const forced = await api('PATCH', '/api/v1/connectors/oa-revoke', { oauth2: { revokeUrl: `${newHost.url}/revoke` }, force: true });
     expect(forced.status, forced.text).toBe(200);
@@ -295,14 +309,14 @@ describe('OAuth2 token and revoke URLs', () => {
       authType: 'oauth2',
       oauth2: { authorizeUrl: `${oldHost.url}/oauth/authorize`, tokenUrl: `${oldHost.url}/oauth/token`, clientId: 'c' },
     });
-    auth('oa-nobase', expiredOAuth2());
+    await auth('oa-nobase', expiredOAuth2());
     expect((await api('PATCH', '/api/v1/connectors/oa-nobase', { baseUrl: `${newHost.url}/api` })).body).toEqual(conflict(1, ['baseUrl']));
     expect((await api('PATCH', '/api/v1/connectors/oa-nobase', { baseUrl: `${oldHost.url}/api` })).status).toBe(200);
   });
 
   it('a refresh in flight when the token URL moves cannot store what it got (credentials version compare-and-swap)', async () => {
     await oauth2Connector('oa-race');
-    const id = auth('oa-race', expiredOAuth2());
+    const id = await auth('oa-race', expiredOAuth2());
     let release = () => {};
     tokenGate = new Promise<void>((resolve) => {
       release = resolve;
@@ -324,8 +338,8 @@ describe('OAuth2 token and revoke URLs', () => {
     const res = await proxied;
     expect(res.status).toBe(422);
     expect(res.body.error.details).toEqual({ reason: 'needs_reauth' });
-    expect(state(id)).toMatchObject({ status: 'needs_reauth', credentials_enc: null, credentials_version: 1 });
-    expect(audits(id).map((a) => a.action)).toEqual(['connector_auth.needs_reauth']);
+    expect(await state(id)).toMatchObject({ status: 'needs_reauth', credentials_enc: null, credentials_version: 1 });
+    expect((await audits(id)).map((a) => a.action)).toEqual(['connector_auth.needs_reauth']);
     expect(newHost.received).toEqual([]);
   });
 });
@@ -345,7 +359,7 @@ describe('OAuth1 token URLs', () => {
         consumerSecret: CLIENT_SECRET,
       },
     });
-    auth('o1', { type: 'oauth1', token: ACCESS, tokenSecret: REFRESH });
+    await auth('o1', { type: 'oauth1', token: ACCESS, tokenSecret: REFRESH });
     for (const field of ['accessTokenUrl', 'requestTokenUrl']) {
       const res = await api('PATCH', '/api/v1/connectors/o1', { oauth1: { [field]: `${newHost.url}/oauth/x` } });
       expect(res.body).toEqual(conflict(1, [`oauth1.${field}`]));
@@ -371,7 +385,7 @@ describe('the connector audit trail', () => {
       validation: { method: 'GET', path: '/me', expectStatus: 200 },
     });
     expect(res.status, res.text).toBe(200);
-    const last = audits('audited').at(-1);
+    const last = (await audits('audited')).at(-1);
     expect(last).toEqual({
       action: 'connector.updated',
       actor_type: 'api_token',
@@ -385,7 +399,7 @@ describe('the connector audit trail', () => {
         ],
       },
     });
-    const all = ctx().db.all<{ details: string }>(sql`SELECT details FROM audit_events`);
+    const all = await ctx().db.all<{ details: string }>(sql`SELECT details FROM audit_events`);
     for (const row of all) for (const c of [...CANARIES, CLIENT_SECRET]) expect(row.details).not.toContain(c);
   });
 });

@@ -1,8 +1,9 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../db/sql.ts';
 import { fixtures } from '../../testing/apiFixtures.ts';
-import { startTestServer, type TestServer } from '../../testing/harness.ts';
+import { sqliteFileBytes, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
+import { TEST_DRIVER } from '../../testing/testDatabase.ts';
 
 let s: TestServer;
 let owner: string;
@@ -112,7 +113,7 @@ describe('connectors: CRUD', () => {
     const res = await call('POST', '/api/v1/connectors', { body: crmBody });
     expect(res.status).toBe(201);
     expect(res.body).toEqual(crmExpected(crmCreatedAt));
-    const row = s.app.ctx.db.get<{ client_secret_enc: string; definition: string }>(
+    const row = await s.app.ctx.db.get<{ client_secret_enc: string; definition: string }>(
       sql`SELECT client_secret_enc, definition FROM connectors WHERE id = 'crm'`,
     );
     expect(row?.client_secret_enc).toMatch(/^v1\.[^.]+\.[^.]+\.[^.]+\.[^.]+$/);
@@ -502,10 +503,10 @@ describe('connectors: DELETE refuses while in use', () => {
     expect(cfg.status).toBe(201);
     const configId = cfg.body.id as string;
     const ctx = s.app.ctx;
-    const authId = fixtures.connectorAuth(ctx, configId, 'mailer');
-    const currentFlow = fixtures.flow(ctx, [['crm'], ['crm', 'mailer']]);
-    const oldUnusedFlow = fixtures.flow(ctx, [['mailer'], ['crm']]);
-    const similarFlow = fixtures.flow(ctx, [['mailer2', 'xmailer']]);
+    const authId = await fixtures.connectorAuth(ctx, configId, 'mailer');
+    const currentFlow = await fixtures.flow(ctx, [['crm'], ['crm', 'mailer']]);
+    const oldUnusedFlow = await fixtures.flow(ctx, [['mailer'], ['crm']]);
+    const similarFlow = await fixtures.flow(ctx, [['mailer2', 'xmailer']]);
     expect([oldUnusedFlow, similarFlow]).toHaveLength(2);
 
     const res = await call('DELETE', '/api/v1/connectors/mailer');
@@ -525,9 +526,9 @@ describe('connectors: DELETE refuses while in use', () => {
       body: { name: 'Pinned', sharingLevel: 'user', allowedOrigins: ['https://app.acme.example'] },
     });
     const configId = cfg.body.id as string;
-    const pinnedFlow = fixtures.flow(ctx, [['legacy'], ['crm']]);
-    const authOnCrm = fixtures.connectorAuth(ctx, configId, 'public-api');
-    fixtures.integration(ctx, configId, pinnedFlow, authOnCrm, 1);
+    const pinnedFlow = await fixtures.flow(ctx, [['legacy'], ['crm']]);
+    const authOnCrm = await fixtures.connectorAuth(ctx, configId, 'public-api');
+    await fixtures.integration(ctx, configId, pinnedFlow, authOnCrm, 1);
     const res = await call('DELETE', '/api/v1/connectors/legacy');
     expect(res.status).toBe(409);
     expect(res.body.error.details).toEqual({ connectorAuths: [], flows: [pinnedFlow], embedConfigs: [] });
@@ -556,9 +557,9 @@ describe('connectors: DELETE refuses while in use', () => {
 });
 
 describe('connectors: audit', () => {
-  it('records every write without secrets', () => {
-    const rows = s.app.ctx.db.all<{ action: string; object_id: string; details: string }>(
-      sql`SELECT action, object_id, details FROM audit_events WHERE object_type = 'connector' ORDER BY at, rowid`,
+  it('records every write without secrets', async () => {
+    const rows = await s.app.ctx.db.all<{ action: string; object_id: string; details: string }>(
+      sql`SELECT action, object_id, details FROM audit_events WHERE object_type = 'connector' ORDER BY at, ${insertionOrder(s.app.ctx.db)}`,
     );
     expect(rows.filter((r) => r.object_id === 'crm').map((r) => r.action)).toEqual([
       'connector.created',
@@ -678,12 +679,11 @@ describe('connectors: secrets never leave (C-01, C-07)', () => {
     }
   });
 
-  it('the database file, its WAL and the logs hold only the sealed form', () => {
-    const sealed = s.app.ctx.db.get<{ c: string }>(sql`SELECT client_secret_enc AS c FROM connectors WHERE id = 'crm'`)?.c as string;
-    const stored = Buffer.concat([
-      fs.readFileSync(s.dbFile),
-      fs.existsSync(`${s.dbFile}-wal`) ? fs.readFileSync(`${s.dbFile}-wal`) : Buffer.alloc(0),
-    ]);
+  // A scan of SQLite's file: on PostgreSQL the bytes are in the database server's own files.
+  it.skipIf(TEST_DRIVER !== 'sqlite')('the database file, its WAL and the logs hold only the sealed form', async () => {
+    const sealed = (await s.app.ctx.db.get<{ c: string }>(sql`SELECT client_secret_enc AS c FROM connectors WHERE id = 'crm'`))
+      ?.c as string;
+    const stored = Buffer.concat(sqliteFileBytes(s));
     expect(stored.includes(Buffer.from(sealed))).toBe(true);
     for (const canary of [CLIENT_SECRET, 'CANARY-second-secret-88aa']) {
       expect(stored.includes(Buffer.from(canary))).toBe(false);

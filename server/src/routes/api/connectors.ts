@@ -68,8 +68,8 @@ export function connectorsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       query: pageQuerySchema,
       response: pageOf(connectorSchema),
-      handler: ({ query }) => {
-        const rows = listConnectors(ctx.db, { after: afterCursor(query.cursor, 'c.created_at', 'c.id'), limit: query.limit });
+      handler: async ({ query }) => {
+        const rows = await listConnectors(ctx.db, { after: afterCursor(query.cursor, 'c.created_at', 'c.id'), limit: query.limit });
         return toPage(
           rows,
           query.limit,
@@ -118,8 +118,8 @@ export function connectorsRoutes(ctx: AppContext): RouteDef[] {
       params: idParams,
       status: 204,
       errors: [409],
-      handler: ({ params, principal, requestId }) => {
-        deleteConnector(ctx, principal, params.id, requestId);
+      handler: async ({ params, principal, requestId }) => {
+        await deleteConnector(ctx, principal, params.id, requestId);
         return undefined;
       },
     }),

@@ -18,7 +18,7 @@ import {
 import { z } from 'zod';
 import { configVisible } from '../../auth/permissions.ts';
 import type { AppContext } from '../../context.ts';
-import { afterCursor, toPage } from '../../db/keyset.ts';
+import { afterCursor, toPageAsync } from '../../db/keyset.ts';
 import { listEmbedConfigs } from '../../db/repos/embedConfigs.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
 import {
@@ -62,13 +62,13 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       query: pageQuerySchema,
       response: pageOf(embedConfigSchema),
-      handler: ({ query, principal }) => {
-        const rows = listEmbedConfigs(ctx.db, {
+      handler: async ({ query, principal }) => {
+        const rows = await listEmbedConfigs(ctx.db, {
           visible: configVisible(principal, 'view', 'c.id'),
           after: afterCursor(query.cursor, 'c.created_at', 'c.id'),
           limit: query.limit,
         });
-        return toPage(
+        return toPageAsync(
           rows,
           query.limit,
           (r) => ({ t: r.created_at, id: r.id }),
@@ -109,8 +109,8 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       query: embedConfigDeleteQuerySchema,
       status: 204,
       errors: [409],
-      handler: ({ params, query, principal, requestId }) => {
-        deleteEmbedConfig(ctx, principal, params.id, query.force, requestId);
+      handler: async ({ params, query, principal, requestId }) => {
+        await deleteEmbedConfig(ctx, principal, params.id, query.force, requestId);
         return undefined;
       },
     }),
@@ -137,7 +137,7 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       auth: 'apiToken',
       params: idParams,
       response: pageOf(embedKeySchema),
-      handler: ({ params, principal }) => ({ items: listKeys(ctx, principal, params.id), nextCursor: null }),
+      handler: async ({ params, principal }) => ({ items: await listKeys(ctx, principal, params.id), nextCursor: null }),
     }),
     defineRoute({
       method: 'post',

@@ -3,6 +3,7 @@ import { nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { sql } from '../../db/sql.ts';
 import { startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 
 /** The example flow body of docs/http-api.md, as written there. */
 const DOCUMENTED_FLOW = {
@@ -40,60 +41,62 @@ class Fixture {
   private get ctx() {
     return this.s.app.ctx;
   }
-  connector(id: string): void {
+  async connector(id: string): Promise<void> {
     const now = nowIso(this.ctx);
-    this.ctx.db.run(sql`INSERT INTO connectors (id, name, auth_type, base_url, definition, created_at, updated_at)
+    await this.ctx.db.run(sql`INSERT INTO connectors (id, name, auth_type, base_url, definition, created_at, updated_at)
       VALUES (${id}, ${`Connector ${id}`}, 'api_key', 'https://api.example.test', '{}', ${now}, ${now})`);
   }
-  config(): string {
+  async config(): Promise<string> {
     const id = newId('cfg');
     const now = nowIso(this.ctx);
-    this.ctx.db.run(sql`INSERT INTO embed_configs (id, name, sharing_level, allowed_origins, consent, branding, created_at, updated_at)
+    await this.ctx.db.run(sql`INSERT INTO embed_configs (id, name, sharing_level, allowed_origins, consent, branding, created_at, updated_at)
       VALUES (${id}, 'Config', 'user', '["https://app.example.test"]', '{"enabled":false}', '{}', ${now}, ${now})`);
     return id;
   }
-  group(configId: string, flowIds: string[], name = 'CRM'): string {
+  async group(configId: string, flowIds: string[], name = 'CRM'): Promise<string> {
     const id = newId('grp');
-    this.ctx.db.run(sql`INSERT INTO embed_groups (id, config_id, name, position, highlighted_connectors)
+    await this.ctx.db.run(sql`INSERT INTO embed_groups (id, config_id, name, position, highlighted_connectors)
       VALUES (${id}, ${configId}, ${name}, 0, '[]')`);
-    flowIds.forEach((flowId, i) => {
-      this.ctx.db.run(sql`INSERT INTO embed_group_flows (group_id, flow_id, position) VALUES (${id}, ${flowId}, ${i})`);
-    });
+    for (const [i, flowId] of flowIds.entries()) {
+      await this.ctx.db.run(sql`INSERT INTO embed_group_flows (group_id, flow_id, position) VALUES (${id}, ${flowId}, ${i})`);
+    }
     return id;
   }
-  endUser(configId: string): string {
+  async endUser(configId: string): Promise<string> {
     const id = newId('eu');
     const now = nowIso(this.ctx);
-    this.ctx.db.run(sql`INSERT INTO end_users (id, config_id, account_id, user_id, first_seen_at, last_seen_at)
+    await this.ctx.db.run(sql`INSERT INTO end_users (id, config_id, account_id, user_id, first_seen_at, last_seen_at)
       VALUES (${id}, ${configId}, ${`acc-${id}`}, ${`user-${id}`}, ${now}, ${now})`);
     return id;
   }
-  integration(flowId: string, version = 1): { id: string; configId: string } {
-    const configId = this.config();
-    const endUserId = this.endUser(configId);
+  async integration(flowId: string, version = 1): Promise<{ id: string; configId: string }> {
+    const configId = await this.config();
+    const endUserId = await this.endUser(configId);
     const id = newId('int');
     const now = nowIso(this.ctx);
-    this.ctx.db.run(sql`INSERT INTO integrations (id, config_id, flow_id, flow_version, owner_end_user_id, account_id, sharing_level,
+    await this.ctx.db.run(sql`INSERT INTO integrations (id, config_id, flow_id, flow_version, owner_end_user_id, account_id, sharing_level,
         scope_user_id, status, created_at, updated_at)
       VALUES (${id}, ${configId}, ${flowId}, ${version}, ${endUserId}, ${`acc-${endUserId}`}, 'user', ${endUserId}, 'enabled', ${now}, ${now})`);
     return { id, configId };
   }
-  connectorAuth(connectorId: string): string {
-    const configId = this.config();
+  async connectorAuth(connectorId: string): Promise<string> {
+    const configId = await this.config();
     const id = newId('ca');
     const now = nowIso(this.ctx);
-    this.ctx.db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, sharing_level, status, created_via, created_at, updated_at)
+    await this.ctx.db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, sharing_level, status, created_via, created_at, updated_at)
       VALUES (${id}, ${configId}, ${connectorId}, 'Vendor login', 'account', 'active', 'vendor_api', ${now}, ${now})`);
     return id;
   }
-  integrationVersions(flowId: string): number[] {
-    return this.ctx.db
-      .all<{ flow_version: number }>(sql`SELECT flow_version FROM integrations WHERE flow_id = ${flowId} ORDER BY created_at, id`)
-      .map((r) => r.flow_version);
+  async integrationVersions(flowId: string): Promise<number[]> {
+    return (
+      await this.ctx.db.all<{ flow_version: number }>(
+        sql`SELECT flow_version FROM integrations WHERE flow_id = ${flowId} ORDER BY created_at, id`,
+      )
+    ).map((r) => r.flow_version);
   }
-  audit(objectId: string) {
+  async audit(objectId: string) {
     return this.ctx.db.all<{ action: string; actor_type: string; details: string }>(
-      sql`SELECT action, actor_type, details FROM audit_events WHERE object_type = 'flow' AND object_id = ${objectId} ORDER BY at, rowid`,
+      sql`SELECT action, actor_type, details FROM audit_events WHERE object_type = 'flow' AND object_id = ${objectId} ORDER BY at, ${insertionOrder(this.ctx.db)}`,
     );
   }
 }
@@ -120,8 +123,8 @@ let owner: string;
 beforeAll(async () => {
   s = await startTestServer();
   fx = new Fixture(s);
-  fx.connector('crm');
-  fx.connector('mailer');
+  await fx.connector('crm');
+  await fx.connector('mailer');
   owner = await s.adminToken({ role: 'owner' });
 });
 afterAll(() => s.close());
@@ -155,7 +158,7 @@ describe('POST /api/v1/flows', () => {
       definition: DOCUMENTED_DEFINITION,
       createdAt: now,
     });
-    expect(fx.audit(id)).toEqual([
+    expect(await fx.audit(id)).toEqual([
       { action: 'flow.created', actor_type: 'api_token', details: JSON.stringify({ name: DOCUMENTED_FLOW.name, version: 1 }) },
     ]);
   });
@@ -183,7 +186,7 @@ describe('POST /api/v1/flows', () => {
   });
 
   it('accepts a cron schedule, templated query/headers/forEach and a pre-filled vendor connector auth', async () => {
-    const authId = fx.connectorAuth('mailer');
+    const authId = await fx.connectorAuth('mailer');
     const body = {
       name: 'Nightly mail',
       slots: [
@@ -333,7 +336,7 @@ describe('POST /api/v1/flows', () => {
   });
 
   it('refuses an unknown connector and connector auths that are unknown or of another connector', async () => {
-    const mailerAuth = fx.connectorAuth('mailer');
+    const mailerAuth = await fx.connectorAuth('mailer');
     const slots = [
       { key: 'crm', connectorId: 'nope', label: 'A' },
       { key: 'b', connectorId: 'crm', label: 'B', connectorAuthId: 'ca_0000000000aaaaaaaaaa' },
@@ -361,12 +364,12 @@ describe('POST /api/v1/flows', () => {
   });
 
   it('stores nothing when refused', async () => {
-    const before = s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`)?.n;
+    const before = (await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`))?.n;
     await s.request('POST', '/api/v1/flows', {
       token: owner,
       body: { ...DOCUMENTED_FLOW, slots: [{ key: 'crm', connectorId: 'nope', label: 'x' }] },
     });
-    expect(s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`)?.n).toBe(before);
+    expect((await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`))?.n).toBe(before);
   });
 });
 
@@ -389,7 +392,7 @@ describe('PATCH /api/v1/flows/{id}', () => {
       createdAt: flow.createdAt,
       updatedAt: nowIso(s.app.ctx),
     });
-    expect(fx.audit(flow.id).map((a) => [a.action, JSON.parse(a.details)])).toEqual([
+    expect((await fx.audit(flow.id)).map((a) => [a.action, JSON.parse(a.details)])).toEqual([
       ['flow.created', { name: DOCUMENTED_FLOW.name, version: 1 }],
       ['flow.updated', { fields: ['name', 'description', 'icon'] }],
     ]);
@@ -447,7 +450,7 @@ describe('versions', () => {
       ],
       nextCursor: null,
     });
-    expect(fx.audit(flow.id).map((a) => [a.action, JSON.parse(a.details)])).toEqual([
+    expect((await fx.audit(flow.id)).map((a) => [a.action, JSON.parse(a.details)])).toEqual([
       ['flow.created', { name: DOCUMENTED_FLOW.name, version: 1 }],
       ['flow.version_created', { version: 2, pushToIntegrations: false, movedIntegrations: 0 }],
       ['flow.version_created', { version: 3, pushToIntegrations: false, movedIntegrations: 0 }],
@@ -514,15 +517,15 @@ describe('versions', () => {
   it('pushes the new version to every integration of the flow in the same write', async () => {
     const flow = await createFlow();
     const other = await createFlow();
-    fx.integration(flow.id);
-    fx.integration(flow.id);
-    fx.integration(other.id);
+    await fx.integration(flow.id);
+    await fx.integration(flow.id);
+    await fx.integration(other.id);
     const unpushed = await s.request('POST', `/api/v1/flows/${flow.id}/versions`, {
       token: owner,
       body: { definition: DOCUMENTED_DEFINITION },
     });
     expect(unpushed.body).toMatchObject({ version: 2, movedIntegrations: 0 });
-    expect(fx.integrationVersions(flow.id)).toEqual([1, 1]);
+    expect(await fx.integrationVersions(flow.id)).toEqual([1, 1]);
 
     const pushed = await s.request('POST', `/api/v1/flows/${flow.id}/versions`, {
       token: owner,
@@ -536,18 +539,22 @@ describe('versions', () => {
       createdAt: nowIso(s.app.ctx),
       movedIntegrations: 2,
     });
-    expect(fx.integrationVersions(flow.id)).toEqual([3, 3]);
-    expect(fx.integrationVersions(other.id)).toEqual([1]);
-    expect(JSON.parse(fx.audit(flow.id).at(-1)?.details ?? '{}')).toEqual({ version: 3, pushToIntegrations: true, movedIntegrations: 2 });
+    expect(await fx.integrationVersions(flow.id)).toEqual([3, 3]);
+    expect(await fx.integrationVersions(other.id)).toEqual([1]);
+    expect(JSON.parse((await fx.audit(flow.id)).at(-1)?.details ?? '{}')).toEqual({
+      version: 3,
+      pushToIntegrations: true,
+      movedIntegrations: 2,
+    });
   });
 });
 
 describe('DELETE /api/v1/flows/{id}', () => {
   it('answers 409 in_use listing the integrations and groups that use the flow', async () => {
     const flow = await createFlow();
-    const integration = fx.integration(flow.id);
-    const configId = fx.config();
-    const groupId = fx.group(configId, [flow.id], 'Sales');
+    const integration = await fx.integration(flow.id);
+    const configId = await fx.config();
+    const groupId = await fx.group(configId, [flow.id], 'Sales');
     const res = await s.request('DELETE', `/api/v1/flows/${flow.id}`, { token: owner });
     expect(res.status).toBe(409);
     expect(res.body).toEqual(
@@ -567,13 +574,11 @@ describe('DELETE /api/v1/flows/{id}', () => {
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
     expect((await s.request('GET', `/api/v1/flows/${flow.id}`, { token: owner })).status).toBe(404);
-    expect(s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flow_versions WHERE flow_id = ${flow.id}`)?.n).toBe(0);
-    expect(
-      fx
-        .audit(flow.id)
-        .map((a) => [a.action, JSON.parse(a.details)])
-        .at(-1),
-    ).toEqual(['flow.deleted', { name: DOCUMENTED_FLOW.name, version: 2 }]);
+    expect((await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flow_versions WHERE flow_id = ${flow.id}`))?.n).toBe(0);
+    expect((await fx.audit(flow.id)).map((a) => [a.action, JSON.parse(a.details)]).at(-1)).toEqual([
+      'flow.deleted',
+      { name: DOCUMENTED_FLOW.name, version: 2 },
+    ]);
     const again = await s.request('DELETE', `/api/v1/flows/${flow.id}`, { token: owner });
     expect(again.body).toEqual(envelope('not_found', `Flow "${flow.id}" not found`));
   });
@@ -615,7 +620,7 @@ describe('listing and member permissions', () => {
   beforeAll(async () => {
     t = await startTestServer();
     tfx = new Fixture(t);
-    tfx.connector('crm');
+    await tfx.connector('crm');
     admin = await t.adminToken({ role: 'admin' });
     const make = async (name: string) => {
       t.clock.advance(1);
@@ -625,7 +630,7 @@ describe('listing and member permissions', () => {
     inGroup = await make('In group');
     outside = await make('Outside');
     await make('Third');
-    groupId = tfx.group(tfx.config(), [inGroup.id]);
+    groupId = await tfx.group(await tfx.config(), [inGroup.id]);
   });
   afterAll(() => t.close());
 
@@ -667,7 +672,7 @@ describe('listing and member permissions', () => {
     }
     const none = await t.adminToken({ role: 'member' });
     expect((await t.request('GET', '/api/v1/flows', { token: none })).body).toEqual({ items: [], nextCursor: null });
-    const otherGroup = tfx.group(tfx.config(), [outside.id], 'Other');
+    const otherGroup = await tfx.group(await tfx.config(), [outside.id], 'Other');
     const elsewhere = await t.adminToken({ role: 'member', groups: [{ groupId: otherGroup, view: true, run: true, manage: true }] });
     expect((await t.request('GET', `/api/v1/flows/${inGroup.id}`, { token: elsewhere })).status).toBe(404);
     expect((await t.request('GET', '/api/v1/flows', { token: elsewhere })).body.items.map((f: { id: string }) => f.id)).toEqual([

@@ -95,8 +95,8 @@ export function flowsRoutes(ctx: AppContext): RouteDef[] {
       params: idParams,
       status: 204,
       errors: [409],
-      handler: ({ params, principal, requestId }) => {
-        deleteFlowById(ctx, { principal, requestId }, params.id);
+      handler: async ({ params, principal, requestId }) => {
+        await deleteFlowById(ctx, { principal, requestId }, params.id);
         return undefined;
       },
     }),

@@ -11,6 +11,7 @@ import {
   insertRun,
 } from '../../testing/domainFixtures.ts';
 import { startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 
 let s: TestServer;
 let owner: string;
@@ -30,9 +31,9 @@ async function all(path: string, token: string): Promise<string[]> {
 
 describe('GET /api/v1/integrations/{id}', () => {
   it('answers the whole integration: bindings, inputs without password inputs, latest run; never secret inputs', async () => {
-    const connectorId = insertConnector(ctx());
-    const configId = insertConfig(ctx(), { sharingLevel: 'account' });
-    const flowId = insertFlow(ctx(), {
+    const connectorId = await insertConnector(ctx());
+    const configId = await insertConfig(ctx(), { sharingLevel: 'account' });
+    const flowId = await insertFlow(ctx(), {
       definition: {
         slots: [{ key: 'crm', connectorId, label: 'CRM' }],
         inputs: [
@@ -43,9 +44,9 @@ describe('GET /api/v1/integrations/{id}', () => {
         steps: [],
       },
     });
-    const endUserId = insertEndUser(ctx(), configId, { userId: 'u-42', accountId: 'acme' });
-    const authId = insertConnectorAuth(ctx(), { configId, connectorId, endUserId, sharingLevel: 'account' });
-    const id = insertIntegration(ctx(), {
+    const endUserId = await insertEndUser(ctx(), configId, { userId: 'u-42', accountId: 'acme' });
+    const authId = await insertConnectorAuth(ctx(), { configId, connectorId, endUserId, sharingLevel: 'account' });
+    const id = await insertIntegration(ctx(), {
       configId,
       flowId,
       endUserId,
@@ -56,8 +57,8 @@ describe('GET /api/v1/integrations/{id}', () => {
       secretInputs: { pin: 'CANARY-SEALED-PIN' },
       nextRunAt: '2030-01-01T00:00:00.000Z',
     });
-    const runId = insertRun(ctx(), id, { status: 'error' });
-    const row = ctx().db.get<{ created_at: string; latest_run_at: string }>(
+    const runId = await insertRun(ctx(), id, { status: 'error' });
+    const row = await ctx().db.get<{ created_at: string; latest_run_at: string }>(
       sql`SELECT created_at, latest_run_at FROM integrations WHERE id = ${id}`,
     );
     const res = await s.request('GET', `/api/v1/integrations/${id}`, { token: owner });
@@ -99,26 +100,26 @@ describe('GET /api/v1/integrations/{id}', () => {
 
 describe('GET /api/v1/integrations', () => {
   let world: { c1: string; c2: string; f1: string; f2: string; ids: Record<string, string> };
-  beforeAll(() => {
-    const connectorId = insertConnector(ctx());
-    const c1 = insertConfig(ctx());
-    const c2 = insertConfig(ctx());
-    const f1 = insertFlow(ctx(), { connectorId });
-    const f2 = insertFlow(ctx(), { connectorId });
-    const alice = insertEndUser(ctx(), c1, { userId: 'alice', accountId: 'acct-a' });
-    const bob = insertEndUser(ctx(), c1, { userId: 'bob', accountId: 'acct-b' });
-    const carol = insertEndUser(ctx(), c2, { userId: 'alice', accountId: 'acct-c' });
+  beforeAll(async () => {
+    const connectorId = await insertConnector(ctx());
+    const c1 = await insertConfig(ctx());
+    const c2 = await insertConfig(ctx());
+    const f1 = await insertFlow(ctx(), { connectorId });
+    const f2 = await insertFlow(ctx(), { connectorId });
+    const alice = await insertEndUser(ctx(), c1, { userId: 'alice', accountId: 'acct-a' });
+    const bob = await insertEndUser(ctx(), c1, { userId: 'bob', accountId: 'acct-b' });
+    const carol = await insertEndUser(ctx(), c2, { userId: 'alice', accountId: 'acct-c' });
     const ids: Record<string, string> = {};
-    const add = (name: string, configId: string, flowId: string, endUserId: string, status: 'enabled' | 'disabled' = 'enabled') => {
+    const add = async (name: string, configId: string, flowId: string, endUserId: string, status: 'enabled' | 'disabled' = 'enabled') => {
       s.clock.advance(1);
-      ids[name] = insertIntegration(ctx(), { configId, flowId, endUserId, status });
+      ids[name] = await insertIntegration(ctx(), { configId, flowId, endUserId, status });
     };
-    add('a1', c1, f1, alice);
-    add('a2', c1, f2, alice, 'disabled');
-    add('b1', c1, f1, bob);
-    add('b2', c1, f2, bob);
-    add('c1', c2, f1, carol);
-    add('c2', c2, f2, carol, 'disabled');
+    await add('a1', c1, f1, alice);
+    await add('a2', c1, f2, alice, 'disabled');
+    await add('b1', c1, f1, bob);
+    await add('b2', c1, f2, bob);
+    await add('c1', c2, f1, carol);
+    await add('c2', c2, f2, carol, 'disabled');
     world = { c1, c2, f1, f2, ids };
   });
 
@@ -154,9 +155,12 @@ describe('GET /api/v1/integrations', () => {
     expect(seen).toEqual(expected);
     expect(new Set(seen).size).toBe(seen.length);
     expect(pages).toBe(Math.ceil(expected.length / 2));
-    const created = seen.map(
-      (id) => ctx().db.get<{ created_at: string }>(sql`SELECT created_at FROM integrations WHERE id = ${id}`)?.created_at ?? '',
-    );
+    const created: string[] = [];
+    for (const id of seen) {
+      created.push(
+        (await ctx().db.get<{ created_at: string }>(sql`SELECT created_at FROM integrations WHERE id = ${id}`))?.created_at ?? '',
+      );
+    }
     expect([...created].sort().reverse()).toEqual(created);
   });
 
@@ -193,22 +197,22 @@ describe('GET /api/v1/integrations', () => {
 describe('POST /api/v1/integrations/{id}/disable and /enable', () => {
   const auditsOf = (id: string) =>
     ctx().db.all<{ action: string; actor_type: string; actor_id: string | null; config_id: string; request_id: string; details: string }>(
-      sql`SELECT action, actor_type, actor_id, config_id, request_id, details FROM audit_events WHERE object_id = ${id} ORDER BY rowid`,
+      sql`SELECT action, actor_type, actor_id, config_id, request_id, details FROM audit_events WHERE object_id = ${id} ORDER BY ${insertionOrder(ctx().db)}`,
     );
 
   it('disables with disabledBy admin, enables, and treats a repeat as a no-op without an audit event', async () => {
-    const configId = insertConfig(ctx());
-    const flowId = insertFlow(ctx());
-    const endUserId = insertEndUser(ctx(), configId);
-    const id = insertIntegration(ctx(), { configId, flowId, endUserId });
-    const tokenId = ctx().db.get<{ id: string }>(sql`SELECT id FROM api_tokens ORDER BY created_at LIMIT 1`)?.id;
+    const configId = await insertConfig(ctx());
+    const flowId = await insertFlow(ctx());
+    const endUserId = await insertEndUser(ctx(), configId);
+    const id = await insertIntegration(ctx(), { configId, flowId, endUserId });
+    const tokenId = (await ctx().db.get<{ id: string }>(sql`SELECT id FROM api_tokens ORDER BY created_at LIMIT 1`))?.id;
 
     s.clock.advance(5);
     const off = await s.request('POST', `/api/v1/integrations/${id}/disable`, { token: owner });
     expect(off.status).toBe(200);
     expect(off.body).toMatchObject({ id, status: 'disabled', disabledBy: 'admin' });
     expect(off.body.updatedAt).not.toBe(off.body.createdAt);
-    expect(auditsOf(id)).toEqual([
+    expect(await auditsOf(id)).toEqual([
       {
         action: 'integration.disabled',
         actor_type: 'api_token',
@@ -222,53 +226,61 @@ describe('POST /api/v1/integrations/{id}/disable and /enable', () => {
     const again = await s.request('POST', `/api/v1/integrations/${id}/disable`, { token: owner });
     expect(again.status).toBe(200);
     expect(again.body).toEqual(off.body);
-    expect(auditsOf(id)).toHaveLength(1);
+    expect(await auditsOf(id)).toHaveLength(1);
 
     const on = await s.request('POST', `/api/v1/integrations/${id}/enable`, { token: owner });
     expect(on.status).toBe(200);
     expect(on.body).toMatchObject({ id, status: 'enabled', disabledBy: null });
     const onAgain = await s.request('POST', `/api/v1/integrations/${id}/enable`, { token: owner });
     expect(onAgain.body).toEqual(on.body);
-    expect(auditsOf(id).map((a) => a.action)).toEqual(['integration.disabled', 'integration.enabled']);
+    expect((await auditsOf(id)).map((a) => a.action)).toEqual(['integration.disabled', 'integration.enabled']);
   });
 
   it('re-enables an integration the user disabled, recording what it was', async () => {
-    const configId = insertConfig(ctx());
-    const flowId = insertFlow(ctx());
-    const endUserId = insertEndUser(ctx(), configId);
-    const id = insertIntegration(ctx(), { configId, flowId, endUserId, status: 'disabled', disabledBy: 'user' });
+    const configId = await insertConfig(ctx());
+    const flowId = await insertFlow(ctx());
+    const endUserId = await insertEndUser(ctx(), configId);
+    const id = await insertIntegration(ctx(), { configId, flowId, endUserId, status: 'disabled', disabledBy: 'user' });
     const on = await s.request('POST', `/api/v1/integrations/${id}/enable`, { token: owner });
     expect(on.body).toMatchObject({ status: 'enabled', disabledBy: null });
-    expect(JSON.parse(auditsOf(id)[0]?.details ?? '{}')).toEqual({ flowId, previousStatus: 'disabled', previousDisabledBy: 'user' });
+    expect(JSON.parse((await auditsOf(id))[0]?.details ?? '{}')).toEqual({
+      flowId,
+      previousStatus: 'disabled',
+      previousDisabledBy: 'user',
+    });
   });
 
   it('takes over a disable the end user made, so the end user cannot undo it', async () => {
-    const configId = insertConfig(ctx());
-    const flowId = insertFlow(ctx());
-    const endUserId = insertEndUser(ctx(), configId);
-    const id = insertIntegration(ctx(), { configId, flowId, endUserId, status: 'disabled', disabledBy: 'user' });
+    const configId = await insertConfig(ctx());
+    const flowId = await insertFlow(ctx());
+    const endUserId = await insertEndUser(ctx(), configId);
+    const id = await insertIntegration(ctx(), { configId, flowId, endUserId, status: 'disabled', disabledBy: 'user' });
     const off = await s.request('POST', `/api/v1/integrations/${id}/disable`, { token: owner });
     expect(off.body).toMatchObject({ status: 'disabled', disabledBy: 'admin' });
-    expect(JSON.parse(auditsOf(id)[0]?.details ?? '{}')).toEqual({ flowId, previousStatus: 'disabled', previousDisabledBy: 'user' });
+    expect(JSON.parse((await auditsOf(id))[0]?.details ?? '{}')).toEqual({
+      flowId,
+      previousStatus: 'disabled',
+      previousDisabledBy: 'user',
+    });
   });
 
   it('answers 404 for an unknown integration and writes nothing', async () => {
-    const before = ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_events`)?.n;
+    const before = (await ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_events`))?.n;
     const res = await s.request('POST', '/api/v1/integrations/int_zzzzzzzzzzzzzzzzzzzzzzzzzz/disable', { token: owner });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('not_found');
-    expect(ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_events`)?.n).toBe(before);
+    expect((await ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_events`))?.n).toBe(before);
   });
 
   it('lets a member with manage disable, and refuses view-only (403) and other groups (404)', async () => {
-    const configId = insertConfig(ctx());
-    const f1 = insertFlow(ctx());
-    const f2 = insertFlow(ctx());
-    const g1 = insertGroup(ctx(), configId, { flowIds: [f1] });
-    insertGroup(ctx(), configId, { flowIds: [f2] });
-    const endUserId = insertEndUser(ctx(), configId);
-    const i1 = insertIntegration(ctx(), { configId, flowId: f1, endUserId });
-    const i2 = insertIntegration(ctx(), { configId, flowId: f2, endUserId });
+    const configId = await insertConfig(ctx());
+    const f1 = await insertFlow(ctx());
+    const f2 = await insertFlow(ctx());
+    const g1 = await insertGroup(ctx(), configId, { flowIds: [f1] });
+    await insertGroup(ctx(), configId, { flowIds: [f2] });
+    const endUserId = await insertEndUser(ctx(), configId);
+    const i1 = await insertIntegration(ctx(), { configId, flowId: f1, endUserId });
+    const i2 = await insertIntegration(ctx(), { configId, flowId: f2, endUserId });
     const viewer = await s.adminToken({ role: 'member', groups: [{ groupId: g1, view: true, run: true }] });
     const manager = await s.adminToken({ role: 'member', groups: [{ groupId: g1, manage: true }] });
 
@@ -285,6 +297,6 @@ describe('POST /api/v1/integrations/{id}/disable and /enable', () => {
     const ok = await s.request('POST', `/api/v1/integrations/${i1}/disable`, { token: manager });
     expect(ok.status).toBe(200);
     expect(ok.body.status).toBe('disabled');
-    expect(ctx().db.get<{ status: string }>(sql`SELECT status FROM integrations WHERE id = ${i2}`)?.status).toBe('enabled');
+    expect((await ctx().db.get<{ status: string }>(sql`SELECT status FROM integrations WHERE id = ${i2}`))?.status).toBe('enabled');
   });
 });

@@ -90,7 +90,7 @@ function upstreamHandler(req: ReceivedRequest, res: http.ServerResponse): void {
 }
 
 let n = 0;
-function connector(
+async function connector(
   authType: ConnectorRow['auth_type'],
   def: Partial<ConnectorDefinition> = {},
   opts: { baseUrl?: string; secret?: string } = {},
@@ -99,7 +99,7 @@ function connector(
   const id = `px-${authType.replace('_', '')}-${n}`;
   const definition: ConnectorDefinition = { oauth2: null, oauth1: null, apiKey: null, fields: [], validation: null, ...def };
   const now = new Date(s.clock.now()).toISOString();
-  insertConnector(s.app.ctx.db, {
+  await insertConnector(s.app.ctx.db, {
     id,
     name: id,
     auth_type: authType,
@@ -114,7 +114,7 @@ function connector(
   return id;
 }
 
-function auth(
+async function auth(
   connectorId: string,
   credentials: Credentials,
   status: 'active' | 'needs_reauth' | 'revoked' | 'disabled' = 'active',
@@ -123,7 +123,7 @@ function auth(
   return insertConnectorAuth(s.app.ctx, {
     configId: cfg,
     connectorId,
-    endUserId: cfg === configId ? endUserId : insertEndUser(s.app.ctx, cfg),
+    endUserId: cfg === configId ? endUserId : await insertEndUser(s.app.ctx, cfg),
     status,
     credentials: credentials as Record<string, unknown>,
   });
@@ -161,9 +161,9 @@ beforeAll(async () => {
   s = await startTestServer();
   owner = await s.adminToken();
   upstream = await startUpstream(upstreamHandler);
-  configId = insertConfig(s.app.ctx);
-  endUserId = insertEndUser(s.app.ctx, configId, { userId: 'u-proxy', accountId: 'acme' });
-  echoAuth = auth(connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } }), apiKeyCreds());
+  configId = await insertConfig(s.app.ctx);
+  endUserId = await insertEndUser(s.app.ctx, configId, { userId: 'u-proxy', accountId: 'acme' });
+  echoAuth = await auth(await connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } }), apiKeyCreds());
 });
 afterEach(() => {
   restoreDns?.();
@@ -260,7 +260,7 @@ describe('proxy: forwarding', () => {
       },
     });
     expect(created.status).toBe(201);
-    const declared = auth('px-declared', apiKeyCreds());
+    const declared = await auth('px-declared', apiKeyCreds());
     const res = await raw(
       'POST',
       `/api/v1/proxy/${declared}/h`,
@@ -285,8 +285,8 @@ describe('proxy: forwarding', () => {
     });
     expect(JSON.parse(res.text).method).toBe('POST');
     // a definition written around the API (an old row, a hand edit) still cannot smuggle one through
-    const handMade = auth(
-      connector('api_key', {
+    const handMade = await auth(
+      await connector('api_key', {
         apiKey: { in: 'header', name: 'X-Api-Key', prefix: null },
         proxy: { forwardHeaders: ['x-original-url', 'x-http-method-override', 'x-forwarded-host', 'host', 'x-tenant'] },
       }),
@@ -342,16 +342,16 @@ describe('proxy: forwarding', () => {
   });
 
   it('updates last_used_at', async () => {
-    const a = auth(connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } }), apiKeyCreds());
+    const a = await auth(await connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } }), apiKeyCreds());
     await raw('GET', `/api/v1/proxy/${a}/x`);
-    const row = s.app.ctx.db.get<{ last_used_at: string | null }>(sql`SELECT last_used_at FROM connector_auths WHERE id = ${a}`);
+    const row = await s.app.ctx.db.get<{ last_used_at: string | null }>(sql`SELECT last_used_at FROM connector_auths WHERE id = ${a}`);
     expect(row?.last_used_at).toBe(new Date(s.clock.now()).toISOString());
   });
 });
 
 describe('proxy: credential injection per auth type (the upstream echoes what it got)', () => {
   it('oauth2: Bearer access token', async () => {
-    const a = auth(connector('oauth2'), {
+    const a = await auth(await connector('oauth2'), {
       type: 'oauth2',
       accessToken: CANARY.access,
       refreshToken: null,
@@ -364,13 +364,13 @@ describe('proxy: credential injection per auth type (the upstream echoes what it
   });
 
   it('basic: Authorization: Basic', async () => {
-    const a = auth(connector('basic'), { type: 'basic', username: 'ada', password: CANARY.password, fields: {} });
+    const a = await auth(await connector('basic'), { type: 'basic', username: 'ada', password: CANARY.password, fields: {} });
     const seen = JSON.parse((await raw('GET', `/api/v1/proxy/${a}/me`)).text);
     expect(seen.headers.authorization).toBe(`Basic ${Buffer.from(`ada:${CANARY.password}`).toString('base64')}`);
   });
 
   it('api_key as a query parameter', async () => {
-    const a = auth(connector('api_key', { apiKey: { in: 'query', name: 'key', prefix: null } }), apiKeyCreds(CANARY.queryKey));
+    const a = await auth(await connector('api_key', { apiKey: { in: 'query', name: 'key', prefix: null } }), apiKeyCreds(CANARY.queryKey));
     const seen = JSON.parse((await raw('GET', `/api/v1/proxy/${a}/search?q=1&key=mine`)).text);
     const url = new URL(seen.url, upstream.url);
     expect(url.pathname).toBe('/base/search');
@@ -379,8 +379,8 @@ describe('proxy: credential injection per auth type (the upstream echoes what it
   });
 
   it('oauth1: a signed OAuth Authorization header', async () => {
-    const a = auth(
-      connector(
+    const a = await auth(
+      await connector(
         'oauth1',
         { oauth1: { requestTokenUrl: '', authorizeUrl: '', accessTokenUrl: '', consumerKey: 'ck-1', signatureMethod: 'HMAC-SHA1' } },
         { secret: CANARY.consumerSecret },
@@ -396,7 +396,7 @@ describe('proxy: credential injection per auth type (the upstream echoes what it
   });
 
   it('none: nothing injected', async () => {
-    const a = auth(connector('none'), { type: 'none' });
+    const a = await auth(await connector('none'), { type: 'none' });
     const seen = JSON.parse((await raw('GET', `/api/v1/proxy/${a}/public`)).text);
     expect(seen.headers.authorization).toBeUndefined();
   });
@@ -437,7 +437,7 @@ describe('proxy: injected credentials never come back in response headers (SECUR
   });
 
   it('api_key in the query, with characters that need encoding: every encoded form is redacted too', async () => {
-    const a = auth(connector('api_key', { apiKey: { in: 'query', name: 'key', prefix: null } }), apiKeyCreds(ODD_KEY));
+    const a = await auth(await connector('api_key', { apiKey: { in: 'query', name: 'key', prefix: null } }), apiKeyCreds(ODD_KEY));
     const res = await raw('GET', `/api/v1/proxy/${a}/reflect?q=1`);
     expect(res.status).toBe(302);
     const h = reflected(res);
@@ -449,7 +449,7 @@ describe('proxy: injected credentials never come back in response headers (SECUR
   });
 
   it('basic: neither the password nor the base64 user:password comes back', async () => {
-    const a = auth(connector('basic'), { type: 'basic', username: 'ada', password: CANARY.password, fields: {} });
+    const a = await auth(await connector('basic'), { type: 'basic', username: 'ada', password: CANARY.password, fields: {} });
     const res = await raw('GET', `/api/v1/proxy/${a}/reflect`);
     const h = reflected(res);
     expect(h['x-echo-authorization']).toBe('Basic [redacted]');
@@ -460,7 +460,7 @@ describe('proxy: injected credentials never come back in response headers (SECUR
   });
 
   it('oauth2: the access token never comes back', async () => {
-    const a = auth(connector('oauth2'), {
+    const a = await auth(await connector('oauth2'), {
       type: 'oauth2',
       accessToken: CANARY.access,
       refreshToken: null,
@@ -478,8 +478,8 @@ describe('proxy: injected credentials never come back in response headers (SECUR
 
   it('oauth1: the token and the signature never come back; the consumer key and nonce do', async () => {
     const token = 'CANARY-OAUTH1-TOKEN-41c9';
-    const a = auth(
-      connector(
+    const a = await auth(
+      await connector(
         'oauth1',
         { oauth1: { requestTokenUrl: '', authorizeUrl: '', accessTokenUrl: '', consumerKey: 'ck-1', signatureMethod: 'HMAC-SHA1' } },
         { secret: CANARY.consumerSecret },
@@ -501,7 +501,7 @@ describe('proxy: injected credentials never come back in response headers (SECUR
   });
 
   it('none: nothing to redact, the headers pass as sent', async () => {
-    const a = auth(connector('none'), { type: 'none' });
+    const a = await auth(await connector('none'), { type: 'none' });
     const res = await raw('GET', `/api/v1/proxy/${a}/reflect`);
     expect(res.headers.location).toBe('https://elsewhere.test/cb?api_key=&token=&x=1');
     expect(res.headers['x-echo-url']).toBe('/base/reflect');
@@ -509,7 +509,7 @@ describe('proxy: injected credentials never come back in response headers (SECUR
 });
 
 describe('proxy: OAuth2 refresh', () => {
-  function oauth2Connector() {
+  async function oauth2Connector() {
     return connector(
       'oauth2',
       {
@@ -531,7 +531,7 @@ describe('proxy: OAuth2 refresh', () => {
 
   it('on an upstream 401, refreshes once with force and retries once', async () => {
     tokenCalls = [];
-    const a = auth(oauth2Connector(), {
+    const a = await auth(await oauth2Connector(), {
       type: 'oauth2',
       accessToken: CANARY.access,
       refreshToken: CANARY.refresh,
@@ -554,7 +554,7 @@ describe('proxy: OAuth2 refresh', () => {
 
   it('refreshes an expired token before the call', async () => {
     tokenCalls = [];
-    const a = auth(oauth2Connector(), {
+    const a = await auth(await oauth2Connector(), {
       type: 'oauth2',
       accessToken: CANARY.access,
       refreshToken: CANARY.refresh,
@@ -569,7 +569,7 @@ describe('proxy: OAuth2 refresh', () => {
 
   it('answers the upstream 401 as is when the token cannot be refreshed', async () => {
     tokenCalls = [];
-    const a = auth(oauth2Connector(), {
+    const a = await auth(await oauth2Connector(), {
       type: 'oauth2',
       accessToken: CANARY.access,
       refreshToken: null,
@@ -642,8 +642,8 @@ describe('proxy: egress policy', () => {
       res.end();
     });
     try {
-      const a = auth(
-        connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } }, { baseUrl: `${redirector.url}/base` }),
+      const a = await auth(
+        await connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } }, { baseUrl: `${redirector.url}/base` }),
         apiKeyCreds(),
       );
       const res = await raw('GET', `/api/v1/proxy/${a}${path}`);
@@ -660,8 +660,8 @@ describe('proxy: egress policy', () => {
     'refuses a connector host resolving to %s with 502 upstream_error',
     async (address) => {
       restoreDns = setEgressResolver(async () => [{ address, family: address.includes(':') ? 6 : 4 }]);
-      const a = auth(
-        connector(
+      const a = await auth(
+        await connector(
           'api_key',
           { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } },
           { baseUrl: 'https://internal.example.test/v1' },
@@ -689,7 +689,7 @@ describe('proxy: streaming and limits', () => {
       finish = () => res.end('last');
     });
     try {
-      const a = auth(connector('none', {}, { baseUrl: slow.url }), { type: 'none' });
+      const a = await auth(await connector('none', {}, { baseUrl: slow.url }), { type: 'none' });
       const res = await fetch(`${s.url}/api/v1/proxy/${a}/stream`, { headers: { authorization: `Bearer ${owner}` } });
       expect(res.status).toBe(200);
       const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -715,7 +715,7 @@ describe('proxy: streaming and limits', () => {
       res.write('x');
     });
     try {
-      const a = auth(connector('none', {}, { baseUrl: big.url }), { type: 'none' });
+      const a = await auth(await connector('none', {}, { baseUrl: big.url }), { type: 'none' });
       const res = await raw('GET', `/api/v1/proxy/${a}/big`);
       expect(res.status).toBe(502);
       expect(JSON.parse(res.text).error).toMatchObject({ code: 'upstream_error', details: { reason: 'too_large' } });
@@ -740,7 +740,7 @@ describe('proxy: streaming and limits', () => {
       pump();
     });
     try {
-      const a = auth(connector('none', {}, { baseUrl: endless.url }), { type: 'none' });
+      const a = await auth(await connector('none', {}, { baseUrl: endless.url }), { type: 'none' });
       const res = await fetch(`${s.url}/api/v1/proxy/${a}/endless`, { headers: { authorization: `Bearer ${owner}` } });
       expect(res.status).toBe(200);
       let received = 0;
@@ -782,10 +782,15 @@ describe('proxy: who may call it', () => {
   });
 
   it('members: 404 without view on the configuration, 403 with view but no run, through with run', async () => {
-    const cfg = insertConfig(s.app.ctx);
-    const group = insertGroup(s.app.ctx, cfg);
-    const otherGroup = insertGroup(s.app.ctx, insertConfig(s.app.ctx));
-    const a = auth(connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } }), apiKeyCreds(), 'active', cfg);
+    const cfg = await insertConfig(s.app.ctx);
+    const group = await insertGroup(s.app.ctx, cfg);
+    const otherGroup = await insertGroup(s.app.ctx, await insertConfig(s.app.ctx));
+    const a = await auth(
+      await connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } }),
+      apiKeyCreds(),
+      'active',
+      cfg,
+    );
     const outsider = await s.adminToken({ role: 'member', groups: [{ groupId: otherGroup, view: true, run: true }] });
     const viewer = await s.adminToken({ role: 'member', groups: [{ groupId: group, view: true }] });
     const runner = await s.adminToken({ role: 'member', groups: [{ groupId: group, view: true, run: true }] });
@@ -801,7 +806,7 @@ describe('proxy: who may call it', () => {
   });
 
   it.each(['needs_reauth', 'revoked', 'disabled'] as const)('422 unprocessable for an auth that is %s', async (status) => {
-    const a = auth(connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } }), apiKeyCreds(), status);
+    const a = await auth(await connector('api_key', { apiKey: { in: 'header', name: 'X-Api-Key', prefix: null } }), apiKeyCreds(), status);
     const res = await raw('GET', `/api/v1/proxy/${a}/x`);
     expect(res.status).toBe(422);
     expect(JSON.parse(res.text).error).toMatchObject({ code: 'unprocessable', details: { reason: status } });
@@ -880,7 +885,7 @@ describe('proxy: client-aborted uploads are logged at info, not as errors', () =
       }, 400);
     });
     try {
-      const a = auth(connector('none', {}, { baseUrl: slow.url }), { type: 'none' });
+      const a = await auth(await connector('none', {}, { baseUrl: slow.url }), { type: 'none' });
       const firstLog = s.logs.length;
       const url = new URL(s.url);
       await new Promise<void>((resolve) => {

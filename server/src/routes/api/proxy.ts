@@ -45,7 +45,7 @@ export function proxyRoutes(ctx: AppContext): RouteDef[] {
       errors: [413, 422, 502, 503],
       handler: async ({ principal, params, req, res, log }) => {
         const authId = params.connectorAuthId;
-        const target = runnableUpstreamAuth(ctx, principal, authId);
+        const target = await runnableUpstreamAuth(ctx, principal, authId);
         const tail = rawTail(req, authId);
         const call = { method: req.method, path: tail.path, query: tail.search, headers: req.headers, body: req, signal: clientGone(res) };
         await proxyRequest(ctx, target, call, responseSink(res), log);

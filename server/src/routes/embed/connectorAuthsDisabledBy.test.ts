@@ -8,6 +8,7 @@ import { sql } from '../../db/sql.ts';
 import { insertFlow, insertGroup } from '../../testing/domainFixtures.ts';
 import { createEmbedFixture, type EmbedFixture } from '../../testing/embedFixtures.ts';
 import { type ApiResponse, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 
 const PASSWORD = 'CANARY-disabled-by-password-41c2';
 
@@ -38,8 +39,8 @@ beforeAll(async () => {
     const res = await s.request('POST', '/api/v1/connectors', { token: owner, body });
     expect(res.status, res.text).toBe(201);
   }
-  fx = createEmbedFixture(s.app.ctx, { keys: ['hs'], consent: { enabled: false } });
-  const flowId = insertFlow(s.app.ctx, {
+  fx = await createEmbedFixture(s.app.ctx, { keys: ['hs'], consent: { enabled: false } });
+  const flowId = await insertFlow(s.app.ctx, {
     definition: {
       slots: [
         { key: 'crm', connectorId: 'crm', label: 'CRM' },
@@ -50,7 +51,7 @@ beforeAll(async () => {
       steps: [],
     },
   });
-  insertGroup(s.app.ctx, fx.configId, { flowIds: [flowId] });
+  await insertGroup(s.app.ctx, fx.configId, { flowIds: [flowId] });
   const res = await s.request('POST', '/embed/api/session', { body: { token: fx.token({ embed_user_id: 'u1' }) } });
   expect(res.status, res.text).toBe(200);
   token = res.body.sessionToken;
@@ -81,7 +82,7 @@ async function createBasic(name: string): Promise<string> {
   return res.body.id;
 }
 
-function row(id: string) {
+async function row(id: string) {
   return s.app.ctx.db.get<{ status: string; disabled_by: string | null; name: string; credentials_version: number }>(
     sql`SELECT status, disabled_by, name, credentials_version FROM connector_auths WHERE id = ${id}`,
   );
@@ -107,7 +108,7 @@ describe('an admin disable', () => {
       'forbidden',
       ENABLE_REFUSED,
     );
-    expect(row(id)).toMatchObject({ status: 'disabled', disabled_by: 'admin', name: 'Work CRM' });
+    expect(await row(id)).toMatchObject({ status: 'disabled', disabled_by: 'admin', name: 'Work CRM' });
     // disabling it again from the iframe changes nothing, and does not turn it into the user's disable
     const again = await embed('PATCH', `/embed/api/connector-auths/${id}`, { status: 'disabled' });
     expect(again.status, again.text).toBe(200);
@@ -116,11 +117,11 @@ describe('an admin disable', () => {
     const enabled = await vendor('POST', `/api/v1/connector-auths/${id}/enable`);
     expect(enabled.body).toMatchObject({ status: 'active', disabledBy: null });
     expect(await embedView(id)).toMatchObject({ status: 'active', disabledBy: null });
-    const actions = s.app.ctx.db
-      .all<{ action: string; actor_type: string }>(
-        sql`SELECT action, actor_type FROM audit_events WHERE object_id = ${id} ORDER BY at, rowid`,
+    const actions = (
+      await s.app.ctx.db.all<{ action: string; actor_type: string }>(
+        sql`SELECT action, actor_type FROM audit_events WHERE object_id = ${id} ORDER BY at, ${insertionOrder(s.app.ctx.db)}`,
       )
-      .map((a) => `${a.action} by ${a.actor_type}`);
+    ).map((a) => `${a.action} by ${a.actor_type}`);
     expect(actions).toEqual([
       'connector_auth.created by end_user',
       'connector_auth.disabled by api_token',
@@ -131,14 +132,14 @@ describe('an admin disable', () => {
   it('cannot be undone by reconnecting: new credentials and connect tickets are refused (403)', async () => {
     const id = await createBasic('Reconnect me');
     await vendor('POST', `/api/v1/connector-auths/${id}/disable`);
-    const before = row(id);
+    const before = await row(id);
     expectError(
       await embed('PATCH', `/embed/api/connector-auths/${id}`, { values: { username: 'ada', password: `${PASSWORD}-2` } }),
       403,
       'forbidden',
       RECONNECT_REFUSED,
     );
-    expect(row(id)).toEqual(before);
+    expect(await row(id)).toEqual(before);
 
     const imported = await vendor('POST', '/api/v1/connector-auths', {
       configId: fx.configId,
@@ -179,8 +180,8 @@ describe("the end user's own disable", () => {
     await embed('PATCH', `/embed/api/connector-auths/${id}`, { status: 'disabled' });
     const takenOver = await vendor('POST', `/api/v1/connector-auths/${id}/disable`);
     expect(takenOver.body).toMatchObject({ status: 'disabled', disabledBy: 'admin' });
-    const audit = s.app.ctx.db.all<{ details: string }>(
-      sql`SELECT details FROM audit_events WHERE object_id = ${id} AND action = 'connector_auth.disabled' ORDER BY at, rowid`,
+    const audit = await s.app.ctx.db.all<{ details: string }>(
+      sql`SELECT details FROM audit_events WHERE object_id = ${id} AND action = 'connector_auth.disabled' ORDER BY at, ${insertionOrder(s.app.ctx.db)}`,
     );
     expect(JSON.parse(audit.at(-1)?.details ?? '{}')).toEqual({
       connectorId: 'crm',

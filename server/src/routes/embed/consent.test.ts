@@ -11,6 +11,7 @@ import { sql } from '../../db/sql.ts';
 import { insertConnectorAuth, insertFlow, insertGroup, insertIntegration } from '../../testing/domainFixtures.ts';
 import { createEmbedFixture, type EmbedFixture, type EmbedFixtureOptions } from '../../testing/embedFixtures.ts';
 import { type ApiResponse, startTestServer, TestClock, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 import { allRoutes } from '../index.ts';
 
 let s: TestServer;
@@ -30,16 +31,16 @@ async function session(fx: EmbedFixture, user: string, account: string): Promise
   return { token: res.body.sessionToken as string, given: res.body.config.consent.given as boolean };
 }
 
-function consentAudits(configId: string) {
+async function consentAudits(configId: string) {
   return s.app.ctx.db.all<{ actor_type: string; object_type: string; object_id: string; details: string }>(
     sql`SELECT actor_type, object_type, object_id, details FROM audit_events WHERE action = 'consent.given' AND config_id = ${configId}
-      ORDER BY at, rowid`,
+      ORDER BY at, ${insertionOrder(s.app.ctx.db)}`,
   );
 }
 
 describe('POST /embed/api/consent', () => {
   it('at user level records consent for the caller only, once', async () => {
-    const fx = createEmbedFixture(s.app.ctx, { sharingLevel: 'user', keys: ['hs'] });
+    const fx = await createEmbedFixture(s.app.ctx, { sharingLevel: 'user', keys: ['hs'] });
     const ada = await session(fx, 'ada', 'acme');
     expect(ada.given).toBe(false);
     const at = new Date(s.clock.now()).toISOString();
@@ -55,15 +56,17 @@ describe('POST /embed/api/consent', () => {
     const bob = await session(fx, 'bob', 'acme');
     expect(bob.given).toBe(false);
 
-    const adaId = s.app.ctx.db.get<{ id: string }>(sql`SELECT id FROM end_users WHERE config_id = ${fx.configId} AND user_id = 'ada'`)?.id;
-    expect(consentAudits(fx.configId)).toEqual([
+    const adaId = (
+      await s.app.ctx.db.get<{ id: string }>(sql`SELECT id FROM end_users WHERE config_id = ${fx.configId} AND user_id = 'ada'`)
+    )?.id;
+    expect(await consentAudits(fx.configId)).toEqual([
       { actor_type: 'end_user', object_type: 'end_user', object_id: adaId, details: '{"sharingLevel":"user"}' },
     ]);
-    expect(s.app.ctx.db.get(sql`SELECT count(*) AS n FROM account_consents WHERE config_id = ${fx.configId}`)).toEqual({ n: 0 });
+    expect(await s.app.ctx.db.get(sql`SELECT count(*) AS n FROM account_consents WHERE config_id = ${fx.configId}`)).toEqual({ n: 0 });
   });
 
   it('at account level records consent once for the whole account', async () => {
-    const fx = createEmbedFixture(s.app.ctx, { sharingLevel: 'account', keys: ['hs'] });
+    const fx = await createEmbedFixture(s.app.ctx, { sharingLevel: 'account', keys: ['hs'] });
     const ada = await session(fx, 'ada', 'acme');
     const bobBefore = await session(fx, 'bob', 'acme');
     expect([ada.given, bobBefore.given]).toEqual([false, false]);
@@ -82,7 +85,7 @@ describe('POST /embed/api/consent', () => {
     // another account of the configuration has not consented
     expect((await session(fx, 'carol', 'globex')).given).toBe(false);
 
-    expect(consentAudits(fx.configId)).toEqual([
+    expect(await consentAudits(fx.configId)).toEqual([
       { actor_type: 'end_user', object_type: 'account', object_id: 'acme', details: '{"sharingLevel":"account"}' },
     ]);
   });
@@ -131,12 +134,12 @@ describe('consent is enforced by the server', () => {
   });
 
   /** A configuration offering two flows on the key connector and one on the OAuth connector. */
-  function offering(opts: EmbedFixtureOptions) {
-    const fx = createEmbedFixture(ctx(), { keys: ['hs'], ...opts });
-    const keyFlow = insertFlow(ctx(), { name: 'Key flow', connectorId: 'consent-key' });
-    const secondKeyFlow = insertFlow(ctx(), { name: 'Second key flow', connectorId: 'consent-key' });
-    const oauthFlow = insertFlow(ctx(), { name: 'OAuth flow', connectorId: 'consent-oauth' });
-    insertGroup(ctx(), fx.configId, { flowIds: [keyFlow, secondKeyFlow, oauthFlow] });
+  async function offering(opts: EmbedFixtureOptions) {
+    const fx = await createEmbedFixture(ctx(), { keys: ['hs'], ...opts });
+    const keyFlow = await insertFlow(ctx(), { name: 'Key flow', connectorId: 'consent-key' });
+    const secondKeyFlow = await insertFlow(ctx(), { name: 'Second key flow', connectorId: 'consent-key' });
+    const oauthFlow = await insertFlow(ctx(), { name: 'OAuth flow', connectorId: 'consent-oauth' });
+    await insertGroup(ctx(), fx.configId, { flowIds: [keyFlow, secondKeyFlow, oauthFlow] });
     return { fx, keyFlow, secondKeyFlow };
   }
 
@@ -144,15 +147,15 @@ describe('consent is enforced by the server', () => {
    * A user's session plus objects in their scope (two auths, one integration using the first), and
    * every embed write on them, in an order in which all succeed once consent is given.
    */
-  async function caller(o: ReturnType<typeof offering>, user: string, account: string) {
+  async function caller(o: Awaited<ReturnType<typeof offering>>, user: string, account: string) {
     const token = (await session(o.fx, user, account)).token;
     const level = o.fx.config.sharing_level;
-    const endUserId = findEndUserByIdentity(ctx().db, o.fx.configId, account, user)?.id as string;
+    const endUserId = (await findEndUserByIdentity(ctx().db, o.fx.configId, account, user))?.id as string;
     const scope = { configId: o.fx.configId, connectorId: 'consent-key', endUserId, sharingLevel: level, accountId: account };
     const credentials = { type: 'api_key', apiKey: 'fixture-key' };
-    const used = insertConnectorAuth(ctx(), { ...scope, credentials, name: 'Used login' });
-    const spare = insertConnectorAuth(ctx(), { ...scope, credentials, name: 'Spare login' });
-    const integration = insertIntegration(ctx(), {
+    const used = await insertConnectorAuth(ctx(), { ...scope, credentials, name: 'Used login' });
+    const spare = await insertConnectorAuth(ctx(), { ...scope, credentials, name: 'Spare login' });
+    const integration = await insertIntegration(ctx(), {
       configId: o.fx.configId,
       flowId: o.keyFlow,
       endUserId,
@@ -182,7 +185,7 @@ describe('consent is enforced by the server', () => {
   }
 
   /** What the writes would change, to show a refused write changed nothing. */
-  function state(configId: string) {
+  async function state(configId: string) {
     return ctx().db.all(sql`SELECT 'auth' AS kind, id, name, status FROM connector_auths WHERE config_id = ${configId}
       UNION ALL SELECT 'integration', id, flow_id, status FROM integrations WHERE config_id = ${configId}
       UNION ALL SELECT 'ticket', id, connector_id, status FROM connect_tickets WHERE config_id = ${configId}
@@ -199,11 +202,11 @@ describe('consent is enforced by the server', () => {
   }
 
   it('at user level refuses every embed write with 403 consent_required until the user accepts; reads stay open', async () => {
-    const o = offering({ sharingLevel: 'user' });
+    const o = await offering({ sharingLevel: 'user' });
     const ada = await caller(o, 'ada', 'acme');
-    const before = state(o.fx.configId);
+    const before = await state(o.fx.configId);
     for (const w of ada.writes) expectConsentRequired(await send(ada.token, w), MESSAGE.user);
-    expect(state(o.fx.configId)).toEqual(before);
+    expect(await state(o.fx.configId)).toEqual(before);
 
     for (const path of [
       '/embed/api/flows',
@@ -224,7 +227,7 @@ describe('consent is enforced by the server', () => {
   });
 
   it("at account level one user's consent covers every user of the account, and no other account", async () => {
-    const o = offering({ sharingLevel: 'account' });
+    const o = await offering({ sharingLevel: 'account' });
     const ada = await session(o.fx, 'ada', 'acme');
     const bob = await caller(o, 'bob', 'acme');
     const carol = await caller(o, 'carol', 'globex');
@@ -236,7 +239,7 @@ describe('consent is enforced by the server', () => {
   });
 
   it('covers every embed write route but the consent route, whatever its path or body (checked over allRoutes)', async () => {
-    const o = offering({ sharingLevel: 'user' });
+    const o = await offering({ sharingLevel: 'user' });
     const { token } = await session(o.fx, 'dora', 'acme');
     const writes = allRoutes(ctx()).filter((r) => r.path.startsWith('/embed/api') && r.auth === 'embedSession' && r.method !== 'get');
     const gated = writes.filter((r) => r.path !== '/embed/api/consent');
@@ -253,18 +256,18 @@ describe('consent is enforced by the server', () => {
   });
 
   it('leaves a configuration without consent unaffected', async () => {
-    const o = offering({ sharingLevel: 'user', consent: { enabled: false } });
+    const o = await offering({ sharingLevel: 'user', consent: { enabled: false } });
     const ada = await caller(o, 'ada', 'acme');
     await expectAllSucceed(ada.token, ada.writes);
   });
 
   it('refuses the popup of a ticket whose user no longer has consent, and says so to the iframe', async () => {
-    const o = offering({ sharingLevel: 'user', consent: { enabled: false } });
+    const o = await offering({ sharingLevel: 'user', consent: { enabled: false } });
     const ada = await caller(o, 'ada', 'acme');
     const ticket = await send(ada.token, ['POST', '/embed/api/connect-tickets', { connectorId: 'consent-oauth' }]);
     expect(ticket.status, ticket.text).toBe(201);
     // the vendor switches consent on while the ticket is open
-    ctx().db.run(sql`UPDATE embed_configs SET consent = '{"enabled":true,"text":null}' WHERE id = ${o.fx.configId}`);
+    await ctx().db.run(sql`UPDATE embed_configs SET consent = '{"enabled":true,"text":null}' WHERE id = ${o.fx.configId}`);
 
     const start = await fetch(`${s.url}/oauth/start?ticket=${ticket.body.id}`, { redirect: 'manual' });
     const page = await start.text();

@@ -41,10 +41,10 @@ afterAll(async () => {
   await upstream.close();
 });
 
-function configuration(): EmbedFixture {
-  const fx = createEmbedFixture(s.app.ctx, { sharingLevel: 'user', keys: ['hs'], consent: { enabled: false } });
-  const flowId = insertFlow(s.app.ctx, { name: 'Sync', connectorId: 'crm' });
-  insertGroup(s.app.ctx, fx.configId, { flowIds: [flowId] });
+async function configuration(): Promise<EmbedFixture> {
+  const fx = await createEmbedFixture(s.app.ctx, { sharingLevel: 'user', keys: ['hs'], consent: { enabled: false } });
+  const flowId = await insertFlow(s.app.ctx, { name: 'Sync', connectorId: 'crm' });
+  await insertGroup(s.app.ctx, fx.configId, { flowIds: [flowId] });
   return fx;
 }
 
@@ -77,7 +77,7 @@ function expectLimited(res: ApiResponse): void {
 
 describe('credential checks in the embed API', () => {
   it('limits each end user and each configuration; the service is not asked past a budget', async () => {
-    const fx = configuration();
+    const fx = await configuration();
     const ada = await session(fx, 'u-ada');
     const before = validations();
 
@@ -104,7 +104,7 @@ describe('credential checks in the embed API', () => {
     expect(validations() - before).toBe(5);
 
     // Another configuration has its own budget.
-    const other = await session(configuration(), 'u-ada');
+    const other = await session(await configuration(), 'u-ada');
     expect((await create(other, PASSWORD)).status).toBe(201);
     expect(validations() - before).toBe(6);
   });

@@ -24,14 +24,19 @@ async function sessionOf(token: string): Promise<string> {
 describe('GET /embed/api/flows', () => {
   it('answers the groups in order with their flows, without steps or secrets', async () => {
     const ctx = s.app.ctx;
-    const fx = createEmbedFixture(ctx, { keys: ['hs'] });
-    const other = createEmbedFixture(ctx, { keys: ['hs'] });
-    const crm = insertConnector(ctx, { id: 'flows-crm', name: 'Demo CRM', authType: 'basic' });
-    const backend = insertConnector(ctx, { id: 'flows-backend', name: 'Acme Backend' });
-    ctx.db.run(sql`UPDATE connectors SET icon_url = 'https://cdn.example.test/crm.png' WHERE id = ${crm}`);
-    const vendorAuth = insertConnectorAuth(ctx, { configId: fx.configId, connectorId: backend, sharingLevel: 'account', accountId: null });
+    const fx = await createEmbedFixture(ctx, { keys: ['hs'] });
+    const other = await createEmbedFixture(ctx, { keys: ['hs'] });
+    const crm = await insertConnector(ctx, { id: 'flows-crm', name: 'Demo CRM', authType: 'basic' });
+    const backend = await insertConnector(ctx, { id: 'flows-backend', name: 'Acme Backend' });
+    await ctx.db.run(sql`UPDATE connectors SET icon_url = 'https://cdn.example.test/crm.png' WHERE id = ${crm}`);
+    const vendorAuth = await insertConnectorAuth(ctx, {
+      configId: fx.configId,
+      connectorId: backend,
+      sharingLevel: 'account',
+      accountId: null,
+    });
 
-    const sync = insertFlow(ctx, {
+    const sync = await insertFlow(ctx, {
       name: 'Sync contacts',
       definition: {
         slots: [
@@ -46,14 +51,14 @@ describe('GET /embed/api/flows', () => {
         steps: [{ id: 'push', type: 'http', slot: 'crm', method: 'POST', path: '/contacts', body: { secret: 'CANARY-step-body' } }],
       },
     });
-    const manual = insertFlow(ctx, { name: 'Manual export', connectorId: crm });
-    const third = insertFlow(ctx, { name: 'Third', connectorId: crm });
-    const hidden = insertFlow(ctx, { name: 'Other config only', connectorId: crm });
+    const manual = await insertFlow(ctx, { name: 'Manual export', connectorId: crm });
+    const third = await insertFlow(ctx, { name: 'Third', connectorId: crm });
+    const hidden = await insertFlow(ctx, { name: 'Other config only', connectorId: crm });
     // inserted out of order: positions decide
-    const later = insertGroup(ctx, fx.configId, { name: 'Later', flowIds: [third], position: 2 });
-    const first = insertGroup(ctx, fx.configId, { name: 'CRM', flowIds: [manual, sync], position: 1 });
-    ctx.db.run(sql`UPDATE embed_groups SET highlighted_connectors = ${JSON.stringify([crm, backend, 'gone'])} WHERE id = ${first}`);
-    insertGroup(ctx, other.configId, { name: 'Elsewhere', flowIds: [hidden] });
+    const later = await insertGroup(ctx, fx.configId, { name: 'Later', flowIds: [third], position: 2 });
+    const first = await insertGroup(ctx, fx.configId, { name: 'CRM', flowIds: [manual, sync], position: 1 });
+    await ctx.db.run(sql`UPDATE embed_groups SET highlighted_connectors = ${JSON.stringify([crm, backend, 'gone'])} WHERE id = ${first}`);
+    await insertGroup(ctx, other.configId, { name: 'Elsewhere', flowIds: [hidden] });
 
     const res = await s.request('GET', '/embed/api/flows', { token: await sessionOf(fx.token()) });
     expect(res.status).toBe(200);
@@ -104,7 +109,7 @@ describe('GET /embed/api/flows', () => {
   });
 
   it('answers no groups for a configuration without any, and 401 without a session', async () => {
-    const fx = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    const fx = await createEmbedFixture(s.app.ctx, { keys: ['hs'] });
     const res = await s.request('GET', '/embed/api/flows', { token: await sessionOf(fx.token()) });
     expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { groups: [] } });
     expect((await s.request('GET', '/embed/api/flows')).status).toBe(401);

@@ -20,9 +20,9 @@ let owner: string;
 beforeAll(async () => {
   s = await startTestServer({ env: { PATCHBAY_SESSION_RATE_LIMIT: '100000' } });
   owner = await s.adminToken();
-  insertConnector(s.app.ctx, { id: 'crm', name: 'Demo CRM' });
-  fx = createEmbedFixture(s.app.ctx, { sharingLevel: 'user', keys: ['hs'], consent: { enabled: false } });
-  flowId = insertFlow(s.app.ctx, {
+  await insertConnector(s.app.ctx, { id: 'crm', name: 'Demo CRM' });
+  fx = await createEmbedFixture(s.app.ctx, { sharingLevel: 'user', keys: ['hs'], consent: { enabled: false } });
+  flowId = await insertFlow(s.app.ctx, {
     name: 'Words',
     definition: {
       slots: [],
@@ -31,7 +31,7 @@ beforeAll(async () => {
       steps: [],
     },
   });
-  insertGroup(s.app.ctx, fx.configId, { name: 'Words', flowIds: [flowId] });
+  await insertGroup(s.app.ctx, fx.configId, { name: 'Words', flowIds: [flowId] });
 });
 afterAll(() => s.close());
 
@@ -94,7 +94,7 @@ function invalid(issues: { path: string; message: string }[]) {
   };
 }
 
-const flowCount = () => s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`)?.n;
+const flowCount = async () => (await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM flows`))?.n;
 
 describe('input patterns: checked when the flow is saved', () => {
   const definition = (pattern: string) => ({
@@ -105,7 +105,7 @@ describe('input patterns: checked when the flow is saved', () => {
   });
 
   it('refuses a pattern with a backreference or lookaround at its path, and stores nothing', async () => {
-    const before = flowCount();
+    const before = await flowCount();
     const backref = await s.request('POST', '/api/v1/flows', { token: owner, body: { name: 'Codes', ...definition('(a+)\\1') } });
     expect({ status: backref.status, body: backref.body }).toEqual({
       status: 400,
@@ -116,7 +116,7 @@ describe('input patterns: checked when the flow is saved', () => {
         },
       ]),
     });
-    expect(flowCount()).toBe(before);
+    expect(await flowCount()).toBe(before);
 
     const created = await s.request('POST', '/api/v1/flows', { token: owner, body: { name: 'Codes', ...definition('[A-Z]{3}-[0-9]{4}') } });
     expect(created.status, created.text).toBe(201);
@@ -154,7 +154,7 @@ describe('input patterns: checked when the flow is saved', () => {
   });
 
   it('a pattern stored before RE2 (lookahead) refuses every value with a clear message instead of running it', async () => {
-    const legacy = insertFlow(s.app.ctx, {
+    const legacy = await insertFlow(s.app.ctx, {
       name: 'Legacy',
       definition: {
         slots: [],
@@ -163,7 +163,7 @@ describe('input patterns: checked when the flow is saved', () => {
         steps: [],
       },
     });
-    insertGroup(s.app.ctx, fx.configId, { name: 'Legacy', flowIds: [legacy] });
+    await insertGroup(s.app.ctx, fx.configId, { name: 'Legacy', flowIds: [legacy] });
     const token = await session('u-legacy');
     const res = await s.request('POST', '/embed/api/integrations', { token, body: { flowId: legacy, inputs: { code: 'aaa' } } });
     expect({ status: res.status, body: res.body }).toEqual({

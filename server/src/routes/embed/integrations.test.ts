@@ -12,6 +12,7 @@ import { sql } from '../../db/sql.ts';
 import { insertConnector, insertConnectorAuth, insertFlow, insertGroup } from '../../testing/domainFixtures.ts';
 import { acceptConsent, createEmbedFixture, type EmbedFixture } from '../../testing/embedFixtures.ts';
 import { type ApiResponse, startTestServer, TestClock, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
 
 const PIN = 'CANARY-pin-8812';
 const NEW_PIN = 'CANARY-pin-new-4410';
@@ -23,9 +24,9 @@ const answers: string[] = [];
 
 beforeAll(async () => {
   s = await startTestServer({ env: { PATCHBAY_SESSION_RATE_LIMIT: '100000' }, clock: new TestClock(T0) });
-  insertConnector(s.app.ctx, { id: 'crm', name: 'Demo CRM', authType: 'basic' });
-  insertConnector(s.app.ctx, { id: 'mailer', name: 'Mailer' });
-  insertConnector(s.app.ctx, { id: 'backend', name: 'Acme Backend' });
+  await insertConnector(s.app.ctx, { id: 'crm', name: 'Demo CRM', authType: 'basic' });
+  await insertConnector(s.app.ctx, { id: 'mailer', name: 'Mailer' });
+  await insertConnector(s.app.ctx, { id: 'backend', name: 'Acme Backend' });
 });
 afterAll(async () => {
   await s.close();
@@ -49,16 +50,16 @@ interface World {
   vendorAuth: string;
 }
 
-function world(sharingLevel: 'user' | 'account'): World {
-  const fx = createEmbedFixture(ctx(), { sharingLevel, keys: ['hs'] });
-  const vendorAuth = insertConnectorAuth(ctx(), {
+async function world(sharingLevel: 'user' | 'account'): Promise<World> {
+  const fx = await createEmbedFixture(ctx(), { sharingLevel, keys: ['hs'] });
+  const vendorAuth = await insertConnectorAuth(ctx(), {
     configId: fx.configId,
     connectorId: 'backend',
     sharingLevel: 'account',
     accountId: null,
     createdVia: 'vendor_api',
   });
-  const sync = insertFlow(ctx(), {
+  const sync = await insertFlow(ctx(), {
     name: 'Sync contacts',
     definition: {
       slots: [
@@ -87,9 +88,9 @@ function world(sharingLevel: 'user' | 'account'): World {
       steps: [{ id: 'push', type: 'http', slot: 'crm', method: 'POST', path: '/contacts' }],
     },
   });
-  const simple = insertFlow(ctx(), { name: 'Simple', connectorId: 'crm' });
-  const stray = insertFlow(ctx(), { name: 'Stray', connectorId: 'crm' });
-  insertGroup(ctx(), fx.configId, { name: 'CRM', flowIds: [sync, simple] });
+  const simple = await insertFlow(ctx(), { name: 'Simple', connectorId: 'crm' });
+  const stray = await insertFlow(ctx(), { name: 'Stray', connectorId: 'crm' });
+  await insertGroup(ctx(), fx.configId, { name: 'CRM', flowIds: [sync, simple] });
   return { fx, sync, simple, stray, vendorAuth };
 }
 
@@ -104,7 +105,7 @@ async function user(w: World, userId: string, account = 'acme'): Promise<User> {
   });
   expect(res.status, res.text).toBe(200);
   await acceptConsent(s, res.body.sessionToken, res.body);
-  const row = findEndUserByIdentity(ctx().db, w.fx.configId, account, userId);
+  const row = await findEndUserByIdentity(ctx().db, w.fx.configId, account, userId);
   if (!row) throw new Error('no end user');
   return { token: res.body.sessionToken as string, endUserId: row.id };
 }
@@ -128,7 +129,12 @@ function expectInvalid(res: ApiResponse, issues: { path: string; message: string
 }
 
 /** A connector auth of an end user at the world's sharing level. */
-function authOf(w: World, u: User, connectorId: string, opts: { status?: 'active' | 'disabled' | 'needs_reauth' } = {}): string {
+async function authOf(
+  w: World,
+  u: User,
+  connectorId: string,
+  opts: { status?: 'active' | 'disabled' | 'needs_reauth' } = {},
+): Promise<string> {
   return insertConnectorAuth(ctx(), {
     configId: w.fx.configId,
     connectorId,
@@ -140,23 +146,23 @@ function authOf(w: World, u: User, connectorId: string, opts: { status?: 'active
 
 const goodInputs = { list: 'leads', limit: 25, tag: 'vip', since: '2026-01-31', active: true, pin: PIN };
 
-function integrationCount(configId: string): number {
-  return ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM integrations WHERE config_id = ${configId}`)?.n ?? 0;
+async function integrationCount(configId: string): Promise<number> {
+  return (await ctx().db.get<{ n: number }>(sql`SELECT count(*) AS n FROM integrations WHERE config_id = ${configId}`))?.n ?? 0;
 }
 
-function audits(objectId: string) {
+async function audits(objectId: string) {
   return ctx().db.all<{ action: string; actor_type: string; actor_id: string; details: string }>(
     sql`SELECT action, actor_type, actor_id, details FROM audit_events WHERE object_type = 'integration' AND object_id = ${objectId}
-      ORDER BY at, rowid`,
+      ORDER BY at, ${insertionOrder(ctx().db)}`,
   );
 }
 
 describe('POST /embed/api/integrations', () => {
   it('enables a flow with valid bindings and inputs: 201, listed, password sealed and never answered', async () => {
-    const w = world('user');
+    const w = await world('user');
     const ada = await user(w, 'ada');
-    const crm = authOf(w, ada, 'crm');
-    const mail = authOf(w, ada, 'mailer');
+    const crm = await authOf(w, ada, 'crm');
+    const mail = await authOf(w, ada, 'mailer');
     const res = await embed('POST', '/embed/api/integrations', ada, {
       flowId: w.sync,
       bindings: { crm, mail },
@@ -186,7 +192,7 @@ describe('POST /embed/api/integrations', () => {
     const list = await embed('GET', '/embed/api/integrations', ada);
     expect({ status: list.status, body: list.body }).toEqual({ status: 200, body: { items: [{ ...expected, id }], nextCursor: null } });
 
-    const row = ctx().db.get<{ inputs: string; secret_inputs_enc: string; scope_user_id: string; owner_end_user_id: string }>(
+    const row = await ctx().db.get<{ inputs: string; secret_inputs_enc: string; scope_user_id: string; owner_end_user_id: string }>(
       sql`SELECT inputs, secret_inputs_enc, scope_user_id, owner_end_user_id FROM integrations WHERE id = ${id}`,
     );
     expect(row?.inputs).not.toContain(PIN);
@@ -195,7 +201,7 @@ describe('POST /embed/api/integrations', () => {
       pin: PIN,
     });
     expect([row?.scope_user_id, row?.owner_end_user_id]).toEqual([ada.endUserId, ada.endUserId]);
-    expect(audits(id)).toEqual([
+    expect(await audits(id)).toEqual([
       {
         action: 'integration.enabled',
         actor_type: 'end_user',
@@ -213,10 +219,10 @@ describe('POST /embed/api/integrations', () => {
   });
 
   it('names every invalid binding and input, and stores nothing', async () => {
-    const w = world('user');
+    const w = await world('user');
     const ada = await user(w, 'ada');
-    const wrongConnector = authOf(w, ada, 'mailer');
-    const disabled = authOf(w, ada, 'mailer', { status: 'disabled' });
+    const wrongConnector = await authOf(w, ada, 'mailer');
+    const disabled = await authOf(w, ada, 'mailer', { status: 'disabled' });
     const res = await embed('POST', '/embed/api/integrations', ada, {
       flowId: w.sync,
       bindings: { crm: wrongConnector, mail: disabled, be: wrongConnector, extra: wrongConnector },
@@ -248,33 +254,33 @@ describe('POST /embed/api/integrations', () => {
       { path: 'body.inputs.limit', message: 'must be at least 1' },
       { path: 'body.inputs.pin', message: 'is required' },
     ]);
-    expect(integrationCount(w.fx.configId)).toBe(0);
+    expect(await integrationCount(w.fx.configId)).toBe(0);
   });
 
   it("refuses a binding to another user's user-level auth, or another configuration's, and stores nothing", async () => {
-    const w = world('user');
+    const w = await world('user');
     const ada = await user(w, 'ada');
     const bob = await user(w, 'bob');
-    const bobsCrm = authOf(w, bob, 'crm');
-    const elsewhere = world('user');
+    const bobsCrm = await authOf(w, bob, 'crm');
+    const elsewhere = await world('user');
     const adaElsewhere = await user(elsewhere, 'ada');
-    const foreignCrm = authOf(elsewhere, adaElsewhere, 'crm');
+    const foreignCrm = await authOf(elsewhere, adaElsewhere, 'crm');
     for (const crm of [bobsCrm, foreignCrm]) {
       const res = await embed('POST', '/embed/api/integrations', ada, { flowId: w.simple, bindings: { main: crm } });
       expectInvalid(res, [{ path: 'body.bindings.main', message: `connector auth "${crm}" not found` }]);
     }
-    expect(integrationCount(w.fx.configId)).toBe(0);
+    expect(await integrationCount(w.fx.configId)).toBe(0);
     expect(
-      ctx().db.get(sql`SELECT count(*) AS n FROM integration_bindings WHERE connector_auth_id IN (${bobsCrm}, ${foreignCrm})`),
+      await ctx().db.get(sql`SELECT count(*) AS n FROM integration_bindings WHERE connector_auth_id IN (${bobsCrm}, ${foreignCrm})`),
     ).toEqual({
       n: 0,
     });
   });
 
   it('answers 409 naming the existing integration when the flow is already enabled, and 404 for a flow not offered', async () => {
-    const w = world('user');
+    const w = await world('user');
     const ada = await user(w, 'ada');
-    const crm = authOf(w, ada, 'crm');
+    const crm = await authOf(w, ada, 'crm');
     const first = await embed('POST', '/embed/api/integrations', ada, { flowId: w.simple, bindings: { main: crm } });
     expect(first.status).toBe(201);
     const again = await embed('POST', '/embed/api/integrations', ada, { flowId: w.simple, bindings: { main: crm } });
@@ -283,15 +289,20 @@ describe('POST /embed/api/integrations', () => {
     });
     const stray = await embed('POST', '/embed/api/integrations', ada, { flowId: w.stray, bindings: { main: crm } });
     expectError(stray, 404, 'not_found', `Flow ${JSON.stringify(w.stray)} not found`);
-    expect(integrationCount(w.fx.configId)).toBe(1);
+    expect(await integrationCount(w.fx.configId)).toBe(1);
   });
   it("binds a slot of the configuration's proprietary connector to the caller's proprietary auth when left out", async () => {
-    const w = world('user');
-    ctx().db.run(sql`UPDATE embed_configs SET proprietary_connector_id = 'crm' WHERE id = ${w.fx.configId}`);
+    const w = await world('user');
+    await ctx().db.run(sql`UPDATE embed_configs SET proprietary_connector_id = 'crm' WHERE id = ${w.fx.configId}`);
     const ada = await user(w, 'ada');
     const bob = await user(w, 'bob');
-    const adas = insertConnectorAuth(ctx(), { configId: w.fx.configId, connectorId: 'crm', endUserId: ada.endUserId, proprietary: true });
-    insertConnectorAuth(ctx(), { configId: w.fx.configId, connectorId: 'crm', endUserId: bob.endUserId, proprietary: true });
+    const adas = await insertConnectorAuth(ctx(), {
+      configId: w.fx.configId,
+      connectorId: 'crm',
+      endUserId: ada.endUserId,
+      proprietary: true,
+    });
+    await insertConnectorAuth(ctx(), { configId: w.fx.configId, connectorId: 'crm', endUserId: bob.endUserId, proprietary: true });
     const res = await embed('POST', '/embed/api/integrations', ada, { flowId: w.simple });
     expect([res.status, res.body.bindings]).toEqual([201, { main: adas }]);
   });
@@ -299,15 +310,15 @@ describe('POST /embed/api/integrations', () => {
 
 describe('sharing levels', () => {
   it('at account level the second user of the account sees, edits and disables the first one’s integration', async () => {
-    const w = world('account');
+    const w = await world('account');
     const ada = await user(w, 'ada');
     const bob = await user(w, 'bob');
-    const crm = authOf(w, ada, 'crm');
-    const mail = authOf(w, ada, 'mailer');
+    const crm = await authOf(w, ada, 'crm');
+    const mail = await authOf(w, ada, 'mailer');
     const created = await embed('POST', '/embed/api/integrations', ada, { flowId: w.sync, bindings: { crm, mail }, inputs: goodInputs });
     expect(created.status, created.text).toBe(201);
     const id = created.body.id as string;
-    expect(ctx().db.get(sql`SELECT scope_user_id, owner_end_user_id FROM integrations WHERE id = ${id}`)).toEqual({
+    expect(await ctx().db.get(sql`SELECT scope_user_id, owner_end_user_id FROM integrations WHERE id = ${id}`)).toEqual({
       scope_user_id: '',
       owner_end_user_id: ada.endUserId,
     });
@@ -319,7 +330,7 @@ describe('sharing levels', () => {
     expect({ status: dup.status, details: dup.body.error.details }).toEqual({ status: 409, details: { integrationId: id } });
 
     s.clock.advance(60);
-    const bobsCrm = authOf(w, bob, 'crm');
+    const bobsCrm = await authOf(w, bob, 'crm');
     const edited = await embed('PATCH', `/embed/api/integrations/${id}`, bob, {
       bindings: { crm: bobsCrm },
       inputs: { list: 'customers' },
@@ -352,7 +363,7 @@ describe('sharing levels', () => {
       `Integration "${id}" not found`,
     );
 
-    expect(audits(id).map((a) => [a.action, a.actor_id])).toEqual([
+    expect((await audits(id)).map((a) => [a.action, a.actor_id])).toEqual([
       ['integration.enabled', ada.endUserId],
       ['integration.updated', bob.endUserId],
       ['integration.disabled', bob.endUserId],
@@ -360,10 +371,13 @@ describe('sharing levels', () => {
   });
 
   it('at user level neither user sees the other’s integration (404 by id)', async () => {
-    const w = world('user');
+    const w = await world('user');
     const ada = await user(w, 'ada');
     const bob = await user(w, 'bob');
-    const created = await embed('POST', '/embed/api/integrations', ada, { flowId: w.simple, bindings: { main: authOf(w, ada, 'crm') } });
+    const created = await embed('POST', '/embed/api/integrations', ada, {
+      flowId: w.simple,
+      bindings: { main: await authOf(w, ada, 'crm') },
+    });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     expect((await embed('GET', '/embed/api/integrations', bob)).body).toEqual({ items: [], nextCursor: null });
@@ -371,62 +385,62 @@ describe('sharing levels', () => {
     expectError(await embed('GET', `/embed/api/integrations/${id}/runs`, bob), 404, 'not_found', notFound);
     expectError(await embed('PATCH', `/embed/api/integrations/${id}`, bob, { status: 'disabled' }), 404, 'not_found', notFound);
     expectError(await embed('DELETE', `/embed/api/integrations/${id}`, bob), 404, 'not_found', notFound);
-    expect(ctx().db.get(sql`SELECT status FROM integrations WHERE id = ${id}`)).toEqual({ status: 'enabled' });
+    expect(await ctx().db.get(sql`SELECT status FROM integrations WHERE id = ${id}`)).toEqual({ status: 'enabled' });
 
     // bob enables the same flow for himself: a separate integration
-    const bobs = await embed('POST', '/embed/api/integrations', bob, { flowId: w.simple, bindings: { main: authOf(w, bob, 'crm') } });
+    const bobs = await embed('POST', '/embed/api/integrations', bob, { flowId: w.simple, bindings: { main: await authOf(w, bob, 'crm') } });
     expect(bobs.status).toBe(201);
     expect((await embed('GET', '/embed/api/integrations', ada)).body.items.map((i: { id: string }) => i.id)).toEqual([id]);
-    expect(audits(id).map((a) => a.action)).toEqual(['integration.enabled']);
+    expect((await audits(id)).map((a) => a.action)).toEqual(['integration.enabled']);
   });
 });
 
 describe('PATCH and DELETE /embed/api/integrations/{id}', () => {
   async function enabled(w: World, u: User): Promise<{ id: string; crm: string; mail: string }> {
-    const crm = authOf(w, u, 'crm');
-    const mail = authOf(w, u, 'mailer');
+    const crm = await authOf(w, u, 'crm');
+    const mail = await authOf(w, u, 'mailer');
     const res = await embed('POST', '/embed/api/integrations', u, { flowId: w.sync, bindings: { crm, mail }, inputs: goodInputs });
     expect(res.status, res.text).toBe(201);
     return { id: res.body.id as string, crm, mail };
   }
 
   it('keeps a password left out, replaces a given one, and refuses clearing a required one', async () => {
-    const w = world('user');
+    const w = await world('user');
     const ada = await user(w, 'ada');
     const { id } = await enabled(w, ada);
-    const sealed = () => {
-      const row = ctx().db.get<{ secret_inputs_enc: string }>(sql`SELECT secret_inputs_enc FROM integrations WHERE id = ${id}`);
+    const sealed = async () => {
+      const row = await ctx().db.get<{ secret_inputs_enc: string }>(sql`SELECT secret_inputs_enc FROM integrations WHERE id = ${id}`);
       return openJson(ctx().keyring, secretLocation('integrations', 'secret_inputs_enc', id), row?.secret_inputs_enc as string);
     };
     const kept = await embed('PATCH', `/embed/api/integrations/${id}`, ada, { inputs: { ...goodInputs, pin: undefined, limit: 50 } });
     expect([kept.status, kept.body.inputs.limit, kept.body.inputs.pin, kept.body.secretInputsSet]).toEqual([200, 50, null, ['pin']]);
-    expect(sealed()).toEqual({ pin: PIN });
+    expect(await sealed()).toEqual({ pin: PIN });
 
     const replaced = await embed('PATCH', `/embed/api/integrations/${id}`, ada, { inputs: { ...goodInputs, pin: NEW_PIN } });
     expect(replaced.status).toBe(200);
-    expect(sealed()).toEqual({ pin: NEW_PIN });
+    expect(await sealed()).toEqual({ pin: NEW_PIN });
 
     const cleared = await embed('PATCH', `/embed/api/integrations/${id}`, ada, { inputs: { ...goodInputs, pin: null } });
     expectInvalid(cleared, [{ path: 'body.inputs.pin', message: 'is required' }]);
-    expect(sealed()).toEqual({ pin: NEW_PIN });
+    expect(await sealed()).toEqual({ pin: NEW_PIN });
   });
 
   it('re-checks bindings, refuses re-enabling what an administrator disabled, and deletes with its bindings', async () => {
-    const w = world('user');
+    const w = await world('user');
     const ada = await user(w, 'ada');
     const bob = await user(w, 'bob');
     const { id, crm } = await enabled(w, ada);
 
-    const bad = await embed('PATCH', `/embed/api/integrations/${id}`, ada, { bindings: { crm: authOf(w, bob, 'crm'), be: crm } });
+    const bad = await embed('PATCH', `/embed/api/integrations/${id}`, ada, { bindings: { crm: await authOf(w, bob, 'crm'), be: crm } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.issues.map((i: { path: string }) => i.path)).toEqual(['body.bindings.be', 'body.bindings.crm']);
-    expect(listBindingsOf(id).crm).toBe(crm);
+    expect((await listBindingsOf(id)).crm).toBe(crm);
 
-    ctx().db.run(sql`UPDATE integrations SET status = 'disabled', disabled_by = 'admin' WHERE id = ${id}`);
+    await ctx().db.run(sql`UPDATE integrations SET status = 'disabled', disabled_by = 'admin' WHERE id = ${id}`);
     const reenable = await embed('PATCH', `/embed/api/integrations/${id}`, ada, { status: 'enabled' });
     expectError(reenable, 403, 'forbidden', 'An administrator disabled this integration; only an administrator can enable it again');
 
-    ctx().db.run(sql`UPDATE integrations SET disabled_by = 'user' WHERE id = ${id}`);
+    await ctx().db.run(sql`UPDATE integrations SET disabled_by = 'user' WHERE id = ${id}`);
     s.clock.advance(120);
     const back = await embed('PATCH', `/embed/api/integrations/${id}`, ada, { status: 'enabled' });
     expect([back.status, back.body.status, back.body.disabledBy, back.body.nextRunAt]).toEqual([
@@ -438,23 +452,23 @@ describe('PATCH and DELETE /embed/api/integrations/{id}', () => {
 
     const del = await embed('DELETE', `/embed/api/integrations/${id}`, ada);
     expect({ status: del.status, text: del.text }).toEqual({ status: 204, text: '' });
-    expect(listBindingsOf(id)).toEqual({});
+    expect(await listBindingsOf(id)).toEqual({});
     expect((await embed('GET', '/embed/api/integrations', ada)).body.items).toEqual([]);
     expectError(await embed('DELETE', `/embed/api/integrations/${id}`, ada), 404, 'not_found', `Integration "${id}" not found`);
     // the connector auth stays
-    expect(ctx().db.get(sql`SELECT count(*) AS n FROM connector_auths WHERE id = ${crm}`)).toEqual({ n: 1 });
-    expect(audits(id).map((a) => a.action)).toEqual(['integration.enabled', 'integration.enabled', 'integration.deleted']);
+    expect(await ctx().db.get(sql`SELECT count(*) AS n FROM connector_auths WHERE id = ${crm}`)).toEqual({ n: 1 });
+    expect((await audits(id)).map((a) => a.action)).toEqual(['integration.enabled', 'integration.enabled', 'integration.deleted']);
   });
 
   it('writes one audit event each for enable, update, disable and delete', async () => {
-    const w = world('account');
+    const w = await world('account');
     const ada = await user(w, 'ada');
     const { id } = await enabled(w, ada);
     expect((await embed('PATCH', `/embed/api/integrations/${id}`, ada, { inputs: goodInputs })).status).toBe(200);
     expect((await embed('PATCH', `/embed/api/integrations/${id}`, ada, { status: 'disabled' })).status).toBe(200);
     expect((await embed('PATCH', `/embed/api/integrations/${id}`, ada, { status: 'disabled' })).status).toBe(200);
     expect((await embed('DELETE', `/embed/api/integrations/${id}`, ada)).status).toBe(204);
-    const rows = audits(id);
+    const rows = await audits(id);
     expect(rows.map((a) => a.action)).toEqual([
       'integration.enabled',
       'integration.updated',
@@ -470,8 +484,8 @@ describe('PATCH and DELETE /embed/api/integrations/{id}', () => {
   });
 });
 
-function listBindingsOf(id: string): Record<string, string> {
-  const rows = ctx().db.all<{ slot_key: string; connector_auth_id: string }>(
+async function listBindingsOf(id: string): Promise<Record<string, string>> {
+  const rows = await ctx().db.all<{ slot_key: string; connector_auth_id: string }>(
     sql`SELECT slot_key, connector_auth_id FROM integration_bindings WHERE integration_id = ${id}`,
   );
   return Object.fromEntries(rows.map((r) => [r.slot_key, r.connector_auth_id]));
@@ -479,16 +493,19 @@ function listBindingsOf(id: string): Record<string, string> {
 
 describe('GET /embed/api/integrations/{id}/runs', () => {
   it('answers runs newest first with their end-user logs, never trigger payloads', async () => {
-    const w = world('user');
+    const w = await world('user');
     const ada = await user(w, 'ada');
-    const created = await embed('POST', '/embed/api/integrations', ada, { flowId: w.simple, bindings: { main: authOf(w, ada, 'crm') } });
+    const created = await embed('POST', '/embed/api/integrations', ada, {
+      flowId: w.simple,
+      bindings: { main: await authOf(w, ada, 'crm') },
+    });
     const id = created.body.id as string;
     const insertRun = (runId: string, at: string, status: string, logs: unknown, error: string | null) =>
       ctx().db.run(sql`INSERT INTO runs (id, integration_id, trigger, status, trigger_payload, steps, logs, error, not_before, created_at,
           started_at, finished_at)
         VALUES (${runId}, ${id}, 'webhook', ${status}, ${JSON.stringify({ token: 'CANARY-payload' })},
           ${JSON.stringify([{ id: 'push', request: 'CANARY-step' }])}, ${JSON.stringify(logs)}, ${error}, ${at}, ${at}, ${at}, ${at})`);
-    insertRun(
+    await insertRun(
       'run_aaaaaaaaaa1',
       '2026-11-23T10:00:00.000Z',
       'success',
@@ -498,7 +515,7 @@ describe('GET /embed/api/integrations/{id}/runs', () => {
       ],
       null,
     );
-    insertRun('run_aaaaaaaaaa2', '2026-11-23T11:00:00.000Z', 'error', { not: 'a list' }, 'The CRM answered 500');
+    await insertRun('run_aaaaaaaaaa2', '2026-11-23T11:00:00.000Z', 'error', { not: 'a list' }, 'The CRM answered 500');
 
     const res = await embed('GET', `/embed/api/integrations/${id}/runs`, ada);
     expect({ status: res.status, body: res.body }).toEqual({

@@ -82,8 +82,8 @@ export function embedIntegrationsRoutes(ctx: AppContext): RouteDef[] {
       params: integrationIdParamsSchema,
       status: 204,
       errors: [404],
-      handler: ({ principal, params, requestId }) => {
-        deleteEmbedIntegration(ctx, principal, params.id, requestId);
+      handler: async ({ principal, params, requestId }) => {
+        await deleteEmbedIntegration(ctx, principal, params.id, requestId);
         return undefined;
       },
     }),

@@ -36,7 +36,7 @@ const sent: string[] = [];
 
 beforeAll(async () => {
   s = await startTestServer({ env: { PATCHBAY_SESSION_RATE_LIMIT: '100000' } });
-  fx = createEmbedFixture(s.app.ctx);
+  fx = await createEmbedFixture(s.app.ctx);
 });
 afterAll(() => s.close());
 
@@ -79,7 +79,7 @@ describe('POST /embed/api/session: a good token', () => {
         branding: { title: 'Acme integrations', mode: 'light' },
       },
     });
-    const principal = authenticateEmbedSession(s.app.ctx, `Bearer ${res.body.sessionToken}`);
+    const principal = await authenticateEmbedSession(s.app.ctx, `Bearer ${res.body.sessionToken}`);
     expect(principal).toEqual({
       kind: 'end_user',
       endUserId: expect.stringMatching(/^eu_/),
@@ -89,7 +89,7 @@ describe('POST /embed/api/session: a good token', () => {
       sharingLevel: 'user',
       sessionExpiresAt: res.body.expiresAt,
     });
-    const stored = s.app.ctx.db.all<{ token_hash: string }>(sql`SELECT token_hash FROM embed_sessions`);
+    const stored = await s.app.ctx.db.all<{ token_hash: string }>(sql`SELECT token_hash FROM embed_sessions`);
     expect(stored.map((r) => r.token_hash)).not.toContain(res.body.sessionToken);
     expect(JSON.stringify(stored)).not.toContain(res.body.sessionToken.slice(4));
   });
@@ -101,7 +101,7 @@ describe('POST /embed/api/session: a good token', () => {
   });
 
   it('accepts a token without kid when the configuration has a single shared key, and typ in any casing', async () => {
-    const single = createEmbedFixture(s.app.ctx, { keys: ['hs', 'account'] });
+    const single = await createEmbedFixture(s.app.ctx, { keys: ['hs', 'account'] });
     expect((await exchange(single.token({}, { kid: null, header: { typ: 'jwt' } }))).status).toBe(200);
   });
 
@@ -109,9 +109,9 @@ describe('POST /embed/api/session: a good token', () => {
     const res = await exchange(fx.token({ exp: nowS() + 120 }));
     expect(res.body.expiresAt).toBe(new Date((nowS() + 120) * 1000).toISOString());
     const auth = `Bearer ${res.body.sessionToken}`;
-    expect(authenticateEmbedSession(s.app.ctx, auth).embedUserId).toBe('user-1');
+    expect((await authenticateEmbedSession(s.app.ctx, auth)).embedUserId).toBe('user-1');
     s.clock.advance(121);
-    expect(() => authenticateEmbedSession(s.app.ctx, auth)).toThrow(
+    await expect(authenticateEmbedSession(s.app.ctx, auth)).rejects.toThrow(
       expect.objectContaining({ code: 'session_expired', status: 401 }) as unknown as Error,
     );
   });
@@ -130,31 +130,31 @@ describe('POST /embed/api/session: a good token', () => {
     const second = await exchange(fx.token({ embed_user_id: 'upsert-1', embed_user_name: 'New Name' }));
     expect(first.body.user.name).toBe('Old Name');
     expect(second.body.user).toEqual({ id: 'upsert-1', name: 'New Name', email: null, language: null });
-    const rows = s.app.ctx.db.all(sql`SELECT name, email, first_seen_at, last_seen_at FROM end_users
+    const rows = await s.app.ctx.db.all(sql`SELECT name, email, first_seen_at, last_seen_at FROM end_users
       WHERE config_id = ${fx.configId} AND user_id = 'upsert-1'`);
     expect(rows).toEqual([
       { name: 'New Name', email: null, first_seen_at: firstSeen, last_seen_at: new Date(s.clock.now()).toISOString() },
     ]);
-    const audits = s.app.ctx.db.all(sql`SELECT action, actor_type FROM audit_events WHERE object_id = (
+    const audits = await s.app.ctx.db.all(sql`SELECT action, actor_type FROM audit_events WHERE object_id = (
       SELECT id FROM end_users WHERE config_id = ${fx.configId} AND user_id = 'upsert-1')`);
     expect(audits).toEqual([{ action: 'end_user.created', actor_type: 'end_user' }]);
   });
 
   it('reports consent per user at user level and per account at account level', async () => {
     const userRes = await exchange(fx.token({ embed_user_id: 'consenter' }));
-    s.app.ctx.db.run(
+    await s.app.ctx.db.run(
       sql`UPDATE end_users SET consent_at = '2026-01-01T00:00:00.000Z' WHERE config_id = ${fx.configId} AND user_id = 'consenter'`,
     );
     expect(userRes.body.config.consent.given).toBe(false);
     expect((await exchange(fx.token({ embed_user_id: 'consenter' }))).body.config.consent.given).toBe(true);
     expect((await exchange(fx.token({ embed_user_id: 'someone-else' }))).body.config.consent.given).toBe(false);
 
-    const acct = createEmbedFixture(s.app.ctx, { sharingLevel: 'account', keys: ['hs'], consent: { enabled: false } });
+    const acct = await createEmbedFixture(s.app.ctx, { sharingLevel: 'account', keys: ['hs'], consent: { enabled: false } });
     expect((await exchange(acct.token())).body.config).toMatchObject({
       sharingLevel: 'account',
       consent: { enabled: false, text: null, given: false },
     });
-    s.app.ctx.db.run(
+    await s.app.ctx.db.run(
       sql`INSERT INTO account_consents (config_id, account_id, consent_at) VALUES (${acct.configId}, 'acme', '2026-01-01T00:00:00.000Z')`,
     );
     expect((await exchange(acct.token({ embed_user_id: 'colleague' }))).body.config.consent.given).toBe(true);
@@ -166,12 +166,12 @@ describe('POST /embed/api/session: a good token', () => {
     expect(res.status).toBe(200);
     expect(res.text).not.toContain(canary);
     expect(s.logs.join('\n')).not.toContain(canary);
-    const dump = s.app.ctx.db.all(sql`SELECT * FROM end_users`).concat(s.app.ctx.db.all(sql`SELECT * FROM audit_events`));
+    const dump = (await s.app.ctx.db.all(sql`SELECT * FROM end_users`)).concat(await s.app.ctx.db.all(sql`SELECT * FROM audit_events`));
     expect(JSON.stringify(dump)).not.toContain(canary);
   });
 
   it('answers 401 config_disabled for a disabled configuration', async () => {
-    const off = createEmbedFixture(s.app.ctx, { enabled: false, keys: ['hs'] });
+    const off = await createEmbedFixture(s.app.ctx, { enabled: false, keys: ['hs'] });
     expect401(await exchange(off.token()), 'config_disabled', M.disabled);
   });
 
@@ -203,7 +203,7 @@ describe('POST /embed/api/session: hostile tokens (SECURITY.md, J-01…J-14)', (
   });
 
   it('J-02 rejects an HS256 token keyed with the configuration RSA public PEM', async () => {
-    const rsOnly = createEmbedFixture(s.app.ctx, { keys: ['rs'] });
+    const rsOnly = await createEmbedFixture(s.app.ctx, { keys: ['rs'] });
     for (const kid of ['rs1', undefined]) {
       const header = { alg: 'HS256', typ: 'JWT', ...(kid ? { kid } : {}) };
       const token = forgeToken(header, rsOnly.claims(), { hmacSecret: rsOnly.rs.publicPem });
@@ -212,7 +212,7 @@ describe('POST /embed/api/session: hostile tokens (SECURITY.md, J-01…J-14)', (
   });
 
   it('J-02 rejects an RS256 token sent to an HS256-only configuration', async () => {
-    const hsOnly = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    const hsOnly = await createEmbedFixture(s.app.ctx, { keys: ['hs'] });
     expect401(await exchange(hsOnly.token({}, { key: 'rs', kid: 'hs1' })), 'token_algorithm', M.algMismatch);
     expect401(await exchange(hsOnly.token({}, { key: 'rs', kid: null })), 'token_algorithm', M.algMismatch);
   });
@@ -238,8 +238,8 @@ describe('POST /embed/api/session: hostile tokens (SECURITY.md, J-01…J-14)', (
   });
 
   it('J-03 pins the algorithm per configuration: a token valid for B’s key type is refused by A', async () => {
-    const a = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
-    const b = createEmbedFixture(s.app.ctx, { keys: ['rs'] });
+    const a = await createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    const b = await createEmbedFixture(s.app.ctx, { keys: ['rs'] });
     expect((await exchange(b.token({}, { key: 'rs' }))).status).toBe(200);
     expect401(await exchange(b.token({ aud: a.configId }, { key: 'rs', kid: null })), 'token_algorithm', M.algMismatch);
     expect401(await exchange(b.token({ aud: a.configId }, { key: 'rs' })), 'token_kid', M.kidUnknown);
@@ -287,7 +287,7 @@ describe('POST /embed/api/session: hostile tokens (SECURITY.md, J-01…J-14)', (
   });
 
   it('J-09 binds a token to its configuration', async () => {
-    const b = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    const b = await createEmbedFixture(s.app.ctx, { keys: ['hs'] });
     expect401(await exchange(fx.token(), b.configId), 'token_audience', M.audOther);
     expect401(await exchange(fx.token({ aud: b.configId })), 'token_invalid', M.signature);
     expect401(
@@ -397,18 +397,18 @@ describe('POST /embed/api/session: hostile tokens (SECURITY.md, J-01…J-14)', (
   });
 
   it('J-12 accepts the new key after rotation and refuses revoked or expired keys', async () => {
-    const cfg = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    const cfg = await createEmbedFixture(s.app.ctx, { keys: ['hs'] });
     const ctx = s.app.ctx;
-    const k2 = addSigningSecret(ctx, cfg.configId, { kid: 'k2' });
+    const k2 = await addSigningSecret(ctx, cfg.configId, { kid: 'k2' });
     const byK2 = signToken(cfg.claims(), { alg: 'HS256', key: k2.secret, kid: 'k2' });
     expect((await exchange(byK2)).status).toBe(200);
     expect((await exchange(cfg.token())).status).toBe(200);
     expect401(await exchange(cfg.token({}, { kid: null })), 'token_kid', M.kidRequired);
 
-    const revoked = addSigningSecret(ctx, cfg.configId, { kid: 'k0', status: 'revoked' });
+    const revoked = await addSigningSecret(ctx, cfg.configId, { kid: 'k0', status: 'revoked' });
     expect401(await exchange(signToken(cfg.claims(), { alg: 'HS256', key: revoked.secret, kid: 'k0' })), 'token_kid', M.kidUnknown);
 
-    const grace = addSigningSecret(ctx, cfg.configId, { kid: 'k1', expiresAt: new Date(s.clock.now() + 60_000).toISOString() });
+    const grace = await addSigningSecret(ctx, cfg.configId, { kid: 'k1', expiresAt: new Date(s.clock.now() + 60_000).toISOString() });
     expect((await exchange(signToken(cfg.claims(), { alg: 'HS256', key: grace.secret, kid: 'k1' }))).status).toBe(200);
     s.clock.advance(61);
     expect401(await exchange(signToken(cfg.claims(), { alg: 'HS256', key: grace.secret, kid: 'k1' })), 'token_kid', M.kidUnknown);
@@ -421,7 +421,7 @@ describe('POST /embed/api/session: hostile tokens (SECURITY.md, J-01…J-14)', (
     const res = await exchange(fx.token());
     expect401(await exchange(res.body.sessionToken), 'token_invalid', M.malformed);
     const token = fx.token();
-    expect(() => authenticateEmbedSession(s.app.ctx, `Bearer ${token}`)).toThrow(
+    await expect(authenticateEmbedSession(s.app.ctx, `Bearer ${token}`)).rejects.toThrow(
       expect.objectContaining({ code: 'unauthorized', status: 401 }) as unknown as Error,
     );
   });
@@ -429,18 +429,18 @@ describe('POST /embed/api/session: hostile tokens (SECURITY.md, J-01…J-14)', (
   it('J-14 refuses a second exchange of the same jti', async () => {
     const token = fx.token({ jti: 'jti-once' });
     expect((await exchange(token)).status).toBe(200);
-    const sessionsBefore = s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM embed_sessions`)?.n;
+    const sessionsBefore = (await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM embed_sessions`))?.n;
     expect401(await exchange(token), 'token_replayed', M.replayed);
     expect401(await exchange(fx.token({ jti: 'jti-once', embed_user_id: 'other' })), 'token_replayed', M.replayed);
-    expect(s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM embed_sessions`)?.n).toBe(sessionsBefore);
-    const other = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    expect((await s.app.ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM embed_sessions`))?.n).toBe(sessionsBefore);
+    const other = await createEmbedFixture(s.app.ctx, { keys: ['hs'] });
     expect((await exchange(other.token({ jti: 'jti-once' }))).status).toBe(200);
   });
 
   it('lets a per-account secret sign for its own account only', async () => {
     expect((await exchange(fx.token({}, { key: 'account' }))).body.account).toEqual({ id: 'onprem-1', name: null });
     expect401(await exchange(fx.token({ embed_account_id: 'acme' }, { key: 'account' })), 'token_invalid', M.perAccount);
-    const onprem = createEmbedFixture(s.app.ctx, { keys: ['account'] });
+    const onprem = await createEmbedFixture(s.app.ctx, { keys: ['account'] });
     expect((await exchange(onprem.token({}, { key: 'account', kid: null }))).status).toBe(200);
     expect401(await exchange(onprem.token({ embed_account_id: 'acme' }, { key: 'account', kid: null })), 'token_kid', M.kidRequired);
   });
@@ -474,15 +474,16 @@ describe('J-12 revoking a signing key ends the sessions it minted', () => {
   const call = (session: string) => s.request('GET', '/embed/api/flows', { token: session });
   const revoke = (cfg: EmbedFixture, kid: string) =>
     s.request('DELETE', `/api/v1/embed-configs/${cfg.configId}/keys/${kid}`, { token: owner });
-  const keyOf = (session: string) =>
-    s.app.ctx.db.get<{ key_kid: string | null }>(sql`SELECT key_kid FROM embed_sessions WHERE token_hash = ${hashToken(session)}`)?.key_kid;
+  const keyOf = async (session: string) =>
+    (await s.app.ctx.db.get<{ key_kid: string | null }>(sql`SELECT key_kid FROM embed_sessions WHERE token_hash = ${hashToken(session)}`))
+      ?.key_kid;
 
   it('refuses the next call of a session whose HS256 secret was revoked; a session of the other secret keeps working', async () => {
-    const cfg = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
-    const k2 = addSigningSecret(s.app.ctx, cfg.configId, { kid: 'k2' });
+    const cfg = await createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    const k2 = await addSigningSecret(s.app.ctx, cfg.configId, { kid: 'k2' });
     const byK1 = await sessionOf(cfg.token());
     const byK2 = await sessionOf(signToken(cfg.claims({ embed_user_id: 'user-2' }), { alg: 'HS256', key: k2.secret, kid: 'k2' }));
-    expect([keyOf(byK1), keyOf(byK2)]).toEqual(['hs1', 'k2']);
+    expect([await keyOf(byK1), await keyOf(byK2)]).toEqual(['hs1', 'k2']);
     expect((await call(byK1)).status).toBe(200);
 
     expect((await revoke(cfg, 'hs1')).status).toBe(200);
@@ -494,27 +495,27 @@ describe('J-12 revoking a signing key ends the sessions it minted', () => {
   });
 
   it('ends the sessions of a revoked per-account secret only', async () => {
-    const cfg = createEmbedFixture(s.app.ctx, { keys: ['hs', 'account'] });
+    const cfg = await createEmbedFixture(s.app.ctx, { keys: ['hs', 'account'] });
     const onprem = await sessionOf(cfg.token({}, { key: 'account' }));
     const shared = await sessionOf(cfg.token());
-    expect([keyOf(onprem), keyOf(shared)]).toEqual(['acct1', 'hs1']);
+    expect([await keyOf(onprem), await keyOf(shared)]).toEqual(['acct1', 'hs1']);
     expect((await revoke(cfg, 'acct1')).status).toBe(200);
     expect401(await call(onprem), 'session_expired', KEY_GONE);
     expect((await call(shared)).status).toBe(200);
   });
 
   it('ends the sessions of a revoked public key only', async () => {
-    const cfg = createEmbedFixture(s.app.ctx, { keys: ['rs', 'es'] });
+    const cfg = await createEmbedFixture(s.app.ctx, { keys: ['rs', 'es'] });
     const byRs = await sessionOf(cfg.token({}, { key: 'rs' }));
     const byEs = await sessionOf(cfg.token({}, { key: 'es' }));
-    expect([keyOf(byRs), keyOf(byEs)]).toEqual(['rs1', 'es1']);
+    expect([await keyOf(byRs), await keyOf(byEs)]).toEqual(['rs1', 'es1']);
     expect((await revoke(cfg, 'rs1')).status).toBe(200);
     expect401(await call(byRs), 'session_expired', KEY_GONE);
     expect((await call(byEs)).status).toBe(200);
   });
 
   it('ends the sessions of rotated secrets when their grace period ends, or at once without one', async () => {
-    const cfg = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    const cfg = await createEmbedFixture(s.app.ctx, { keys: ['hs'] });
     const old = await sessionOf(cfg.token());
     const graced = await s.request('POST', `/api/v1/embed-configs/${cfg.configId}/rotate-secret`, {
       token: owner,
@@ -533,9 +534,9 @@ describe('J-12 revoking a signing key ends the sessions it minted', () => {
   });
 
   it('lets a session from before the key was recorded (key_kid NULL) live to its own expiry', async () => {
-    const cfg = createEmbedFixture(s.app.ctx, { keys: ['hs'] });
+    const cfg = await createEmbedFixture(s.app.ctx, { keys: ['hs'] });
     const legacy = await sessionOf(cfg.token({ exp: nowS() + 300 }));
-    s.app.ctx.db.run(sql`UPDATE embed_sessions SET key_kid = NULL WHERE token_hash = ${hashToken(legacy)}`);
+    await s.app.ctx.db.run(sql`UPDATE embed_sessions SET key_kid = NULL WHERE token_hash = ${hashToken(legacy)}`);
     expect((await revoke(cfg, 'hs1')).status).toBe(200);
     expect((await call(legacy)).status).toBe(200);
     s.clock.advance(301);
@@ -547,7 +548,7 @@ describe('POST /embed/api/session rate limit', () => {
   it('answers 429 rate_limited in the envelope after the configured number of exchanges', async () => {
     const limited = await startTestServer({ env: { PATCHBAY_SESSION_RATE_LIMIT: '3' } });
     try {
-      const cfg = createEmbedFixture(limited.app.ctx, { keys: ['hs'] });
+      const cfg = await createEmbedFixture(limited.app.ctx, { keys: ['hs'] });
       for (let i = 0; i < 3; i++) {
         expect((await limited.request('POST', '/embed/api/session', { body: { token: cfg.token() } })).status).toBe(200);
       }

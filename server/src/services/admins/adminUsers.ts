@@ -1,5 +1,5 @@
 import type { AdminRole } from '@patchbay/shared';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { hashPassword } from '../../crypto/passwords.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { findAdminUserByEmail, insertAdminUser } from '../../db/repos/adminUsers.ts';
@@ -16,9 +16,10 @@ export async function createAdminUser(
   const passwordHash = input.passwordHash ?? (await hashPassword(input.password));
   const id = newId('adm');
   const now = nowIso(ctx);
-  ctx.db.tx(() => {
-    if (findAdminUserByEmail(ctx.db, input.email)) throw new AppError('conflict', `An admin with e-mail ${input.email} exists already`);
-    insertAdminUser(ctx.db, {
+  await inTransaction(ctx, async (txCtx) => {
+    if (await findAdminUserByEmail(txCtx.db, input.email))
+      throw new AppError('conflict', `An admin with e-mail ${input.email} exists already`);
+    await insertAdminUser(txCtx.db, {
       id,
       email: input.email,
       name: input.name,
@@ -27,7 +28,7 @@ export async function createAdminUser(
       created_at: now,
       updated_at: now,
     });
-    recordAudit(ctx, actor, {
+    await recordAudit(txCtx, actor, {
       action: 'admin_user.created',
       objectType: 'admin_user',
       objectId: id,

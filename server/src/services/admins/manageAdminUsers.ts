@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
 import type { AppContext } from '../../context.ts';
+import { inTransaction } from '../../context.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
 import {
   type AdminUserRow,
@@ -34,17 +35,17 @@ function toAdminUser(row: AdminUserRow, permissions: readonly GroupPermissionRow
 }
 
 /** An admin user with its group permissions, as answered; unknown → 404. */
-export function loadAdminUser(ctx: AppContext, id: string): AdminUser {
-  const row = findAdminUser(ctx.db, id);
+export async function loadAdminUser(ctx: AppContext, id: string): Promise<AdminUser> {
+  const row = await findAdminUser(ctx.db, id);
   if (!row) throw notFound('Admin user', id);
-  return toAdminUser(row, listGroupPermissionsOf(ctx.db, [id]).get(id) ?? []);
+  return toAdminUser(row, (await listGroupPermissionsOf(ctx.db, [id])).get(id) ?? []);
 }
 
 /** Every admin user, newest first; owners and admins only. */
-export function listAdminUsersFor(ctx: AppContext, p: AdminPrincipal, query: z.infer<typeof pageQuerySchema>) {
+export async function listAdminUsersFor(ctx: AppContext, p: AdminPrincipal, query: z.infer<typeof pageQuerySchema>) {
   requireAdminRole(p, 'list admin users');
-  const rows = listAdminUsersPage(ctx.db, afterCursor(query.cursor, 'created_at', 'id'), query.limit + 1);
-  const permissions = listGroupPermissionsOf(
+  const rows = await listAdminUsersPage(ctx.db, afterCursor(query.cursor, 'created_at', 'id'), query.limit + 1);
+  const permissions = await listGroupPermissionsOf(
     ctx.db,
     rows.map((r) => r.id),
   );
@@ -57,7 +58,7 @@ export function listAdminUsersFor(ctx: AppContext, p: AdminPrincipal, query: z.i
 }
 
 /** One admin user; a member may read only itself. */
-export function getAdminUserFor(ctx: AppContext, p: AdminPrincipal, id: string): AdminUser {
+export async function getAdminUserFor(ctx: AppContext, p: AdminPrincipal, id: string): Promise<AdminUser> {
   if (id !== p.adminUserId) requireAdminRole(p, 'read other admin users');
   return loadAdminUser(ctx, id);
 }
@@ -78,13 +79,13 @@ export async function createAdminUserFor(
  * Replaces a member's group permissions (owners and admins only). `run` and `manage` imply
  * `view`, and are stored so, so that what is answered is what is enforced.
  */
-export function replaceMemberPermissions(
+export async function replaceMemberPermissions(
   ctx: AppContext,
   p: AdminPrincipal,
   id: string,
   input: z.infer<typeof permissionsReplaceSchema>,
   requestId: string,
-): AdminUser {
+): Promise<AdminUser> {
   requireAdminRole(p, 'change permissions');
   const issues: { path: string; message: string }[] = [];
   const seen = new Set<string>();
@@ -98,8 +99,8 @@ export function replaceMemberPermissions(
     run: g.run,
     manage: g.manage,
   }));
-  ctx.db.tx(() => {
-    const target = findAdminUser(ctx.db, id);
+  await inTransaction(ctx, async (txCtx) => {
+    const target = await findAdminUser(txCtx.db, id);
     if (!target) throw notFound('Admin user', id);
     if (target.role !== 'member') {
       throw new AppError(
@@ -107,7 +108,7 @@ export function replaceMemberPermissions(
         `Admin user ${id} is ${target.role === 'owner' ? 'an owner' : 'an admin'} and sees every group; only members have group permissions`,
       );
     }
-    const known = existingGroupIds(ctx.db, [...seen]);
+    const known = await existingGroupIds(txCtx.db, [...seen]);
     input.permissions.forEach((perm, i) => {
       if (!known.has(perm.groupId)) issues.push({ path: `body.permissions.${i}.groupId`, message: `no group ${perm.groupId} exists` });
     });
@@ -116,8 +117,8 @@ export function replaceMemberPermissions(
         issues,
       });
     }
-    replaceGroupPermissions(ctx.db, id, permissions);
-    recordAudit(ctx, p, {
+    await replaceGroupPermissions(txCtx.db, id, permissions);
+    await recordAudit(txCtx, p, {
       action: 'admin_user.permissions_replaced',
       objectType: 'admin_user',
       objectId: id,

@@ -8,7 +8,7 @@ import {
 import { z } from 'zod';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
 import { findAdminUser } from '../../db/repos/adminUsers.ts';
 import { type ApiTokenRow, findApiToken, listApiTokens, revokeApiToken } from '../../db/repos/apiTokens.ts';
@@ -34,10 +34,10 @@ function toApiToken(row: ApiTokenRow): ApiToken {
 }
 
 /** Tokens of other admins are for owners and admins; an owner's tokens are for owners only. */
-function requireAuthorityOver(ctx: AppContext, p: AdminPrincipal, adminUserId: string, action: string): void {
+async function requireAuthorityOver(ctx: AppContext, p: AdminPrincipal, adminUserId: string, action: string): Promise<void> {
   if (adminUserId === p.adminUserId) return;
   requireAdminRole(p, `${action} API tokens of other admin users`);
-  const target = findAdminUser(ctx.db, adminUserId);
+  const target = await findAdminUser(ctx.db, adminUserId);
   if (!target) throw notFound('Admin user', adminUserId);
   if (target.role === 'owner' && p.role !== 'owner') throw new AppError('forbidden', `Only owners can ${action} API tokens of owners`);
 }
@@ -46,13 +46,13 @@ function requireAuthorityOver(ctx: AppContext, p: AdminPrincipal, adminUserId: s
  * Issues a token for the caller or (owners and admins) another admin user. A token can only
  * grant scopes its creator holds, so a read/write token cannot mint a `run` token.
  */
-export function createApiTokenFor(
+export async function createApiTokenFor(
   ctx: AppContext,
   p: AdminPrincipal,
   input: z.infer<typeof apiTokenCreateSchema>,
-): ApiToken & { token: string } {
+): Promise<ApiToken & { token: string }> {
   const adminUserId = input.adminUserId ?? p.adminUserId;
-  requireAuthorityOver(ctx, p, adminUserId, 'create');
+  await requireAuthorityOver(ctx, p, adminUserId, 'create');
   const missing = input.scopes.filter((s: ApiTokenScope) => !p.scopes.has(s));
   if (missing.length > 0) {
     throw new AppError('insufficient_scope', `A token can only grant scopes its creator holds; this one lacks ${missing.join(', ')}`);
@@ -62,39 +62,39 @@ export function createApiTokenFor(
       issues: [{ path: 'body.expiresAt', message: 'must be in the future' }],
     });
   }
-  if (findAdminUser(ctx.db, adminUserId)?.disabled_at) throw new AppError('conflict', `Admin user ${adminUserId} is disabled`);
-  const { id, token } = createApiToken(ctx, p, {
+  if ((await findAdminUser(ctx.db, adminUserId))?.disabled_at) throw new AppError('conflict', `Admin user ${adminUserId} is disabled`);
+  const { id, token } = await createApiToken(ctx, p, {
     adminUserId,
     name: input.name,
     scopes: input.scopes,
     expiresAt: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
   });
-  return { ...toApiToken(findApiToken(ctx.db, id) as ApiTokenRow), token };
+  return { ...toApiToken((await findApiToken(ctx.db, id)) as ApiTokenRow), token };
 }
 
 /** The caller's tokens; owners and admins see everyone's (optionally one admin user's). */
-export function listApiTokensFor(ctx: AppContext, p: AdminPrincipal, query: z.infer<typeof apiTokenListQuerySchema>) {
+export async function listApiTokensFor(ctx: AppContext, p: AdminPrincipal, query: z.infer<typeof apiTokenListQuerySchema>) {
   if (query.adminUserId !== undefined && query.adminUserId !== p.adminUserId) requireAdminRole(p, 'list API tokens of other admin users');
   const adminUserId = p.role === 'member' ? p.adminUserId : query.adminUserId;
-  const rows = listApiTokens(ctx.db, { adminUserId }, afterCursor(query.cursor, 'created_at', 'id'), query.limit + 1);
+  const rows = await listApiTokens(ctx.db, { adminUserId }, afterCursor(query.cursor, 'created_at', 'id'), query.limit + 1);
   return toPage(rows, query.limit, (r) => ({ t: r.created_at, id: r.id }), toApiToken);
 }
 
 /** Revokes a token; revoking a revoked one changes nothing. A member asking for another's token gets `404`. */
-export function revokeApiTokenFor(ctx: AppContext, p: AdminPrincipal, id: string, requestId: string): ApiToken {
-  return ctx.db.tx(() => {
-    const row = findApiToken(ctx.db, id);
+export async function revokeApiTokenFor(ctx: AppContext, p: AdminPrincipal, id: string, requestId: string): Promise<ApiToken> {
+  return inTransaction(ctx, async (txCtx) => {
+    const row = await findApiToken(txCtx.db, id);
     if (!row || (p.role === 'member' && row.admin_user_id !== p.adminUserId)) throw notFound('API token', id);
-    requireAuthorityOver(ctx, p, row.admin_user_id, 'revoke');
+    await requireAuthorityOver(txCtx, p, row.admin_user_id, 'revoke');
     if (row.revoked_at !== null) return toApiToken(row);
-    revokeApiToken(ctx.db, id, nowIso(ctx));
-    recordAudit(ctx, p, {
+    await revokeApiToken(txCtx.db, id, nowIso(txCtx));
+    await recordAudit(txCtx, p, {
       action: 'api_token.revoked',
       objectType: 'api_token',
       objectId: id,
       requestId,
       details: { adminUserId: row.admin_user_id, name: row.name },
     });
-    return toApiToken(findApiToken(ctx.db, id) as ApiTokenRow);
+    return toApiToken((await findApiToken(txCtx.db, id)) as ApiTokenRow);
   });
 }

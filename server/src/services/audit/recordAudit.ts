@@ -29,9 +29,9 @@ function actorOf(actor: Actor): { type: AuditEventRow['actor_type']; id: string 
 }
 
 /** Records one audit event; details are redacted like log lines. Call it inside the write's transaction. */
-export function recordAudit(ctx: AppContext, actor: Actor, entry: AuditEntry): void {
+export async function recordAudit(ctx: AppContext, actor: Actor, entry: AuditEntry): Promise<void> {
   const who = actorOf(actor);
-  insertAuditEvent(ctx.db, {
+  await insertAuditEvent(ctx.db, {
     id: newId('aud'),
     at: nowIso(ctx),
     actor_type: who.type,

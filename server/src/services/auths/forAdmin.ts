@@ -2,7 +2,7 @@ import type { ConnectorAuth, ConnectorAuthCreate, connectorAuthListQuerySchema }
 import { z } from 'zod';
 import { assertObjectPermission, configVisible } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
 import { type ConnectorAuthRow, findConnectorAuth, isConnectorAuthVisible, listConnectorAuths } from '../../db/repos/connectorAuths.ts';
@@ -44,8 +44,8 @@ export function toConnectorAuth(row: ConnectorAuthRow): ConnectorAuth {
 }
 
 /** The vendor API's connector auth list: filters, cursor pagination, and a member's view permission on the configuration. */
-export function listConnectorAuthsFor(ctx: AppContext, p: AdminPrincipal, query: z.infer<typeof connectorAuthListQuerySchema>) {
-  const rows = listConnectorAuths(
+export async function listConnectorAuthsFor(ctx: AppContext, p: AdminPrincipal, query: z.infer<typeof connectorAuthListQuerySchema>) {
+  const rows = await listConnectorAuths(
     ctx.db,
     query,
     configVisible(p, 'view', 'ca.config_id'),
@@ -56,17 +56,17 @@ export function listConnectorAuthsFor(ctx: AppContext, p: AdminPrincipal, query:
 }
 
 /** One connector auth; one the caller may not view is `404`. */
-export function getConnectorAuthFor(ctx: AppContext, p: AdminPrincipal, id: string): ConnectorAuth {
-  const row = findConnectorAuth(ctx.db, id, configVisible(p, 'view', 'ca.config_id'));
+export async function getConnectorAuthFor(ctx: AppContext, p: AdminPrincipal, id: string): Promise<ConnectorAuth> {
+  const row = await findConnectorAuth(ctx.db, id, configVisible(p, 'view', 'ca.config_id'));
   if (!row) throw notFound('Connector auth', id);
   return toConnectorAuth(row);
 }
 
 /** A connector auth the caller may change: 404 when it may not even view it, 403 without `manage`. */
-function findManageable(ctx: AppContext, p: AdminPrincipal, id: string): ConnectorAuthRow {
-  const row = findConnectorAuth(ctx.db, id, configVisible(p, 'view', 'ca.config_id'));
+async function findManageable(ctx: AppContext, p: AdminPrincipal, id: string): Promise<ConnectorAuthRow> {
+  const row = await findConnectorAuth(ctx.db, id, configVisible(p, 'view', 'ca.config_id'));
   if (!row) throw notFound('Connector auth', id);
-  assertObjectPermission(
+  await assertObjectPermission(
     p,
     'manage',
     (perm) => isConnectorAuthVisible(ctx.db, id, configVisible(p, perm, 'ca.config_id')),
@@ -75,8 +75,8 @@ function findManageable(ctx: AppContext, p: AdminPrincipal, id: string): Connect
   return row;
 }
 
-function reread(ctx: AppContext, id: string): ConnectorAuth {
-  const row = findConnectorAuth(ctx.db, id, sql`1 = 1`);
+async function reread(ctx: AppContext, id: string): Promise<ConnectorAuth> {
+  const row = await findConnectorAuth(ctx.db, id, sql`1 = 1`);
   if (!row) throw notFound('Connector auth', id);
   return toConnectorAuth(row);
 }
@@ -145,17 +145,17 @@ export async function createConnectorAuthFor(
   body: ConnectorAuthCreate,
   requestId: string,
 ): Promise<ConnectorAuth> {
-  const config = findEmbedConfig(ctx.db, body.configId);
-  if (!config || !embedConfigVisible(ctx.db, body.configId, configVisible(p, 'view', 'c.id'))) {
+  const config = await findEmbedConfig(ctx.db, body.configId);
+  if (!config || !(await embedConfigVisible(ctx.db, body.configId, configVisible(p, 'view', 'c.id')))) {
     throw notFound('Embed configuration', body.configId);
   }
-  assertObjectPermission(
+  await assertObjectPermission(
     p,
     'manage',
     (perm) => embedConfigVisible(ctx.db, body.configId, configVisible(p, perm, 'c.id')),
     () => notFound('Embed configuration', body.configId),
   );
-  const connector = findConnector(ctx.db, body.connectorId);
+  const connector = await findConnector(ctx.db, body.connectorId);
   if (!connector) throw invalidFields([{ path: 'body.connectorId', message: `unknown connector "${body.connectorId}"` }]);
   if (connector.id === config.proprietary_connector_id) {
     throw invalidFields([
@@ -165,21 +165,23 @@ export async function createConnectorAuthFor(
   const credentials = importedCredentials(connector, body.credentials);
   if (body.validate) await assertCredentialsValid(ctx, connector, credentials);
   const now = nowIso(ctx);
-  const id = ctx.db.tx(() => {
-    let endUser = findEndUserByIdentity(ctx.db, config.id, body.accountId, body.userId);
+  const id = await inTransaction(ctx, async (txCtx) => {
+    let endUser = await findEndUserByIdentity(txCtx.db, config.id, body.accountId, body.userId);
     if (!endUser) {
-      endUser = upsertEndUser(ctx.db, {
-        id: newId('eu'),
-        config_id: config.id,
-        account_id: body.accountId,
-        user_id: body.userId,
-        name: null,
-        email: null,
-        language: null,
-        account_name: null,
-        seen_at: now,
-      }).row;
-      recordAudit(ctx, p, {
+      endUser = (
+        await upsertEndUser(txCtx.db, {
+          id: newId('eu'),
+          config_id: config.id,
+          account_id: body.accountId,
+          user_id: body.userId,
+          name: null,
+          email: null,
+          language: null,
+          account_name: null,
+          seen_at: now,
+        })
+      ).row;
+      await recordAudit(txCtx, p, {
         action: 'end_user.created',
         objectType: 'end_user',
         objectId: endUser.id,
@@ -188,7 +190,7 @@ export async function createConnectorAuthFor(
         details: { via: 'connector_auth_import' },
       });
     }
-    return insertConnectorAuth(ctx, p, {
+    return insertConnectorAuth(txCtx, p, {
       owner: { configId: config.id, sharingLevel: config.sharing_level, ownerEndUserId: endUser.id, accountId: endUser.account_id },
       connectorId: connector.id,
       name: body.name ?? defaultAuthName(connector.name, now, initialsOf(endUser.name, endUser.user_id)),
@@ -210,24 +212,24 @@ export async function revokeConnectorAuthFor(
   requestId: string,
   log: Logger,
 ): Promise<ConnectorAuth> {
-  const row = findManageable(ctx, p, id);
+  const row = await findManageable(ctx, p, id);
   await revokeAuth(ctx, opOf(p, requestId, log), row);
   return reread(ctx, id);
 }
 
 /** `POST /api/v1/connector-auths/{id}/disable` and `/enable`. */
-export function setConnectorAuthEnabledFor(
+export async function setConnectorAuthEnabledFor(
   ctx: AppContext,
   p: AdminPrincipal,
   id: string,
   enabled: boolean,
   requestId: string,
   log: Logger,
-): ConnectorAuth {
-  return ctx.db.tx(() => {
-    const row = findManageable(ctx, p, id);
-    setAuthEnabled(ctx, opOf(p, requestId, log), row, enabled);
-    return reread(ctx, id);
+): Promise<ConnectorAuth> {
+  return inTransaction(ctx, async (txCtx) => {
+    const row = await findManageable(txCtx, p, id);
+    await setAuthEnabled(txCtx, opOf(p, requestId, log), row, enabled);
+    return reread(txCtx, id);
   });
 }
 
@@ -240,6 +242,6 @@ export async function deleteConnectorAuthFor(
   requestId: string,
   log: Logger,
 ): Promise<void> {
-  const row = findManageable(ctx, p, id);
+  const row = await findManageable(ctx, p, id);
   await deleteAuth(ctx, opOf(p, requestId, log), row, force);
 }

@@ -7,7 +7,7 @@ import type {
 import { z } from 'zod';
 import { authUsableBy } from '../../auth/endUserScope.ts';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
 import { type ConnectorAuthRow, findConnectorAuth, listConnectorAuths } from '../../db/repos/connectorAuths.ts';
 import { findEndUser } from '../../db/repos/endUsers.ts';
@@ -59,8 +59,8 @@ function opOf(p: EndUserPrincipal, requestId: string, log: Logger): OpContext {
 }
 
 /** The auth if this end user may use it; 404 otherwise (never 403, so ids cannot be probed). */
-function findUsable(ctx: AppContext, p: EndUserPrincipal, id: string): ConnectorAuthRow {
-  const row = findConnectorAuth(ctx.db, id, authUsableBy(p));
+async function findUsable(ctx: AppContext, p: EndUserPrincipal, id: string): Promise<ConnectorAuthRow> {
+  const row = await findConnectorAuth(ctx.db, id, authUsableBy(p));
   if (!row) throw notFound('Connector auth', id);
   return row;
 }
@@ -73,8 +73,12 @@ function assertChangeable(row: ConnectorAuthRow): void {
 }
 
 /** `GET /embed/api/connector-auths`: the auths this end user may use, newest first. */
-export function listEmbedConnectorAuths(ctx: AppContext, p: EndUserPrincipal, query: z.infer<typeof embedConnectorAuthListQuerySchema>) {
-  const rows = listConnectorAuths(
+export async function listEmbedConnectorAuths(
+  ctx: AppContext,
+  p: EndUserPrincipal,
+  query: z.infer<typeof embedConnectorAuthListQuerySchema>,
+) {
+  const rows = await listConnectorAuths(
     ctx.db,
     { connectorId: query.connectorId, status: query.status },
     authUsableBy(p),
@@ -101,20 +105,20 @@ export async function createEmbedConnectorAuth(
   body: EmbedConnectorAuthCreate,
   requestId: string,
 ): Promise<EmbedConnectorAuth> {
-  const connector = findConnectableConnector(ctx, p.configId, body.connectorId);
+  const connector = await findConnectableConnector(ctx, p.configId, body.connectorId);
   if (!connector) throw notFound('Connector', body.connectorId);
   const credentials = credentialsFromForm(connector, body.values);
   await assertCredentialsValid(ctx, connector, credentials);
-  const endUser = findEndUser(ctx.db, p.endUserId);
+  const endUser = await findEndUser(ctx.db, p.endUserId);
   const name = body.name ?? defaultAuthName(connector.name, nowIso(ctx), initialsOf(endUser?.name, endUser?.user_id ?? p.embedUserId));
-  const id = insertConnectorAuth(ctx, p, {
+  const id = await insertConnectorAuth(ctx, p, {
     owner: { configId: p.configId, sharingLevel: p.sharingLevel, ownerEndUserId: p.endUserId, accountId: p.embedAccountId },
     connectorId: connector.id,
     name,
     credentials,
     requestId,
   });
-  return toEmbedConnectorAuth(findUsable(ctx, p, id), p);
+  return toEmbedConnectorAuth(await findUsable(ctx, p, id), p);
 }
 
 /**
@@ -130,31 +134,31 @@ export async function updateEmbedConnectorAuth(
   requestId: string,
   log: Logger,
 ): Promise<EmbedConnectorAuth> {
-  const before = findUsable(ctx, p, id);
+  const before = await findUsable(ctx, p, id);
   assertChangeable(before);
   const op = opOf(p, requestId, log);
   let credentials: ReturnType<typeof credentialsFromForm> | undefined;
   if (body.values !== undefined) {
     // Refused before the credentials are tried against the service (and again in the transaction).
     assertReconnectAllowed(op, before);
-    const connector = connectorOf(ctx, before);
+    const connector = await connectorOf(ctx, before);
     credentials = credentialsFromForm(connector, body.values);
     await assertCredentialsValid(ctx, connector, credentials);
   }
-  return ctx.db.tx(() => {
+  return inTransaction(ctx, async (txCtx) => {
     // Re-read: the auth may have changed or vanished while the credentials were being checked.
-    let row = findUsable(ctx, p, id);
+    let row = await findUsable(txCtx, p, id);
     if (credentials) {
-      reconnectAuth(ctx, op, row, credentials);
-      row = findUsable(ctx, p, id);
+      await reconnectAuth(txCtx, op, row, credentials);
+      row = await findUsable(txCtx, p, id);
     }
     if (body.status !== undefined) {
-      setAuthEnabled(ctx, op, row, body.status === 'active');
-      row = findUsable(ctx, p, id);
+      await setAuthEnabled(txCtx, op, row, body.status === 'active');
+      row = await findUsable(txCtx, p, id);
     }
     if (body.name !== undefined) {
-      renameAuth(ctx, op, row, body.name);
-      row = findUsable(ctx, p, id);
+      await renameAuth(txCtx, op, row, body.name);
+      row = await findUsable(txCtx, p, id);
     }
     return toEmbedConnectorAuth(row, p);
   });
@@ -169,7 +173,7 @@ export async function deleteEmbedConnectorAuth(
   requestId: string,
   log: Logger,
 ): Promise<void> {
-  const row = findUsable(ctx, p, id);
+  const row = await findUsable(ctx, p, id);
   assertChangeable(row);
   await deleteAuth(ctx, opOf(p, requestId, log), row, force);
 }

@@ -1,5 +1,5 @@
 import type { ConnectorAuthReference } from '@patchbay/shared';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import {
   authHoldsCredentials,
   type ConnectorAuthRow,
@@ -41,8 +41,8 @@ export interface OpContext {
 }
 
 /** The connector of an auth (it exists: connector_auths.connector_id is a restricting foreign key). */
-export function connectorOf(ctx: AppContext, row: Pick<ConnectorAuthRow, 'connector_id'>): ConnectorRow {
-  const connector = findConnector(ctx.db, row.connector_id);
+export async function connectorOf(ctx: AppContext, row: Pick<ConnectorAuthRow, 'connector_id'>): Promise<ConnectorRow> {
+  const connector = await findConnector(ctx.db, row.connector_id);
   if (!connector) throw new AppError('server_error', 'The connector of this auth is missing');
   return connector;
 }
@@ -56,8 +56,8 @@ export async function assertCredentialsValid(ctx: AppContext, connector: Connect
 }
 
 /** The stored credentials of an auth, or null when it holds none. */
-export function readCredentials(ctx: AppContext, authId: string): Credentials | null {
-  const sealed = findSealedCredentials(ctx.db, authId);
+export async function readCredentials(ctx: AppContext, authId: string): Promise<Credentials | null> {
+  const sealed = await findSealedCredentials(ctx.db, authId);
   return sealed ? openCredentials(ctx, authId, sealed) : null;
 }
 
@@ -67,12 +67,12 @@ export function readCredentials(ctx: AppContext, authId: string): Credentials | 
  * (flows are shared between configurations; before pre-fills were confined, one could bind another
  * configuration's auth).
  */
-export function findAuthReferences(
+export async function findAuthReferences(
   ctx: AppContext,
   row: Pick<ConnectorAuthRow, 'id' | 'config_id'>,
   cap = 100,
-): (ConnectorAuthReference & { status: string })[] {
-  return listAuthReferences(ctx.db, row.id, row.config_id, cap).map((r) => ({
+): Promise<(ConnectorAuthReference & { status: string })[]> {
+  return (await listAuthReferences(ctx.db, row.id, row.config_id, cap)).map((r) => ({
     integrationId: r.integration_id,
     flowId: r.flow_id,
     ...(r.flow_name === null ? {} : { name: r.flow_name }),
@@ -80,8 +80,14 @@ export function findAuthReferences(
   }));
 }
 
-function audit(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, action: string, details: Record<string, unknown> = {}): void {
-  recordAudit(ctx, op.actor, {
+async function audit(
+  ctx: AppContext,
+  op: OpContext,
+  row: ConnectorAuthRow,
+  action: string,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await recordAudit(ctx, op.actor, {
     action: `connector_auth.${action}`,
     objectType: 'connector_auth',
     objectId: row.id,
@@ -92,10 +98,10 @@ function audit(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, action: st
 }
 
 /** Renames an auth (no-op when the name is unchanged). Call inside a transaction. */
-export function renameAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, name: string): void {
+export async function renameAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, name: string): Promise<void> {
   if (row.name === name) return;
-  renameConnectorAuth(ctx.db, row.id, name, nowIso(ctx));
-  audit(ctx, op, row, 'renamed', { name, previousName: row.name });
+  await renameConnectorAuth(ctx.db, row.id, name, nowIso(ctx));
+  await audit(ctx, op, row, 'renamed', { name, previousName: row.name });
 }
 
 /** True when an administrator disabled the auth and `op` is not an administrator: the end user may not undo it. */
@@ -125,7 +131,7 @@ export function assertReconnectAllowed(op: Pick<OpContext, 'disabledBy'>, row: P
  * Asking for the current status changes nothing, except that an administrator's disable takes
  * over an end user's. Call inside a transaction.
  */
-export function setAuthEnabled(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, enabled: boolean): void {
+export async function setAuthEnabled(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, enabled: boolean): Promise<void> {
   const previous = { previousStatus: row.status, previousDisabledBy: row.disabled_by };
   const now = nowIso(ctx);
   if (enabled) {
@@ -136,17 +142,17 @@ export function setAuthEnabled(ctx: AppContext, op: OpContext, row: ConnectorAut
     if (lockedByAdmin(op, row)) {
       throw new AppError('forbidden', 'An administrator disabled this connector auth; only an administrator can enable it again');
     }
-    const next = authHoldsCredentials(ctx.db, row.id) ? 'active' : 'needs_reauth';
-    enableAuth(ctx.db, row.id, next, now);
-    audit(ctx, op, row, 'enabled', { ...previous, ...(next === 'needs_reauth' ? { status: next } : {}) });
+    const next = (await authHoldsCredentials(ctx.db, row.id)) ? 'active' : 'needs_reauth';
+    await enableAuth(ctx.db, row.id, next, now);
+    await audit(ctx, op, row, 'enabled', { ...previous, ...(next === 'needs_reauth' ? { status: next } : {}) });
     return;
   }
   if (row.status === 'disabled' && (op.disabledBy !== 'admin' || row.disabled_by === 'admin')) return;
   if (row.status === 'revoked') {
     throw new AppError('conflict', 'This connector auth is revoked; reconnect it or delete it');
   }
-  disableAuth(ctx.db, row.id, op.disabledBy, now);
-  audit(ctx, op, row, 'disabled', previous);
+  await disableAuth(ctx.db, row.id, op.disabledBy, now);
+  await audit(ctx, op, row, 'disabled', previous);
 }
 
 /**
@@ -154,17 +160,17 @@ export function setAuthEnabled(ctx: AppContext, op: OpContext, row: ConnectorAut
  * stays disabled (and keeps who disabled it); any other becomes `active`. An end user cannot
  * reconnect an auth an administrator disabled (403). Call inside a transaction.
  */
-export function reconnectAuth(
+export async function reconnectAuth(
   ctx: AppContext,
   op: OpContext,
   row: ConnectorAuthRow,
   credentials: Credentials,
   opts: { scopes?: readonly string[]; expiresAt?: string | null; refreshed?: boolean } = {},
-): void {
+): Promise<void> {
   assertReconnectAllowed(op, row);
-  writeCredentials(ctx, row.id, credentials, opts);
-  if (row.status === 'disabled') setAuthStatus(ctx.db, row.id, 'disabled', nowIso(ctx));
-  audit(ctx, op, row, 'reconnected', { previousStatus: row.status, type: credentials.type });
+  await writeCredentials(ctx, row.id, credentials, opts);
+  if (row.status === 'disabled') await setAuthStatus(ctx.db, row.id, 'disabled', nowIso(ctx));
+  await audit(ctx, op, row, 'reconnected', { previousStatus: row.status, type: credentials.type });
 }
 
 /**
@@ -174,13 +180,13 @@ export function reconnectAuth(
  */
 export async function revokeAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow): Promise<void> {
   if (row.status === 'revoked') return;
-  const previous = readCredentials(ctx, row.id);
+  const previous = await readCredentials(ctx, row.id);
   const sealed = sealCredentials(ctx, row.id, { type: 'none' });
-  ctx.db.tx(() => {
-    revokeAuthCredentials(ctx.db, row.id, sealed, nowIso(ctx));
-    audit(ctx, op, row, 'revoked', { previousStatus: row.status });
+  await inTransaction(ctx, async (txCtx) => {
+    await revokeAuthCredentials(txCtx.db, row.id, sealed, nowIso(txCtx));
+    await audit(txCtx, op, row, 'revoked', { previousStatus: row.status });
   });
-  if (previous) await revokeAtProvider(ctx, connectorOf(ctx, row), previous, op.log);
+  if (previous) await revokeAtProvider(ctx, await connectorOf(ctx, row), previous, op.log);
 }
 
 /**
@@ -191,22 +197,22 @@ export async function revokeAuth(ctx: AppContext, op: OpContext, row: ConnectorA
  * Tokens of an OAuth2 auth are then revoked at the provider, best effort.
  */
 export async function deleteAuth(ctx: AppContext, op: OpContext, row: ConnectorAuthRow, force: boolean): Promise<void> {
-  const previous = readCredentials(ctx, row.id);
-  ctx.db.tx(() => {
-    if (!connectorAuthExists(ctx.db, row.id)) throw notFound('Connector auth', row.id);
-    const refs = findAuthReferences(ctx, row, 10_000);
+  const previous = await readCredentials(ctx, row.id);
+  await inTransaction(ctx, async (txCtx) => {
+    if (!(await connectorAuthExists(txCtx.db, row.id))) throw notFound('Connector auth', row.id);
+    const refs = await findAuthReferences(txCtx, row, 10_000);
     if (refs.length > 0 && !force) {
       throw new AppError('in_use', 'This connector auth is used by integrations; disable or change them first, or delete with force=true', {
         references: refs.slice(0, 100).map(({ status: _s, ...ref }) => ref),
       });
     }
-    const now = nowIso(ctx);
+    const now = nowIso(txCtx);
     let disabled = 0;
     for (const ref of refs) {
       if (ref.status === 'enabled') {
         disabled += 1;
-        setIntegrationStatus(ctx.db, ref.integrationId, 'disabled', op.disabledBy, now);
-        recordAudit(ctx, op.actor, {
+        await setIntegrationStatus(txCtx.db, ref.integrationId, 'disabled', op.disabledBy, now);
+        await recordAudit(txCtx, op.actor, {
           action: 'integration.disabled',
           objectType: 'integration',
           objectId: ref.integrationId,
@@ -218,8 +224,8 @@ export async function deleteAuth(ctx: AppContext, op: OpContext, row: ConnectorA
     }
     // every binding goes (the foreign key requires it), but only this configuration's integrations
     // were listed and disabled: another configuration's binding to it was never legitimate
-    deleteConnectorAuthWithBindings(ctx.db, row.id);
-    audit(ctx, op, row, 'deleted', { name: row.name, forced: refs.length > 0, disabledIntegrations: disabled });
+    await deleteConnectorAuthWithBindings(txCtx.db, row.id);
+    await audit(txCtx, op, row, 'deleted', { name: row.name, forced: refs.length > 0, disabledIntegrations: disabled });
   });
-  if (previous && row.status !== 'revoked') await revokeAtProvider(ctx, connectorOf(ctx, row), previous, op.log);
+  if (previous && row.status !== 'revoked') await revokeAtProvider(ctx, await connectorOf(ctx, row), previous, op.log);
 }

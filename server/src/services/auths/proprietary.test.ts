@@ -4,12 +4,13 @@
  * per user), updated on the next exchange, and never appear in an answer, a log line, an audit
  * detail or the database file in plain text.
  */
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../db/sql.ts';
 import { insertConnector } from '../../testing/domainFixtures.ts';
 import { acceptConsent, createEmbedFixture, type EmbedFixture } from '../../testing/embedFixtures.ts';
-import { startTestServer, type TestServer } from '../../testing/harness.ts';
+import { sqliteFileBytes, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { insertionOrder } from '../../testing/schemaInfo.ts';
+import { TEST_DRIVER } from '../../testing/testDatabase.ts';
 import { openCredentials } from '../connectors/credentials.ts';
 
 const FIRST = 'CANARY-proprietary-first-6b1e';
@@ -20,15 +21,15 @@ let s: TestServer;
 const answers: string[] = [];
 beforeAll(async () => {
   s = await startTestServer({ env: { PATCHBAY_SESSION_RATE_LIMIT: '100000' } });
-  insertConnector(s.app.ctx, { id: 'backend', name: 'Acme Backend', authType: 'api_key' });
+  await insertConnector(s.app.ctx, { id: 'backend', name: 'Acme Backend', authType: 'api_key' });
 });
 afterAll(() => s.close());
 
 const ctx = () => s.app.ctx;
 
-function proprietaryConfig(sharingLevel: 'user' | 'account'): EmbedFixture {
-  const fx = createEmbedFixture(ctx(), { sharingLevel, keys: ['hs'] });
-  ctx().db.run(sql`UPDATE embed_configs SET proprietary_connector_id = 'backend' WHERE id = ${fx.configId}`);
+async function proprietaryConfig(sharingLevel: 'user' | 'account'): Promise<EmbedFixture> {
+  const fx = await createEmbedFixture(ctx(), { sharingLevel, keys: ['hs'] });
+  await ctx().db.run(sql`UPDATE embed_configs SET proprietary_connector_id = 'backend' WHERE id = ${fx.configId}`);
   return fx;
 }
 
@@ -51,7 +52,7 @@ interface AuthRow {
   credentials_version: number;
 }
 
-function proprietaryAuths(configId: string): AuthRow[] {
+async function proprietaryAuths(configId: string): Promise<AuthRow[]> {
   return ctx().db.all<AuthRow>(
     sql`SELECT id, owner_end_user_id, account_id, sharing_level, proprietary, status, credentials_enc, credentials_version
       FROM connector_auths WHERE config_id = ${configId} ORDER BY created_at, id`,
@@ -60,9 +61,9 @@ function proprietaryAuths(configId: string): AuthRow[] {
 
 describe('client_authentication on session exchange', () => {
   it('account level: one sealed auth per account, created on first sight and updated on the next exchange', async () => {
-    const fx = proprietaryConfig('account');
+    const fx = await proprietaryConfig('account');
     await exchange(fx, { client_authentication: { apiKey: FIRST, tenant: 42, beta: true } });
-    const [first, ...more] = proprietaryAuths(fx.configId);
+    const [first, ...more] = await proprietaryAuths(fx.configId);
     expect(more).toEqual([]);
     expect(first).toMatchObject({ account_id: 'acme', sharing_level: 'account', proprietary: 1, status: 'active', credentials_version: 1 });
     expect(first?.credentials_enc).not.toContain(FIRST);
@@ -73,7 +74,7 @@ describe('client_authentication on session exchange', () => {
 
     // a colleague of the same account with newer values: the same auth, new credentials
     await exchange(fx, { embed_user_id: 'user-2', client_authentication: { apiKey: SECOND, tenant: 42 } });
-    const [updated, ...none] = proprietaryAuths(fx.configId);
+    const [updated, ...none] = await proprietaryAuths(fx.configId);
     expect(none).toEqual([]);
     expect(updated).toMatchObject({ id: first?.id, credentials_version: 2, status: 'active' });
     expect(openCredentials(ctx(), updated?.id as string, updated?.credentials_enc as string)).toEqual({
@@ -84,41 +85,37 @@ describe('client_authentication on session exchange', () => {
     // same values again, or no claim: nothing is rewritten
     await exchange(fx, { client_authentication: { apiKey: SECOND, tenant: 42 } });
     await exchange(fx, {});
-    expect(proprietaryAuths(fx.configId).map((a) => a.credentials_version)).toEqual([2]);
+    expect((await proprietaryAuths(fx.configId)).map((a) => a.credentials_version)).toEqual([2]);
 
     // another account gets its own
     await exchange(fx, { embed_account_id: 'globex', client_authentication: { apiKey: FIRST } });
-    expect(
-      proprietaryAuths(fx.configId)
-        .map((a) => a.account_id)
-        .sort(),
-    ).toEqual(['acme', 'globex']);
+    expect((await proprietaryAuths(fx.configId)).map((a) => a.account_id).sort()).toEqual(['acme', 'globex']);
 
-    const actions = ctx()
-      .db.all<{ action: string; details: string }>(
-        sql`SELECT action, details FROM audit_events WHERE object_id = ${first?.id} ORDER BY at, rowid`,
+    const actions = (
+      await ctx().db.all<{ action: string; details: string }>(
+        sql`SELECT action, details FROM audit_events WHERE object_id = ${first?.id} ORDER BY at, ${insertionOrder(ctx().db)}`,
       )
-      .map((a) => a.action);
+    ).map((a) => a.action);
     expect(actions).toEqual(['connector_auth.created', 'connector_auth.reconnected']);
   });
 
   it('user level: one auth per end user; a disabled one stays disabled when values change', async () => {
-    const fx = proprietaryConfig('user');
+    const fx = await proprietaryConfig('user');
     await exchange(fx, { client_authentication: { apiKey: FIRST } });
     s.clock.advance(1);
     await exchange(fx, { embed_user_id: 'user-2', client_authentication: { apiKey: FIRST } });
-    const auths = proprietaryAuths(fx.configId);
+    const auths = await proprietaryAuths(fx.configId);
     expect(auths.map((a) => a.sharing_level)).toEqual(['user', 'user']);
     expect(new Set(auths.map((a) => a.owner_end_user_id)).size).toBe(2);
-    ctx().db.run(sql`UPDATE connector_auths SET status = 'disabled' WHERE id = ${auths[0]?.id}`);
+    await ctx().db.run(sql`UPDATE connector_auths SET status = 'disabled' WHERE id = ${auths[0]?.id}`);
     await exchange(fx, { client_authentication: { apiKey: SECOND } });
-    const after = proprietaryAuths(fx.configId)[0];
+    const after = (await proprietaryAuths(fx.configId))[0];
     expect(after).toMatchObject({ id: auths[0]?.id, status: 'disabled', credentials_version: 2 });
     expect(openCredentials(ctx(), after?.id as string, after?.credentials_enc as string)).toMatchObject({ values: { apiKey: SECOND } });
   });
 
   it('the end user sees the auth as proprietary and read-only; its connector is not offered for connecting', async () => {
-    const fx = proprietaryConfig('account');
+    const fx = await proprietaryConfig('account');
     const token = await exchange(fx, { client_authentication: { apiKey: FIRST } });
     const list = await s.request('GET', '/embed/api/connector-auths', { token });
     answers.push(list.text);
@@ -145,22 +142,22 @@ describe('client_authentication on session exchange', () => {
   });
 
   it('a configuration without a proprietary connector stores nothing from the claim', async () => {
-    const fx = createEmbedFixture(ctx(), { keys: ['hs'] });
+    const fx = await createEmbedFixture(ctx(), { keys: ['hs'] });
     await exchange(fx, { client_authentication: { apiKey: OTHER_CONFIG } });
-    expect(proprietaryAuths(fx.configId)).toEqual([]);
+    expect(await proprietaryAuths(fx.configId)).toEqual([]);
   });
 
-  it('the values appear in no answer, log line, audit detail or database byte', () => {
+  it('the values appear in no answer, log line, audit detail or database byte', async () => {
     const canaries = [FIRST, SECOND, OTHER_CONFIG];
     for (const text of [...answers, ...s.logs]) for (const c of canaries) expect(text).not.toContain(c);
-    const audit = ctx().db.all<{ details: string }>(sql`SELECT details FROM audit_events`);
+    const audit = await ctx().db.all<{ details: string }>(sql`SELECT details FROM audit_events`);
     expect(audit.length).toBeGreaterThan(0);
     for (const a of audit) for (const c of canaries) expect(a.details).not.toContain(c);
-    ctx().db.pragma('wal_checkpoint(TRUNCATE)');
-    for (const file of [s.dbFile, `${s.dbFile}-wal`]) {
-      if (!fs.existsSync(file)) continue;
-      const bytes = fs.readFileSync(file);
-      for (const c of canaries) expect(bytes.includes(Buffer.from(c)), `${file}: ${c}`).toBe(false);
+    // The file scan is SQLite's: on PostgreSQL the bytes are in the database server's own files.
+    if (TEST_DRIVER === 'sqlite') {
+      for (const [i, bytes] of sqliteFileBytes(s, 'TRUNCATE').entries()) {
+        for (const c of canaries) expect(bytes.includes(Buffer.from(c)), `file ${i}: ${c}`).toBe(false);
+      }
     }
   });
 });

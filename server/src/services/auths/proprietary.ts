@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { EmbedTokenClaims } from '@patchbay/shared';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { findProprietaryAuth, setAuthStatus } from '../../db/repos/connectorAuths.ts';
 import { findConnector } from '../../db/repos/connectors.ts';
 import type { EmbedConfigRow } from '../../db/repos/embedConfigs.ts';
@@ -18,11 +18,11 @@ export type ProprietaryOutcome = 'none' | 'created' | 'updated' | 'unchanged';
  * as `{type:'proprietary', values}` credentials of the configuration's proprietary connector, in
  * ONE auth per account (account level) or per end user (user level): created on first sight, its
  * credentials replaced whenever the token brings different values (a disabled auth stays disabled).
- * Synchronous, so the session exchange calls it inside its transaction. The values never reach an
+ * Joins the caller's transaction (the session exchange calls it inside its own). The values never reach an
  * answer, a log line or an audit detail. Without a proprietary connector, or without the claim,
  * nothing happens.
  */
-export function storeProprietaryCredentials(
+export async function storeProprietaryCredentials(
   ctx: AppContext,
   input: {
     config: EmbedConfigRow;
@@ -31,17 +31,17 @@ export function storeProprietaryCredentials(
     principal: EndUserPrincipal;
     requestId?: string | null;
   },
-): ProprietaryOutcome {
+): Promise<ProprietaryOutcome> {
   const { config, endUser, principal } = input;
   const values = input.claims.client_authentication;
   if (!config.proprietary_connector_id || values === undefined) return 'none';
-  const connector = findConnector(ctx.db, config.proprietary_connector_id);
+  const connector = await findConnector(ctx.db, config.proprietary_connector_id);
   if (!connector) return 'none';
   const credentials = { type: 'proprietary' as const, values };
   const requestId = input.requestId ?? null;
-  return ctx.db.tx(() => {
-    const existing = findProprietaryAuth(
-      ctx.db,
+  return inTransaction(ctx, async (txCtx) => {
+    const existing = await findProprietaryAuth(
+      txCtx.db,
       config.id,
       connector.id,
       config.sharing_level === 'account'
@@ -49,10 +49,10 @@ export function storeProprietaryCredentials(
         : { sharingLevel: 'user', endUserId: endUser.id },
     );
     if (!existing) {
-      insertConnectorAuth(ctx, principal, {
+      await insertConnectorAuth(txCtx, principal, {
         owner: { configId: config.id, sharingLevel: config.sharing_level, ownerEndUserId: endUser.id, accountId: endUser.account_id },
         connectorId: connector.id,
-        name: defaultAuthName(connector.name, nowIso(ctx), initialsOf(endUser.name, endUser.user_id)),
+        name: defaultAuthName(connector.name, nowIso(txCtx), initialsOf(endUser.name, endUser.user_id)),
         credentials,
         proprietary: true,
         createdVia: 'embed_token',
@@ -60,12 +60,12 @@ export function storeProprietaryCredentials(
       });
       return 'created';
     }
-    const stored = existing.credentials_enc ? openCredentials(ctx, existing.id, existing.credentials_enc) : null;
+    const stored = existing.credentials_enc ? openCredentials(txCtx, existing.id, existing.credentials_enc) : null;
     const same = stored?.type === 'proprietary' && isDeepStrictEqual(stored.values, values);
     if (same && existing.status !== 'revoked') return 'unchanged';
-    writeCredentials(ctx, existing.id, credentials);
-    if (existing.status === 'disabled') setAuthStatus(ctx.db, existing.id, 'disabled');
-    recordAudit(ctx, principal, {
+    await writeCredentials(txCtx, existing.id, credentials);
+    if (existing.status === 'disabled') await setAuthStatus(txCtx.db, existing.id, 'disabled');
+    await recordAudit(txCtx, principal, {
       action: 'connector_auth.reconnected',
       objectType: 'connector_auth',
       objectId: existing.id,

@@ -1,4 +1,4 @@
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { insertConnectorAuthRow, writeSealedCredentials } from '../../db/repos/connectorAuths.ts';
 import { type Actor, recordAudit } from '../audit/recordAudit.ts';
@@ -40,7 +40,7 @@ export function defaultAuthName(connectorName: string, atIso: string, initials: 
  * Stores a new connector auth with sealed credentials and its audit event in one transaction.
  * Answers its id. Credentials never appear in the audit details.
  */
-export function insertConnectorAuth(
+export async function insertConnectorAuth(
   ctx: AppContext,
   actor: Actor,
   input: {
@@ -55,12 +55,12 @@ export function insertConnectorAuth(
     createdVia?: AuthCreatedVia;
     requestId?: string | null;
   },
-): string {
+): Promise<string> {
   const id = newId('ca');
   const now = nowIso(ctx);
   const sealed = sealCredentials(ctx, id, input.credentials);
-  ctx.db.tx(() => {
-    insertConnectorAuthRow(ctx.db, {
+  await inTransaction(ctx, async (txCtx) => {
+    await insertConnectorAuthRow(txCtx.db, {
       id,
       config_id: input.owner.configId,
       connector_id: input.connectorId,
@@ -78,7 +78,7 @@ export function insertConnectorAuth(
       created_at: now,
       last_refreshed_at: input.credentials.type === 'oauth2' ? now : null,
     });
-    recordAudit(ctx, actor, {
+    await recordAudit(txCtx, actor, {
       action: 'connector_auth.created',
       objectType: 'connector_auth',
       objectId: id,
@@ -95,12 +95,12 @@ export function insertConnectorAuth(
  * status back to `active`, errors cleared. `expectVersion` makes it a compare-and-swap; answers
  * false when another writer got there first. Call inside a transaction together with any audit.
  */
-export function writeCredentials(
+export async function writeCredentials(
   ctx: AppContext,
   authId: string,
   credentials: Credentials,
   opts: { scopes?: readonly string[]; expiresAt?: string | null; expectVersion?: number; refreshed?: boolean } = {},
-): boolean {
+): Promise<boolean> {
   const now = nowIso(ctx);
   const sealed = sealCredentials(ctx, authId, credentials);
   return writeSealedCredentials(ctx.db, authId, {

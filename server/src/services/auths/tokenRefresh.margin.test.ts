@@ -33,7 +33,7 @@ describe.each([15, 3600])('access tokens living %i s', (ttl) => {
       clientId: p.clientId,
       clientSecret: p.clientSecret,
     });
-    connectorId = insertOAuth2Connector(s.app.ctx, {
+    connectorId = await insertOAuth2Connector(s.app.ctx, {
       tokenUrl: p.tokenUrl,
       clientId: p.clientId,
       clientSecret: p.clientSecret,
@@ -52,12 +52,12 @@ describe.each([15, 3600])('access tokens living %i s', (ttl) => {
 
   it(`a burst of 50 on an expired token refreshes once; the new token is kept until ${marginSeconds} s before it expires`, async () => {
     const minted = await mintTokenSet(p);
-    const authId = insertAuthWith(s.app.ctx, connectorId, oauth2Credentials(s.app.ctx, minted, -60));
+    const authId = await insertAuthWith(s.app.ctx, connectorId, oauth2Credentials(s.app.ctx, minted, -60));
     p.tokenDelayMs = 200;
 
     expect(await burst(authId)).toEqual(Array(50).fill(200));
     expect(p.tokenCalls).toEqual({ refresh_token: 1 });
-    const refreshed = storedAuth(s.app.ctx, authId);
+    const refreshed = await storedAuth(s.app.ctx, authId);
     expect(refreshed.credentials).toMatchObject({
       type: 'oauth2',
       expiresAt: new Date(s.clock.now() + ttl * 1000).toISOString(),
@@ -77,7 +77,7 @@ describe.each([15, 3600])('access tokens living %i s', (ttl) => {
     s.clock.advance(2);
     expect(await burst(authId)).toEqual(Array(50).fill(200));
     expect(p.tokenCalls).toEqual({ refresh_token: 2 });
-    expect(storedAuth(s.app.ctx, authId).credentials_version).toBe(refreshed.credentials_version + 1);
+    expect((await storedAuth(s.app.ctx, authId)).credentials_version).toBe(refreshed.credentials_version + 1);
     expect(upstream.calls).toHaveLength(200);
     expect(upstream.calls.every((c) => c.authorized)).toBe(true);
   });

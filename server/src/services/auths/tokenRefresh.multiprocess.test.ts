@@ -27,7 +27,7 @@ beforeAll(async () => {
   p = await startOAuthProvider({ redirectUris: ['http://127.0.0.1:1/cb'], rotateRefreshTokens: true });
   s = await startTestServer();
   ctx = s.app.ctx;
-  connectorId = insertOAuth2Connector(ctx, { tokenUrl: p.tokenUrl, clientId: p.clientId, clientSecret: p.clientSecret });
+  connectorId = await insertOAuth2Connector(ctx, { tokenUrl: p.tokenUrl, clientId: p.clientId, clientSecret: p.clientSecret });
 });
 afterAll(async () => {
   await s.close();
@@ -49,8 +49,9 @@ interface Worker {
 
 async function startWorker(authId: string, n: number): Promise<Worker> {
   // `node --import tsx` (what `npx tsx` runs) so the child is the worker itself and SIGKILL reaches it.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/testing/refreshWorker.ts', s.dbFile, s.encryptionKey, authId, String(n)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/testing/refreshWorker.ts', authId, String(n)], {
     cwd: serverDir,
+    env: { ...process.env, ...s.database.env, PATCHBAY_ENCRYPTION_KEY: s.encryptionKey },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -74,7 +75,7 @@ async function startWorker(authId: string, n: number): Promise<Worker> {
 
 it('two processes on one database, 50 concurrent calls each on an expired token → exactly one refresh, all succeed', async () => {
   const minted = await mintTokenSet(p);
-  const authId = insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, minted, -60));
+  const authId = await insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, minted, -60));
   const worker = await startWorker(authId, 50);
   // Widen the race: whoever takes the lease holds it while the provider thinks.
   p.tokenDelayMs = 400;
@@ -86,7 +87,7 @@ it('two processes on one database, 50 concurrent calls each on an expired token 
   const myTokens = new Set(mine.map((c) => (c.type === 'oauth2' ? c.accessToken : '')));
   expect(myTokens.size).toBe(1);
   expect(theirs).toEqual({ ok: 50, accessTokens: [...myTokens], errors: [] });
-  const stored = storedAuth(ctx, authId);
+  const stored = await storedAuth(ctx, authId);
   expect(stored).toMatchObject({ status: 'active', credentials_version: 2, refresh_lease_until: null, refresh_lease_owner: null });
   if (stored.credentials.type !== 'oauth2') throw new Error('oauth2 expected');
   expect(stored.credentials.accessToken).toBe([...myTokens][0]);
@@ -96,14 +97,14 @@ it('two processes on one database, 50 concurrent calls each on an expired token 
 
 it('a process killed (SIGKILL) while holding the lease: the lease runs out and the next caller refreshes', async () => {
   const minted = await mintTokenSet(p);
-  const authId = insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, minted, -60));
+  const authId = await insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, minted, -60));
   const worker = await startWorker(authId, 1);
   p.tokenDelayMs = 2_000;
   worker.go();
   // Wait until the worker holds the lease and its token request reached the provider, then kill it.
   for (let i = 0; i < 200 && p.tokenCalls.refresh_token !== 1; i++) await new Promise((r) => setTimeout(r, 25));
   expect(p.tokenCalls).toEqual({ refresh_token: 1 });
-  expect(storedAuth(ctx, authId).refresh_lease_owner).toMatch(/^\d+:[0-9a-f]{16}$/);
+  expect((await storedAuth(ctx, authId)).refresh_lease_owner).toMatch(/^\d+:[0-9a-f]{16}$/);
   const exited = new Promise((r) => worker.child.once('exit', r));
   worker.child.kill('SIGKILL');
   await exited;
@@ -122,5 +123,5 @@ it('a process killed (SIGKILL) while holding the lease: the lease runs out and t
   const creds = await pending;
   expect(creds.type === 'oauth2' && creds.accessToken).not.toBe(minted.accessToken);
   expect(p.tokenCalls).toEqual({ refresh_token: 2 });
-  expect(storedAuth(ctx, authId)).toMatchObject({ status: 'active', refresh_lease_until: null, refresh_failures: 0 });
+  expect(await storedAuth(ctx, authId)).toMatchObject({ status: 'active', refresh_lease_until: null, refresh_failures: 0 });
 });

@@ -31,7 +31,7 @@ beforeAll(async () => {
   });
   s = await startTestServer();
   ctx = s.app.ctx;
-  connectorId = insertOAuth2Connector(ctx, {
+  connectorId = await insertOAuth2Connector(ctx, {
     tokenUrl: p.tokenUrl,
     clientId: p.clientId,
     clientSecret: p.clientSecret,
@@ -53,7 +53,7 @@ beforeEach(() => {
 
 it('50 concurrent proxy calls on an expired token → exactly one refresh at the provider and 50 × 200', async () => {
   const minted = await mintTokenSet(p);
-  const authId = insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, minted, -60));
+  const authId = await insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, minted, -60));
   p.tokenDelayMs = 200;
   const answers = await Promise.all(Array.from({ length: 50 }, () => s.request('GET', `/api/v1/proxy/${authId}/me`, { token })));
   expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
@@ -61,15 +61,18 @@ it('50 concurrent proxy calls on an expired token → exactly one refresh at the
   expect(p.tokenCalls).toEqual({ refresh_token: 1 });
   expect(upstream.calls).toHaveLength(50);
   expect(upstream.calls.every((c) => c.authorized)).toBe(true);
-  const stored = storedAuth(ctx, authId);
+  const stored = await storedAuth(ctx, authId);
   expect(stored).toMatchObject({ status: 'active', credentials_version: 2 });
   expect(stored.credentials).not.toMatchObject({ accessToken: minted.accessToken });
-  expect(auditActions(ctx, authId).map((a) => a.action)).toEqual(['connector_auth.created', 'connector_auth.refreshed']);
+  expect((await auditActions(ctx, authId)).map((a) => a.action)).toEqual(['connector_auth.created', 'connector_auth.refreshed']);
 });
 
 it('an unexpired token the upstream refuses: one forced refresh, the call retried once → 200', async () => {
   const minted = await mintTokenSet(p);
-  const authId = insertAuthWith(ctx, connectorId, { ...oauth2Credentials(ctx, minted, 3600), accessToken: 'revoked-or-unknown-token' });
+  const authId = await insertAuthWith(ctx, connectorId, {
+    ...oauth2Credentials(ctx, minted, 3600),
+    accessToken: 'revoked-or-unknown-token',
+  });
   const res = await s.request('GET', `/api/v1/proxy/${authId}/contacts`, { token });
   expect(res.status).toBe(200);
   expect(p.tokenCalls).toEqual({ refresh_token: 1 });
@@ -78,18 +81,18 @@ it('an unexpired token the upstream refuses: one forced refresh, the call retrie
 
 it('token endpoint 500 → 503 through the proxy, auth stays active; invalid_grant → 422 needs_reauth', async () => {
   const minted = await mintTokenSet(p);
-  const authId = insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, minted, -60));
+  const authId = await insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, minted, -60));
   p.failTokenEndpoint = 500;
   const res = await s.request('GET', `/api/v1/proxy/${authId}/me`, { token });
   expect(res.status).toBe(503);
   expect(res.body.error).toMatchObject({ code: 'unavailable', details: { reason: 'refresh_failed', retryAfterSeconds: 30 } });
-  expect(storedAuth(ctx, authId).status).toBe('active');
+  expect((await storedAuth(ctx, authId)).status).toBe('active');
   expect(upstream.calls).toEqual([]);
 
-  const bogus = insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, { ...minted, refreshToken: 'bogus' }, -60));
+  const bogus = await insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, { ...minted, refreshToken: 'bogus' }, -60));
   p.failTokenEndpoint = null;
   const dead = await s.request('GET', `/api/v1/proxy/${bogus}/me`, { token });
   expect(dead.status).toBe(422);
   expect(dead.body.error).toMatchObject({ code: 'unprocessable', details: { reason: 'needs_reauth' } });
-  expect(storedAuth(ctx, bogus).status).toBe('needs_reauth');
+  expect((await storedAuth(ctx, bogus)).status).toBe('needs_reauth');
 });

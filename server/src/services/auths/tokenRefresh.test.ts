@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../context.ts';
+import { inTransaction } from '../../context.ts';
 import { sql } from '../../db/sql.ts';
 import { AppError } from '../../errors.ts';
 import { startTestServer, type TestServer } from '../../testing/harness.ts';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   p = await startOAuthProvider({ redirectUris: ['http://127.0.0.1:1/cb'], rotateRefreshTokens: true });
   s = await startTestServer();
   ctx = s.app.ctx;
-  connectorId = insertOAuth2Connector(ctx, { tokenUrl: p.tokenUrl, clientId: p.clientId, clientSecret: p.clientSecret });
+  connectorId = await insertOAuth2Connector(ctx, { tokenUrl: p.tokenUrl, clientId: p.clientId, clientSecret: p.clientSecret });
 });
 afterAll(async () => {
   await s.close();
@@ -43,7 +44,7 @@ beforeEach(() => {
 /** A real token set stored as an auth whose access token expires in `expiresIn` seconds. */
 async function authExpiringIn(expiresIn: number, on = connectorId) {
   const minted = await mintTokenSet(p);
-  const authId = insertAuthWith(ctx, on, oauth2Credentials(ctx, minted, expiresIn));
+  const authId = await insertAuthWith(ctx, on, oauth2Credentials(ctx, minted, expiresIn));
   return { minted, authId };
 }
 
@@ -69,7 +70,7 @@ describe('single flight within a process', () => {
     expect(tokens.size).toBe(1);
     const [accessToken] = [...tokens] as [string];
     expect(accessToken).not.toBe(minted.accessToken);
-    const stored = storedAuth(ctx, authId);
+    const stored = await storedAuth(ctx, authId);
     expect(stored).toMatchObject({ status: 'active', credentials_version: 2, refresh_failures: 0, refresh_lease_until: null });
     if (stored.credentials.type !== 'oauth2') throw new Error('oauth2 expected');
     expect(stored.credentials.accessToken).toBe(accessToken);
@@ -79,7 +80,7 @@ describe('single flight within a process', () => {
     expect(await introspect(p, minted.refreshToken)).toBe(false);
     expect(await introspect(p, accessToken)).toBe(true);
     expect(stored.expires_at).toBe(new Date(ctx.clock.now() + 3600_000).toISOString());
-    expect(auditActions(ctx, authId).map((a) => [a.action, a.actor_type])).toEqual([
+    expect((await auditActions(ctx, authId)).map((a) => [a.action, a.actor_type])).toEqual([
       ['connector_auth.created', 'system'],
       ['connector_auth.refreshed', 'system'],
     ]);
@@ -96,7 +97,7 @@ describe('refresh margin', () => {
     const creds = await getFreshCredentials(ctx, authId);
     expect(creds).toMatchObject({ type: 'oauth2', accessToken: minted.accessToken, refreshToken: minted.refreshToken });
     expect(p.tokenCalls).toEqual({});
-    expect(storedAuth(ctx, authId).credentials_version).toBe(1);
+    expect((await storedAuth(ctx, authId)).credentials_version).toBe(1);
   });
 
   it('a token expiring in 2 minutes is refreshed first', async () => {
@@ -104,7 +105,7 @@ describe('refresh margin', () => {
     const creds = await getFreshCredentials(ctx, authId);
     expect(p.tokenCalls).toEqual({ refresh_token: 1 });
     expect(creds.type === 'oauth2' && creds.accessToken).not.toBe(minted.accessToken);
-    expect(storedAuth(ctx, authId).credentials_version).toBe(2);
+    expect((await storedAuth(ctx, authId)).credentials_version).toBe(2);
   });
 
   it('the margin is measured on the context clock', async () => {
@@ -139,7 +140,7 @@ describe('refresh margin', () => {
 
   it('a token without an expiry is never refreshed ahead of time', async () => {
     const minted = await mintTokenSet(p);
-    const authId = insertAuthWith(ctx, connectorId, { ...oauth2Credentials(ctx, minted, 0), expiresAt: null });
+    const authId = await insertAuthWith(ctx, connectorId, { ...oauth2Credentials(ctx, minted, 0), expiresAt: null });
     await getFreshCredentials(ctx, authId);
     expect(p.tokenCalls).toEqual({});
   });
@@ -151,7 +152,7 @@ describe('force', () => {
     const creds = await getFreshCredentials(ctx, authId, { force: true });
     expect(p.tokenCalls).toEqual({ refresh_token: 1 });
     expect(creds.type === 'oauth2' && creds.accessToken).not.toBe(minted.accessToken);
-    expect(storedAuth(ctx, authId).credentials).toEqual(creds);
+    expect((await storedAuth(ctx, authId)).credentials).toEqual(creds);
   });
 
   it('with rejectedAccessToken, a force after someone else refreshed answers the new token without refreshing again', async () => {
@@ -187,7 +188,7 @@ describe('transient failures', () => {
     expect(errorOf(first)).toEqual({ code: 'unavailable', status: 503, details: { reason: 'refresh_failed', retryAfterSeconds: 30 } });
     expect(first.message).toBe(`Refreshing connector auth "${authId}" failed: Token endpoint answered HTTP 500 (server_error)`);
     expect(p.tokenCalls).toEqual({ refresh_token: 1 });
-    expect(storedAuth(ctx, authId)).toMatchObject({
+    expect(await storedAuth(ctx, authId)).toMatchObject({
       status: 'active',
       credentials_version: 1,
       refresh_failures: 1,
@@ -210,14 +211,14 @@ describe('transient failures', () => {
     const creds = await getFreshCredentials(ctx, authId);
     expect(creds.type === 'oauth2' && creds.accessToken).not.toBe(minted.accessToken);
     expect(p.tokenCalls).toEqual({ refresh_token: 2 });
-    expect(storedAuth(ctx, authId)).toMatchObject({
+    expect(await storedAuth(ctx, authId)).toMatchObject({
       status: 'active',
       credentials_version: 2,
       refresh_failures: 0,
       refresh_failed_at: null,
       last_error: null,
     });
-    const audit = auditActions(ctx, authId);
+    const audit = await auditActions(ctx, authId);
     expect(audit.map((a) => [a.action, a.actor_type])).toEqual([
       ['connector_auth.created', 'system'],
       ['connector_auth.refresh_failed', 'system'],
@@ -236,7 +237,7 @@ describe('transient failures', () => {
     p.failTokenEndpoint = 503;
     const creds = await getFreshCredentials(ctx, authId);
     expect(creds).toMatchObject({ accessToken: minted.accessToken });
-    expect(storedAuth(ctx, authId)).toMatchObject({ status: 'active', refresh_failures: 1 });
+    expect(await storedAuth(ctx, authId)).toMatchObject({ status: 'active', refresh_failures: 1 });
     // During the cool-down the still-valid token keeps being answered, without calls.
     expect(await getFreshCredentials(ctx, authId)).toMatchObject({ accessToken: minted.accessToken });
     expect(p.tokenCalls).toEqual({ refresh_token: 1 });
@@ -250,17 +251,21 @@ describe('transient failures', () => {
     const { authId } = await authExpiringIn(-60);
     p.failTokenEndpoint = 429;
     expect(errorOf(await caught(getFreshCredentials(ctx, authId)))).toMatchObject({ code: 'unavailable' });
-    expect(storedAuth(ctx, authId).status).toBe('active');
+    expect((await storedAuth(ctx, authId)).status).toBe('active');
 
     const closed = http.createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const deadConnector = insertOAuth2Connector(ctx, { tokenUrl: `http://127.0.0.1:${port}/token`, clientId: 'c', clientSecret: 's' });
+    const deadConnector = await insertOAuth2Connector(ctx, {
+      tokenUrl: `http://127.0.0.1:${port}/token`,
+      clientId: 'c',
+      clientSecret: 's',
+    });
     const { authId: deadAuth } = await authExpiringIn(-60, deadConnector);
     const e = await caught(getFreshCredentials(ctx, deadAuth));
     expect(errorOf(e)).toEqual({ code: 'unavailable', status: 503, details: { reason: 'refresh_failed', retryAfterSeconds: 30 } });
-    expect(storedAuth(ctx, deadAuth)).toMatchObject({
+    expect(await storedAuth(ctx, deadAuth)).toMatchObject({
       status: 'active',
       refresh_failures: 1,
       last_error: `Token endpoint not reached: 127.0.0.1 refused the connection`,
@@ -271,16 +276,16 @@ describe('transient failures', () => {
 describe('invalid_grant', () => {
   it('a bogus refresh token → needs_reauth, audited, and no further provider calls', async () => {
     const minted = await mintTokenSet(p);
-    const authId = insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, { ...minted, refreshToken: 'bogus-refresh-token' }, -60));
+    const authId = await insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, { ...minted, refreshToken: 'bogus-refresh-token' }, -60));
     const e = await caught(getFreshCredentials(ctx, authId));
     expect(errorOf(e)).toEqual({ code: 'unprocessable', status: 422, details: { reason: 'needs_reauth' } });
-    expect(storedAuth(ctx, authId)).toMatchObject({
+    expect(await storedAuth(ctx, authId)).toMatchObject({
       status: 'needs_reauth',
       refresh_failures: 1,
       last_error: 'Token endpoint answered HTTP 400 (invalid_grant)',
       refresh_lease_until: null,
     });
-    const audit = auditActions(ctx, authId);
+    const audit = await auditActions(ctx, authId);
     expect(audit.map((a) => [a.action, a.actor_type])).toEqual([
       ['connector_auth.created', 'system'],
       ['connector_auth.needs_reauth', 'system'],
@@ -292,7 +297,7 @@ describe('invalid_grant', () => {
     expect(p.tokenCalls).toEqual({ refresh_token: 1 });
     // A reconnect (new credentials through the store) makes it usable again.
     const fresh = await mintTokenSet(p);
-    ctx.db.tx(() => writeCredentials(ctx, authId, oauth2Credentials(ctx, fresh, 3600)));
+    await inTransaction(ctx, (txCtx) => writeCredentials(txCtx, authId, oauth2Credentials(txCtx, fresh, 3600)));
     expect(await getFreshCredentials(ctx, authId)).toMatchObject({ accessToken: fresh.accessToken });
   });
 
@@ -306,13 +311,13 @@ describe('invalid_grant', () => {
     expect(res.status).toBe(200);
     const e = await caught(getFreshCredentials(ctx, authId));
     expect(e.details).toEqual({ reason: 'needs_reauth' });
-    expect(storedAuth(ctx, authId).status).toBe('needs_reauth');
+    expect((await storedAuth(ctx, authId)).status).toBe('needs_reauth');
   });
 
   it('crash after the provider answered but before the commit: the burned refresh token leads to needs_reauth, not a retry loop', async () => {
     const { minted, authId } = await authExpiringIn(-60);
     // The "crashed" process took the lease and redeemed the refresh token; its answer was never stored.
-    ctx.db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${new Date(ctx.clock.now() + REFRESH_LEASE_MS).toISOString()},
+    await ctx.db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${new Date(ctx.clock.now() + REFRESH_LEASE_MS).toISOString()},
       refresh_lease_owner = 'crashed' WHERE id = ${authId}`);
     const burned = await fetch(p.tokenUrl, {
       method: 'POST',
@@ -333,14 +338,14 @@ describe('invalid_grant', () => {
     const e = await caught(pending);
     expect(errorOf(e)).toEqual({ code: 'unprocessable', status: 422, details: { reason: 'needs_reauth' } });
     expect(p.tokenCalls).toEqual({ refresh_token: 2 });
-    expect(storedAuth(ctx, authId)).toMatchObject({ status: 'needs_reauth', refresh_lease_until: null, refresh_lease_owner: null });
+    expect(await storedAuth(ctx, authId)).toMatchObject({ status: 'needs_reauth', refresh_lease_until: null, refresh_lease_owner: null });
   });
 });
 
 describe('lease and compare-and-swap', () => {
   it('a lease left by a crashed process blocks until it runs out, then the next caller refreshes', async () => {
     const { minted, authId } = await authExpiringIn(-60);
-    ctx.db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${new Date(ctx.clock.now() + REFRESH_LEASE_MS).toISOString()},
+    await ctx.db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${new Date(ctx.clock.now() + REFRESH_LEASE_MS).toISOString()},
       refresh_lease_owner = 'crashed' WHERE id = ${authId}`);
     const pending = getFreshCredentials(ctx, authId);
     await new Promise((r) => setTimeout(r, 200));
@@ -349,29 +354,31 @@ describe('lease and compare-and-swap', () => {
     const creds = await pending;
     expect(creds.type === 'oauth2' && creds.accessToken).not.toBe(minted.accessToken);
     expect(p.tokenCalls).toEqual({ refresh_token: 1 });
-    expect(storedAuth(ctx, authId)).toMatchObject({ refresh_lease_until: null, refresh_lease_owner: null, credentials_version: 2 });
+    expect(await storedAuth(ctx, authId)).toMatchObject({ refresh_lease_until: null, refresh_lease_owner: null, credentials_version: 2 });
   });
 
   it('a lease held elsewhere past the wait → unavailable refresh_in_progress after ~15 s, without a token call', async () => {
     const { authId } = await authExpiringIn(-60);
-    ctx.db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${new Date(ctx.clock.now() + REFRESH_LEASE_MS).toISOString()},
+    await ctx.db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${new Date(ctx.clock.now() + REFRESH_LEASE_MS).toISOString()},
       refresh_lease_owner = 'slow-process' WHERE id = ${authId}`);
     const started = Date.now();
     const e = await caught(getFreshCredentials(ctx, authId));
     expect(Date.now() - started).toBeGreaterThanOrEqual(REFRESH_LEASE_WAIT_MS);
     expect(errorOf(e)).toEqual({ code: 'unavailable', status: 503, details: { reason: 'refresh_in_progress', retryAfterSeconds: 30 } });
     expect(p.tokenCalls).toEqual({});
-    expect(storedAuth(ctx, authId)).toMatchObject({ status: 'active', refresh_lease_owner: 'slow-process', refresh_failures: 0 });
+    expect(await storedAuth(ctx, authId)).toMatchObject({ status: 'active', refresh_lease_owner: 'slow-process', refresh_failures: 0 });
   });
 
   it('a waiter uses credentials another process stored while it waited (no refresh of its own)', async () => {
     const { authId } = await authExpiringIn(-60);
-    ctx.db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${new Date(ctx.clock.now() + REFRESH_LEASE_MS).toISOString()},
+    await ctx.db.run(sql`UPDATE connector_auths SET refresh_lease_until = ${new Date(ctx.clock.now() + REFRESH_LEASE_MS).toISOString()},
       refresh_lease_owner = 'other-process' WHERE id = ${authId}`);
     const pending = getFreshCredentials(ctx, authId);
     await new Promise((r) => setTimeout(r, 100));
     const theirs = await mintTokenSet(p);
-    ctx.db.tx(() => writeCredentials(ctx, authId, oauth2Credentials(ctx, theirs, 3600), { expectVersion: 1, refreshed: true }));
+    await inTransaction(ctx, (txCtx) =>
+      writeCredentials(txCtx, authId, oauth2Credentials(txCtx, theirs, 3600), { expectVersion: 1, refreshed: true }),
+    );
     expect(await pending).toMatchObject({ accessToken: theirs.accessToken, refreshToken: theirs.refreshToken });
     expect(p.tokenCalls).toEqual({});
   });
@@ -382,23 +389,23 @@ describe('lease and compare-and-swap', () => {
     const pending = getFreshCredentials(ctx, authId);
     await new Promise((r) => setTimeout(r, 100));
     const reconnected = await mintTokenSet(p);
-    ctx.db.tx(() => writeCredentials(ctx, authId, oauth2Credentials(ctx, reconnected, 3600)));
+    await inTransaction(ctx, (txCtx) => writeCredentials(txCtx, authId, oauth2Credentials(txCtx, reconnected, 3600)));
     expect(await pending).toMatchObject({ accessToken: reconnected.accessToken });
     expect(p.tokenCalls).toEqual({ refresh_token: 1 });
-    expect(storedAuth(ctx, authId)).toMatchObject({ credentials_version: 2, refresh_lease_until: null });
-    expect(storedAuth(ctx, authId).credentials).toMatchObject({ accessToken: reconnected.accessToken });
+    expect(await storedAuth(ctx, authId)).toMatchObject({ credentials_version: 2, refresh_lease_until: null });
+    expect((await storedAuth(ctx, authId)).credentials).toMatchObject({ accessToken: reconnected.accessToken });
   });
 });
 
 describe('other credentials and states', () => {
   it('client_credentials connectors fetch a new token instead of refreshing', async () => {
-    const cc = insertOAuth2Connector(ctx, {
+    const cc = await insertOAuth2Connector(ctx, {
       tokenUrl: p.tokenUrl,
       clientId: p.clientId,
       clientSecret: p.clientSecret,
       grantType: 'client_credentials',
     });
-    const authId = insertAuthWith(ctx, cc, {
+    const authId = await insertAuthWith(ctx, cc, {
       type: 'oauth2',
       accessToken: 'old-cc-token',
       refreshToken: null,
@@ -417,29 +424,29 @@ describe('other credentials and states', () => {
 
   it('an expired token without a refresh token on a forced refresh → needs_reauth', async () => {
     const minted = await mintTokenSet(p);
-    const authId = insertAuthWith(ctx, connectorId, { ...oauth2Credentials(ctx, minted, 3600), refreshToken: null });
+    const authId = await insertAuthWith(ctx, connectorId, { ...oauth2Credentials(ctx, minted, 3600), refreshToken: null });
     expect(await getFreshCredentials(ctx, authId)).toMatchObject({ accessToken: minted.accessToken });
     const e = await caught(getFreshCredentials(ctx, authId, { force: true }));
     expect(errorOf(e)).toEqual({ code: 'unprocessable', status: 422, details: { reason: 'needs_reauth' } });
     expect(p.tokenCalls).toEqual({});
-    expect(storedAuth(ctx, authId).status).toBe('needs_reauth');
+    expect((await storedAuth(ctx, authId)).status).toBe('needs_reauth');
   });
 
   it('non-OAuth2 credentials are answered as stored', async () => {
-    const authId = insertAuthWith(ctx, connectorId, { type: 'api_key', apiKey: 'k-123', fields: {} });
+    const authId = await insertAuthWith(ctx, connectorId, { type: 'api_key', apiKey: 'k-123', fields: {} });
     expect(await getFreshCredentials(ctx, authId, { force: true })).toEqual({ type: 'api_key', apiKey: 'k-123', fields: {} });
     expect(p.tokenCalls).toEqual({});
   });
 
   it('disabled, revoked and unknown auths are refused with a reason', async () => {
     const { authId } = await authExpiringIn(3600);
-    ctx.db.run(sql`UPDATE connector_auths SET status = 'disabled' WHERE id = ${authId}`);
+    await ctx.db.run(sql`UPDATE connector_auths SET status = 'disabled' WHERE id = ${authId}`);
     expect(errorOf(await caught(getFreshCredentials(ctx, authId)))).toEqual({
       code: 'unprocessable',
       status: 422,
       details: { reason: 'disabled' },
     });
-    ctx.db.run(sql`UPDATE connector_auths SET status = 'revoked' WHERE id = ${authId}`);
+    await ctx.db.run(sql`UPDATE connector_auths SET status = 'revoked' WHERE id = ${authId}`);
     expect((await caught(getFreshCredentials(ctx, authId))).details).toEqual({ reason: 'revoked' });
     expect(errorOf(await caught(getFreshCredentials(ctx, 'ca_missing')))).toMatchObject({ code: 'not_found', status: 404 });
     expect(p.tokenCalls).toEqual({});

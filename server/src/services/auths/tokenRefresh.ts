@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { findConnector } from '../../db/repos/connectors.ts';
 import {
   findRefreshState,
@@ -19,8 +19,8 @@ import { writeCredentials } from './store.ts';
  * OAuth2 token refresh (SECURITY.md, R-01…R-09).
  *
  * Single flight twice over: within a process, concurrent callers for one auth share one promise;
- * across processes sharing the SQLite file, a lease on `connector_auths.refresh_lease_until/owner`
- * is taken with a conditional UPDATE in a `BEGIN IMMEDIATE` transaction. Whoever takes the lease
+ * across processes sharing the database, a lease on `connector_auths.refresh_lease_until/owner`
+ * is taken with a conditional UPDATE in a short transaction. Whoever takes the lease
  * re-reads the row in the same transaction (double-checked freshness); the others poll with real
  * sleeps and re-read: a new `credentials_version` means someone refreshed, so they use that.
  * The new token set is written with a compare-and-swap on the version read under the lease.
@@ -89,8 +89,8 @@ function statusError(authId: string, status: RefreshStateRow['status']): AppErro
   return new AppError('unprocessable', `Connector auth ${JSON.stringify(authId)} ${what}`, { reason: status });
 }
 
-function read(ctx: AppContext, authId: string): { row: RefreshStateRow; creds: Credentials } {
-  const row = findRefreshState(ctx.db, authId);
+async function read(ctx: AppContext, authId: string, opts: { lock?: boolean } = {}): Promise<{ row: RefreshStateRow; creds: Credentials }> {
+  const row = await findRefreshState(ctx.db, authId, opts);
   if (!row) throw notFound('Connector auth', authId);
   if (row.status !== 'active') throw statusError(authId, row.status);
   if (row.credentials_enc === null) throw statusError(authId, 'needs_reauth');
@@ -149,7 +149,7 @@ function backoffError(authId: string, leftMs: number): AppError {
  * answered as stored. Throws the `AppError`s listed at the top of this module.
  */
 export async function getFreshCredentials(ctx: AppContext, authId: string, opts: FreshCredentialsOptions = {}): Promise<Credentials> {
-  const { row, creds } = read(ctx, authId);
+  const { row, creds } = await read(ctx, authId);
   if (creds.type !== 'oauth2') return creds;
   const force = (opts.force ?? false) && (opts.rejectedAccessToken === undefined || opts.rejectedAccessToken === creds.accessToken);
   if (!force && !dueForRefresh(ctx, creds)) return creds;
@@ -181,20 +181,32 @@ type LeaseLook =
  * One look at the row inside a transaction: someone else refreshed (version moved, or the
  * token is no longer due) → use theirs; cool-down → fail fast; else take the lease if free.
  */
-function lookAndLease(ctx: AppContext, authId: string, seenVersion: number, force: boolean, owner: string | null): LeaseLook {
-  return ctx.db.tx(() => {
-    const { row, creds } = read(ctx, authId);
+async function lookAndLease(
+  ctx: AppContext,
+  authId: string,
+  seenVersion: number,
+  force: boolean,
+  owner: string | null,
+): Promise<LeaseLook> {
+  return inTransaction(ctx, async (txCtx) => {
+    const { row, creds } = await read(txCtx, authId, { lock: true });
     if (creds.type !== 'oauth2') return { kind: 'fresh', creds };
     if (row.credentials_version !== seenVersion) return { kind: 'fresh', creds };
-    if (!force && !dueForRefresh(ctx, creds)) return { kind: 'fresh', creds };
-    const left = coolDownLeftMs(ctx, row);
+    if (!force && !dueForRefresh(txCtx, creds)) return { kind: 'fresh', creds };
+    const left = coolDownLeftMs(txCtx, row);
     if (left > 0) {
-      if (stillUsable(ctx, creds, force)) return { kind: 'fresh', creds };
+      if (stillUsable(txCtx, creds, force)) return { kind: 'fresh', creds };
       throw backoffError(authId, left);
     }
     if (owner === null) return { kind: 'busy' };
-    const now = ctx.clock.now();
-    const taken = tryTakeRefreshLease(ctx.db, authId, owner, new Date(now).toISOString(), new Date(now + REFRESH_LEASE_MS).toISOString());
+    const now = txCtx.clock.now();
+    const taken = await tryTakeRefreshLease(
+      txCtx.db,
+      authId,
+      owner,
+      new Date(now).toISOString(),
+      new Date(now + REFRESH_LEASE_MS).toISOString(),
+    );
     return taken ? { kind: 'leased', row, creds } : { kind: 'busy' };
   });
 }
@@ -205,20 +217,20 @@ async function refresh(ctx: AppContext, authId: string, seenVersion: number, see
   const owner = `${process.pid}:${crypto.randomBytes(8).toString('hex')}`;
   const deadline = Date.now() + REFRESH_LEASE_WAIT_MS;
   for (;;) {
-    const look = lookAndLease(ctx, authId, seenVersion, force, owner);
+    const look = await lookAndLease(ctx, authId, seenVersion, force, owner);
     if (look.kind === 'fresh') return look.creds;
     if (look.kind === 'leased') {
       try {
         return await refreshUnderLease(ctx, look.row, look.creds, force);
       } finally {
-        ctx.db.tx(() => releaseRefreshLease(ctx.db, authId, owner));
+        await inTransaction(ctx, (txCtx) => releaseRefreshLease(txCtx.db, authId, owner));
       }
     }
     if (Date.now() >= deadline) break;
     await sleep(LEASE_POLL_MS);
   }
   // The wait ran out: one last look (the holder may have just finished), then give up.
-  const last = lookAndLease(ctx, authId, seenVersion, force, null);
+  const last = await lookAndLease(ctx, authId, seenVersion, force, null);
   if (last.kind === 'fresh') return last.creds;
   if (stillUsable(ctx, seenCreds, force)) return seenCreds;
   throw new AppError('unavailable', `Connector auth ${JSON.stringify(authId)} is being refreshed elsewhere; try again shortly`, {
@@ -232,7 +244,7 @@ type OAuth2Credentials = Extract<Credentials, { type: 'oauth2' }>;
 /** Talks to the token endpoint while holding the lease, then records the outcome. */
 async function refreshUnderLease(ctx: AppContext, row: RefreshStateRow, creds: OAuth2Credentials, force: boolean): Promise<Credentials> {
   const authId = row.id;
-  const connector = findConnector(ctx.db, row.connector_id);
+  const connector = await findConnector(ctx.db, row.connector_id);
   const oauth2 = connector ? connectorDefinition(connector).oauth2 : null;
   const client = connector ? tokenClientFor(ctx, connector) : null;
   if (!connector || !oauth2 || !client) {
@@ -267,8 +279,8 @@ async function refreshUnderLease(ctx: AppContext, row: RefreshStateRow, creds: O
       scope: t.scope ?? creds.scope,
     };
     const delimiter = oauth2.scopeDelimiter.trim() === '' ? /\s+/ : oauth2.scopeDelimiter;
-    const written = ctx.db.tx(() => {
-      const ok = writeCredentials(ctx, authId, next, {
+    const written = await inTransaction(ctx, async (txCtx) => {
+      const ok = await writeCredentials(txCtx, authId, next, {
         expectVersion: row.credentials_version,
         expiresAt: next.expiresAt,
         refreshed: true,
@@ -276,7 +288,7 @@ async function refreshUnderLease(ctx: AppContext, row: RefreshStateRow, creds: O
       });
       if (!ok) return false;
       const recovered = row.refresh_failures > 0;
-      recordAudit(ctx, SYSTEM, {
+      await recordAudit(txCtx, SYSTEM, {
         action: recovered ? 'connector_auth.recovered' : 'connector_auth.refreshed',
         objectType: 'connector_auth',
         objectId: authId,
@@ -291,20 +303,20 @@ async function refreshUnderLease(ctx: AppContext, row: RefreshStateRow, creds: O
     }
     // Someone else wrote newer credentials meanwhile (a reconnect, or a takeover after our lease ran out): theirs win.
     ctx.log.warn('connector auth refresh lost a compare-and-swap; using the stored credentials', { connectorAuthId: authId });
-    return read(ctx, authId).creds;
+    return (await read(ctx, authId)).creds;
   }
 
   const needsReauth = outcome.kind === 'invalid_grant';
   const at = nowIso(ctx);
-  ctx.db.tx(() => {
-    const recorded = recordRefreshFailure(ctx.db, authId, {
+  await inTransaction(ctx, async (txCtx) => {
+    const recorded = await recordRefreshFailure(txCtx.db, authId, {
       expectVersion: row.credentials_version,
       atIso: at,
       error: outcome.error,
       needsReauth,
     });
     if (!recorded) return;
-    recordAudit(ctx, SYSTEM, {
+    await recordAudit(txCtx, SYSTEM, {
       action: needsReauth ? 'connector_auth.needs_reauth' : 'connector_auth.refresh_failed',
       objectType: 'connector_auth',
       objectId: authId,

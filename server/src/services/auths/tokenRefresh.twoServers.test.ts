@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
   s = await startTestServer();
   ctx = s.app.ctx;
-  connectorId = insertOAuth2Connector(ctx, {
+  connectorId = await insertOAuth2Connector(ctx, {
     tokenUrl: p.tokenUrl,
     clientId: p.clientId,
     clientSecret: p.clientSecret,
@@ -67,14 +67,14 @@ async function stopWorker(): Promise<void> {
   await exited;
 }
 
-/** Starts a second Patchbay server process on the test server's database file; answers its URL. */
+/** Starts a second Patchbay server process on the test server's database; answers its URL. */
 async function startSecondServer(): Promise<string> {
   // `node --import tsx` (what `npx tsx` runs) so the child is the server itself and SIGKILL reaches it.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/testing/serverWorker.ts'], {
     cwd: serverDir,
     env: {
       ...process.env,
-      PATCHBAY_DB: s.dbFile,
+      ...s.database.env,
       PATCHBAY_ENCRYPTION_KEY: s.encryptionKey,
       PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
       PATCHBAY_LOG_LEVEL: 'silent',
@@ -119,7 +119,7 @@ it('two server processes on one database, 25 concurrent proxy calls each on an e
   for (const url of [s.url, secondUrl]) expect(await get(`${url}/api/v1/connectors`, token)).toMatchObject({ status: 200 });
 
   const minted = await mintTokenSet(p);
-  const authId = insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, minted, -60));
+  const authId = await insertAuthWith(ctx, connectorId, oauth2Credentials(ctx, minted, -60));
   for (const k of Object.keys(p.tokenCalls)) delete p.tokenCalls[k];
   upstream.calls.length = 0;
   // Widen the race: whoever takes the lease holds it while the provider thinks.
@@ -133,7 +133,7 @@ it('two server processes on one database, 25 concurrent proxy calls each on an e
   for (const a of answers) expect(a.body).toEqual({ id: 'user-1', scope: 'openid offline_access', name: 'Demo CRM user' });
   expect(upstream.calls).toHaveLength(50);
   expect(upstream.calls.every((c) => c.authorized)).toBe(true);
-  const stored = storedAuth(ctx, authId);
+  const stored = await storedAuth(ctx, authId);
   expect(stored).toMatchObject({
     status: 'active',
     credentials_version: 2,
@@ -145,5 +145,5 @@ it('two server processes on one database, 25 concurrent proxy calls each on an e
   expect(stored.credentials.accessToken).not.toBe(minted.accessToken);
   expect(await introspect(p, stored.credentials.refreshToken as string)).toBe(true);
   expect(await introspect(p, minted.refreshToken)).toBe(false);
-  expect(auditActions(ctx, authId).map((a) => a.action)).toEqual(['connector_auth.created', 'connector_auth.refreshed']);
+  expect((await auditActions(ctx, authId)).map((a) => a.action)).toEqual(['connector_auth.created', 'connector_auth.refreshed']);
 });

@@ -68,20 +68,20 @@ export function fieldsMovedToAnotherHost(before: CredentialUrls, after: Credenti
  * auth, as for any status change. Answers how many. Call inside the transaction that changes the
  * connector.
  */
-export function dropCredentialsOfConnector(
+export async function dropCredentialsOfConnector(
   ctx: AppContext,
   actor: Actor,
   requestId: string,
   connectorId: string,
   fields: readonly string[],
-): number {
-  const rows = listAuthsHoldingCredentials(ctx.db, connectorId);
+): Promise<number> {
+  const rows = await listAuthsHoldingCredentials(ctx.db, connectorId);
   const reason = `Reconnect needed: the connector now points at another host (${fields.join(', ')}), so the credentials issued for the old one were dropped`;
   const now = nowIso(ctx);
   for (const row of rows) {
     const status = row.status === 'disabled' ? 'disabled' : 'needs_reauth';
-    dropAuthCredentials(ctx.db, row.id, status, reason, now);
-    recordAudit(ctx, actor, {
+    await dropAuthCredentials(ctx.db, row.id, status, reason, now);
+    await recordAudit(ctx, actor, {
       action: status === row.status ? 'connector_auth.credentials_dropped' : 'connector_auth.needs_reauth',
       objectType: 'connector_auth',
       objectId: row.id,

@@ -1,7 +1,7 @@
 import type { AuthType, Connector, ConnectorCreate, ConnectorUpdate } from '@patchbay/shared';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { seal } from '../../crypto/secretBox.ts';
 import { listAuthsHoldingCredentials } from '../../db/repos/connectorAuths.ts';
 import {
@@ -184,7 +184,7 @@ function resolveCustom(input: ConnectorCreate): Resolved {
 }
 
 /** Creates a connector (custom, or from the catalogue); the secret is sealed and never answered. */
-export function createConnector(ctx: AppContext, p: AdminPrincipal, input: ConnectorCreate, requestId: string): Connector {
+export async function createConnector(ctx: AppContext, p: AdminPrincipal, input: ConnectorCreate, requestId: string): Promise<Connector> {
   requireAdminRole(p, 'create connectors');
   const resolved = input.catalogKey !== undefined ? resolveFromCatalog({ ...input, catalogKey: input.catalogKey }) : resolveCustom(input);
   if (input.proxy !== undefined) resolved.def.proxy = proxySettings(input.proxy);
@@ -202,10 +202,10 @@ export function createConnector(ctx: AppContext, p: AdminPrincipal, input: Conne
     created_at: now,
     updated_at: now,
   };
-  ctx.db.tx(() => {
-    if (findConnector(ctx.db, input.id)) throw new AppError('conflict', `Connector ${JSON.stringify(input.id)} already exists`);
-    insertConnector(ctx.db, row);
-    recordAudit(ctx, p, {
+  await inTransaction(ctx, async (txCtx) => {
+    if (await findConnector(txCtx.db, input.id)) throw new AppError('conflict', `Connector ${JSON.stringify(input.id)} already exists`);
+    await insertConnector(txCtx.db, row);
+    await recordAudit(txCtx, p, {
       action: 'connector.created',
       objectType: 'connector',
       objectId: row.id,
@@ -217,8 +217,8 @@ export function createConnector(ctx: AppContext, p: AdminPrincipal, input: Conne
 }
 
 /** Reads one connector. */
-export function getConnector(ctx: AppContext, id: string): Connector {
-  const row = findConnector(ctx.db, id);
+export async function getConnector(ctx: AppContext, id: string): Promise<Connector> {
+  const row = await findConnector(ctx.db, id);
   if (!row) throw notFound('Connector', id);
   return toConnector(ctx, row);
 }
@@ -279,10 +279,16 @@ function connectorChanges(before: ConnectorRow, after: ConnectorRow, secretField
  * credentialOrigins.ts) is `409 conflict` with their count unless `force`, which drops those
  * credentials in the same transaction.
  */
-export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, input: ConnectorUpdate, requestId: string): Connector {
+export async function updateConnector(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  id: string,
+  input: ConnectorUpdate,
+  requestId: string,
+): Promise<Connector> {
   requireAdminRole(p, 'change connectors');
-  return ctx.db.tx(() => {
-    const row = findConnector(ctx.db, id);
+  return inTransaction(ctx, async (txCtx) => {
+    const row = await findConnector(txCtx.db, id);
     if (!row) throw notFound('Connector', id);
     const def = connectorDefinition(row);
     const issues: FieldIssue[] = [];
@@ -301,7 +307,7 @@ export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, 
       for (const [k, v] of Object.entries(rest)) if (v !== undefined) Object.assign(merged, { [k]: v });
       def.oauth2 = merged;
       if (clientSecret !== undefined) {
-        secretEnc = seal(ctx.keyring, secretAt(id), clientSecret);
+        secretEnc = seal(txCtx.keyring, secretAt(id), clientSecret);
         secretField = 'oauth2.clientSecret';
       }
       if (merged.grantType === 'authorization_code' && merged.authorizeUrl === null) {
@@ -314,7 +320,7 @@ export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, 
       for (const [k, v] of Object.entries(rest)) if (v !== undefined) Object.assign(merged, { [k]: v });
       def.oauth1 = merged;
       if (consumerSecret !== undefined) {
-        secretEnc = seal(ctx.keyring, secretAt(id), consumerSecret);
+        secretEnc = seal(txCtx.keyring, secretAt(id), consumerSecret);
         secretField = 'oauth1.consumerSecret';
       }
     }
@@ -333,7 +339,7 @@ export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, 
           .filter(([k]) => k.endsWith('Url'))
           .map(([k, v]) => ({ path: `body.oauth1.${k}`, value: v as string | null })),
       ],
-      ctx.config,
+      txCtx.config,
     );
     const next: ConnectorRow = {
       ...row,
@@ -342,12 +348,12 @@ export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, 
       icon_url: input.iconUrl === undefined ? row.icon_url : input.iconUrl,
       definition: JSON.stringify(connectorDefinitionSchema.parse(def)),
       client_secret_enc: secretEnc,
-      updated_at: nowIso(ctx),
+      updated_at: nowIso(txCtx),
     };
     const moved = fieldsMovedToAnotherHost({ baseUrl: row.base_url, def: connectorDefinition(row) }, { baseUrl: next.base_url, def });
     let dropped = 0;
     if (moved.length > 0) {
-      const holding = listAuthsHoldingCredentials(ctx.db, id).length;
+      const holding = (await listAuthsHoldingCredentials(txCtx.db, id)).length;
       if (holding > 0 && input.force !== true) {
         throw new AppError(
           'conflict',
@@ -356,10 +362,10 @@ export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, 
           { connectorAuthCount: holding, fields: moved },
         );
       }
-      if (holding > 0) dropped = dropCredentialsOfConnector(ctx, p, requestId, id, moved);
+      if (holding > 0) dropped = await dropCredentialsOfConnector(txCtx, p, requestId, id, moved);
     }
-    updateConnectorRow(ctx.db, next);
-    recordAudit(ctx, p, {
+    await updateConnectorRow(txCtx.db, next);
+    await recordAudit(txCtx, p, {
       action: 'connector.updated',
       objectType: 'connector',
       objectId: id,
@@ -369,22 +375,22 @@ export function updateConnector(ctx: AppContext, p: AdminPrincipal, id: string, 
       },
       requestId,
     });
-    return toConnector(ctx, next);
+    return toConnector(txCtx, next);
   });
 }
 
 /** Deletes a connector nothing refers to; otherwise `409 in_use` listing the references. */
-export function deleteConnector(ctx: AppContext, p: AdminPrincipal, id: string, requestId: string): void {
+export async function deleteConnector(ctx: AppContext, p: AdminPrincipal, id: string, requestId: string): Promise<void> {
   requireAdminRole(p, 'delete connectors');
-  ctx.db.tx(() => {
-    const row = findConnector(ctx.db, id);
+  await inTransaction(ctx, async (txCtx) => {
+    const row = await findConnector(txCtx.db, id);
     if (!row) throw notFound('Connector', id);
-    const refs = findConnectorReferences(ctx.db, id);
+    const refs = await findConnectorReferences(txCtx.db, id);
     if (refs.connectorAuths.length + refs.flows.length + refs.embedConfigs.length > 0) {
       throw new AppError('in_use', `Connector ${JSON.stringify(id)} is still in use; remove these references first`, refs);
     }
-    deleteConnectorRow(ctx.db, id);
-    recordAudit(ctx, p, {
+    await deleteConnectorRow(txCtx.db, id);
+    await recordAudit(txCtx, p, {
       action: 'connector.deleted',
       objectType: 'connector',
       objectId: id,

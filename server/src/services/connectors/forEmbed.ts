@@ -5,12 +5,12 @@ import { type ConnectorRow, findConnectorConnectableIn, listConnectorsConnectabl
 import { formFields } from './credentialForms.ts';
 
 /** The connectors the configuration's end users can connect, by name. */
-export function listConnectableConnectors(ctx: AppContext, configId: string): ConnectorRow[] {
+export async function listConnectableConnectors(ctx: AppContext, configId: string): Promise<ConnectorRow[]> {
   return listConnectorsConnectableIn(ctx.db, configId);
 }
 
 /** One connector the configuration's end users can connect, or undefined (unknown, or not offered here). */
-export function findConnectableConnector(ctx: AppContext, configId: string, connectorId: string): ConnectorRow | undefined {
+export async function findConnectableConnector(ctx: AppContext, configId: string, connectorId: string): Promise<ConnectorRow | undefined> {
   return findConnectorConnectableIn(ctx.db, configId, connectorId);
 }
 
@@ -26,6 +26,6 @@ export function toEmbedConnector(row: ConnectorRow): EmbedConnector {
 }
 
 /** `GET /embed/api/connectors`. */
-export function listEmbedConnectors(ctx: AppContext, p: EndUserPrincipal): { items: EmbedConnector[]; nextCursor: null } {
-  return { items: listConnectableConnectors(ctx, p.configId).map(toEmbedConnector), nextCursor: null };
+export async function listEmbedConnectors(ctx: AppContext, p: EndUserPrincipal): Promise<{ items: EmbedConnector[]; nextCursor: null }> {
+  return { items: (await listConnectableConnectors(ctx, p.configId)).map(toEmbedConnector), nextCursor: null };
 }

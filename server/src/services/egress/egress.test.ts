@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.ts';
+import { NetworkInTransactionError } from '../../db/driver.ts';
+import { createTestDatabase } from '../../testing/testDatabase.ts';
 import { startUpstream, type TestUpstream } from '../../testing/upstream.ts';
 import { EgressError, egressFetch, egressStream, type ResolvedAddress, setEgressResolver } from './egress.ts';
 
@@ -293,6 +295,30 @@ describe('egressStream', () => {
       expect((err as EgressError).code).toBe('timeout');
     } finally {
       await stall.close();
+    }
+  });
+});
+
+describe('no outbound call inside a database transaction', () => {
+  it('egressFetch and egressStream refuse to start while the caller holds a transaction, and reach nothing', async () => {
+    const tdb = await createTestDatabase();
+    const db = tdb.open();
+    try {
+      const before = echo.received.length;
+      const url = new URL(`${echo.url}/inside`);
+      for (const call of [() => egressFetch(loopbackOk, { url, method: 'GET' }), () => egressStream(loopbackOk, { url, method: 'GET' })]) {
+        await expect(
+          db.tx(async () => {
+            await call();
+          }),
+        ).rejects.toBeInstanceOf(NetworkInTransactionError);
+      }
+      expect(echo.received.length).toBe(before);
+      // After the transaction the same call goes out.
+      expect((await egressFetch(loopbackOk, { url, method: 'GET' })).status).toBe(200);
+    } finally {
+      await db.close();
+      await tdb.drop();
     }
   });
 });

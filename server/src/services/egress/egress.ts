@@ -5,6 +5,7 @@ import type { LookupFunction } from 'node:net';
 import net from 'node:net';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { AppContext } from '../../context.ts';
+import { assertNoOpenTransaction } from '../../db/driver.ts';
 import { isInternalAddress, isLoopbackHost } from './urlPolicy.ts';
 
 /**
@@ -155,6 +156,7 @@ function checkUrl(ctx: Pick<AppContext, 'config'>, url: URL): { host: string; lo
  * Answers the address to connect to.
  */
 export async function resolveAllowed(ctx: Pick<AppContext, 'config'>, url: URL): Promise<ResolvedAddress> {
+  assertNoOpenTransaction(`Resolving ${url.hostname} for an outbound call`);
   const { host, loopbackAllowed } = checkUrl(ctx, url);
   let addresses: ResolvedAddress[];
   const literal = net.isIP(host);
@@ -313,6 +315,8 @@ function tooLarge(host: string, maxBytes: number): EgressError {
  * Redirects are answered as they are (never followed). Throws {@link EgressError}.
  */
 export async function egressFetch(ctx: Pick<AppContext, 'config'>, req: EgressRequest): Promise<EgressResponse> {
+  // A transaction must never wait on a remote server (it would hold the write lock or a pooled connection meanwhile).
+  assertNoOpenTransaction(`An outbound call to ${req.url.origin}`);
   const host = bareHost(req.url.hostname);
   const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
   const opened = await open(ctx, req, req.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -351,6 +355,7 @@ export async function egressFetch(ctx: Pick<AppContext, 'config'>, req: EgressRe
  * errors are {@link EgressError}s emitted on `body`.
  */
 export async function egressStream(ctx: Pick<AppContext, 'config'>, req: EgressStreamRequest): Promise<EgressStreamResponse> {
+  assertNoOpenTransaction(`An outbound call to ${req.url.origin}`);
   const host = bareHost(req.url.hostname);
   const maxBytes = req.maxBytes ?? DEFAULT_STREAM_MAX_BYTES;
   const idleTimeoutMs = req.idleTimeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -10,7 +10,7 @@ import {
 import { z } from 'zod';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { seal } from '../../crypto/secretBox.ts';
 import { secretLocation } from '../../crypto/secretColumns.ts';
 import { newId } from '../../crypto/tokens.ts';
@@ -54,8 +54,8 @@ export function sealCallbackSecret(ctx: AppContext, configId: string, secret: st
 }
 
 /** A configuration as the API answers it (JSON columns parsed strictly). */
-export function toEmbedConfig(ctx: AppContext, row: EmbedConfigRow): EmbedConfig {
-  const flows = listEmbedGroupFlows(ctx.db, row.id);
+export async function toEmbedConfig(ctx: AppContext, row: EmbedConfigRow): Promise<EmbedConfig> {
+  const flows = await listEmbedGroupFlows(ctx.db, row.id);
   return {
     id: row.id,
     name: row.name,
@@ -64,7 +64,7 @@ export function toEmbedConfig(ctx: AppContext, row: EmbedConfigRow): EmbedConfig
     consent: consentColumnSchema.parse(JSON.parse(row.consent)),
     branding: brandingSchema.parse(JSON.parse(row.branding)),
     defaultLanguage: languageSchema.parse(row.default_language),
-    groups: listEmbedGroups(ctx.db, row.id).map((g) => ({
+    groups: (await listEmbedGroups(ctx.db, row.id)).map((g) => ({
       id: g.id,
       name: g.name,
       flowIds: flows.filter((f) => f.group_id === g.id).map((f) => f.flow_id),
@@ -80,16 +80,16 @@ export function toEmbedConfig(ctx: AppContext, row: EmbedConfigRow): EmbedConfig
 }
 
 /** Checks references the schema cannot: flows, connectors and kept group ids must exist. */
-function checkReferences(
+async function checkReferences(
   ctx: AppContext,
   input: { groups?: GroupInput[] | undefined; proprietaryConnectorId?: string | null | undefined },
   ownGroupIds: ReadonlySet<string>,
-): void {
+): Promise<void> {
   const groups = input.groups ?? [];
-  const flows = existingFlowIds(ctx.db, [...new Set(groups.flatMap((g) => g.flowIds))]);
+  const flows = await existingFlowIds(ctx.db, [...new Set(groups.flatMap((g) => g.flowIds))]);
   const connectorIds = groups.flatMap((g) => g.highlightedConnectors);
   if (input.proprietaryConnectorId) connectorIds.push(input.proprietaryConnectorId);
-  const connectors = existingConnectorIds(ctx.db, [...new Set(connectorIds)]);
+  const connectors = await existingConnectorIds(ctx.db, [...new Set(connectorIds)]);
   const issues: FieldIssue[] = [];
   const seenGroups = new Set<string>();
   groups.forEach((g, i) => {
@@ -117,13 +117,13 @@ function checkReferences(
 }
 
 /** Replaces the groups of a configuration: kept ids are updated in place, new groups get new ids. */
-function replaceGroups(ctx: AppContext, configId: string, groups: readonly GroupInput[]): void {
-  deleteEmbedGroupsExcept(
+async function replaceGroups(ctx: AppContext, configId: string, groups: readonly GroupInput[]): Promise<void> {
+  await deleteEmbedGroupsExcept(
     ctx.db,
     configId,
     groups.flatMap((g) => (g.id === undefined ? [] : [g.id])),
   );
-  groups.forEach((g, position) => {
+  for (const [position, g] of groups.entries()) {
     const row = {
       id: g.id ?? newId('grp'),
       config_id: configId,
@@ -131,10 +131,10 @@ function replaceGroups(ctx: AppContext, configId: string, groups: readonly Group
       position,
       highlighted_connectors: JSON.stringify(g.highlightedConnectors),
     };
-    if (g.id === undefined) insertEmbedGroup(ctx.db, row);
-    else updateEmbedGroup(ctx.db, row);
-    replaceEmbedGroupFlows(ctx.db, row.id, g.flowIds);
-  });
+    if (g.id === undefined) await insertEmbedGroup(ctx.db, row);
+    else await updateEmbedGroup(ctx.db, row);
+    await replaceEmbedGroupFlows(ctx.db, row.id, g.flowIds);
+  }
 }
 
 function urlChecks(
@@ -154,7 +154,12 @@ function urlChecks(
  * Creates a configuration with its groups, public keys, first HS256 secret and callback secret.
  * The secrets are answered here once and stored only sealed.
  */
-export function createEmbedConfig(ctx: AppContext, p: AdminPrincipal, input: EmbedConfigCreate, requestId: string): EmbedConfigCreated {
+export async function createEmbedConfig(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  input: EmbedConfigCreate,
+  requestId: string,
+): Promise<EmbedConfigCreated> {
   requireAdminRole(p, 'create embed configurations');
   urlChecks(ctx, input);
   const publicKeys = (input.publicKeys ?? []).map((k, i) => ({ ...k, pem: checkPublicKey(k, `body.publicKeys.${i}`) }));
@@ -178,13 +183,13 @@ export function createEmbedConfig(ctx: AppContext, p: AdminPrincipal, input: Emb
     created_at: now,
     updated_at: now,
   };
-  return ctx.db.tx(() => {
-    checkReferences(ctx, input, new Set());
-    insertEmbedConfig(ctx.db, row);
-    replaceGroups(ctx, id, input.groups ?? []);
-    const secret = input.createSecret ? addConfigSecret(ctx, id, now) : null;
-    for (const key of publicKeys) insertPublicKey(ctx, id, key, now);
-    recordAudit(ctx, p, {
+  return inTransaction(ctx, async (txCtx) => {
+    await checkReferences(txCtx, input, new Set());
+    await insertEmbedConfig(txCtx.db, row);
+    await replaceGroups(txCtx, id, input.groups ?? []);
+    const secret = input.createSecret ? await addConfigSecret(txCtx, id, now) : null;
+    for (const key of publicKeys) await insertPublicKey(txCtx, id, key, now);
+    await recordAudit(txCtx, p, {
       action: 'embed_config.created',
       objectType: 'embed_config',
       objectId: id,
@@ -198,14 +203,14 @@ export function createEmbedConfig(ctx: AppContext, p: AdminPrincipal, input: Emb
       },
       requestId,
     });
-    return { ...toEmbedConfig(ctx, row), secret, callbackSecret };
+    return { ...(await toEmbedConfig(txCtx, row)), secret, callbackSecret };
   });
 }
 
 /** Reads one configuration (members: only where they hold `view`). */
-export function getEmbedConfig(ctx: AppContext, p: AdminPrincipal, id: string): EmbedConfig {
-  assertConfigVisible(ctx, p, id);
-  const row = findEmbedConfig(ctx.db, id);
+export async function getEmbedConfig(ctx: AppContext, p: AdminPrincipal, id: string): Promise<EmbedConfig> {
+  await assertConfigVisible(ctx, p, id);
+  const row = await findEmbedConfig(ctx.db, id);
   if (!row) throw notFound('Embed configuration', id);
   return toEmbedConfig(ctx, row);
 }
@@ -214,14 +219,14 @@ export function getEmbedConfig(ctx: AppContext, p: AdminPrincipal, id: string): 
  * Updates a configuration. `groups` replaces all groups in one transaction (give `id` to keep a
  * group and its member permissions). A first `callbackUrl` creates a callback secret, answered once.
  */
-export function updateEmbedConfig(
+export async function updateEmbedConfig(
   ctx: AppContext,
   p: AdminPrincipal,
   id: string,
   input: EmbedConfigUpdate,
   requestId: string,
-): EmbedConfig & { callbackSecret?: string } {
-  assertConfigVisible(ctx, p, id);
+): Promise<EmbedConfig & { callbackSecret?: string }> {
+  await assertConfigVisible(ctx, p, id);
   requireAdminRole(p, 'change embed configurations');
   if (Object.hasOwn(input, 'sharingLevel')) {
     throw new AppError('validation_failed', 'sharingLevel is fixed at creation; create a new embed configuration to change it', {
@@ -229,16 +234,16 @@ export function updateEmbedConfig(
     });
   }
   urlChecks(ctx, input);
-  return ctx.db.tx(() => {
-    const row = findEmbedConfig(ctx.db, id);
+  return inTransaction(ctx, async (txCtx) => {
+    const row = await findEmbedConfig(txCtx.db, id);
     if (!row) throw notFound('Embed configuration', id);
-    checkReferences(ctx, input, new Set(listEmbedGroups(ctx.db, id).map((g) => g.id)));
+    await checkReferences(txCtx, input, new Set((await listEmbedGroups(txCtx.db, id)).map((g) => g.id)));
     let callbackSecret: string | undefined;
     let callbackSecretEnc = row.callback_secret_enc;
     if (input.callbackUrl === null) callbackSecretEnc = null;
     else if (input.callbackUrl !== undefined && callbackSecretEnc === null) {
       callbackSecret = newCallbackSecret();
-      callbackSecretEnc = sealCallbackSecret(ctx, id, callbackSecret);
+      callbackSecretEnc = sealCallbackSecret(txCtx, id, callbackSecret);
     }
     const next: EmbedConfigRow = {
       ...row,
@@ -251,11 +256,11 @@ export function updateEmbedConfig(
       callback_url: input.callbackUrl === undefined ? row.callback_url : input.callbackUrl,
       callback_secret_enc: callbackSecretEnc,
       enabled: input.enabled === undefined ? row.enabled : input.enabled ? 1 : 0,
-      updated_at: nowIso(ctx),
+      updated_at: nowIso(txCtx),
     };
-    updateEmbedConfigRow(ctx.db, next);
-    if (input.groups) replaceGroups(ctx, id, input.groups);
-    recordAudit(ctx, p, {
+    await updateEmbedConfigRow(txCtx.db, next);
+    if (input.groups) await replaceGroups(txCtx, id, input.groups);
+    await recordAudit(txCtx, p, {
       action: 'embed_config.updated',
       objectType: 'embed_config',
       objectId: id,
@@ -263,19 +268,19 @@ export function updateEmbedConfig(
       details: { changed: Object.keys(input), ...(callbackSecret ? { callbackSigningKeyIssued: true } : {}) },
       requestId,
     });
-    const answer = toEmbedConfig(ctx, next);
+    const answer = await toEmbedConfig(txCtx, next);
     return callbackSecret === undefined ? answer : { ...answer, callbackSecret };
   });
 }
 
 /** Deletes a configuration; with integrations only when `force` (they, and its connector auths, go too). */
-export function deleteEmbedConfig(ctx: AppContext, p: AdminPrincipal, id: string, force: boolean, requestId: string): void {
-  assertConfigVisible(ctx, p, id);
+export async function deleteEmbedConfig(ctx: AppContext, p: AdminPrincipal, id: string, force: boolean, requestId: string): Promise<void> {
+  await assertConfigVisible(ctx, p, id);
   requireAdminRole(p, 'delete embed configurations');
-  ctx.db.tx(() => {
-    const row = findEmbedConfig(ctx.db, id);
+  await inTransaction(ctx, async (txCtx) => {
+    const row = await findEmbedConfig(txCtx.db, id);
     if (!row) throw notFound('Embed configuration', id);
-    const integrations = embedConfigIntegrations(ctx.db, id);
+    const integrations = await embedConfigIntegrations(txCtx.db, id);
     if (integrations.count > 0 && !force) {
       throw new AppError(
         'in_use',
@@ -283,8 +288,8 @@ export function deleteEmbedConfig(ctx: AppContext, p: AdminPrincipal, id: string
         { integrations: integrations.ids, integrationCount: integrations.count },
       );
     }
-    deleteEmbedConfigRow(ctx.db, id);
-    recordAudit(ctx, p, {
+    await deleteEmbedConfigRow(txCtx.db, id);
+    await recordAudit(txCtx, p, {
       action: 'embed_config.deleted',
       objectType: 'embed_config',
       objectId: id,
@@ -296,15 +301,24 @@ export function deleteEmbedConfig(ctx: AppContext, p: AdminPrincipal, id: string
 }
 
 /** Issues a new callback signing secret (answered once); the previous one stops working at once. */
-export function rotateCallbackSecret(ctx: AppContext, p: AdminPrincipal, id: string, requestId: string): { callbackSecret: string } {
-  assertConfigVisible(ctx, p, id);
+export async function rotateCallbackSecret(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  id: string,
+  requestId: string,
+): Promise<{ callbackSecret: string }> {
+  await assertConfigVisible(ctx, p, id);
   requireAdminRole(p, 'rotate callback secrets');
-  return ctx.db.tx(() => {
-    const row = findEmbedConfig(ctx.db, id);
+  return inTransaction(ctx, async (txCtx) => {
+    const row = await findEmbedConfig(txCtx.db, id);
     if (!row) throw notFound('Embed configuration', id);
     const callbackSecret = newCallbackSecret();
-    updateEmbedConfigRow(ctx.db, { ...row, callback_secret_enc: sealCallbackSecret(ctx, id, callbackSecret), updated_at: nowIso(ctx) });
-    recordAudit(ctx, p, {
+    await updateEmbedConfigRow(txCtx.db, {
+      ...row,
+      callback_secret_enc: sealCallbackSecret(txCtx, id, callbackSecret),
+      updated_at: nowIso(txCtx),
+    });
+    await recordAudit(txCtx, p, {
       action: 'embed_config.callback_secret_rotated',
       objectType: 'embed_config',
       objectId: id,

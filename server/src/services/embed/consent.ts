@@ -1,5 +1,5 @@
 import type { EndUserPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { findAccountConsent, findEndUser, insertAccountConsent, recordUserConsent } from '../../db/repos/endUsers.ts';
 import { recordAudit } from '../audit/recordAudit.ts';
 
@@ -9,20 +9,20 @@ import { recordAudit } from '../audit/recordAudit.ts';
  * first user to accept is kept with the time). Idempotent:
  * asking again answers the first time and writes nothing, so only the first call is audited.
  */
-export function giveConsent(ctx: AppContext, p: EndUserPrincipal, requestId: string): { given: true; at: string } {
-  return ctx.db.tx(() => {
-    const now = nowIso(ctx);
+export async function giveConsent(ctx: AppContext, p: EndUserPrincipal, requestId: string): Promise<{ given: true; at: string }> {
+  return inTransaction(ctx, async (txCtx) => {
+    const now = nowIso(txCtx);
     let at: string;
     let changed: boolean;
     if (p.sharingLevel === 'account') {
-      changed = insertAccountConsent(ctx.db, p.configId, p.embedAccountId, p.endUserId, now);
-      at = findAccountConsent(ctx.db, p.configId, p.embedAccountId) ?? now;
+      changed = await insertAccountConsent(txCtx.db, p.configId, p.embedAccountId, p.endUserId, now);
+      at = (await findAccountConsent(txCtx.db, p.configId, p.embedAccountId)) ?? now;
     } else {
-      changed = (findEndUser(ctx.db, p.endUserId)?.consent_at ?? null) === null;
-      at = recordUserConsent(ctx.db, p.endUserId, now);
+      changed = ((await findEndUser(txCtx.db, p.endUserId))?.consent_at ?? null) === null;
+      at = await recordUserConsent(txCtx.db, p.endUserId, now);
     }
     if (changed) {
-      recordAudit(ctx, p, {
+      await recordAudit(txCtx, p, {
         action: 'consent.given',
         objectType: p.sharingLevel === 'account' ? 'account' : 'end_user',
         objectId: p.sharingLevel === 'account' ? p.embedAccountId : p.endUserId,

@@ -3,7 +3,7 @@ import type { embedKeyCreateSchema, embedKeySchema } from '@patchbay/shared';
 import type { z } from 'zod';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { seal } from '../../crypto/secretBox.ts';
 import { secretLocation } from '../../crypto/secretColumns.ts';
 import { newId, newSecret } from '../../crypto/tokens.ts';
@@ -47,10 +47,10 @@ export function toEmbedKey(row: EmbedKeyRow): EmbedKey {
  * Inserts a new HS256 secret: 32 bytes from the CSPRNG, base64url; vendors use the value string
  * as the HMAC key. The server always generates it, so a weak secret cannot be set (J-04).
  */
-function insertSecret(ctx: AppContext, configId: string, accountId: string | null, now: string): IssuedSecret {
+async function insertSecret(ctx: AppContext, configId: string, accountId: string | null, now: string): Promise<IssuedSecret> {
   const kid = newId('key');
   const value = newSecret('');
-  insertEmbedKey(ctx.db, {
+  await insertEmbedKey(ctx.db, {
     config_id: configId,
     kid,
     alg: 'HS256',
@@ -66,7 +66,7 @@ function insertSecret(ctx: AppContext, configId: string, accountId: string | nul
 }
 
 /** Adds a configuration-wide HS256 secret (inside the caller's transaction). */
-export function addConfigSecret(ctx: AppContext, configId: string, now: string): IssuedSecret {
+export async function addConfigSecret(ctx: AppContext, configId: string, now: string): Promise<IssuedSecret> {
   return insertSecret(ctx, configId, null, now);
 }
 
@@ -95,14 +95,14 @@ export function checkPublicKey(input: { alg: 'RS256' | 'ES256'; pem: string }, p
 }
 
 /** Inserts a checked public key (inside the caller's transaction); a kid already used is `409 conflict`. */
-export function insertPublicKey(
+export async function insertPublicKey(
   ctx: AppContext,
   configId: string,
   key: { kid?: string | undefined; alg: 'RS256' | 'ES256'; pem: string },
   now: string,
-): EmbedKeyRow {
+): Promise<EmbedKeyRow> {
   const kid = key.kid ?? newId('key');
-  if (findEmbedKey(ctx.db, configId, kid))
+  if (await findEmbedKey(ctx.db, configId, kid))
     throw new AppError('conflict', `Key ${JSON.stringify(kid)} already exists on this configuration`);
   const row: EmbedKeyRow = {
     config_id: configId,
@@ -116,36 +116,42 @@ export function insertPublicKey(
     created_at: now,
     revoked_at: null,
   };
-  insertEmbedKey(ctx.db, row);
+  await insertEmbedKey(ctx.db, row);
   return row;
 }
 
-function loadConfig(ctx: AppContext, configId: string) {
-  const row = findEmbedConfig(ctx.db, configId);
+async function loadConfig(ctx: AppContext, configId: string) {
+  const row = await findEmbedConfig(ctx.db, configId);
   if (!row) throw notFound('Embed configuration', configId);
   return row;
 }
 
 /** Lists the keys of a configuration by kid, never with values. */
-export function listKeys(ctx: AppContext, p: AdminPrincipal, configId: string): EmbedKey[] {
-  assertConfigVisible(ctx, p, configId);
-  return listEmbedKeys(ctx.db, configId).map(toEmbedKey);
+export async function listKeys(ctx: AppContext, p: AdminPrincipal, configId: string): Promise<EmbedKey[]> {
+  await assertConfigVisible(ctx, p, configId);
+  return (await listEmbedKeys(ctx.db, configId)).map(toEmbedKey);
 }
 
 /**
  * Issues a new configuration-wide HS256 secret. The older active ones stay valid for
  * `graceSeconds` (never longer than they already would), or are revoked now when it is 0.
  */
-export function rotateSecret(ctx: AppContext, p: AdminPrincipal, configId: string, graceSeconds: number, requestId: string): IssuedSecret {
-  assertConfigVisible(ctx, p, configId);
+export async function rotateSecret(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  configId: string,
+  graceSeconds: number,
+  requestId: string,
+): Promise<IssuedSecret> {
+  await assertConfigVisible(ctx, p, configId);
   requireAdminRole(p, 'rotate signing secrets');
-  return ctx.db.tx(() => {
-    loadConfig(ctx, configId);
-    const now = nowIso(ctx);
-    const until = graceSeconds === 0 ? null : new Date(ctx.clock.now() + graceSeconds * 1000).toISOString();
-    const retired = retireEmbedSecrets(ctx.db, configId, until, now);
-    const issued = insertSecret(ctx, configId, null, now);
-    recordAudit(ctx, p, {
+  return inTransaction(ctx, async (txCtx) => {
+    await loadConfig(txCtx, configId);
+    const now = nowIso(txCtx);
+    const until = graceSeconds === 0 ? null : new Date(txCtx.clock.now() + graceSeconds * 1000).toISOString();
+    const retired = await retireEmbedSecrets(txCtx.db, configId, until, now);
+    const issued = await insertSecret(txCtx, configId, null, now);
+    await recordAudit(txCtx, p, {
       action: 'embed_config.secret_rotated',
       objectType: 'embed_config',
       objectId: configId,
@@ -158,33 +164,33 @@ export function rotateSecret(ctx: AppContext, p: AdminPrincipal, configId: strin
 }
 
 /** Registers a public key, or issues a per-account secret (its value answered once). */
-export function createKey(
+export async function createKey(
   ctx: AppContext,
   p: AdminPrincipal,
   configId: string,
   input: z.infer<typeof embedKeyCreateSchema>,
   requestId: string,
-): EmbedKey & { value?: string } {
-  assertConfigVisible(ctx, p, configId);
+): Promise<EmbedKey & { value?: string }> {
+  await assertConfigVisible(ctx, p, configId);
   requireAdminRole(p, 'add signing keys');
   const pem = input.type === 'publicKey' ? checkPublicKey(input, 'body') : null;
-  return ctx.db.tx(() => {
-    loadConfig(ctx, configId);
-    const now = nowIso(ctx);
+  return inTransaction(ctx, async (txCtx) => {
+    await loadConfig(txCtx, configId);
+    const now = nowIso(txCtx);
     let answer: EmbedKey & { value?: string };
     if (input.type === 'publicKey') {
-      answer = toEmbedKey(insertPublicKey(ctx, configId, { kid: input.kid, alg: input.alg, pem: pem as string }, now));
+      answer = toEmbedKey(await insertPublicKey(txCtx, configId, { kid: input.kid, alg: input.alg, pem: pem as string }, now));
     } else {
-      const existing = findActiveAccountKey(ctx.db, configId, input.accountId);
+      const existing = await findActiveAccountKey(txCtx.db, configId, input.accountId);
       if (existing) {
         throw new AppError('conflict', `Account ${JSON.stringify(input.accountId)} already has an active secret; revoke it first`, {
           kid: existing.kid,
         });
       }
-      const issued = insertSecret(ctx, configId, input.accountId, now);
-      answer = { ...toEmbedKey(findEmbedKey(ctx.db, configId, issued.kid) as EmbedKeyRow), value: issued.value };
+      const issued = await insertSecret(txCtx, configId, input.accountId, now);
+      answer = { ...toEmbedKey((await findEmbedKey(txCtx.db, configId, issued.kid)) as EmbedKeyRow), value: issued.value };
     }
-    recordAudit(ctx, p, {
+    await recordAudit(txCtx, p, {
       action: 'embed_config.key_added',
       objectType: 'embed_config',
       objectId: configId,
@@ -197,14 +203,14 @@ export function createKey(
 }
 
 /** Revokes a key at once; revoking a revoked key changes nothing and answers it again. */
-export function revokeKey(ctx: AppContext, p: AdminPrincipal, configId: string, kid: string, requestId: string): EmbedKey {
-  assertConfigVisible(ctx, p, configId);
+export async function revokeKey(ctx: AppContext, p: AdminPrincipal, configId: string, kid: string, requestId: string): Promise<EmbedKey> {
+  await assertConfigVisible(ctx, p, configId);
   requireAdminRole(p, 'revoke signing keys');
-  return ctx.db.tx(() => {
-    loadConfig(ctx, configId);
-    if (!findEmbedKey(ctx.db, configId, kid)) throw notFound('Key', kid);
-    if (revokeEmbedKey(ctx.db, configId, kid, nowIso(ctx))) {
-      recordAudit(ctx, p, {
+  return inTransaction(ctx, async (txCtx) => {
+    await loadConfig(txCtx, configId);
+    if (!(await findEmbedKey(txCtx.db, configId, kid))) throw notFound('Key', kid);
+    if (await revokeEmbedKey(txCtx.db, configId, kid, nowIso(txCtx))) {
+      await recordAudit(txCtx, p, {
         action: 'embed_config.key_revoked',
         objectType: 'embed_config',
         objectId: configId,
@@ -213,6 +219,6 @@ export function revokeKey(ctx: AppContext, p: AdminPrincipal, configId: string, 
         requestId,
       });
     }
-    return toEmbedKey(findEmbedKey(ctx.db, configId, kid) as EmbedKeyRow);
+    return toEmbedKey((await findEmbedKey(txCtx.db, configId, kid)) as EmbedKeyRow);
   });
 }

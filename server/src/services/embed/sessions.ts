@@ -4,6 +4,7 @@ import { SESSION_TOKEN_PREFIX } from '../../auth/embedSessionAuth.ts';
 import { inspectEmbedToken, recordTokenUse } from '../../auth/embedToken.ts';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
 import type { AppContext } from '../../context.ts';
+import { inTransaction } from '../../context.ts';
 import { hashToken, newId, newSecret } from '../../crypto/tokens.ts';
 import type { EmbedConfigRow } from '../../db/repos/embedConfigs.ts';
 import { insertEmbedSession } from '../../db/repos/embedSessions.ts';
@@ -29,18 +30,18 @@ export interface ExchangeOptions {
  * transaction, so a replayed token leaves nothing behind. `client_authentication` is stored sealed
  * as the proprietary connector's credentials in that same transaction, and never logged.
  */
-export function exchangeSession(ctx: AppContext, token: string, opts: ExchangeOptions = {}): EmbedSession {
+export async function exchangeSession(ctx: AppContext, token: string, opts: ExchangeOptions = {}): Promise<EmbedSession> {
   const log = opts.log ?? ctx.log;
-  const verified = inspectEmbedToken(ctx, token, opts.configId, log);
+  const verified = await inspectEmbedToken(ctx, token, opts.configId, log);
   const { config, claims } = verified;
   const nowMs = ctx.clock.now();
   const now = new Date(nowMs).toISOString();
   const expiresAt = new Date(Math.min(claims.exp * 1000, nowMs + MAX_SESSION_TTL_S * 1000)).toISOString();
   const sessionToken = newSecret(SESSION_TOKEN_PREFIX);
 
-  const endUser = ctx.db.tx(() => {
-    recordTokenUse(ctx, verified, log);
-    const { row, created } = upsertEndUser(ctx.db, {
+  const endUser = await inTransaction(ctx, async (txCtx) => {
+    await recordTokenUse(txCtx, verified, log);
+    const { row, created } = await upsertEndUser(txCtx.db, {
       id: newId('eu'),
       config_id: config.id,
       account_id: claims.embed_account_id,
@@ -61,7 +62,7 @@ export function exchangeSession(ctx: AppContext, token: string, opts: ExchangeOp
       sessionExpiresAt: expiresAt,
     };
     if (created) {
-      recordAudit(ctx, principal, {
+      await recordAudit(txCtx, principal, {
         action: 'end_user.created',
         objectType: 'end_user',
         objectId: row.id,
@@ -70,8 +71,8 @@ export function exchangeSession(ctx: AppContext, token: string, opts: ExchangeOp
       });
     }
     // The proprietary connector's credentials (client_authentication) are stored in the same transaction.
-    storeProprietaryCredentials(ctx, { config, endUser: row, claims, principal, requestId: opts.requestId ?? null });
-    insertEmbedSession(ctx.db, {
+    await storeProprietaryCredentials(txCtx, { config, endUser: row, claims, principal, requestId: opts.requestId ?? null });
+    await insertEmbedSession(txCtx.db, {
       token_hash: hashToken(sessionToken),
       config_id: config.id,
       end_user_id: row.id,
@@ -88,14 +89,14 @@ export function exchangeSession(ctx: AppContext, token: string, opts: ExchangeOp
     expiresAt,
     user: { id: endUser.user_id, name: endUser.name, email: endUser.email, language: endUser.language },
     account: { id: endUser.account_id, name: endUser.account_name },
-    config: describeConfig(ctx, config, endUser),
+    config: await describeConfig(ctx, config, endUser),
   };
 }
 
 /** The configuration as the iframe needs it, with whether consent is already given. */
-function describeConfig(ctx: AppContext, config: EmbedConfigRow, endUser: EndUserRow): EmbedSession['config'] {
+async function describeConfig(ctx: AppContext, config: EmbedConfigRow, endUser: EndUserRow): Promise<EmbedSession['config']> {
   const consent = consentColumnSchema.parse(JSON.parse(config.consent));
-  const given = findConsentState(ctx.db, endUser.id)?.given === 1;
+  const given = (await findConsentState(ctx.db, endUser.id))?.given === 1;
   return {
     id: config.id,
     name: config.name,

@@ -8,7 +8,7 @@ import {
   requireAdminRole,
 } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { afterCursor, decodeCursor, toPage } from '../../db/keyset.ts';
 import { existingConnectorIds } from '../../db/repos/connectors.ts';
@@ -54,11 +54,11 @@ export interface Acting {
  * answered exactly as an unknown one, so ids of end users' or other configurations' auths cannot
  * be probed.
  */
-function referenceIssues(ctx: AppContext, p: AdminPrincipal, definition: FlowDefinition): DefinitionIssue[] {
+async function referenceIssues(ctx: AppContext, p: AdminPrincipal, definition: FlowDefinition): Promise<DefinitionIssue[]> {
   const issues: DefinitionIssue[] = [];
-  const connectors = existingConnectorIds(ctx.db, [...new Set(definition.slots.map((s) => s.connectorId))]);
+  const connectors = await existingConnectorIds(ctx.db, [...new Set(definition.slots.map((s) => s.connectorId))]);
   const authIds = definition.slots.flatMap((s) => (s.connectorAuthId ? [s.connectorAuthId] : []));
-  const auths = vendorAuthConnectors(ctx.db, [...new Set(authIds)], configVisible(p, 'manage', 'ca.config_id'));
+  const auths = await vendorAuthConnectors(ctx.db, [...new Set(authIds)], configVisible(p, 'manage', 'ca.config_id'));
   definition.slots.forEach((slot, i) => {
     if (!connectors.has(slot.connectorId)) {
       issues.push({ path: ['slots', i, 'connectorId'], message: `unknown connector "${slot.connectorId}"` });
@@ -82,8 +82,8 @@ function referenceIssues(ctx: AppContext, p: AdminPrincipal, definition: FlowDef
  * pre-fill, Liquid templates, input patterns RE2 can run) and throws `400 validation_failed` naming
  * each field under `where` (`body` or `body.definition`).
  */
-export function assertDefinitionValid(ctx: AppContext, p: AdminPrincipal, definition: FlowDefinition, where: string): void {
-  const issues = [...referenceIssues(ctx, p, definition), ...parseTemplates(definition), ...patternIssues(definition)];
+export async function assertDefinitionValid(ctx: AppContext, p: AdminPrincipal, definition: FlowDefinition, where: string): Promise<void> {
+  const issues = [...(await referenceIssues(ctx, p, definition)), ...parseTemplates(definition), ...patternIssues(definition)];
   if (issues.length === 0) return;
   throw invalidFields(issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
 }
@@ -109,11 +109,11 @@ function toVersion(row: FlowVersionRow): FlowVersion {
  * Loads a flow the caller may act on: `404` when it does not exist or the caller may not view it,
  * `403` when a member may view it but lacks `perm`.
  */
-function loadFlow(ctx: AppContext, p: AdminPrincipal, id: string, perm: Permission): FlowWithDefinitionRow {
-  const row = findFlow(ctx.db, id);
+async function loadFlow(ctx: AppContext, p: AdminPrincipal, id: string, perm: Permission): Promise<FlowWithDefinitionRow> {
+  const row = await findFlow(ctx.db, id);
   const hide = () => notFound('Flow', id);
   if (!row) throw hide();
-  assertObjectPermission(p, perm, (q) => isFlowVisible(ctx.db, id, flowVisible(p, q, 'f.id')), hide);
+  await assertObjectPermission(p, perm, (q) => isFlowVisible(ctx.db, id, flowVisible(p, q, 'f.id')), hide);
   return row;
 }
 
@@ -124,9 +124,9 @@ function loadFlow(ctx: AppContext, p: AdminPrincipal, id: string, perm: Permissi
  * configuration offering the flow where they hold `manage`). Otherwise `403 forbidden`, without
  * naming the other configurations; owners and admins are not limited.
  */
-function assertConfinedToMember(ctx: AppContext, p: AdminPrincipal, id: string): void {
+async function assertConfinedToMember(ctx: AppContext, p: AdminPrincipal, id: string): Promise<void> {
   if (p.role !== 'member') return;
-  if (flowUsedOutside(ctx.db, id, integrationVisible(p, 'manage', 'u.config_id', 'u.flow_id'))) {
+  if (await flowUsedOutside(ctx.db, id, integrationVisible(p, 'manage', 'u.config_id', 'u.flow_id'))) {
     throw new AppError(
       'forbidden',
       'This flow is also used by embed configurations where you lack the "manage" permission; only owners and admins can change it',
@@ -140,14 +140,14 @@ function definitionOf(body: FlowCreate): FlowDefinition {
 }
 
 /** Creates a flow with version 1 (owners and admins only). */
-export function createFlow(ctx: AppContext, acting: Acting, body: FlowCreate): Flow {
+export async function createFlow(ctx: AppContext, acting: Acting, body: FlowCreate): Promise<Flow> {
   requireAdminRole(acting.principal, 'create flows');
   const definition = definitionOf(body);
-  assertDefinitionValid(ctx, acting.principal, definition, 'body');
+  await assertDefinitionValid(ctx, acting.principal, definition, 'body');
   const id = newId('flow');
   const now = nowIso(ctx);
-  return ctx.db.tx(() => {
-    insertFlow(ctx.db, {
+  return inTransaction(ctx, async (txCtx) => {
+    await insertFlow(txCtx.db, {
       id,
       name: body.name,
       description: body.description ?? null,
@@ -156,34 +156,34 @@ export function createFlow(ctx: AppContext, acting: Acting, body: FlowCreate): F
       created_at: now,
       updated_at: now,
     });
-    insertFlowVersion(ctx.db, { flow_id: id, version: 1, definition: JSON.stringify(definition), created_at: now });
-    recordFlowAudit(ctx, acting, 'flow.created', id, { name: body.name, version: 1 });
-    return toFlow(findFlow(ctx.db, id) as FlowWithDefinitionRow);
+    await insertFlowVersion(txCtx.db, { flow_id: id, version: 1, definition: JSON.stringify(definition), created_at: now });
+    await recordFlowAudit(txCtx, acting, 'flow.created', id, { name: body.name, version: 1 });
+    return toFlow((await findFlow(txCtx.db, id)) as FlowWithDefinitionRow);
   });
 }
 
 /** One page of the flows the caller may view, newest first. */
-export function listFlowsFor(ctx: AppContext, p: AdminPrincipal, page: { cursor?: string | undefined; limit: number }) {
+export async function listFlowsFor(ctx: AppContext, p: AdminPrincipal, page: { cursor?: string | undefined; limit: number }) {
   const conditions = [flowVisible(p, 'view', 'f.id')];
   const after = afterCursor(page.cursor, 'f.created_at', 'f.id');
   if (after) conditions.push(after);
-  const rows = listFlows(ctx.db, conditions, page.limit);
+  const rows = await listFlows(ctx.db, conditions, page.limit);
   return toPage(rows, page.limit, (r) => ({ t: r.created_at, id: r.id }), toFlow);
 }
 
 /** One flow the caller may view. */
-export function getFlow(ctx: AppContext, p: AdminPrincipal, id: string): Flow {
-  return toFlow(loadFlow(ctx, p, id, 'view'));
+export async function getFlow(ctx: AppContext, p: AdminPrincipal, id: string): Promise<Flow> {
+  return toFlow(await loadFlow(ctx, p, id, 'view'));
 }
 
 /** Changes a flow's metadata (members: `manage`, and no configuration outside their reach uses the flow). */
-export function updateFlow(ctx: AppContext, acting: Acting, id: string, patch: FlowUpdate): Flow {
-  return ctx.db.tx(() => {
-    loadFlow(ctx, acting.principal, id, 'manage');
-    assertConfinedToMember(ctx, acting.principal, id);
-    updateFlowMeta(ctx.db, id, patch, nowIso(ctx));
-    recordFlowAudit(ctx, acting, 'flow.updated', id, { fields: Object.keys(patch) });
-    return toFlow(findFlow(ctx.db, id) as FlowWithDefinitionRow);
+export async function updateFlow(ctx: AppContext, acting: Acting, id: string, patch: FlowUpdate): Promise<Flow> {
+  return inTransaction(ctx, async (txCtx) => {
+    await loadFlow(txCtx, acting.principal, id, 'manage');
+    await assertConfinedToMember(txCtx, acting.principal, id);
+    await updateFlowMeta(txCtx.db, id, patch, nowIso(txCtx));
+    await recordFlowAudit(txCtx, acting, 'flow.updated', id, { fields: Object.keys(patch) });
+    return toFlow((await findFlow(txCtx.db, id)) as FlowWithDefinitionRow);
   });
 }
 
@@ -192,35 +192,40 @@ export function updateFlow(ctx: AppContext, acting: Acting, id: string, patch: F
  * reach may use the flow); with `push`, every integration of the flow moves to it in the same
  * transaction.
  */
-export function createFlowVersion(
+export async function createFlowVersion(
   ctx: AppContext,
   acting: Acting,
   id: string,
   body: { definition: FlowDefinition; pushToIntegrations: boolean },
-): FlowVersion & { movedIntegrations: number } {
-  loadFlow(ctx, acting.principal, id, 'manage');
-  assertConfinedToMember(ctx, acting.principal, id);
-  assertDefinitionValid(ctx, acting.principal, body.definition, 'body.definition');
-  return ctx.db.tx(() => {
-    const flow = loadFlow(ctx, acting.principal, id, 'manage');
-    assertConfinedToMember(ctx, acting.principal, id);
+): Promise<FlowVersion & { movedIntegrations: number }> {
+  await loadFlow(ctx, acting.principal, id, 'manage');
+  await assertConfinedToMember(ctx, acting.principal, id);
+  await assertDefinitionValid(ctx, acting.principal, body.definition, 'body.definition');
+  return inTransaction(ctx, async (txCtx) => {
+    const flow = await loadFlow(txCtx, acting.principal, id, 'manage');
+    await assertConfinedToMember(txCtx, acting.principal, id);
     const version = flow.current_version + 1;
-    const now = nowIso(ctx);
-    insertFlowVersion(ctx.db, { flow_id: id, version, definition: JSON.stringify(body.definition), created_at: now });
-    setCurrentVersion(ctx.db, id, version, now);
-    const movedIntegrations = body.pushToIntegrations ? moveIntegrationsToVersion(ctx.db, id, version, now) : 0;
-    recordFlowAudit(ctx, acting, 'flow.version_created', id, {
+    const now = nowIso(txCtx);
+    await insertFlowVersion(txCtx.db, { flow_id: id, version, definition: JSON.stringify(body.definition), created_at: now });
+    await setCurrentVersion(txCtx.db, id, version, now);
+    const movedIntegrations = body.pushToIntegrations ? await moveIntegrationsToVersion(txCtx.db, id, version, now) : 0;
+    await recordFlowAudit(txCtx, acting, 'flow.version_created', id, {
       version,
       pushToIntegrations: body.pushToIntegrations,
       movedIntegrations,
     });
-    return { ...toVersion(findFlowVersion(ctx.db, id, version) as FlowVersionRow), movedIntegrations };
+    return { ...toVersion((await findFlowVersion(txCtx.db, id, version)) as FlowVersionRow), movedIntegrations };
   });
 }
 
 /** One page of a flow's versions, newest first. */
-export function listVersionsFor(ctx: AppContext, p: AdminPrincipal, id: string, page: { cursor?: string | undefined; limit: number }) {
-  loadFlow(ctx, p, id, 'view');
+export async function listVersionsFor(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  id: string,
+  page: { cursor?: string | undefined; limit: number },
+) {
+  await loadFlow(ctx, p, id, 'view');
   let before: number | undefined;
   if (page.cursor !== undefined) {
     before = Number(decodeCursor(page.cursor).id);
@@ -230,14 +235,14 @@ export function listVersionsFor(ctx: AppContext, p: AdminPrincipal, id: string, 
       });
     }
   }
-  const rows = listFlowVersions(ctx.db, id, before, page.limit);
+  const rows = await listFlowVersions(ctx.db, id, before, page.limit);
   return toPage(rows, page.limit, (r) => ({ t: r.created_at, id: String(r.version) }), toVersion);
 }
 
 /** One version of a flow the caller may view. */
-export function getVersionFor(ctx: AppContext, p: AdminPrincipal, id: string, version: number): FlowVersion {
-  loadFlow(ctx, p, id, 'view');
-  const row = findFlowVersion(ctx.db, id, version);
+export async function getVersionFor(ctx: AppContext, p: AdminPrincipal, id: string, version: number): Promise<FlowVersion> {
+  await loadFlow(ctx, p, id, 'view');
+  const row = await findFlowVersion(ctx.db, id, version);
   if (!row) throw notFound(`Version ${version} of flow`, id);
   return toVersion(row);
 }
@@ -246,11 +251,11 @@ export function getVersionFor(ctx: AppContext, p: AdminPrincipal, id: string, ve
  * Deletes a flow and its versions (owners and admins). A flow used by integrations or offered in
  * configuration groups answers `409 in_use` listing them.
  */
-export function deleteFlowById(ctx: AppContext, acting: Acting, id: string): void {
-  ctx.db.tx(() => {
-    const flow = loadFlow(ctx, acting.principal, id, 'view');
+export async function deleteFlowById(ctx: AppContext, acting: Acting, id: string): Promise<void> {
+  await inTransaction(ctx, async (txCtx) => {
+    const flow = await loadFlow(txCtx, acting.principal, id, 'view');
     requireAdminRole(acting.principal, 'delete flows');
-    const refs = flowReferences(ctx.db, id);
+    const refs = await flowReferences(txCtx.db, id);
     if (refs.integrationCount > 0 || refs.groups.length > 0) {
       throw new AppError(
         'in_use',
@@ -258,11 +263,17 @@ export function deleteFlowById(ctx: AppContext, acting: Acting, id: string): voi
         refs,
       );
     }
-    deleteFlow(ctx.db, id);
-    recordFlowAudit(ctx, acting, 'flow.deleted', id, { name: flow.name, version: flow.current_version });
+    await deleteFlow(txCtx.db, id);
+    await recordFlowAudit(txCtx, acting, 'flow.deleted', id, { name: flow.name, version: flow.current_version });
   });
 }
 
-function recordFlowAudit(ctx: AppContext, acting: Acting, action: string, id: string, details: Record<string, unknown>): void {
-  recordAudit(ctx, acting.principal, { action, objectType: 'flow', objectId: id, details, requestId: acting.requestId });
+async function recordFlowAudit(
+  ctx: AppContext,
+  acting: Acting,
+  action: string,
+  id: string,
+  details: Record<string, unknown>,
+): Promise<void> {
+  await recordAudit(ctx, acting.principal, { action, objectType: 'flow', objectId: id, details, requestId: acting.requestId });
 }

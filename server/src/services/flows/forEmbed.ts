@@ -23,8 +23,8 @@ export function parseDefinition(text: string, flowId: string, version: number): 
 }
 
 /** The definition of one version of a flow. */
-export function definitionOfVersion(ctx: AppContext, flowId: string, version: number): FlowDefinition {
-  const row = findFlowVersion(ctx.db, flowId, version);
+export async function definitionOfVersion(ctx: AppContext, flowId: string, version: number): Promise<FlowDefinition> {
+  const row = await findFlowVersion(ctx.db, flowId, version);
   if (!row) throw new AppError('server_error', `Flow ${flowId} has no version ${version}`);
   return parseDefinition(row.definition, flowId, version);
 }
@@ -48,28 +48,28 @@ export function toEmbedFlow(row: FlowWithDefinitionRow, def: FlowDefinition): Em
 }
 
 /** A flow offered by the configuration (in one of its groups) with its current definition, or undefined. */
-export function findOfferedFlow(
+export async function findOfferedFlow(
   ctx: AppContext,
   configId: string,
   flowId: string,
-): { row: FlowWithDefinitionRow; def: FlowDefinition } | undefined {
-  const row = findFlowOfferedBy(ctx.db, configId, flowId);
+): Promise<{ row: FlowWithDefinitionRow; def: FlowDefinition } | undefined> {
+  const row = await findFlowOfferedBy(ctx.db, configId, flowId);
   return row ? { row, def: parseDefinition(row.definition, row.id, row.current_version) } : undefined;
 }
 
 /** `GET /embed/api/flows`: the configuration's groups in order, with their flows and highlighted connectors. */
-export function listEmbedFlowGroups(ctx: AppContext, p: EndUserPrincipal): EmbedFlowGroups {
-  const groups = listEmbedGroups(ctx.db, p.configId);
-  const memberships = listEmbedGroupFlows(ctx.db, p.configId);
+export async function listEmbedFlowGroups(ctx: AppContext, p: EndUserPrincipal): Promise<EmbedFlowGroups> {
+  const groups = await listEmbedGroups(ctx.db, p.configId);
+  const memberships = await listEmbedGroupFlows(ctx.db, p.configId);
   const flowIds = [...new Set(memberships.map((m) => m.flow_id))];
   const flows = new Map<string, EmbedFlow>();
-  for (const row of listFlowsByIds(ctx.db, flowIds)) {
+  for (const row of await listFlowsByIds(ctx.db, flowIds)) {
     flows.set(row.id, toEmbedFlow(row, parseDefinition(row.definition, row.id, row.current_version)));
   }
   const highlightedIds = new Map(groups.map((g) => [g.id, highlightedSchema.parse(JSON.parse(g.highlighted_connectors))]));
   const allHighlighted = [...new Set([...highlightedIds.values()].flat())];
   const connectors = new Map(
-    listConnectorSummaries(ctx.db, allHighlighted).map((c) => [c.id, { id: c.id, name: c.name, iconUrl: c.icon_url }]),
+    (await listConnectorSummaries(ctx.db, allHighlighted)).map((c) => [c.id, { id: c.id, name: c.name, iconUrl: c.icon_url }]),
   );
   return {
     groups: groups.map((g) => ({

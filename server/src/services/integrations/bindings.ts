@@ -21,13 +21,13 @@ import { AppError } from '../../errors.ts';
  * Problems are named `body.bindings.<slot>`. Keys are looked up as own properties only, so a slot
  * named like an `Object.prototype` member is a slot like any other.
  */
-export function checkBindings(
+export async function checkBindings(
   ctx: AppContext,
   p: EndUserPrincipal,
   def: FlowDefinition,
   given: Readonly<Record<string, string>>,
   existing: Readonly<Record<string, string>> = {},
-): { bindings: Record<string, string>; issues: FieldIssue[] } {
+): Promise<{ bindings: Record<string, string>; issues: FieldIssue[] }> {
   const issues: FieldIssue[] = [];
   const where = (slot: string) => `body.bindings.${slot}`;
   const slots = new Map(def.slots.map((s) => [s.key, s]));
@@ -37,12 +37,12 @@ export function checkBindings(
     else if (slot.connectorAuthId !== undefined)
       issues.push({ path: where(key), message: 'is pre-filled by the vendor and cannot be chosen' });
   }
-  const vendorAuths = vendorAuthConnectors(
+  const vendorAuths = await vendorAuthConnectors(
     ctx.db,
     def.slots.flatMap((s) => (s.connectorAuthId ? [s.connectorAuthId] : [])),
     sql`ca.config_id = ${p.configId} AND ca.status = 'active'`,
   );
-  const proprietaryConnector = findEmbedConfig(ctx.db, p.configId)?.proprietary_connector_id ?? null;
+  const proprietaryConnector = (await findEmbedConfig(ctx.db, p.configId))?.proprietary_connector_id ?? null;
   const bindings: Record<string, string> = Object.create(null);
   for (const slot of def.slots) {
     if (slot.connectorAuthId !== undefined) {
@@ -56,12 +56,12 @@ export function checkBindings(
     if (chosen === undefined) {
       const kept =
         (Object.hasOwn(existing, slot.key) ? existing[slot.key] : undefined) ??
-        (slot.connectorId === proprietaryConnector ? proprietaryAuthOf(ctx, p, slot.connectorId) : undefined);
+        (slot.connectorId === proprietaryConnector ? await proprietaryAuthOf(ctx, p, slot.connectorId) : undefined);
       if (kept === undefined) issues.push({ path: where(slot.key), message: `choose a connection for "${slot.label}"` });
       else bindings[slot.key] = kept;
       continue;
     }
-    const auth = findConnectorAuth(ctx.db, chosen, authUsableBy(p));
+    const auth = await findConnectorAuth(ctx.db, chosen, authUsableBy(p));
     if (!auth) issues.push({ path: where(slot.key), message: `connector auth "${chosen}" not found` });
     else if (auth.connector_id !== slot.connectorId) {
       issues.push({ path: where(slot.key), message: `must be a connection to "${slot.connectorId}", not "${auth.connector_id}"` });
@@ -73,6 +73,6 @@ export function checkBindings(
 }
 
 /** The caller's active proprietary auth for a connector (credentials from the embed token), if any. */
-function proprietaryAuthOf(ctx: AppContext, p: EndUserPrincipal, connectorId: string): string | undefined {
+async function proprietaryAuthOf(ctx: AppContext, p: EndUserPrincipal, connectorId: string): Promise<string | undefined> {
   return findActiveProprietaryAuthId(ctx.db, connectorId, authUsableBy(p));
 }

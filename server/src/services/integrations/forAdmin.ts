@@ -2,7 +2,7 @@ import type { Integration, integrationListQuerySchema } from '@patchbay/shared';
 import { z } from 'zod';
 import { assertObjectPermission, integrationVisible } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
 import { findFlowVersion } from '../../db/repos/flows.ts';
 import {
@@ -22,24 +22,24 @@ const latestRunStatusSchema = z.enum(['queued', 'running', 'success', 'error']);
 const definitionInputsSchema = z.object({ inputs: z.array(z.object({ key: z.string(), type: z.string() }).loose()).optional() }).loose();
 
 /** Keys of password-type inputs of each (flow, version), so they are never answered even if stored in the clear by mistake. */
-function passwordKeys(ctx: AppContext, rows: readonly IntegrationRow[]): Map<string, Set<string>> {
+async function passwordKeys(ctx: AppContext, rows: readonly IntegrationRow[]): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
   for (const row of rows) {
     const key = `${row.flow_id}@${row.flow_version}`;
     if (out.has(key)) continue;
-    const def = findFlowVersion(ctx.db, row.flow_id, row.flow_version);
+    const def = await findFlowVersion(ctx.db, row.flow_id, row.flow_version);
     const parsed = def ? definitionInputsSchema.safeParse(JSON.parse(def.definition)) : undefined;
     out.set(key, new Set((parsed?.success ? (parsed.data.inputs ?? []) : []).filter((i) => i.type === 'password').map((i) => i.key)));
   }
   return out;
 }
 
-function toIntegrations(ctx: AppContext, rows: readonly IntegrationRow[]): Map<string, Integration> {
-  const bindings = listBindings(
+async function toIntegrations(ctx: AppContext, rows: readonly IntegrationRow[]): Promise<Map<string, Integration>> {
+  const bindings = await listBindings(
     ctx.db,
     rows.map((r) => r.id),
   );
-  const secretKeys = passwordKeys(ctx, rows);
+  const secretKeys = await passwordKeys(ctx, rows);
   const out = new Map<string, Integration>();
   for (const row of rows) {
     const inputs = inputsSchema.parse(JSON.parse(row.inputs));
@@ -71,15 +71,15 @@ function toIntegrations(ctx: AppContext, rows: readonly IntegrationRow[]): Map<s
 }
 
 /** The vendor API's integration list: filters, cursor pagination, and a member's view permission. */
-export function listIntegrationsFor(ctx: AppContext, p: AdminPrincipal, query: z.infer<typeof integrationListQuerySchema>) {
-  const rows = listIntegrations(
+export async function listIntegrationsFor(ctx: AppContext, p: AdminPrincipal, query: z.infer<typeof integrationListQuerySchema>) {
+  const rows = await listIntegrations(
     ctx.db,
     query,
     integrationVisible(p, 'view', 'i.config_id', 'i.flow_id'),
     afterCursor(query.cursor, 'i.created_at', 'i.id'),
     query.limit + 1,
   );
-  const items = toIntegrations(ctx, rows.slice(0, query.limit));
+  const items = await toIntegrations(ctx, rows.slice(0, query.limit));
   return toPage(
     rows,
     query.limit,
@@ -88,16 +88,16 @@ export function listIntegrationsFor(ctx: AppContext, p: AdminPrincipal, query: z
   );
 }
 
-function findVisible(ctx: AppContext, p: AdminPrincipal, id: string): IntegrationRow {
-  const row = findIntegration(ctx.db, id, integrationVisible(p, 'view', 'i.config_id', 'i.flow_id'));
+async function findVisible(ctx: AppContext, p: AdminPrincipal, id: string): Promise<IntegrationRow> {
+  const row = await findIntegration(ctx.db, id, integrationVisible(p, 'view', 'i.config_id', 'i.flow_id'));
   if (!row) throw notFound('Integration', id);
   return row;
 }
 
 /** One integration; one the caller may not view is `404`. */
-export function getIntegrationFor(ctx: AppContext, p: AdminPrincipal, id: string): Integration {
-  const row = findVisible(ctx, p, id);
-  return toIntegrations(ctx, [row]).get(row.id) as Integration;
+export async function getIntegrationFor(ctx: AppContext, p: AdminPrincipal, id: string): Promise<Integration> {
+  const row = await findVisible(ctx, p, id);
+  return (await toIntegrations(ctx, [row])).get(row.id) as Integration;
 }
 
 /**
@@ -105,26 +105,26 @@ export function getIntegrationFor(ctx: AppContext, p: AdminPrincipal, id: string
  * `disabledBy: 'admin'` (also over an end user's disable, so the end user cannot undo it); asking for
  * the status it already has otherwise changes nothing and writes no audit event.
  */
-export function setIntegrationEnabledByAdmin(
+export async function setIntegrationEnabledByAdmin(
   ctx: AppContext,
   p: AdminPrincipal,
   id: string,
   enabled: boolean,
   requestId: string,
-): Integration {
-  const row = ctx.db.tx(() => {
-    const before = findVisible(ctx, p, id);
-    assertObjectPermission(
+): Promise<Integration> {
+  const row = await inTransaction(ctx, async (txCtx) => {
+    const before = await findVisible(txCtx, p, id);
+    await assertObjectPermission(
       p,
       'manage',
-      (perm) => isIntegrationVisible(ctx.db, id, integrationVisible(p, perm, 'i.config_id', 'i.flow_id')),
+      (perm) => isIntegrationVisible(txCtx.db, id, integrationVisible(p, perm, 'i.config_id', 'i.flow_id')),
       () => notFound('Integration', id),
     );
     const status = enabled ? 'enabled' : 'disabled';
     // A repeat is a no-op, except that an admin's disable takes over one the end user made.
     if (before.status === status && (enabled || before.disabled_by === 'admin')) return before;
-    setIntegrationStatus(ctx.db, id, status, 'admin', nowIso(ctx));
-    recordAudit(ctx, p, {
+    await setIntegrationStatus(txCtx.db, id, status, 'admin', nowIso(txCtx));
+    await recordAudit(txCtx, p, {
       action: enabled ? 'integration.enabled' : 'integration.disabled',
       objectType: 'integration',
       objectId: id,
@@ -132,7 +132,7 @@ export function setIntegrationEnabledByAdmin(
       requestId,
       details: { flowId: before.flow_id, previousStatus: before.status, previousDisabledBy: before.disabled_by },
     });
-    return findVisible(ctx, p, id);
+    return findVisible(txCtx, p, id);
   });
-  return toIntegrations(ctx, [row]).get(row.id) as Integration;
+  return (await toIntegrations(ctx, [row])).get(row.id) as Integration;
 }

@@ -9,7 +9,7 @@ import {
 import { z } from 'zod';
 import { integrationUsableBy } from '../../auth/endUserScope.ts';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { openJson, sealJson } from '../../crypto/secretBox.ts';
 import { secretLocation } from '../../crypto/secretColumns.ts';
 import { newId } from '../../crypto/tokens.ts';
@@ -77,19 +77,21 @@ function nextRunFrom(ctx: AppContext, def: FlowDefinition): string | null {
 }
 
 /** Integrations as the end user sees them: password inputs answered as null, listed in `secretInputsSet`. */
-function toEmbedIntegrations(ctx: AppContext, p: EndUserPrincipal, rows: readonly IntegrationRow[]): Map<string, EmbedIntegration> {
+async function toEmbedIntegrations(
+  ctx: AppContext,
+  p: EndUserPrincipal,
+  rows: readonly IntegrationRow[],
+): Promise<Map<string, EmbedIntegration>> {
   const ids = rows.map((r) => r.id);
-  const bindings = listBindings(ctx.db, ids);
-  const sealed = findSealedSecretInputs(ctx.db, ids);
+  const bindings = await listBindings(ctx.db, ids);
+  const sealed = await findSealedSecretInputs(ctx.db, ids);
   const passwordKeys = new Map<string, string[]>();
   const out = new Map<string, EmbedIntegration>();
   for (const row of rows) {
     const versionKey = `${row.flow_id}@${row.flow_version}`;
     let keys = passwordKeys.get(versionKey);
     if (!keys) {
-      keys = definitionOfVersion(ctx, row.flow_id, row.flow_version)
-        .inputs.filter((i) => i.type === 'password')
-        .map((i) => i.key);
+      keys = (await definitionOfVersion(ctx, row.flow_id, row.flow_version)).inputs.filter((i) => i.type === 'password').map((i) => i.key);
       passwordKeys.set(versionKey, keys);
     }
     const inputs = plainInputsSchema.parse(JSON.parse(row.inputs));
@@ -118,21 +120,27 @@ function toEmbedIntegrations(ctx: AppContext, p: EndUserPrincipal, rows: readonl
   return out;
 }
 
-function toEmbedIntegration(ctx: AppContext, p: EndUserPrincipal, row: IntegrationRow): EmbedIntegration {
-  return toEmbedIntegrations(ctx, p, [row]).get(row.id) as EmbedIntegration;
+async function toEmbedIntegration(ctx: AppContext, p: EndUserPrincipal, row: IntegrationRow): Promise<EmbedIntegration> {
+  return (await toEmbedIntegrations(ctx, p, [row])).get(row.id) as EmbedIntegration;
 }
 
 /** The integration if this end user may see and change it; 404 otherwise (never 403). */
-function findUsable(ctx: AppContext, p: EndUserPrincipal, id: string): IntegrationRow {
-  const row = findIntegration(ctx.db, id, integrationUsableBy(p));
+async function findUsable(ctx: AppContext, p: EndUserPrincipal, id: string): Promise<IntegrationRow> {
+  const row = await findIntegration(ctx.db, id, integrationUsableBy(p));
   if (!row) throw notFound('Integration', id);
   return row;
 }
 
 /** `GET /embed/api/integrations`: the integrations this end user may see, newest first. */
-export function listEmbedIntegrations(ctx: AppContext, p: EndUserPrincipal, query: PageQuery) {
-  const rows = listIntegrations(ctx.db, {}, integrationUsableBy(p), afterCursor(query.cursor, 'i.created_at', 'i.id'), query.limit + 1);
-  const items = toEmbedIntegrations(ctx, p, rows.slice(0, query.limit));
+export async function listEmbedIntegrations(ctx: AppContext, p: EndUserPrincipal, query: PageQuery) {
+  const rows = await listIntegrations(
+    ctx.db,
+    {},
+    integrationUsableBy(p),
+    afterCursor(query.cursor, 'i.created_at', 'i.id'),
+    query.limit + 1,
+  );
+  const items = await toEmbedIntegrations(ctx, p, rows.slice(0, query.limit));
   return toPage(
     rows,
     query.limit,
@@ -158,7 +166,12 @@ function conflictWith(existingId: string): AppError {
  * 409 `conflict` with `details.integrationId`. Bindings and inputs are checked together so every
  * problem is reported at once.
  */
-export function createEmbedIntegration(ctx: AppContext, p: EndUserPrincipal, body: CreateBody, requestId: string): EmbedIntegration {
+export async function createEmbedIntegration(
+  ctx: AppContext,
+  p: EndUserPrincipal,
+  body: CreateBody,
+  requestId: string,
+): Promise<EmbedIntegration> {
   const scope = {
     configId: p.configId,
     accountId: p.embedAccountId,
@@ -166,18 +179,18 @@ export function createEmbedIntegration(ctx: AppContext, p: EndUserPrincipal, bod
     flowId: body.flowId,
   };
   const id = newId('int');
-  return ctx.db.tx(() => {
-    const offered = findOfferedFlow(ctx, p.configId, body.flowId);
+  return inTransaction(ctx, async (txCtx) => {
+    const offered = await findOfferedFlow(txCtx, p.configId, body.flowId);
     if (!offered) throw notFound('Flow', body.flowId);
-    const existing = findIntegrationIdInScope(ctx.db, scope);
+    const existing = await findIntegrationIdInScope(txCtx.db, scope);
     if (existing) throw conflictWith(existing);
     const { def, row: flow } = offered;
-    const bound = checkBindings(ctx, p, def, body.bindings);
+    const bound = await checkBindings(txCtx, p, def, body.bindings);
     const inputs = inputIssues(def.inputs, body.inputs, { where: 'body.inputs' });
     const issues = [...bound.issues, ...inputs.issues];
     if (issues.length > 0) throw invalidFields(issues);
-    const now = nowIso(ctx);
-    insertIntegrationRow(ctx.db, {
+    const now = nowIso(txCtx);
+    await insertIntegrationRow(txCtx.db, {
       id,
       config_id: p.configId,
       flow_id: flow.id,
@@ -187,12 +200,12 @@ export function createEmbedIntegration(ctx: AppContext, p: EndUserPrincipal, bod
       sharing_level: p.sharingLevel,
       scope_user_id: scope.scopeUserId,
       inputs: JSON.stringify(inputs.checked.plain),
-      secret_inputs_enc: sealSecretInputs(ctx, id, inputs.checked.secret),
-      next_run_at: nextRunFrom(ctx, def),
+      secret_inputs_enc: sealSecretInputs(txCtx, id, inputs.checked.secret),
+      next_run_at: nextRunFrom(txCtx, def),
       created_at: now,
     });
-    replaceBindings(ctx.db, id, bound.bindings);
-    recordAudit(ctx, p, {
+    await replaceBindings(txCtx.db, id, bound.bindings);
+    await recordAudit(txCtx, p, {
       action: 'integration.enabled',
       objectType: 'integration',
       objectId: id,
@@ -206,7 +219,7 @@ export function createEmbedIntegration(ctx: AppContext, p: EndUserPrincipal, bod
         created: true,
       },
     });
-    return toEmbedIntegration(ctx, p, findUsable(ctx, p, id));
+    return toEmbedIntegration(txCtx, p, await findUsable(txCtx, p, id));
   });
 }
 
@@ -216,30 +229,30 @@ export function createEmbedIntegration(ctx: AppContext, p: EndUserPrincipal, bod
  * disable/enable. Checked against the integration's own flow version. An integration an
  * administrator disabled cannot be re-enabled from the iframe (409).
  */
-export function updateEmbedIntegration(
+export async function updateEmbedIntegration(
   ctx: AppContext,
   p: EndUserPrincipal,
   id: string,
   body: UpdateBody,
   requestId: string,
-): EmbedIntegration {
-  return ctx.db.tx(() => {
-    const before = findUsable(ctx, p, id);
-    const def = definitionOfVersion(ctx, before.flow_id, before.flow_version);
-    const now = nowIso(ctx);
-    const currentBindings = listBindings(ctx.db, [id]).get(id) ?? {};
+): Promise<EmbedIntegration> {
+  return inTransaction(ctx, async (txCtx) => {
+    const before = await findUsable(txCtx, p, id);
+    const def = await definitionOfVersion(txCtx, before.flow_id, before.flow_version);
+    const now = nowIso(txCtx);
+    const currentBindings = (await listBindings(txCtx.db, [id])).get(id) ?? {};
     const enabling = body.status === 'enabled' && before.status !== 'enabled';
     const changed: string[] = [];
     const issues: FieldIssue[] = [];
     let bindings: Record<string, string> | undefined;
     if (body.bindings !== undefined || enabling) {
-      const bound = checkBindings(ctx, p, def, body.bindings ?? {}, currentBindings);
+      const bound = await checkBindings(txCtx, p, def, body.bindings ?? {}, currentBindings);
       issues.push(...bound.issues);
       bindings = bound.bindings;
     }
     let inputs: CheckedInputs | undefined;
     if (body.inputs !== undefined) {
-      const stored = openSecretInputs(ctx, id, findSealedSecretInputs(ctx.db, [id]).get(id));
+      const stored = openSecretInputs(txCtx, id, (await findSealedSecretInputs(txCtx.db, [id])).get(id));
       const checked = inputIssues(def.inputs, body.inputs, { where: 'body.inputs', storedSecrets: stored });
       issues.push(...checked.issues);
       inputs = checked.checked;
@@ -249,16 +262,16 @@ export function updateEmbedIntegration(
       throw new AppError('forbidden', 'An administrator disabled this integration; only an administrator can enable it again');
     }
     if (body.bindings !== undefined && bindings && !sameBindings(bindings, currentBindings)) {
-      replaceBindings(ctx.db, id, bindings);
+      await replaceBindings(txCtx.db, id, bindings);
       changed.push('bindings');
     }
     if (inputs) {
-      updateIntegrationInputs(ctx.db, id, JSON.stringify(inputs.plain), sealSecretInputs(ctx, id, inputs.secret), now);
+      await updateIntegrationInputs(txCtx.db, id, JSON.stringify(inputs.plain), sealSecretInputs(txCtx, id, inputs.secret), now);
       changed.push('inputs');
     }
     if (changed.length > 0) {
-      touchIntegration(ctx.db, id, now);
-      recordAudit(ctx, p, {
+      await touchIntegration(txCtx.db, id, now);
+      await recordAudit(txCtx, p, {
         action: 'integration.updated',
         objectType: 'integration',
         objectId: id,
@@ -273,9 +286,9 @@ export function updateEmbedIntegration(
       });
     }
     if (body.status !== undefined && body.status !== before.status) {
-      setIntegrationStatus(ctx.db, id, body.status, 'user', now);
-      if (enabling) setNextRunAt(ctx.db, id, nextRunFrom(ctx, def));
-      recordAudit(ctx, p, {
+      await setIntegrationStatus(txCtx.db, id, body.status, 'user', now);
+      if (enabling) await setNextRunAt(txCtx.db, id, nextRunFrom(txCtx, def));
+      await recordAudit(txCtx, p, {
         action: enabling ? 'integration.enabled' : 'integration.disabled',
         objectType: 'integration',
         objectId: id,
@@ -284,16 +297,16 @@ export function updateEmbedIntegration(
         details: { flowId: before.flow_id, previousStatus: before.status, previousDisabledBy: before.disabled_by },
       });
     }
-    return toEmbedIntegration(ctx, p, findUsable(ctx, p, id));
+    return toEmbedIntegration(txCtx, p, await findUsable(txCtx, p, id));
   });
 }
 
 /** `DELETE /embed/api/integrations/{id}`: bindings and runs go with it. */
-export function deleteEmbedIntegration(ctx: AppContext, p: EndUserPrincipal, id: string, requestId: string): void {
-  ctx.db.tx(() => {
-    const row = findUsable(ctx, p, id);
-    deleteIntegrationRow(ctx.db, id);
-    recordAudit(ctx, p, {
+export async function deleteEmbedIntegration(ctx: AppContext, p: EndUserPrincipal, id: string, requestId: string): Promise<void> {
+  await inTransaction(ctx, async (txCtx) => {
+    const row = await findUsable(txCtx, p, id);
+    await deleteIntegrationRow(txCtx.db, id);
+    await recordAudit(txCtx, p, {
       action: 'integration.deleted',
       objectType: 'integration',
       objectId: id,
@@ -328,9 +341,9 @@ function runLogs(row: RunSummaryRow, log: Logger): z.infer<typeof logEntrySchema
 }
 
 /** `GET /embed/api/integrations/{id}/runs`: newest first; never trigger payloads or step details. */
-export function listEmbedRuns(ctx: AppContext, p: EndUserPrincipal, id: string, query: PageQuery, log: Logger) {
-  findUsable(ctx, p, id);
-  const rows = listRunSummaries(ctx.db, id, afterCursor(query.cursor, 'r.created_at', 'r.id'), query.limit + 1);
+export async function listEmbedRuns(ctx: AppContext, p: EndUserPrincipal, id: string, query: PageQuery, log: Logger) {
+  await findUsable(ctx, p, id);
+  const rows = await listRunSummaries(ctx.db, id, afterCursor(query.cursor, 'r.created_at', 'r.id'), query.limit + 1);
   return toPage(
     rows,
     query.limit,

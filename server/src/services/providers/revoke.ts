@@ -1,4 +1,5 @@
 import type { AppContext } from '../../context.ts';
+import { NetworkInTransactionError } from '../../db/driver.ts';
 import type { ConnectorRow } from '../../db/repos/connectors.ts';
 import type { Logger } from '../../log.ts';
 import type { Credentials } from '../connectors/credentials.ts';
@@ -45,6 +46,7 @@ export async function revokeAtProvider(ctx: AppContext, connector: ConnectorRow,
       if (!ok) allOk = false;
       log.info('provider revoke', { connectorId: connector.id, kind: t.hint, status: res.status });
     } catch (err) {
+      if (err instanceof NetworkInTransactionError) throw err;
       allOk = false;
       log.warn('provider revoke failed', { connectorId: connector.id, kind: t.hint, reason: (err as Error).message });
     }

@@ -30,7 +30,7 @@ afterEach(() => {
 });
 
 let n = 0;
-function connector(validation: ConnectorDefinition['validation'], baseUrl = `${upstream.url}/v1`): ConnectorRow {
+async function connector(validation: ConnectorDefinition['validation'], baseUrl = `${upstream.url}/v1`): Promise<ConnectorRow> {
   n += 1;
   const definition: ConnectorDefinition = {
     oauth2: null,
@@ -52,7 +52,7 @@ function connector(validation: ConnectorDefinition['validation'], baseUrl = `${u
     created_at: now,
     updated_at: now,
   };
-  insertConnector(s.app.ctx.db, row);
+  await insertConnector(s.app.ctx.db, row);
   return row;
 }
 
@@ -60,7 +60,7 @@ const key = (apiKey: string) => ({ type: 'api_key' as const, apiKey, fields: {} 
 
 describe('validateCredentials', () => {
   it('ok when the validation request answers the expected status, with the credentials injected under the base path', async () => {
-    const row = connector({ method: 'GET', path: '/me?fields=id', expectStatus: 200 });
+    const row = await connector({ method: 'GET', path: '/me?fields=id', expectStatus: 200 });
     const before = upstream.received.length;
     expect(await validateCredentials(s.app.ctx, row, key('good'))).toEqual({ ok: true });
     const seen = upstream.received.slice(before);
@@ -68,7 +68,7 @@ describe('validateCredentials', () => {
   });
 
   it('answers a readable refusal for 401 and 403', async () => {
-    const row = connector({ method: 'GET', path: '/me', expectStatus: 200 });
+    const row = await connector({ method: 'GET', path: '/me', expectStatus: 200 });
     expect(await validateCredentials(s.app.ctx, row, key('bad'))).toEqual({
       ok: false,
       status: 401,
@@ -82,23 +82,25 @@ describe('validateCredentials', () => {
   });
 
   it('compares with the configured status and method', async () => {
-    const row = connector({ method: 'POST', path: '/created', expectStatus: 201 });
+    const row = await connector({ method: 'POST', path: '/created', expectStatus: 201 });
     expect(await validateCredentials(s.app.ctx, row, key('good'))).toEqual({ ok: true });
     expect(upstream.received.at(-1)?.method).toBe('POST');
-    expect(await validateCredentials(s.app.ctx, connector({ method: 'GET', path: '/me', expectStatus: 204 }), key('good'))).toEqual({
+    expect(await validateCredentials(s.app.ctx, await connector({ method: 'GET', path: '/me', expectStatus: 204 }), key('good'))).toEqual({
       ok: false,
       status: 200,
       message: 'The service did not accept these credentials (HTTP 200, expected 204).',
     });
-    expect(await validateCredentials(s.app.ctx, connector({ method: 'GET', path: '/me', expectStatus: 200 }), key('teapot'))).toEqual({
-      ok: false,
-      status: 418,
-      message: 'The service did not accept these credentials (HTTP 418, expected 200).',
-    });
+    expect(await validateCredentials(s.app.ctx, await connector({ method: 'GET', path: '/me', expectStatus: 200 }), key('teapot'))).toEqual(
+      {
+        ok: false,
+        status: 418,
+        message: 'The service did not accept these credentials (HTTP 418, expected 200).',
+      },
+    );
   });
 
   it('says the service had a problem on a 5xx', async () => {
-    const row = connector({ method: 'GET', path: '/boom', expectStatus: 200 });
+    const row = await connector({ method: 'GET', path: '/boom', expectStatus: 200 });
     expect(await validateCredentials(s.app.ctx, row, key('good'))).toEqual({
       ok: false,
       status: 500,
@@ -108,7 +110,7 @@ describe('validateCredentials', () => {
 
   it('is ok without a validation request, and sends nothing', async () => {
     const before = upstream.received.length;
-    expect(await validateCredentials(s.app.ctx, connector(null), key('anything'))).toEqual({ ok: true });
+    expect(await validateCredentials(s.app.ctx, await connector(null), key('anything'))).toEqual({ ok: true });
     expect(upstream.received.length).toBe(before);
   });
 
@@ -118,7 +120,7 @@ describe('validateCredentials', () => {
     await closed.close();
     const unreachable = await validateCredentials(
       s.app.ctx,
-      connector({ method: 'GET', path: '/me', expectStatus: 200 }, deadUrl),
+      await connector({ method: 'GET', path: '/me', expectStatus: 200 }, deadUrl),
       key('CANARY-KEY-1'),
     );
     expect(unreachable).toEqual({
@@ -129,7 +131,7 @@ describe('validateCredentials', () => {
     restore = setEgressResolver(async () => [{ address: '169.254.169.254', family: 4 }]);
     const internal = await validateCredentials(
       s.app.ctx,
-      connector({ method: 'GET', path: '/me', expectStatus: 200 }, 'https://metadata.example.test/v1'),
+      await connector({ method: 'GET', path: '/me', expectStatus: 200 }, 'https://metadata.example.test/v1'),
       key('CANARY-KEY-2'),
     );
     expect(internal).toEqual({

@@ -145,10 +145,10 @@ export function forwardedResponseHeaders(headers: IncomingHttpHeaders, secrets: 
 const ACTIVE_CONTENT = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml)/i;
 
 /** Loads the auth the caller may run: 404 when invisible, 403 without `run`, 422 when not active. */
-function loadRunnableAuth(ctx: AppContext, p: AdminPrincipal, authId: string) {
-  const row = findConnectorAuth(ctx.db, authId, configVisible(p, 'view', 'ca.config_id'));
+async function loadRunnableAuth(ctx: AppContext, p: AdminPrincipal, authId: string) {
+  const row = await findConnectorAuth(ctx.db, authId, configVisible(p, 'view', 'ca.config_id'));
   if (!row) throw notFound('Connector auth', authId);
-  const runnable = p.role !== 'member' || isConnectorAuthVisible(ctx.db, authId, configVisible(p, 'run', 'ca.config_id'));
+  const runnable = p.role !== 'member' || (await isConnectorAuthVisible(ctx.db, authId, configVisible(p, 'run', 'ca.config_id')));
   if (!runnable) throw new AppError('forbidden', 'You lack the "run" permission on this connector auth\u2019s configuration');
   if (row.status !== 'active') {
     const what = { needs_reauth: 'needs to be reconnected by its user', revoked: 'was revoked', disabled: 'is disabled' }[row.status];
@@ -167,9 +167,9 @@ export interface UpstreamAuth {
  * The auth a proxy caller may run, with its connector: 404 when invisible, 403 without `run`, 422
  * when not active or when the connector has no base URL.
  */
-export function runnableUpstreamAuth(ctx: AppContext, p: AdminPrincipal, authId: string): UpstreamAuth {
-  const auth = loadRunnableAuth(ctx, p, authId);
-  const connector = findConnector(ctx.db, auth.connector_id);
+export async function runnableUpstreamAuth(ctx: AppContext, p: AdminPrincipal, authId: string): Promise<UpstreamAuth> {
+  const auth = await loadRunnableAuth(ctx, p, authId);
+  const connector = await findConnector(ctx.db, auth.connector_id);
   if (!connector) throw notFound('Connector', auth.connector_id);
   const baseUrl = connector.base_url;
   if (!baseUrl) {
@@ -263,10 +263,10 @@ async function readSome(body: EgressStreamResponse['body'], max: number): Promis
 }
 
 /** Records use at most once per {@link LAST_USED_GRANULARITY_MS}: no write at all while the loaded value is recent. */
-function touchLastUsed(ctx: AppContext, authId: string, lastUsedAt: string | null): void {
+async function touchLastUsed(ctx: AppContext, authId: string, lastUsedAt: string | null): Promise<void> {
   const threshold = new Date(ctx.clock.now() - LAST_USED_GRANULARITY_MS).toISOString();
   if (lastUsedAt !== null && lastUsedAt >= threshold) return;
-  touchAuthLastUsed(ctx.db, authId, nowIso(ctx), threshold);
+  await touchAuthLastUsed(ctx.db, authId, nowIso(ctx), threshold);
 }
 
 /**
@@ -339,12 +339,12 @@ export async function callUpstream(ctx: AppContext, target: UpstreamAuth, call: 
       });
     }
     if (refreshed === null) {
-      touchLastUsed(ctx, authId, auth.last_used_at);
+      await touchLastUsed(ctx, authId, auth.last_used_at);
       return { status: first.status, headers: first.headers, body: probe, abort: () => {}, secrets: injected };
     }
     upstream = await send(refreshed);
   }
-  touchLastUsed(ctx, authId, auth.last_used_at);
+  await touchLastUsed(ctx, authId, auth.last_used_at);
   cutOnAbort(upstream, call.signal);
   return { status: upstream.status, headers: upstream.headers, body: upstream.body, abort: upstream.abort, secrets: injected };
 }
