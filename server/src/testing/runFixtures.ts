@@ -31,7 +31,9 @@ export async function seedEndUser(db: Queryable, configId: string, userId = newI
 export async function seedFlow(db: Queryable, definition: unknown = { trigger: { type: 'manual' } }): Promise<string> {
   const id = newId('flow');
   await db.run(sql`INSERT INTO flows (id, name, current_version, created_at, updated_at) VALUES (${id}, 'Flow', 1, ${T0}, ${T0})`);
-  await db.run(sql`INSERT INTO flow_versions (flow_id, version, definition, created_at) VALUES (${id}, 1, ${JSON.stringify(definition)}, ${T0})`);
+  await db.run(
+    sql`INSERT INTO flow_versions (flow_id, version, definition, created_at) VALUES (${id}, 1, ${JSON.stringify(definition)}, ${T0})`,
+  );
   return id;
 }
 
