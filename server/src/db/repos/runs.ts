@@ -198,6 +198,11 @@ export async function findRunWork(db: Queryable, id: string): Promise<RunWorkRow
     WHERE r.id = ${id}`);
 }
 
+/** The log lines a run holds so far (earlier attempts'), as stored. */
+export async function findRunLogs(db: Queryable, id: string): Promise<string | undefined> {
+  return (await db.get<{ logs: string }>(sql`SELECT logs FROM runs WHERE id = ${id}`))?.logs;
+}
+
 /** Slot → connector auth bindings of an integration (a map with no prototype). */
 export async function findRunBindings(db: Queryable, integrationId: string): Promise<Record<string, string>> {
   const rows = await db.all<{ slot_key: string; connector_auth_id: string }>(
