@@ -214,17 +214,25 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
     expect(integration).toEqual({ latest_run_id: runId, latest_run_status: 'success' });
   });
 
-  it('renders the flow\u2019s end-user log over the steps', async () => {
-    handler = (_r, res) => {
+  it('renders the flow\u2019s end-user log over the steps, redacted of every secret the run handled', async () => {
+    handler = (r, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ created: 4, failed: [{ email: 'x@example.test', why: 'duplicate' }] }));
+      res.end(
+        JSON.stringify({ created: 4, failed: [{ email: 'x@example.test', why: 'duplicate' }], echo: `sent ${r.headers['x-api-key']}` }),
+      );
     };
     const w = world({
       steps: [{ id: 'push', type: 'http', slot: 'crm', method: 'POST', path: '/contacts', body: {} }],
       endUserLog: {
         overview: [{ status: '{{ status }}', numberOfRecords: '{{ steps.push.body.created }}' }],
         details: [{ entity: 'contact', status: 'success', numberOfRecords: '{{ steps.push.body.created }}' }],
-        errors: [{ id: '{{ steps.push.body.failed[0].email }}', error: '{{ steps.push.body.failed[0].why }}', entity: 'contact' }],
+        errors: [
+          {
+            id: '{{ steps.push.body.failed[0].email }}',
+            error: '{{ steps.push.body.failed[0].why }} ({{ steps.push.body.echo }}, {{ inputs.token }})',
+            entity: 'contact',
+          },
+        ],
       },
     });
     const runId = await enqueue(w.integrationId);
@@ -234,8 +242,10 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
     expect(JSON.parse(run.end_user_log ?? 'null')).toEqual({
       overview: [{ status: 'success', numberOfRecords: 4 }],
       details: [{ entity: 'contact', status: 'success', numberOfRecords: 4 }],
-      errors: [{ id: 'x@example.test', error: 'duplicate', entity: 'contact', internalId: null }],
+      // an answer that echoed the injected key, and a password input, never reach the stored log
+      errors: [{ id: 'x@example.test', error: 'duplicate (sent [redacted], [redacted])', entity: 'contact', internalId: null }],
     });
+    expect(JSON.stringify(run)).not.toMatch(/CANARY/);
   });
 
   it('retries 503 twice and succeeds on the third attempt, with the same Idempotency-Key each time', async () => {

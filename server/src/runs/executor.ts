@@ -297,7 +297,12 @@ export async function executeRun(engine: RunEngine, lease: Lease, signal: AbortS
   const result = await runSteps(engine, work, definition, lease, runSignal, stopReason, limits).catch((err: unknown) => {
     log.error('run: unexpected failure', { runId: work.id, error: err instanceof Error ? err.message : String(err) });
     const error: RunError = { code: 'internal_error', message: 'The run failed unexpectedly' };
-    return { steps: [] as StepRecord[], failure: { error, kind: { kind: 'internal' }, retryAfterMs: null } as Failure, context: null };
+    return {
+      steps: [] as StepRecord[],
+      failure: { error, kind: { kind: 'internal' }, retryAfterMs: null } as Failure,
+      context: null,
+      secrets: new Set<string>(),
+    };
   });
   // a stop only counts when it interrupted the steps: a run that got through them all is finished as it ended
   const stop = result.failure === null ? null : stopReason();
@@ -331,10 +336,10 @@ export async function executeRun(engine: RunEngine, lease: Lease, signal: AbortS
       );
       return ok ? 'retry' : 'lost';
     }
-    const endUserLog = await renderEndUserLog(engine, definition, result.context, 'error', result.steps, error);
+    const endUserLog = await renderEndUserLog(engine, definition, result.context, 'error', result.steps, error, result.secrets);
     return finish('error', result.steps, logs, endUserLog, error);
   }
-  const endUserLog = await renderEndUserLog(engine, definition, result.context, 'success', result.steps, null);
+  const endUserLog = await renderEndUserLog(engine, definition, result.context, 'success', result.steps, null, result.secrets);
   return finish('success', result.steps, logs, endUserLog, null);
 }
 
@@ -354,13 +359,26 @@ async function renderEndUserLog(
   status: 'success' | 'error',
   steps: StepRecord[],
   error: RunError | null,
+  secrets: ReadonlySet<string>,
 ): Promise<EndUserLog> {
   if (definition.endUserLog === undefined || context === null) return defaultEndUserLog(status, steps, error);
   try {
     const templates = new RunTemplates();
     let rendered = await templates.json(definition.endUserLog, { ...context, status } as TemplateContext);
     if (typeof rendered === 'string') rendered = JSON.parse(rendered) as unknown;
-    return endUserLogSchema.parse(rendered);
+    // a template may put an answer that echoed a credential into the log: redact every text in it
+    const redact = redaction(secrets);
+    const log = endUserLogSchema.parse(rendered);
+    return {
+      overview: log.overview,
+      details: log.details.map((d) => ({ ...d, entity: redact.text(d.entity) })),
+      errors: log.errors.map((e) => ({
+        id: redact.text(e.id),
+        error: redact.text(e.error),
+        entity: e.entity === null ? null : redact.text(e.entity),
+        internalId: e.internalId === null ? null : redact.text(e.internalId),
+      })),
+    };
   } catch (err) {
     engine.log.info('run: the flow\u2019s end-user log did not render; writing the default one', {
       error: err instanceof Error ? err.message.slice(0, 200) : 'unknown',
@@ -377,7 +395,7 @@ async function runSteps(
   signal: AbortSignal,
   stopReason: () => StopReason | 'run_timeout' | null,
   limits: RunLimits,
-): Promise<{ steps: StepRecord[]; failure: Failure | null; context: TemplateContext | null }> {
+): Promise<{ steps: StepRecord[]; failure: Failure | null; context: TemplateContext | null; secrets: Set<string> }> {
   const { app, clock, log } = engine;
   const bindings = await findRunBindings(engine.db, work.integration_id);
   const passwords = openPasswordInputs(app, work.integration_id, work.secret_inputs_enc); // sync until the async merge
@@ -386,6 +404,8 @@ async function runSteps(
   for (const [k, v] of Object.entries(plain)) inputs[k] = v;
   for (const [k, v] of Object.entries(passwords)) inputs[k] = v;
   const stepsSeen: Record<string, StepResult> = Object.create(null);
+  // every secret this run handled: password inputs and whatever callUpstream injected; nothing stored may hold one
+  const secrets = new Set<string>(Object.values(passwords));
   const startedAt = new Date(clock.now()).toISOString();
   const context: TemplateContext = {
     trigger: { type: work.trigger, payload: work.trigger_payload === null ? null : (JSON.parse(work.trigger_payload) as unknown) },
@@ -451,7 +471,7 @@ async function runSteps(
         const itemContext: TemplateContext = item === NO_ITEM ? context : { ...context, item, index };
         const key = item === NO_ITEM ? `${work.id}.${step.id}` : `${work.id}.${step.id}.${index}`;
         calls += 1;
-        const call = await callOnce(engine, auth.target, step, itemContext, templates, key, passwords, signal, stopReason, limits);
+        const call = await callOnce(engine, auth.target, step, itemContext, templates, key, secrets, signal, stopReason, limits);
         if (requests.length < MAX_CALL_RECORDS || call.record.error !== null) {
           if (requests.length >= MAX_CALL_RECORDS * 2) requests.splice(MAX_CALL_RECORDS, 1);
           requests.push({ ...call.record, index: item === NO_ITEM ? null : index });
@@ -482,10 +502,10 @@ async function runSteps(
         });
       }
       log.info('run: step failed', { runId: work.id, stepId: step.id, code: failure.error.code, attempt: lease.attempt });
-      return { steps: records, failure, context };
+      return { steps: records, failure, context, secrets };
     }
   }
-  return { steps: records, failure: null, context };
+  return { steps: records, failure: null, context, secrets };
 }
 
 const NO_ITEM = Symbol('no forEach item');
@@ -497,7 +517,7 @@ async function callOnce(
   context: TemplateContext,
   templates: RunTemplates,
   idempotencyKey: string,
-  passwords: Readonly<Record<string, string>>,
+  secrets: Set<string>,
   runSignal: AbortSignal,
   stopReason: () => StopReason | 'run_timeout' | null,
   limits: RunLimits,
@@ -531,7 +551,6 @@ async function callOnce(
   const onRunAbort = () => callController.abort(runSignal.reason);
   runSignal.addEventListener('abort', onRunAbort, { once: true });
   const stop = () => (runSignal.aborted ? stopReason() : callController.signal.aborted ? 'timeout' : null);
-  let secrets: Iterable<string> = Object.values(passwords);
   let status: number | null = null;
   let bytes = 0;
   let answerBody: Buffer = Buffer.alloc(0);
@@ -554,7 +573,7 @@ async function callOnce(
       ),
       callController.signal,
     );
-    secrets = [...Object.values(passwords), ...answer.secrets];
+    for (const secret of answer.secrets) secrets.add(secret);
     status = answer.status;
     contentType = typeof answer.headers['content-type'] === 'string' ? answer.headers['content-type'] : undefined;
     answerBody = await readCapped(answer.body, limits.responseBytes, answer.abort, callController.signal);
@@ -563,7 +582,7 @@ async function callOnce(
     const redact = redaction(secrets);
     const record: CallRecord = {
       ...base,
-      path: recordPath,
+      path: redact.text(recordPath),
       status,
       durationMs: Math.round(performance.now() - started),
       responseBytes: bytes,
@@ -584,7 +603,7 @@ async function callOnce(
     const redact = redaction(secrets);
     const record: CallRecord = {
       ...base,
-      path: recordPath,
+      path: redact.text(recordPath),
       status,
       durationMs: Math.round(performance.now() - started),
       responseBytes: bytes,
