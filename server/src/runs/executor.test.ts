@@ -248,6 +248,23 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
     expect(JSON.stringify(run)).not.toMatch(/CANARY/);
   });
 
+  it('runs a due schedule: the worker\u2019s scheduler enqueues it and the run calls the upstream', async () => {
+    const w = world({
+      trigger: { type: 'schedule', everyMinutes: 1 },
+      steps: [{ id: 'tick', type: 'http', slot: 'crm', method: 'POST', path: '/tick', body: { slot: '{{ trigger.payload.slot }}' } }],
+    });
+    const slot = new Date(clock.now() - 1_000).toISOString();
+    app.db.run(sql`UPDATE integrations SET next_run_at = ${slot} WHERE id = ${w.integrationId}`);
+    startWorker({ scheduleEveryMs: 50 });
+    while (upstream.received.length === 0) await new Promise((r) => setTimeout(r, 20));
+    const [run] = await db.all<RunRow>(sql`SELECT * FROM runs WHERE integration_id = ${w.integrationId}`);
+    expect(run?.trigger).toBe('schedule');
+    expect((await finished(run?.id ?? '')).status).toBe('success');
+    expect(JSON.parse(upstream.received[0]?.body.toString('utf8') ?? '')).toEqual({ slot });
+    const next = app.db.get<{ next_run_at: string }>(sql`SELECT next_run_at FROM integrations WHERE id = ${w.integrationId}`);
+    expect(next?.next_run_at).toBe(new Date(Date.parse(slot) + 60_000).toISOString());
+  });
+
   it('retries 503 twice and succeeds on the third attempt, with the same Idempotency-Key each time', async () => {
     let n = 0;
     handler = (_r, res) => {
