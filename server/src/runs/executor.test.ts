@@ -279,7 +279,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
     const runId = await enqueue(w.integrationId);
     startWorker();
     const run = await finished(runId);
-    expect([run.status, run.attempt, run.error_code]).toEqual(['success', 3, null]);
+    expect([run.status, run.attempt, run.max_attempts, run.error_code]).toEqual(['success', 3, 3, null]);
     expect(upstream.received.map((r) => r.headers['idempotency-key'])).toEqual([`${runId}.push`, `${runId}.push`, `${runId}.push`]);
     expect((JSON.parse(run.logs) as { message: string }[]).map((l) => l.message)).toEqual([
       'Attempt 1 failed (upstream_status); attempt 2 in 1 s',

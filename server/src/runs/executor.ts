@@ -287,7 +287,7 @@ export async function executeRun(engine: RunEngine, lease: Lease, signal: AbortS
     return finish('error', [], [], null, { code: 'flow_invalid', message: 'The flow version of this integration is not valid any more' });
   }
   const definition = parsed.data;
-  if (!(await markRunStarted(db, lease.id, lease.fence, iso(), work.flow_version))) return 'lost';
+  if (!(await markRunStarted(db, lease.id, lease.fence, iso(), work.flow_version, definition.retry?.maxAttempts ?? 1))) return 'lost';
 
   const runTimer = AbortSignal.timeout(limits.runTimeoutMs);
   const runSignal = AbortSignal.any([signal, runTimer]);

@@ -213,9 +213,20 @@ export async function findRunBindings(db: Queryable, integrationId: string): Pro
   return out;
 }
 
-/** Records that a leased run started (its first start time, the flow version it runs), while the fencing token holds. */
-export async function markRunStarted(db: Queryable, id: string, fence: number, nowIso: string, flowVersion: number): Promise<boolean> {
-  const res = await db.run(sql`UPDATE runs SET started_at = COALESCE(started_at, ${nowIso}), flow_version = ${flowVersion}
+/**
+ * Records that a leased run started, while the fencing token holds: its first start time, the flow
+ * version it runs and that version's attempts (`retry.maxAttempts`, which the executor goes by).
+ */
+export async function markRunStarted(
+  db: Queryable,
+  id: string,
+  fence: number,
+  nowIso: string,
+  flowVersion: number,
+  maxAttempts: number,
+): Promise<boolean> {
+  const res = await db.run(sql`UPDATE runs SET started_at = COALESCE(started_at, ${nowIso}), flow_version = ${flowVersion},
+      max_attempts = ${maxAttempts}
     WHERE id = ${id} AND fence = ${fence} AND status = 'running'`);
   return res.changes === 1;
 }
