@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { connectorIdSchema, prefixedIdSchema, timestampSchema } from './common.ts';
 
@@ -74,40 +75,52 @@ export const flowInputSchema = z
     }
   });
 
+/** Whether `name` is an IANA time zone this JavaScript engine knows (`Europe/Berlin`, `UTC`). */
+export function isTimeZone(name: string): boolean {
+  if (name.length === 0 || name.length > 100) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The five fields, as croner names them in its errors, for messages that name the field and its bounds. */
 const CRON_FIELDS = [
-  { name: 'minute', min: 0, max: 59, names: [] },
-  { name: 'hour', min: 0, max: 23, names: [] },
-  { name: 'day of month', min: 1, max: 31, names: [] },
-  { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
-  { name: 'day of week', min: 0, max: 7, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+  { croner: 'minute', name: 'minute', index: 0, min: 0, max: 59 },
+  { croner: 'hour', name: 'hour', index: 1, min: 0, max: 23 },
+  { croner: 'day', name: 'day of month', index: 2, min: 1, max: 31 },
+  { croner: 'month', name: 'month', index: 3, min: 1, max: 12 },
+  { croner: 'dayOfWeek', name: 'day of week', index: 4, min: 0, max: 7 },
 ] as const;
 
 /**
- * Checks a five-field cron expression (`*`, numbers, names for months and weekdays, `a-b`,
- * `/step`, lists); answers a problem or null.
+ * Checks a five-field cron expression (minute hour day-of-month month day-of-week) with croner,
+ * the library that also computes the schedule, so what is accepted here is exactly what runs:
+ * its syntax (names, ranges, steps, lists, `L`, `W`, `#`, `?`), Vixie semantics (a restricted
+ * day of month OR a restricted day of week), and an expression that never comes due (`0 0 31 2 *`)
+ * is refused. Answers a problem or null.
  */
 export function cronProblem(expression: string): string | null {
   const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5) return 'must be a five-field cron expression (minute hour day-of-month month day-of-week)';
-  for (const [i, spec] of CRON_FIELDS.entries()) {
-    const field = fields[i] ?? '';
-    const value = (text: string): number | null => {
-      const named = (spec.names as readonly string[]).indexOf(text.toLowerCase());
-      if (named >= 0) return named + (spec.name === 'month' ? 1 : 0);
-      return /^\d{1,2}$/.test(text) ? Number(text) : null;
-    };
-    for (const part of field.split(',')) {
-      const m = /^(\*|([a-zA-Z0-9]+)(?:-([a-zA-Z0-9]+))?)(?:\/(\d{1,2}))?$/.exec(part);
-      if (!m) return `${spec.name}: "${part}" is not a cron field`;
-      const step = m[4] === undefined ? 1 : Number(m[4]);
-      if (step < 1 || step > spec.max) return `${spec.name}: step ${m[4]} is out of range`;
-      if (m[1] === '*') continue;
-      const from = value(m[2] ?? '');
-      const to = m[3] === undefined ? from : value(m[3]);
-      if (from === null || to === null) return `${spec.name}: "${part}" is not a cron field`;
-      if (from < spec.min || to > spec.max) return `${spec.name}: "${part}" is outside ${spec.min}-${spec.max}`;
-      if (from > to) return `${spec.name}: "${part}" is not an ascending range`;
-    }
+  if (fields.length !== 5 || expression.trim().startsWith('@')) {
+    return 'must be a five-field cron expression (minute hour day-of-month month day-of-week)';
+  }
+  let cron: Cron;
+  try {
+    cron = new Cron(expression.trim(), { mode: '5-part', paused: true, timezone: 'UTC' });
+  } catch (err) {
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/^CronPattern:\s*/, '');
+    // croner names the offending value zero-based for day of month and month: name the field and its bounds instead
+    const field = CRON_FIELDS.find((f) => f.croner === /^Invalid value for (\w+)/.exec(reason)?.[1]);
+    if (field !== undefined) return `${field.name}: "${fields[field.index]}" is outside ${field.min}-${field.max}`;
+    return `is not a cron expression: ${reason}`;
+  }
+  try {
+    if (cron.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) return 'never comes due';
+  } finally {
+    cron.stop();
   }
   return null;
 }
@@ -127,9 +140,19 @@ export const flowTriggerSchema = z.discriminatedUnion('type', [
           if (problem) ctx.addIssue({ code: 'custom', message: problem });
         })
         .optional(),
+      timezone: z
+        .string()
+        .max(100)
+        .refine(isTimeZone, 'must be an IANA time zone, e.g. "Europe/Berlin"')
+        .optional()
+        .describe('IANA time zone the cron expression is read in (default UTC); daylight-saving changes are handled by croner'),
     })
     .refine((t) => (t.everyMinutes === undefined) !== (t.cron === undefined), {
       message: 'give exactly one of everyMinutes or cron',
+    })
+    .refine((t) => t.timezone === undefined || t.cron !== undefined, {
+      message: 'a timezone applies to a cron schedule only',
+      path: ['timezone'],
     }),
   z.strictObject({ type: z.literal('webhook') }),
 ]);
@@ -168,6 +191,12 @@ export const flowStepSchema = z.strictObject({
     .regex(/^\s*\{\{-?[^{}]+-?\}\}\s*$/, 'must be one Liquid output, e.g. "{{ steps.list.body.items }}"')
     .optional()
     .describe('Runs the step once per item of this list; the item is `item`, its position `index`'),
+  accept: z
+    .array(z.number().int().min(100).max(599))
+    .min(1)
+    .max(50)
+    .optional()
+    .describe('HTTP statuses that count as success besides 2xx (e.g. `[404, 409]`); any other status fails the step'),
 });
 
 const retrySchema = z.strictObject({
@@ -182,6 +211,14 @@ const definitionShape = {
   trigger: flowTriggerSchema.default({ type: 'manual' }),
   steps: z.array(flowStepSchema).max(50).default([]),
   retry: retrySchema.optional(),
+  endUserLog: z
+    .unknown()
+    .refine((log) => jsonDepthAtMost(log, MAX_BODY_DEPTH), `must not nest deeper than ${MAX_BODY_DEPTH} levels`)
+    .optional()
+    .describe(
+      'What the end user reads about a run: a JSON value rendered like a step body after the last step (every string a Liquid ' +
+        'template over the run context plus `status`), giving `{ overview, details, errors }` (EndUserLog)',
+    ),
 };
 
 type DefinitionFields = z.output<z.ZodObject<typeof definitionShape>>;
@@ -310,3 +347,42 @@ export const flowSchema = z
   .meta({ id: 'Flow' });
 /** Flow as answered. */
 export type Flow = z.infer<typeof flowSchema>;
+
+/** A count as a template renders it: a number, or text holding only digits. */
+const recordCountSchema = z.preprocess(
+  (v) => (typeof v === 'string' && /^\s*\d{1,15}\s*$/.test(v) ? Number(v) : v),
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+);
+const logStatusSchema = z.enum(['success', 'warning', 'error']);
+const logTextSchema = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().max(2000));
+
+/**
+ * The end-user log of a run (docs/runs.md, Locoia's format): an overview by status, details per
+ * entity, and the list of errors. A flow's `endUserLog` renders into it; without one the run
+ * engine writes one from the steps (each step an entity, its calls the records).
+ */
+export const endUserLogSchema = z
+  .object({
+    overview: z
+      .array(z.object({ status: logStatusSchema, numberOfRecords: recordCountSchema }))
+      .max(50)
+      .default([]),
+    details: z
+      .array(z.object({ entity: logTextSchema, status: logStatusSchema, numberOfRecords: recordCountSchema }))
+      .max(500)
+      .default([]),
+    errors: z
+      .array(
+        z.object({
+          id: logTextSchema,
+          error: logTextSchema,
+          entity: logTextSchema.nullable().default(null),
+          internalId: logTextSchema.nullable().default(null),
+        }),
+      )
+      .max(1000)
+      .default([]),
+  })
+  .meta({ id: 'EndUserLog' });
+/** A run's end-user log. */
+export type EndUserLog = z.infer<typeof endUserLogSchema>;
