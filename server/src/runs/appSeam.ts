@@ -21,11 +21,11 @@ export type StepAuth =
   | { readonly ok: false; readonly reason: 'missing' | 'no_base_url' | 'needs_reauth' | 'revoked' | 'disabled' };
 
 /** Loads a connector auth and its connector for a step (the system may use any auth a binding names). */
-export function loadStepAuth(app: AppContext, authId: string): StepAuth {
-  const auth = findConnectorAuth(app.db, authId, sql`1 = 1`); // sync until the async merge
+export async function loadStepAuth(app: AppContext, authId: string): Promise<StepAuth> {
+  const auth = await findConnectorAuth(app.db, authId, sql`1 = 1`);
   if (!auth) return { ok: false, reason: 'missing' };
   if (auth.status !== 'active') return { ok: false, reason: auth.status };
-  const connector = findConnector(app.db, auth.connector_id); // sync until the async merge
+  const connector = await findConnector(app.db, auth.connector_id);
   if (!connector) return { ok: false, reason: 'missing' };
   const baseUrl = connector.base_url;
   if (!baseUrl) return { ok: false, reason: 'no_base_url' };

@@ -55,7 +55,7 @@ beforeEach(async () => {
     PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
     PATCHBAY_LOG_LEVEL: 'silent',
   });
-  opened = openContext(config, { clock, log: createLogger('silent') });
+  opened = await openContext(config, { clock, log: createLogger('silent') });
   app = opened.ctx;
   db = openSqlite(file);
   handler = (r, res) => {
@@ -69,7 +69,7 @@ afterEach(async () => {
   for (const w of workers) await w.stop(0);
   await upstream.close();
   await db.close();
-  opened.close();
+  await opened.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -78,12 +78,12 @@ interface World {
   authId: string;
 }
 
-function world(definition: Record<string, unknown>, opts: { authStatus?: 'active' | 'needs_reauth' } = {}): World {
-  const connectorId = insertConnector(app, { authType: 'api_key' });
-  app.db.run(sql`UPDATE connectors SET base_url = ${`${upstream.url}/v1`} WHERE id = ${connectorId}`);
-  const configId = insertConfig(app);
-  const endUserId = insertEndUser(app, configId, { userId: 'user-7', name: 'Ada' });
-  const flowId = insertFlow(app, {
+async function world(definition: Record<string, unknown>, opts: { authStatus?: 'active' | 'needs_reauth' } = {}): Promise<World> {
+  const connectorId = await insertConnector(app, { authType: 'api_key' });
+  await app.db.run(sql`UPDATE connectors SET base_url = ${`${upstream.url}/v1`} WHERE id = ${connectorId}`);
+  const configId = await insertConfig(app);
+  const endUserId = await insertEndUser(app, configId, { userId: 'user-7', name: 'Ada' });
+  const flowId = await insertFlow(app, {
     definition: {
       slots: [{ key: 'crm', connectorId, label: 'CRM' }],
       inputs: [
@@ -94,14 +94,14 @@ function world(definition: Record<string, unknown>, opts: { authStatus?: 'active
       ...definition,
     },
   });
-  const authId = insertConnectorAuth(app, {
+  const authId = await insertConnectorAuth(app, {
     configId,
     connectorId,
     endUserId,
     status: opts.authStatus ?? 'active',
     credentials: { type: 'api_key', apiKey: API_KEY, fields: {} },
   });
-  const integrationId = insertIntegration(app, {
+  const integrationId = await insertIntegration(app, {
     configId,
     flowId,
     endUserId,
@@ -158,7 +158,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
         res.end(JSON.stringify({ items: [{ id: 'a1' }, { id: 'b2' }], echo: `key ${r.headers['x-api-key']}`, access_token: 'at-CANARY' }));
       } else res.end(JSON.stringify({ synced: true, echo: r.body.toString('utf8') }));
     };
-    const w = world({
+    const w = await world({
       steps: [
         { id: 'list', type: 'http', slot: 'crm', method: 'GET', path: '/contacts', query: { list: '{{ inputs.list }}' } },
         {
@@ -208,7 +208,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
       errors: [],
     });
     expect(JSON.stringify(run)).not.toMatch(/CANARY/);
-    const integration = app.db.get<{ latest_run_id: string; latest_run_status: string }>(
+    const integration = await app.db.get<{ latest_run_id: string; latest_run_status: string }>(
       sql`SELECT latest_run_id, latest_run_status FROM integrations WHERE id = ${w.integrationId}`,
     );
     expect(integration).toEqual({ latest_run_id: runId, latest_run_status: 'success' });
@@ -221,7 +221,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
         JSON.stringify({ created: 4, failed: [{ email: 'x@example.test', why: 'duplicate' }], echo: `sent ${r.headers['x-api-key']}` }),
       );
     };
-    const w = world({
+    const w = await world({
       steps: [{ id: 'push', type: 'http', slot: 'crm', method: 'POST', path: '/contacts', body: {} }],
       endUserLog: {
         overview: [{ status: '{{ status }}', numberOfRecords: '{{ steps.push.body.created }}' }],
@@ -249,19 +249,19 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
   });
 
   it('runs a due schedule: the worker\u2019s scheduler enqueues it and the run calls the upstream', async () => {
-    const w = world({
+    const w = await world({
       trigger: { type: 'schedule', everyMinutes: 1 },
       steps: [{ id: 'tick', type: 'http', slot: 'crm', method: 'POST', path: '/tick', body: { slot: '{{ trigger.payload.slot }}' } }],
     });
     const slot = new Date(clock.now() - 1_000).toISOString();
-    app.db.run(sql`UPDATE integrations SET next_run_at = ${slot} WHERE id = ${w.integrationId}`);
+    await app.db.run(sql`UPDATE integrations SET next_run_at = ${slot} WHERE id = ${w.integrationId}`);
     startWorker({ scheduleEveryMs: 50 });
     while (upstream.received.length === 0) await new Promise((r) => setTimeout(r, 20));
     const [run] = await db.all<RunRow>(sql`SELECT * FROM runs WHERE integration_id = ${w.integrationId}`);
     expect(run?.trigger).toBe('schedule');
     expect((await finished(run?.id ?? '')).status).toBe('success');
     expect(JSON.parse(upstream.received[0]?.body.toString('utf8') ?? '')).toEqual({ slot });
-    const next = app.db.get<{ next_run_at: string }>(sql`SELECT next_run_at FROM integrations WHERE id = ${w.integrationId}`);
+    const next = await app.db.get<{ next_run_at: string }>(sql`SELECT next_run_at FROM integrations WHERE id = ${w.integrationId}`);
     expect(next?.next_run_at).toBe(new Date(Date.parse(slot) + 60_000).toISOString());
   });
 
@@ -272,7 +272,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
       res.statusCode = n <= 2 ? 503 : 200;
       res.end('{}');
     };
-    const w = world({
+    const w = await world({
       retry: { maxAttempts: 3, backoffSeconds: 1 },
       steps: [{ id: 'push', type: 'http', slot: 'crm', method: 'POST', path: '/contacts', body: { a: 1 } }],
     });
@@ -292,15 +292,15 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
       res.statusCode = r.url.includes('always500') ? 500 : r.url.includes('bad') ? 400 : 404;
       res.end('{"error":"nope"}');
     };
-    const five = world({
+    const five = await world({
       retry: { maxAttempts: 2, backoffSeconds: 1 },
       steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/always500' }],
     });
-    const four = world({
+    const four = await world({
       retry: { maxAttempts: 3, backoffSeconds: 1 },
       steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/bad' }],
     });
-    const accepted = world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/missing', accept: [404] }] });
+    const accepted = await world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/missing', accept: [404] }] });
     const [a, b, c] = [await enqueue(five.integrationId), await enqueue(four.integrationId), await enqueue(accepted.integrationId)];
     startWorker();
     const [ra, rb, rc] = [await finished(a), await finished(b), await finished(c)];
@@ -335,7 +335,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
       times.push(Date.now());
       inner(r, res);
     };
-    const w = world({
+    const w = await world({
       retry: { maxAttempts: 2, backoffSeconds: 1 },
       steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/x' }],
     });
@@ -346,7 +346,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
   });
 
   it('fails with connector_auth_inactive when the slot\u2019s auth needs reconnecting, without calling', async () => {
-    const w = world(
+    const w = await world(
       { retry: { maxAttempts: 3, backoffSeconds: 1 }, steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/x' }] },
       { authStatus: 'needs_reauth' },
     );
@@ -368,7 +368,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
       res.write('{"slow":');
       closed = new Promise((resolve) => res.on('close', () => resolve()));
     };
-    const w = world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/slow' }] });
+    const w = await world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/slow' }] });
     const runId = await enqueue(w.integrationId);
     startWorker();
     while (upstream.received.length === 0) await new Promise((r) => setTimeout(r, 10));
@@ -384,7 +384,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
 
   it('cancels within a second a run whose call is still waiting for the upstream\u2019s headers', async () => {
     handler = () => {}; // never answers
-    const w = world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/hang' }] });
+    const w = await world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/hang' }] });
     const runId = await enqueue(w.integrationId);
     startWorker();
     while (upstream.received.length === 0) await new Promise((r) => setTimeout(r, 10));
@@ -395,7 +395,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
   });
 
   it('cancels a queued run at once', async () => {
-    const w = world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/x' }] });
+    const w = await world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/x' }] });
     const runId = await enqueue(w.integrationId);
     expect(await requestCancel(db, runId, new Date().toISOString())).toBe('canceled');
     expect(await requestCancel(db, runId, new Date().toISOString())).toBe('finished');
@@ -406,10 +406,10 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
   });
 
   it('fails a run whose template loops a million times with template_limit, and goes on with the next run', async () => {
-    const bad = world({
+    const bad = await world({
       steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/x{% for i in (1..1000000) %}{% endfor %}' }],
     });
-    const good = world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/fine' }] });
+    const good = await world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/fine' }] });
     const [b, g] = [await enqueue(bad.integrationId), await enqueue(good.integrationId)];
     startWorker({ concurrency: 1 });
     const rb = await finished(b);
@@ -418,7 +418,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
   });
 
   it('takes up a run whose worker died after its lease ran out (attempt 2), with the same Idempotency-Key', async () => {
-    const w = world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'POST', path: '/once', body: {} }] });
+    const w = await world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'POST', path: '/once', body: {} }] });
     const runId = await enqueue(w.integrationId);
     // a worker that claimed it, called the upstream, and died
     const dead = new LeaseQueue(db, (await import('../db/repos/runs.ts')).RUNS_QUEUE, { clock, leaseMs: 300 });
@@ -436,7 +436,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('the executor (SQLite until the async 
       if (n === 1) return; // the first call hangs until the worker stops
       res.end('{}');
     };
-    const w = world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'POST', path: '/x', body: {} }] });
+    const w = await world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'POST', path: '/x', body: {} }] });
     const runId = await enqueue(w.integrationId);
     const first = startWorker();
     while (upstream.received.length === 0) await new Promise((r) => setTimeout(r, 10));

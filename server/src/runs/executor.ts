@@ -456,7 +456,7 @@ async function runSteps(
       const authId = (Object.hasOwn(bindings, step.slot) ? bindings[step.slot] : undefined) ?? slot?.connectorAuthId;
       if (authId === undefined)
         throw fail('connector_unusable', `No connector auth is bound to slot "${step.slot}"`, { kind: 'bad_request' });
-      const auth = loadStepAuth(app, authId); // sync until the async merge
+      const auth = await loadStepAuth(app, authId);
       if (!auth.ok) {
         if (auth.reason === 'needs_reauth' || auth.reason === 'revoked' || auth.reason === 'disabled') {
           const what = { needs_reauth: 'needs to be reconnected', revoked: 'was revoked', disabled: 'is disabled' }[auth.reason];

@@ -55,7 +55,7 @@ beforeEach(async () => {
     PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
     PATCHBAY_LOG_LEVEL: 'silent',
   });
-  opened = openContext(config, { clock, log: createLogger('silent') });
+  opened = await openContext(config, { clock, log: createLogger('silent') });
   app = opened.ctx;
   db = openSqlite(file);
   onRequest = (_r, res) => res.end('{}');
@@ -65,7 +65,7 @@ afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   await upstream.close();
   await db.close();
-  opened.close();
+  await opened.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -95,11 +95,11 @@ async function startWorkerProcess(leaseMs: number, concurrency: number): Promise
 }
 
 /** Integrations (each of its own end user) of one flow with one POST step; answers their ids. */
-function integrations(count: number): string[] {
-  const connectorId = insertConnector(app, { authType: 'api_key' });
-  app.db.run(sql`UPDATE connectors SET base_url = ${upstream.url} WHERE id = ${connectorId}`);
-  const configId = insertConfig(app);
-  const flowId = insertFlow(app, {
+async function integrations(count: number): Promise<string[]> {
+  const connectorId = await insertConnector(app, { authType: 'api_key' });
+  await app.db.run(sql`UPDATE connectors SET base_url = ${upstream.url} WHERE id = ${connectorId}`);
+  const configId = await insertConfig(app);
+  const flowId = await insertFlow(app, {
     definition: {
       slots: [{ key: 'crm', connectorId, label: 'CRM' }],
       trigger: { type: 'webhook' },
@@ -108,14 +108,14 @@ function integrations(count: number): string[] {
   });
   const ids: string[] = [];
   for (let i = 0; i < count; i += 1) {
-    const endUserId = insertEndUser(app, configId);
-    const authId = insertConnectorAuth(app, {
+    const endUserId = await insertEndUser(app, configId);
+    const authId = await insertConnectorAuth(app, {
       configId,
       connectorId,
       endUserId,
       credentials: { type: 'api_key', apiKey: 'k', fields: {} },
     });
-    ids.push(insertIntegration(app, { configId, flowId, endUserId, bindings: { crm: authId } }));
+    ids.push(await insertIntegration(app, { configId, flowId, endUserId, bindings: { crm: authId } }));
   }
   return ids;
 }
@@ -152,7 +152,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('workers in separate processes (SQLite
       if (calls === 1) return; // the first worker dies while this call is open
       res.end('{}');
     };
-    const [integrationId] = integrations(1);
+    const [integrationId] = await integrations(1);
     const runId = await enqueue(integrationId as string, 1);
     const first = await startWorkerProcess(1_000, 1);
     await until(async () => upstream.received.length === 1, 15_000, 'the first call');
@@ -177,7 +177,7 @@ describe.skipIf(TEST_DRIVER !== 'sqlite')('workers in separate processes (SQLite
   });
 
   it('two worker processes execute 200 runs fired at once exactly once each', async () => {
-    const ids = integrations(200);
+    const ids = await integrations(200);
     const a = await startWorkerProcess(10_000, 16);
     const b = await startWorkerProcess(10_000, 16);
     const runIds: string[] = [];

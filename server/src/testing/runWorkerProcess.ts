@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
     PATCHBAY_LOG_LEVEL: 'silent',
   });
-  const opened = openContext(config, { clock: systemClock, log: createLogger('silent') });
+  const opened = await openContext(config, { clock: systemClock, log: createLogger('silent') });
   const db = openSqlite(dbFile);
   const worker = new RunWorker(
     { db, app: opened.ctx, clock: systemClock, log: createLogger('silent') },
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => process.stdin.once('end', () => resolve()));
   await worker.stop(5_000);
   await db.close();
-  opened.close();
+  await opened.close();
   process.stdout.write(`stopped ${JSON.stringify(worker.heartbeat().executed)}\n`);
 }
 
