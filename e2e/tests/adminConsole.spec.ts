@@ -435,3 +435,27 @@ test('keyboard only: the skip link, a dialog that keeps the focus and closes on 
   await page.reload();
   await expect(page.getByRole('heading', { level: 1, name: 'Verbindungen' })).toBeVisible();
 });
+
+test('Overview counts what the admin may view, links each number to its filtered list, and charts runs per day', async ({
+  page,
+  patchbay,
+  world,
+}) => {
+  const seeded = await seedConsoleWorld(patchbay, world);
+  // One integration disabled through the API, so both counts move.
+  const res = await patchbay.request('POST', `/api/v1/integrations/${seeded.integrations.u2Export.id}/disable`, { token: seeded.token });
+  expect(res.status).toBe(200);
+  await signIn(page, patchbay, OWNER);
+  await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
+  const stat = (label: string) => page.locator('.pb-stat', { hasText: label });
+  await expect(stat('integrations enabled').locator('.pb-stat-value')).toHaveText('2');
+  await expect(stat('integrations disabled').locator('.pb-stat-value')).toHaveText('1');
+  await expect(stat('connector auths need reconnecting').locator('.pb-stat-value')).toHaveText('0');
+  await expect(stat('runs failed in the last 24 hours').locator('.pb-stat-value')).toHaveText('0');
+  const chart = page.getByRole('region', { name: 'Runs per day, last 7 days' });
+  await expect(chart.locator('tbody tr')).toHaveCount(7);
+  await expect(chart.getByText(/No runs in the last 7 days/)).toBeVisible();
+  await stat('integrations disabled').click();
+  await expect(page).toHaveURL(`${patchbay.url}/admin/integrations?status=disabled`);
+  await expect(table(page, 'Integrations').locator('tbody tr')).toHaveCount(1);
+});

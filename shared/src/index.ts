@@ -15,3 +15,4 @@ export * from './schemas/embedSession.ts';
 export * from './schemas/embedToken.ts';
 export * from './schemas/flows.ts';
 export * from './schemas/integrations.ts';
+export * from './schemas/overview.ts';

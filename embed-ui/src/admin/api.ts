@@ -62,6 +62,8 @@ export interface Endpoints {
   'GET /flows/{id}/versions': Ep<In<typeof S.pageQuerySchema>, undefined, Page<typeof S.flowVersionSchema>>;
   'POST /flows/{id}/versions': Ep<undefined, In<typeof S.flowVersionCreateSchema>, Out<typeof S.flowVersionCreatedSchema>>;
 
+  'GET /overview': Ep<undefined, undefined, Out<typeof S.overviewSchema>>;
+
   'GET /audit-events': Ep<In<typeof S.auditEventListQuerySchema>, undefined, Out<typeof S.auditEventPageSchema>>;
 
   'GET /admin-users': Ep<In<typeof S.pageQuerySchema>, undefined, Out<typeof S.adminUserPageSchema>>;

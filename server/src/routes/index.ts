@@ -8,6 +8,7 @@ import { connectorsRoutes } from './api/connectors.ts';
 import { embedConfigsRoutes } from './api/embedConfigs.ts';
 import { flowsRoutes } from './api/flows.ts';
 import { integrationsRoutes } from './api/integrations.ts';
+import { overviewRoutes } from './api/overview.ts';
 import { proxyRoutes } from './api/proxy.ts';
 import { embedConnectorAuthsRoutes } from './embed/connectorAuths.ts';
 import { embedConnectorsRoutes } from './embed/connectors.ts';
@@ -44,6 +45,7 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...connectorAuthsRoutes(ctx),
     ...auditEventsRoutes(ctx),
     ...adminUsersRoutes(ctx),
+    ...overviewRoutes(ctx),
     ...proxyRoutes(ctx),
   ];
   return [
