@@ -6,6 +6,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    reporters: process.env.PB_REPORT_DIR ? ['default', ['json', { outputFile: `${process.env.PB_REPORT_DIR}/server.json` }]] : ['default'],
+    reporters: process.env.PB_REPORT_DIR
+      ? ['default', ['json', { outputFile: `${process.env.PB_REPORT_DIR}/${process.env.PB_REPORT_NAME ?? 'server'}.json` }]]
+      : ['default'],
   },
 });
