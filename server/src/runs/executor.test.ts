@@ -150,7 +150,7 @@ async function finished(runId: string, timeoutMs = 15_000): Promise<RunRow & Rec
 
 const steps = (row: RunRow) => JSON.parse(row.steps) as { id: string; status: string; requests: Record<string, unknown>[] }[];
 
-describe('the executor', () => {
+describe(`the executor on ${TEST_DRIVER}`, () => {
   it('templates each call, injects the credential, calls once per forEach item with an Idempotency-Key, and records no secret', async () => {
     handler = (r, res) => {
       res.setHeader('content-type', 'application/json');

@@ -144,7 +144,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
   }
 }
 
-describe('workers in separate processes', () => {
+describe(`workers in separate processes on ${TEST_DRIVER}`, () => {
   it('after kill -9 mid-step the run is finished by the next worker (attempt 2) with the same Idempotency-Key', async () => {
     let calls = 0;
     onRequest = (_r, res) => {
