@@ -5,6 +5,7 @@ import { SchemaTooNewError } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { adminCreateCommand } from './adminCreate.ts';
+import { backupCommand } from './backup.ts';
 import { demoCommand } from './demo.ts';
 import { CliError, type CliIo, type Command, type Env, UsageError } from './io.ts';
 import { keysGenerateCommand, keysRotateCommand } from './keys.ts';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   'token create': tokenCreateCommand,
   'keys generate': keysGenerateCommand,
   'keys rotate': keysRotateCommand,
+  backup: backupCommand,
   demo: demoCommand,
 };
 const GROUPS = new Set(['admin', 'token', 'keys']);
