@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { type Clock, nowIso } from './context.ts';
 import { purgeExpiredAdminSessions } from './db/repos/adminSessions.ts';
 import { purgeExpiredEmbedState } from './db/repos/embedSessions.ts';
+import { purgeExpiredRateLimits } from './db/repos/rateLimits.ts';
 import type { Logger } from './log.ts';
 
 /** A listening Patchbay. */
@@ -26,12 +27,16 @@ export interface ServerOptions {
   readonly purgeEveryMs?: number;
 }
 
-/** Deletes expired embed sessions, used token ids and console sessions; answers how many rows went. */
+/** Deletes expired embed sessions, used token ids, console sessions and rate-limit windows; answers how many rows went. */
 export async function purgeExpired(app: PatchbayApp): Promise<number> {
   const { ctx } = app;
   const now = nowIso(ctx);
   const idleSince = new Date(ctx.clock.now() - ADMIN_SESSION_IDLE_MS).toISOString();
-  return (await purgeExpiredEmbedState(ctx.db, now)) + (await purgeExpiredAdminSessions(ctx.db, now, idleSince));
+  return (
+    (await purgeExpiredEmbedState(ctx.db, now)) +
+    (await purgeExpiredAdminSessions(ctx.db, now, idleSince)) +
+    (await purgeExpiredRateLimits(ctx.db, now))
+  );
 }
 
 /** Builds the app with `createApp`, listens on the configured host and port, and purges expired state periodically. */

@@ -1,34 +1,80 @@
 import type { RequestHandler } from 'express';
-import { ipKeyGenerator, MemoryStore, type Options, rateLimit, type Store } from 'express-rate-limit';
+import { type ClientRateLimitInfo, ipKeyGenerator, type Options, rateLimit, type Store } from 'express-rate-limit';
+import type { AppContext } from '../context.ts';
+import { decrementRateLimitHit, findRateLimitHits, incrementRateLimitHit, resetRateLimitKey } from '../db/repos/rateLimits.ts';
 import { AppError, RateLimitedError } from '../errors.ts';
 import { sendError } from './errors.ts';
 
 /**
- * Where hit counts live: express-rate-limit's `Store` interface. Every limit defaults to its own
- * memory store (one process, documented); a shared store (e.g. the database) plugs in through the
- * `store` option of {@link limitRequests} and {@link attemptBudget}.
+ * Where hit counts live: express-rate-limit's `Store` interface. Every limit counts in the
+ * database ({@link DatabaseRateLimitStore}), so a limit holds across every process on it; a test
+ * may hand another store through the `store` option of {@link limitRequests} and {@link attemptBudget}.
  */
 export type RateLimitStore = Store;
+
+/**
+ * Fixed-window counters in the `rate_limit_hits` table, one row per (limit, client key), counted
+ * by one atomic upsert per hit and timed by the context's clock. One store per limit (`prefix`
+ * keeps limits apart), as express-rate-limit requires.
+ */
+export class DatabaseRateLimitStore implements Store {
+  readonly localKeys = false;
+  private windowMs = 60_000;
+  constructor(
+    private readonly ctx: Pick<AppContext, 'db' | 'clock'>,
+    readonly prefix: string,
+  ) {}
+  init(options: Pick<Options, 'windowMs'>): void {
+    this.windowMs = options.windowMs;
+  }
+  private key(key: string): string {
+    return `${this.prefix}|${key}`;
+  }
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    const now = this.ctx.clock.now();
+    const row = await findRateLimitHits(this.ctx.db, this.key(key), new Date(now).toISOString());
+    return row ? { totalHits: row.hits, resetTime: new Date(row.resetAt) } : undefined;
+  }
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    const now = this.ctx.clock.now();
+    const { hits, resetAt } = await incrementRateLimitHit(
+      this.ctx.db,
+      this.key(key),
+      new Date(now).toISOString(),
+      new Date(now + this.windowMs).toISOString(),
+    );
+    return { totalHits: hits, resetTime: new Date(resetAt) };
+  }
+  async decrement(key: string): Promise<void> {
+    await decrementRateLimitHit(this.ctx.db, this.key(key), new Date(this.ctx.clock.now()).toISOString());
+  }
+  async resetKey(key: string): Promise<void> {
+    await resetRateLimitKey(this.ctx.db, this.key(key));
+  }
+}
 
 /**
  * A per-client rate limit answering `429 rate_limited` in the error envelope with `Retry-After`.
  * Clients are keyed by IP (IPv6 by /56), as `trust proxy` resolves it; `extraKey` can narrow the
  * bucket further (e.g. the e-mail of a login attempt).
  */
-export function limitRequests(opts: {
-  windowMs: number;
-  limit: number;
-  name: string;
-  extraKey?: (req: Parameters<RequestHandler>[0]) => string;
-  store?: RateLimitStore;
-}): RequestHandler {
+export function limitRequests(
+  ctx: Pick<AppContext, 'db' | 'clock'>,
+  opts: {
+    windowMs: number;
+    limit: number;
+    name: string;
+    extraKey?: (req: Parameters<RequestHandler>[0]) => string;
+    store?: RateLimitStore;
+  },
+): RequestHandler {
   return rateLimit({
     windowMs: opts.windowMs,
     limit: opts.limit,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     identifier: opts.name,
-    ...(opts.store ? { store: opts.store } : {}),
+    store: opts.store ?? new DatabaseRateLimitStore(ctx, opts.name),
     keyGenerator: (req) => {
       const ip = ipKeyGenerator(req.ip ?? 'unknown', 56);
       return opts.extraKey ? `${ip}|${opts.extraKey(req)}` : ip;
@@ -49,22 +95,26 @@ export interface AttemptBudget {
  * `limit` attempts per `windowMs` per key (an end user, a configuration, …), for limits keyed by
  * something known only after authentication. Every attempt counts, refused ones included.
  */
-export function attemptBudget(opts: {
-  windowMs: number;
-  limit: number;
-  name: string;
-  message?: string;
-  store?: RateLimitStore;
-}): AttemptBudget {
-  const store = opts.store ?? new MemoryStore();
-  // The memory store reads only `windowMs` (and runs an unref'd purge timer).
+export function attemptBudget(
+  ctx: Pick<AppContext, 'db' | 'clock'>,
+  opts: {
+    windowMs: number;
+    limit: number;
+    name: string;
+    message?: string;
+    store?: RateLimitStore;
+  },
+): AttemptBudget {
+  const store = opts.store ?? new DatabaseRateLimitStore(ctx, opts.name);
+  // Stores read only `windowMs` here.
   void store.init?.({ windowMs: opts.windowMs } as Options);
   return {
     async consume(key) {
-      const { totalHits, resetTime } = await store.increment(`${opts.name}|${key}`);
+      const { totalHits, resetTime } = await store.increment(opts.store ? `${opts.name}|${key}` : key);
       if (totalHits <= opts.limit) return;
-      const resetAt = resetTime?.getTime() ?? Date.now() + opts.windowMs;
-      throw new RateLimitedError((resetAt - Date.now()) / 1000, opts.message);
+      const now = ctx.clock.now();
+      const resetAt = resetTime?.getTime() ?? now + opts.windowMs;
+      throw new RateLimitedError((resetAt - now) / 1000, opts.message);
     },
   };
 }

@@ -2,6 +2,7 @@ import * as m0001 from './0001_initial.ts';
 import * as m0002 from './0002_connect_flows.ts';
 import * as m0003 from './0003_hardening.ts';
 import * as m0004 from './0004_runs.ts';
+import * as m0005 from './0005_rate_limits.ts';
 
 /** A numbered, append-only migration. Never edit one that has shipped; add the next number. */
 export interface Migration {
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'connect_flows', up: m0002.up },
   { version: 3, name: 'hardening', up: m0003.up },
   { version: 4, name: 'runs', up: m0004.up },
+  { version: 5, name: 'rate_limits', up: m0005.up },
 ];

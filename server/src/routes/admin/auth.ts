@@ -64,8 +64,13 @@ function requireSameOrigin(ctx: AppContext): RequestHandler {
 export function authRoutes(ctx: AppContext): RouteDef[] {
   const sameOrigin = requireSameOrigin(ctx);
   // Two budgets: per client IP (many e-mails from one address) and per IP and e-mail (one account).
-  const loginIpLimit = limitRequests({ windowMs: LOGIN_WINDOW_MS, limit: ctx.config.loginIpRateLimit, name: 'login-ip' });
-  const loginLimit = limitRequests({ windowMs: LOGIN_WINDOW_MS, limit: ctx.config.loginRateLimit, name: 'login', extraKey: loginEmail });
+  const loginIpLimit = limitRequests(ctx, { windowMs: LOGIN_WINDOW_MS, limit: ctx.config.loginIpRateLimit, name: 'login-ip' });
+  const loginLimit = limitRequests(ctx, {
+    windowMs: LOGIN_WINDOW_MS,
+    limit: ctx.config.loginRateLimit,
+    name: 'login',
+    extraKey: loginEmail,
+  });
   const passwordGate = new WorkGate(ctx.config.passwordHashConcurrency, ctx.config.passwordHashMaxWaitMs);
 
   return [

@@ -19,17 +19,17 @@ export interface CredentialCheckLimits {
  * configuration's, so one user cannot spend the others' share alone.
  */
 export function credentialCheckLimits(
-  ctx: Pick<AppContext, 'config'>,
+  ctx: Pick<AppContext, 'config' | 'db' | 'clock'>,
   store?: { user?: RateLimitStore; config?: RateLimitStore },
 ): CredentialCheckLimits {
-  const perUser = attemptBudget({
+  const perUser = attemptBudget(ctx, {
     windowMs: WINDOW_MS,
     limit: ctx.config.credentialUserRateLimit,
     name: 'credential-user',
     message: MESSAGE,
     ...(store?.user ? { store: store.user } : {}),
   });
-  const perConfig = attemptBudget({
+  const perConfig = attemptBudget(ctx, {
     windowMs: WINDOW_MS,
     limit: ctx.config.credentialConfigRateLimit,
     name: 'credential-config',

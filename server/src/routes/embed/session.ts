@@ -22,7 +22,7 @@ export function sessionRoutes(ctx: AppContext): RouteDef[] {
       status: 200,
       response: sessionSchema,
       errors: [401, 429],
-      before: [limitRequests({ windowMs: 60_000, limit: ctx.config.sessionRateLimit, name: 'session' })],
+      before: [limitRequests(ctx, { windowMs: 60_000, limit: ctx.config.sessionRateLimit, name: 'session' })],
       handler: ({ body, requestId, log }) => exchangeSession(ctx, body.token, { configId: body.configId, requestId, log }),
     }),
   ];
