@@ -1,7 +1,3 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { AppContext } from '../../context.ts';
 import { startTestServer, type TestServer } from '../../testing/harness.ts';
@@ -15,20 +11,18 @@ import {
   oauth2Credentials,
   storedAuth,
 } from '../../testing/refreshFixtures.ts';
+import { type ServerProcess, startServerProcess } from '../../testing/serverProcess.ts';
 import { startUpstreamApi, type TestUpstreamApi } from '../../testing/upstreamApi.ts';
 
 // Refresh across processes: two real Patchbay server processes on one SQLite file, a provider that rotates
 // refresh tokens, an upstream that checks every bearer token by introspection at the provider.
-
-const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const WORKER_START_MS = 15_000;
 
 let s: TestServer;
 let p: TestOAuthProvider;
 let upstream: TestUpstreamApi;
 let ctx: AppContext;
 let connectorId: string;
-let worker: ChildProcessWithoutNullStreams | undefined;
+let worker: ServerProcess | undefined;
 
 beforeAll(async () => {
   p = await startOAuthProvider({ redirectUris: ['http://127.0.0.1:1/cb'], rotateRefreshTokens: true });
@@ -61,45 +55,13 @@ afterAll(async () => {
 async function stopWorker(): Promise<void> {
   const child = worker;
   worker = undefined;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
+  await child?.stop();
 }
 
 /** Starts a second Patchbay server process on the test server's database; answers its URL. */
 async function startSecondServer(): Promise<string> {
-  // `node --import tsx` (what `npx tsx` runs) so the child is the server itself and SIGKILL reaches it.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/testing/serverWorker.ts'], {
-    cwd: serverDir,
-    env: {
-      ...process.env,
-      ...s.database.env,
-      PATCHBAY_ENCRYPTION_KEY: s.encryptionKey,
-      PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
-      PATCHBAY_LOG_LEVEL: 'silent',
-      PORT: '0',
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  worker = child;
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const lines = readline.createInterface({ input: child.stdout });
-  const first = lines[Symbol.asyncIterator]().next();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`second server did not start within ${WORKER_START_MS} ms: ${stderr}`)), WORKER_START_MS);
-  });
-  try {
-    const line = await Promise.race([first, timeout]);
-    if (line.done) throw new Error(`second server ended early: ${stderr}`);
-    return (JSON.parse(line.value) as { url: string }).url;
-  } finally {
-    clearTimeout(timer);
-  }
+  worker = await startServerProcess(s);
+  return worker.url;
 }
 
 /** `GET url` with a bearer token; answers the status and parsed body. */
