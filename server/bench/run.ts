@@ -27,6 +27,7 @@ import { type Comparison, compare, formatComparisonTable, formatTable, isBroken,
 import { type BudgetRow, benchWorkspaceRoot, formatBudgetTable } from './scenarios/embedBudgets.ts';
 import { BASELINE, BUDGET_CHECKS, SCENARIOS } from './scenarios/index.ts';
 import { startPatchbay } from './targets/patchbay.ts';
+import { startBenchPostgres } from './targets/postgres.ts';
 
 const env = z
   .object({
@@ -37,6 +38,7 @@ const env = z
     BENCH_ONLY: z.string().optional(),
     BENCH_READY_RUNS: z.coerce.number().int().min(1).max(100).default(10),
     CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+    BENCH_DRIVERS: z.string().default('sqlite,postgres'),
   })
   .parse(process.env);
 
@@ -51,78 +53,135 @@ const unknown = [...needed].filter((n) => !SCENARIOS.some((s) => s.name === n));
 if (unknown.length > 0) throw new Error(`compareWith names no scenario: ${unknown.join(', ')}`);
 const load = { connections: env.BENCH_CONNECTIONS, seconds: env.BENCH_SECONDS };
 
-/** The server process: Patchbay and the bare app, on their own event loop (fork keeps tsx's loader flags). */
-const server: ChildProcess = fork(path.join(import.meta.dirname, 'serve.ts'), {
-  env: { ...process.env, BENCH_LOG_LEVEL: env.BENCH_LOG_LEVEL },
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-});
-const inbox: FromServer[] = [];
-let waiting: ((msg: FromServer) => void) | undefined;
-server.on('message', (msg: FromServer) => {
-  if (waiting) {
-    const w = waiting;
-    waiting = undefined;
-    w(msg);
-  } else inbox.push(msg);
-});
-server.on('exit', (code) => {
-  if (waiting) {
-    console.error(`\nThe bench server process exited (${code}) before answering`);
-    process.exit(1);
-  }
-});
-function next(): Promise<FromServer> {
-  const queued = inbox.shift();
-  return queued ? Promise.resolve(queued) : new Promise((resolve) => (waiting = resolve));
-}
-async function ask(msg: ToServer): Promise<FromServer> {
-  server.send(msg);
-  return next();
+type Driver = 'sqlite' | 'postgres';
+const drivers: Driver[] = env.BENCH_DRIVERS.split(',').map((d) => z.enum(['sqlite', 'postgres']).parse(d.trim()));
+/** PostgreSQL throughput at least this share of SQLite's in the same run. */
+const PG_TARGETS: Record<string, number> = { 'connector-list': 0.7, 'session-exchange': 0.7 };
+
+/** One server process (Patchbay and the bare app on their own event loop) for one driver; fork keeps tsx's loader flags. */
+function startServerProcess(databaseUrl: string | undefined) {
+  const child: ChildProcess = fork(path.join(import.meta.dirname, 'serve.ts'), {
+    env: { ...process.env, BENCH_LOG_LEVEL: env.BENCH_LOG_LEVEL, ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const inbox: FromServer[] = [];
+  let waiting: ((msg: FromServer) => void) | undefined;
+  child.on('message', (msg: FromServer) => {
+    if (waiting) {
+      const w = waiting;
+      waiting = undefined;
+      w(msg);
+    } else inbox.push(msg);
+  });
+  child.on('exit', (code) => {
+    if (waiting) {
+      console.error(`\nThe bench server process exited (${code}) before answering`);
+      process.exit(1);
+    }
+  });
+  const next = (): Promise<FromServer> => {
+    const queued = inbox.shift();
+    return queued ? Promise.resolve(queued) : new Promise((resolve) => (waiting = resolve));
+  };
+  return {
+    next,
+    ask(msg: ToServer): Promise<FromServer> {
+      child.send(msg);
+      return next();
+    },
+  };
 }
 
-await next(); // ready
+/** Runs every load scenario against one server process; answers the results. */
+async function runLoadPhase(driver: Driver, databaseUrl: string | undefined): Promise<ScenarioResult[]> {
+  const server = startServerProcess(databaseUrl);
+  await server.next(); // ready
+  console.log(`\n${driver}:`);
+  const results: ScenarioResult[] = [];
+  let baseline: { requestsPerSecond: number; p50: number; p99: number } | undefined;
+  for (const scenario of scenarios) {
+    process.stdout.write(`  ${scenario.name} … `);
+    try {
+      const answer = await server.ask({ type: 'prepare', name: scenario.name });
+      if (answer.type !== 'prepared') throw new Error(answer.type === 'failed' ? answer.error : `unexpected answer ${answer.type}`);
+      if (env.BENCH_WARMUP_SECONDS > 0) await measure(answer.request, { ...load, seconds: env.BENCH_WARMUP_SECONDS });
+      const m = await measure(answer.request, load);
+      if (scenario === BASELINE) baseline = m;
+      const base = baseline ?? m;
+      results.push({
+        name: scenario.name,
+        description: scenario.description,
+        ok: true,
+        measurement: m,
+        ratios: {
+          throughput: ratio(m.requestsPerSecond, base.requestsPerSecond),
+          p50: ratio(m.p50, base.p50),
+          p99: ratio(m.p99, base.p99),
+        },
+      });
+      console.log(`${Math.round(m.requestsPerSecond)} req/s`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      results.push({ name: scenario.name, description: scenario.description, ok: false, error: message });
+      console.log(`FAILED: ${message}`);
+    }
+  }
+  await server.ask({ type: 'stop' });
+  return results;
+}
+
 console.log(
   `Patchbay bench: ${load.connections} connections, ${env.BENCH_WARMUP_SECONDS}s warm-up + ${load.seconds}s per scenario, ` +
     `servers in a child process, Patchbay log level ${env.BENCH_LOG_LEVEL} (lines built, written nowhere), ` +
-    `Node ${process.version}, ${os.cpus().length} CPUs\n`,
+    `Node ${process.version}, ${os.cpus().length} CPUs; drivers: ${drivers.join(', ')}`,
 );
 
-const results: ScenarioResult[] = [];
-let baseline: { requestsPerSecond: number; p50: number; p99: number } | undefined;
-for (const scenario of scenarios) {
-  process.stdout.write(`  ${scenario.name} … `);
-  try {
-    const answer = await ask({ type: 'prepare', name: scenario.name });
-    if (answer.type !== 'prepared') throw new Error(answer.type === 'failed' ? answer.error : `unexpected answer ${answer.type}`);
-    if (env.BENCH_WARMUP_SECONDS > 0) await measure(answer.request, { ...load, seconds: env.BENCH_WARMUP_SECONDS });
-    const m = await measure(answer.request, load);
-    if (scenario === BASELINE) baseline = m;
-    const base = baseline ?? m;
-    results.push({
-      name: scenario.name,
-      description: scenario.description,
-      ok: true,
-      measurement: m,
-      ratios: {
-        throughput: ratio(m.requestsPerSecond, base.requestsPerSecond),
-        p50: ratio(m.p50, base.p50),
-        p99: ratio(m.p99, base.p99),
-      },
-    });
-    console.log(`${Math.round(m.requestsPerSecond)} req/s`);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    results.push({ name: scenario.name, description: scenario.description, ok: false, error: message });
-    console.log(`FAILED: ${message}`);
+const byDriver: Partial<Record<Driver, ScenarioResult[]>> = {};
+const driverComparisons: Partial<Record<Driver, Comparison[]>> = {};
+if (runLoad) {
+  for (const driver of drivers) {
+    let pg: Awaited<ReturnType<typeof startBenchPostgres>> | undefined;
+    try {
+      if (driver === 'postgres') pg = await startBenchPostgres();
+      byDriver[driver] = await runLoadPhase(driver, pg?.databaseUrl);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      console.log(`  ${driver}: could not run (${message})`);
+      byDriver[driver] = scenarios.map((s) => ({ name: s.name, description: s.description, ok: false, error: message }));
+    } finally {
+      await pg?.stop();
+    }
   }
+  for (const driver of drivers) {
+    const results = byDriver[driver] ?? [];
+    console.log(`\n${driver}:\n\n${formatTable(results)}`);
+    const comparisons: Comparison[] = scenarios.flatMap((s) => (s.compareWith ? [compare(results, s.name, s.compareWith)] : []));
+    driverComparisons[driver] = comparisons;
+    if (comparisons.length > 0) console.log(`\n${driver}, vs compareWith (same run):\n\n${formatComparisonTable(comparisons)}`);
+  }
+  console.log('');
+  for (const s of scenarios) console.log(`  ${s.name}: ${s.description}`);
 }
-await ask({ type: 'stop' });
+const results = drivers.flatMap((d) => (byDriver[d] ?? []).map((r) => ({ ...r, name: drivers.length > 1 ? `${r.name} (${d})` : r.name })));
+const comparisons = drivers.flatMap((d) => driverComparisons[d] ?? []);
 
-console.log(`\n${formatTable(results)}\n`);
-for (const r of results) console.log(`  ${r.name}: ${r.description}`);
-
-const comparisons: Comparison[] = scenarios.flatMap((s) => (s.compareWith ? [compare(results, s.name, s.compareWith)] : []));
-if (comparisons.length > 0) console.log(`\nvs compareWith (same run):\n\n${formatComparisonTable(comparisons)}`);
+// PostgreSQL beside SQLite: throughput of each scenario, and the targets for the hot paths.
+const driverTargets: { name: string; ratio: number; target: number; ok: boolean }[] = [];
+if (byDriver.sqlite && byDriver.postgres) {
+  const rows = scenarios.map((s) => {
+    const a = byDriver.sqlite?.find((r) => r.name === s.name);
+    const b = byDriver.postgres?.find((r) => r.name === s.name);
+    const ra = a?.ok ? a.measurement.requestsPerSecond : Number.NaN;
+    const rb = b?.ok ? b.measurement.requestsPerSecond : Number.NaN;
+    const r = rb / ra;
+    const target = PG_TARGETS[s.name];
+    if (target !== undefined) driverTargets.push({ name: s.name, ratio: r, target, ok: r >= target });
+    return `| ${s.name} | ${Math.round(ra)} | ${Math.round(rb)} | ×${r.toFixed(2)} | ${target === undefined ? '' : `≥ ×${target.toFixed(2)} ${r >= target ? 'met' : 'NOT MET'}`} |`;
+  });
+  console.log(
+    `\nPostgreSQL beside SQLite (same run, req/s):\n\n| scenario | sqlite | postgres | postgres/sqlite | target |\n| --- | --- | --- | --- | --- |\n${rows.join('\n')}`,
+  );
+}
 
 const budgets: BudgetRow[] = [];
 const budgetFailures: string[] = [];
@@ -168,6 +227,7 @@ fs.writeFileSync(
       comparisons,
       budgets,
       budgetFailures,
+      driverTargets,
     },
     null,
     2,
@@ -180,4 +240,9 @@ if (broken.length > 0) console.error(`\n${broken.length} scenario(s) broken: ${b
 const over = budgets.filter((r) => !r.ok);
 if (over.length > 0) console.error(`\nOver budget: ${over.map((r) => r.name).join(', ')}`);
 if (budgetFailures.length > 0) console.error(`\nBudget checks that could not run:\n- ${budgetFailures.join('\n- ')}`);
-if (broken.length > 0 || over.length > 0 || budgetFailures.length > 0) process.exit(1);
+const missed = driverTargets.filter((t) => !t.ok);
+if (missed.length > 0)
+  console.error(
+    `\nPostgreSQL below its share of SQLite: ${missed.map((t) => `${t.name} ×${t.ratio.toFixed(2)} < ×${t.target}`).join(', ')}`,
+  );
+if (broken.length > 0 || over.length > 0 || budgetFailures.length > 0 || missed.length > 0) process.exit(1);

@@ -15,7 +15,10 @@ const send = (msg: FromServer) => process.send?.(msg);
 // run.ts validated BENCH_LOG_LEVEL before forking.
 const logLevel = (process.env.BENCH_LOG_LEVEL ?? 'info') as LogLevel | 'silent';
 
-const targets: Targets = { bare: await startBareExpress(), patchbay: await startPatchbay({ logLevel }) };
+const targets: Targets = {
+  bare: await startBareExpress(),
+  patchbay: await startPatchbay({ logLevel, databaseUrl: process.env.BENCH_DATABASE_URL }),
+};
 const prepared: Prepared[] = [];
 
 process.on('message', async (msg: ToServer) => {

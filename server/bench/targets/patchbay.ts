@@ -11,7 +11,10 @@ import { createLogger } from '../../src/log.ts';
 import { createAdminUser } from '../../src/services/admins/adminUsers.ts';
 import { createApiToken } from '../../src/services/admins/apiTokens.ts';
 
-/** A real Patchbay (same `createApp` as production) on a loopback port with a fresh SQLite file. */
+/**
+ * A real Patchbay (same `createApp` as production) on a loopback port with a fresh SQLite file,
+ * or on the empty PostgreSQL database `databaseUrl` names.
+ */
 export interface PatchbayTarget {
   readonly url: string;
   readonly app: PatchbayApp;
@@ -29,10 +32,11 @@ export interface PatchbayTarget {
  * everything). Log lines are built at `logLevel` (production's `info` by default, so the
  * per-request access line is paid for) but written nowhere, so terminal I/O does not dominate.
  */
-export async function startPatchbay(opts: { logLevel: LogLevel | 'silent' }): Promise<PatchbayTarget> {
+export async function startPatchbay(opts: { logLevel: LogLevel | 'silent'; databaseUrl?: string | undefined }): Promise<PatchbayTarget> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchbay-bench-'));
   const config = loadConfig({
     PATCHBAY_DB: path.join(dir, 'patchbay.db'),
+    ...(opts.databaseUrl ? { PATCHBAY_DATABASE_URL: opts.databaseUrl } : {}),
     PATCHBAY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
     PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
     PATCHBAY_SESSION_RATE_LIMIT: '1000000',

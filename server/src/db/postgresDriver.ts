@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { toPostgresPlaceholders } from './dialect.ts';
 import { assertOutsideOwnTransaction, type Db, type Queryable, withinTransaction } from './driver.ts';
@@ -57,6 +58,22 @@ export function redactDatabaseUrl(url: string): string {
   }
 }
 
+const names = new Map<string, string>();
+/**
+ * A statement's name for the server's prepared-statement cache: each connection parses and plans
+ * a statement once and then only binds and executes it (the repositories' statements are few and
+ * fixed; their text is the key). Bounded, so generated text cannot grow it without end.
+ */
+function statementName(text: string): string | undefined {
+  let name = names.get(text);
+  if (name === undefined) {
+    if (names.size >= 2000) return undefined;
+    name = `pb_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
 /** Options of the PostgreSQL driver. */
 export interface PostgresOptions {
   /** Connections in the pool (default 10). */
@@ -74,7 +91,11 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Db {
   const pool = new Pool({ connectionString: url, max: opts.poolSize ?? 10, types });
   pool.on('error', (err) => opts.onIdleError?.(err));
   const query = async <T>(client: pg.Pool | pg.PoolClient, q: Sql) => {
-    const res = await client.query<T & pg.QueryResultRow>({ text: toPostgresPlaceholders(q.text), values: values(q) });
+    const res = await client.query<T & pg.QueryResultRow>({
+      name: statementName(q.text),
+      text: toPostgresPlaceholders(q.text),
+      values: values(q),
+    });
     return res;
   };
   const db: Db = {
