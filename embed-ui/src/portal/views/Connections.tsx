@@ -108,7 +108,7 @@ function ConnectionRow({ auth, data, reload }: { auth: EmbedConnectorAuth; data:
           {auth.proprietary ? ` · ${t('managedByHost')}` : !auth.ownedByMe ? ` · ${t('sharedByColleague')}` : ''}
         </p>
         {lockedByAdmin && <p class="pb-muted pb-small">{t('disabledByAdmin')}</p>}
-        {auth.lastError && auth.status !== 'active' && <p class="pb-muted pb-small">{t('lastError', { message: auth.lastError })}</p>}
+        {auth.lastError && auth.status !== 'active' && <p class="pb-muted pb-small">{t('authBroken')}</p>}
       </div>
       {!auth.proprietary && (
         <div class="pb-actions pb-item-actions">

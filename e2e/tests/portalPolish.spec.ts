@@ -1,0 +1,109 @@
+/**
+ * The portal, polished (docs/embedding.md): a closed sign-in window gives the button back, a
+ * provider's cancel says so in words, and no error text shaped like a code reaches the end user;
+ * the codes go to the host's `error` event instead.
+ */
+import type { FrameLocator, Page } from '@playwright/test';
+import { portal, waitForEvent } from '../fixtures/acme.ts';
+import { acceptConsent, openWizard } from '../fixtures/portalUi.ts';
+import { expect, test } from '../fixtures/test.ts';
+import { NAMES } from '../fixtures/world.ts';
+
+/** Text that looks like a code, a field path, an identifier in brackets or an HTTP status. */
+const CODE_PATTERN = /[a-z_]+\.[a-z_.]+|\([a-z_]+\)|HTTP \d{3}/;
+
+/** The iframe's visible text must never look like a code. */
+async function expectNoCodeText(f: FrameLocator): Promise<void> {
+  // The rendered text (what a user sees), not hidden nodes: innerText on purpose.
+  // biome-ignore lint/performance/useDomNodeTextContent: visible text is the point
+  const text = await f.locator('body').innerText();
+  expect(text).not.toMatch(CODE_PATTERN);
+}
+
+async function openPopup(page: Page, wizard: ReturnType<FrameLocator['getByRole']>) {
+  const opened = page.context().waitForEvent('page');
+  await wizard.getByRole('button', { name: 'Connect new account' }).click();
+  const popup = await opened;
+  await popup.locator('input[name=login]').waitFor();
+  return popup;
+}
+
+test('closing the sign-in window resets the wizard within 2 s, with the button enabled again', async ({ page, acme, world }) => {
+  await acme.open(page, { config: world.configs.user });
+  const f = portal(page);
+  await acceptConsent(f);
+  const wizard = await openWizard(f, NAMES.crmGroup, NAMES.syncFlow);
+  const popup = await openPopup(page, wizard);
+  const button = wizard.getByRole('button', { name: 'Connect new account' });
+  await expect(button).toBeDisabled();
+  await expect(wizard.getByText('Waiting for the sign-in window…')).toBeVisible();
+
+  await popup.close();
+  const closedAt = Date.now();
+  await expect(wizard.getByText('The sign-in window was closed — try again.')).toBeVisible({ timeout: 2_000 });
+  expect(Date.now() - closedAt).toBeLessThanOrEqual(2_000);
+  await expect(button).toBeEnabled();
+  await expect(wizard.getByText('Waiting for the sign-in window…')).toHaveCount(0);
+  await expectNoCodeText(f);
+
+  // Trying again works: the new window opens from the enabled button.
+  const again = await openPopup(page, wizard);
+  await again.close();
+  await expect(button).toBeEnabled({ timeout: 2_000 });
+});
+
+test('a cancel at the provider says so in words; the code goes to the error event only', async ({ page, acme, world }) => {
+  await acme.open(page, { config: world.configs.user });
+  const f = portal(page);
+  await acceptConsent(f);
+  const wizard = await openWizard(f, NAMES.crmGroup, NAMES.syncFlow);
+  const popup = await openPopup(page, wizard);
+  await popup.getByRole('link', { name: '[ Cancel ]' }).click();
+  await expect(wizard.getByText('You cancelled the sign-in. Try again when you are ready.')).toBeVisible({ timeout: 15_000 });
+  await expect(wizard.getByRole('button', { name: 'Connect new account' })).toBeEnabled();
+  await expectNoCodeText(f);
+  const error = await waitForEvent(page, 'error');
+  expect(error.code).toBe('access_denied');
+  if (!popup.isClosed()) await popup.close();
+});
+
+/** Makes every embed API answer (but the session exchange unless `session`) fail with a code and a technical message. */
+async function failApi(page: Page, patchbayUrl: string, session: boolean): Promise<void> {
+  await page.route(`${patchbayUrl}/embed/api/**`, (route) => {
+    if (!session && route.request().url().endsWith('/embed/api/session')) return route.continue();
+    return route.fulfill({
+      status: 400,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        error: {
+          code: 'validation_failed',
+          message: 'Invalid request: body.bindings.mailer (HTTP 400)',
+          details: { issues: [{ path: 'body.bindings.mailer', message: 'Required (missing_binding)' }] },
+        },
+      }),
+    });
+  });
+}
+
+test('a failed load shows a sentence, never the code, and reports the code to the host', async ({ page, acme, patchbay, world }) => {
+  await failApi(page, patchbay.url, false);
+  await acme.open(page, { config: world.configs.user });
+  const f = portal(page);
+  // The consent is asked first; accepting it is the first call that fails.
+  await f.getByRole('button', { name: 'Accept' }).click();
+  await expect(f.getByRole('alert').first()).toContainText('Choose or connect an account for every step');
+  await expectNoCodeText(f);
+  const error = await waitForEvent(page, 'error');
+  expect(error).toMatchObject({ code: 'validation_failed', configId: world.configs.user.id });
+});
+
+test('a failed session shows a sentence and emits error {code, message}', async ({ page, acme, patchbay, world }) => {
+  await failApi(page, patchbay.url, true);
+  await page.goto(acme.url({ config: world.configs.user }));
+  const f = portal(page);
+  await expect(f.getByRole('alert')).toContainText('Could not start the session.');
+  await expectNoCodeText(f);
+  const error = await waitForEvent(page, 'error');
+  expect(error).toMatchObject({ code: 'validation_failed', configId: world.configs.user.id });
+  expect(typeof error.message).toBe('string');
+});
