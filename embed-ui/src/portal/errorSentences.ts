@@ -59,6 +59,12 @@ export function apiErrorKey(error: unknown): MessageKey {
     if (Array.isArray(issues) && issues.some((i) => typeof i?.path === 'string' && i.path.startsWith('body.bindings')))
       return 'errBindingMissing';
   }
+  if (code === 'unprocessable') {
+    // The connector's validation request answered: 401/403 means the credentials, anything else the service.
+    const upstream = (e?.details as { upstreamStatus?: unknown } | undefined)?.upstreamStatus;
+    if (upstream === 401 || upstream === 403) return 'errLogin';
+    if (typeof upstream === 'number') return 'errUpstream';
+  }
   return API_SENTENCES[code] ?? 'errorGeneric';
 }
 
