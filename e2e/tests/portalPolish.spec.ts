@@ -4,8 +4,17 @@
  * the codes go to the host's `error` event instead.
  */
 import type { FrameLocator, Page } from '@playwright/test';
-import { portal, waitForEvent } from '../fixtures/acme.ts';
-import { acceptConsent, openWizard } from '../fixtures/portalUi.ts';
+import { eventsOf, portal, waitForEvent } from '../fixtures/acme.ts';
+import {
+  acceptConsent,
+  confirmation,
+  connectCrmByPopup,
+  connectionRow,
+  expandGroup,
+  integrationRow,
+  openTab,
+  openWizard,
+} from '../fixtures/portalUi.ts';
 import { expect, test } from '../fixtures/test.ts';
 import { NAMES } from '../fixtures/world.ts';
 
@@ -106,4 +115,77 @@ test('a failed session shows a sentence and emits error {code, message}', async 
   const error = await waitForEvent(page, 'error');
   expect(error).toMatchObject({ code: 'validation_failed', configId: world.configs.user.id });
   expect(typeof error.message).toBe('string');
+});
+
+/** The polite live region's current text. */
+function said(f: FrameLocator, text: string) {
+  return f.getByRole('status').filter({ hasText: text });
+}
+
+test('focus follows Next/Back and returns on close; actions confirm themselves; a single account is preselected; the cascade and re-enable events', async ({
+  page,
+  acme,
+  world,
+}) => {
+  await acme.open(page, { config: world.configs.user });
+  const f = portal(page);
+  await acceptConsent(f);
+  const wizard = await openWizard(f, NAMES.reportingGroup, NAMES.exportFlow);
+  await connectCrmByPopup(page, wizard);
+  const created = await waitForEvent(page, 'connectorAuth.created');
+
+  // Next and Back move focus to the step heading.
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  await expect(wizard.getByRole('heading', { name: 'Settings' })).toBeFocused();
+  await wizard.getByRole('button', { name: 'Back' }).click();
+  await expect(wizard.getByRole('heading', { level: 3 }).first()).toBeFocused();
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  await wizard.getByRole('button', { name: 'Enable' }).click();
+  await expect(said(f, 'Enabled.')).toBeVisible();
+  const enabled = await waitForEvent(page, 'integration.enabled');
+
+  // The only usable account is preselected; closing the dialog gives focus back to its opener.
+  await expandGroup(f, NAMES.crmGroup);
+  const setUp = f.getByRole('listitem', { name: NAMES.syncFlow, exact: true }).getByRole('button', { name: 'Set up' });
+  await setUp.click();
+  const sync = f.getByRole('dialog', { name: NAMES.syncFlow });
+  await expect(sync.getByRole('radio', { name: created.name })).toBeChecked();
+  await page.keyboard.press('Escape');
+  await expect(sync).toHaveCount(0);
+  await expect(setUp).toBeFocused();
+
+  // Disable, then enable again: the right events, each confirmed.
+  await openTab(f, 'Integrations');
+  const row = integrationRow(f, NAMES.exportFlow);
+  await row.getByRole('button', { name: 'Disable' }).click();
+  await expect(said(f, 'Disabled.')).toBeVisible();
+  await waitForEvent(page, 'integration.disabled', 1);
+  await row.getByRole('button', { name: 'Enable' }).click();
+  await expect(said(f, 'Enabled.')).toBeVisible();
+  const reEnabled = await waitForEvent(page, 'integration.enabled', 2);
+  expect(reEnabled).toMatchObject({ integrationId: enabled.integrationId, flowId: world.flows.export });
+  expect(await eventsOf(page, 'integration.updated')).toEqual([]);
+
+  // Escape cancels an inline rename and returns focus to "Rename"; a rename confirms itself.
+  await openTab(f, 'Connections');
+  const conn = connectionRow(f, created.name);
+  await conn.getByRole('button', { name: 'Rename' }).click();
+  await conn.getByRole('textbox', { name: 'Name' }).fill('Not this');
+  await page.keyboard.press('Escape');
+  await expect(conn.getByRole('textbox', { name: 'Name' })).toHaveCount(0);
+  await expect(conn.getByRole('button', { name: 'Rename' })).toBeFocused();
+  await conn.getByRole('button', { name: 'Rename' }).click();
+  await conn.getByRole('textbox', { name: 'Name' }).fill('Sales CRM');
+  await conn.getByRole('button', { name: 'Save' }).click();
+  await expect(said(f, 'Renamed.')).toBeVisible();
+
+  // "Delete anyway" disables the integration using it: integration.disabled for it.
+  const renamed = connectionRow(f, 'Sales CRM');
+  await renamed.getByRole('button', { name: 'Delete' }).click();
+  await confirmation(f).getByRole('button', { name: 'Delete', exact: true }).click();
+  await confirmation(f).getByRole('button', { name: 'Delete anyway' }).click();
+  await expect(said(f, 'Deleted.')).toBeVisible();
+  const cascade = await waitForEvent(page, 'integration.disabled', 2);
+  expect(cascade).toMatchObject({ integrationId: enabled.integrationId, flowId: world.flows.export });
+  await waitForEvent(page, 'connectorAuth.deleted');
 });

@@ -109,6 +109,13 @@ export const en = {
   errUnavailable: 'The service is busy right now. Try again in a moment.',
   errLogin: 'The service did not accept these credentials. Check them and try again.',
   authBroken: 'The service no longer accepts this connection. Reconnect it to continue.',
+  // Confirmations said in the polite live region.
+  saidRenamed: 'Renamed.',
+  saidReconnected: 'Reconnected.',
+  saidDeleted: 'Deleted.',
+  saidEnabled: 'Enabled.',
+  saidDisabled: 'Disabled.',
+  saidSaved: 'Saved.',
 } as const;
 
 /** A key of the dictionaries. */
@@ -225,6 +232,12 @@ export const de: Record<MessageKey, string> = {
   errUnavailable: 'Der Dienst ist gerade ausgelastet. Versuchen Sie es gleich noch einmal.',
   errLogin: 'Der Dienst hat diese Zugangsdaten nicht akzeptiert. Prüfen Sie sie und versuchen Sie es erneut.',
   authBroken: 'Der Dienst akzeptiert diese Verbindung nicht mehr. Verbinden Sie sie neu, um fortzufahren.',
+  saidRenamed: 'Umbenannt.',
+  saidReconnected: 'Neu verbunden.',
+  saidDeleted: 'Gelöscht.',
+  saidEnabled: 'Aktiviert.',
+  saidDisabled: 'Deaktiviert.',
+  saidSaved: 'Gespeichert.',
 };
 
 const DICTIONARIES: Record<Language, Record<MessageKey, string>> = { en, de };

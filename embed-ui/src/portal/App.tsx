@@ -8,6 +8,7 @@ import { exchangeSession, type SessionDeps, sessionToken } from '../lib/session.
 import { type Branding, resolveMode, themeVariables } from '../lib/theme.ts';
 import { configIdFromPath, urlOptions } from './bootstrap.ts';
 import { Skeleton } from './components/Feedback.tsx';
+import { LiveRegion } from './components/LiveRegion.tsx';
 import { type EventExtra, Portal, type PortalContext } from './context.ts';
 import { apiErrorKey, errorCode } from './errorSentences.ts';
 import { Consent } from './views/Consent.tsx';
@@ -223,6 +224,7 @@ export function App() {
   return (
     <div ref={rootRef} class="pb-root">
       {body}
+      <LiveRegion />
     </div>
   );
 }
