@@ -4,7 +4,7 @@
  * the codes go to the host's `error` event instead.
  */
 import type { FrameLocator, Page } from '@playwright/test';
-import { eventsOf, portal, waitForEvent } from '../fixtures/acme.ts';
+import { eventsOf, portal, portalFrame, waitForEvent } from '../fixtures/acme.ts';
 import {
   acceptConsent,
   confirmation,
@@ -188,4 +188,29 @@ test('focus follows Next/Back and returns on close; actions confirm themselves; 
   const cascade = await waitForEvent(page, 'integration.disabled', 2);
   expect(cascade).toMatchObject({ integrationId: enabled.integrationId, flowId: world.flows.export });
   await waitForEvent(page, 'connectorAuth.deleted');
+});
+
+test.describe('without a language or theme option, on a German browser that prefers dark', () => {
+  test.use({ locale: 'de-DE', colorScheme: 'dark' });
+
+  test('the iframe speaks German, stays light, and "Not now" stores nothing', async ({ page, acme, patchbay, world }) => {
+    await acme.open(page, { config: world.configs.user });
+    const f = portal(page);
+    await expect(f.getByRole('heading', { name: 'Bevor Sie beginnen' })).toBeVisible();
+    const frame = await portalFrame(page, patchbay.url);
+    expect(await frame.evaluate(() => document.documentElement.lang)).toBe('de');
+    // Light, although the system prefers dark: the host asked for no theme.
+    expect(await frame.evaluate(() => document.documentElement.dataset.mode)).toBe('light');
+    expect(await frame.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--pb-background').trim())).toBe(
+      '#ffffff',
+    );
+
+    await f.getByRole('button', { name: 'Nicht jetzt' }).click();
+    await expect(f.getByRole('status').filter({ hasText: 'Es wurde nichts gespeichert' })).toBeVisible();
+    await page.waitForTimeout(300);
+    expect(await eventsOf(page, 'consent.given')).toEqual([]);
+    await page.reload();
+    await expect(portal(page).getByRole('heading', { name: 'Bevor Sie beginnen' })).toBeVisible();
+    await expect(portal(page).getByRole('button', { name: 'Akzeptieren' })).toBeVisible();
+  });
 });

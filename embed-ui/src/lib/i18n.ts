@@ -10,7 +10,7 @@ export const en = {
   close: 'Close',
   cancel: 'Cancel',
   consentHeading: 'Before you start',
-  consentDefault: 'This service connects your accounts on your behalf. Please accept to continue.',
+  consentDefault: '{product} connects your accounts on your behalf to run the integrations you set up. Please accept to continue.',
   consentAgain: 'Your consent is needed before anything can be changed.',
   accept: 'Accept',
   tabsLabel: 'Sections',
@@ -116,6 +116,8 @@ export const en = {
   saidEnabled: 'Enabled.',
   saidDisabled: 'Disabled.',
   saidSaved: 'Saved.',
+  notNow: 'Not now',
+  consentDeferred: 'Nothing has been stored or shared. Accept whenever you are ready to set up an integration.',
 } as const;
 
 /** A key of the dictionaries. */
@@ -133,7 +135,8 @@ export const de: Record<MessageKey, string> = {
   close: 'Schließen',
   cancel: 'Abbrechen',
   consentHeading: 'Bevor Sie beginnen',
-  consentDefault: 'Dieser Dienst verbindet Ihre Konten in Ihrem Auftrag. Bitte stimmen Sie zu, um fortzufahren.',
+  consentDefault:
+    '{product} verbindet Ihre Konten in Ihrem Auftrag, um die Integrationen auszuführen, die Sie einrichten. Bitte stimmen Sie zu, um fortzufahren.',
   consentAgain: 'Ihre Zustimmung ist nötig, bevor etwas geändert werden kann.',
   accept: 'Akzeptieren',
   tabsLabel: 'Bereiche',
@@ -238,6 +241,8 @@ export const de: Record<MessageKey, string> = {
   saidEnabled: 'Aktiviert.',
   saidDisabled: 'Deaktiviert.',
   saidSaved: 'Gespeichert.',
+  notNow: 'Nicht jetzt',
+  consentDeferred: 'Es wurde nichts gespeichert oder geteilt. Stimmen Sie zu, sobald Sie eine Integration einrichten möchten.',
 };
 
 const DICTIONARIES: Record<Language, Record<MessageKey, string>> = { en, de };

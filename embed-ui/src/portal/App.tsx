@@ -34,7 +34,14 @@ export function App() {
   const sessionRef = useRef<EmbedSession | undefined>(undefined);
   const rootRef = useRef<HTMLDivElement>(null);
 
-  const lang = pickLanguage(langOverride, session?.user.language, session?.config.defaultLanguage, navigator.language);
+  // The option, the user's claim, then the browser's languages among those the iframe has, then the configuration's default.
+  const lang = pickLanguage(
+    langOverride,
+    session?.user.language,
+    ...(navigator.languages ?? []),
+    navigator.language,
+    session?.config.defaultLanguage,
+  );
   const t = useMemo(() => translator(lang), [lang]);
   const branding: Branding | undefined = session?.config.branding;
   const mode = resolveMode(themeOverride, branding, prefersDark);
