@@ -117,6 +117,8 @@ export const en = {
   saidDisabled: 'Disabled.',
   saidSaved: 'Saved.',
   notNow: 'Not now',
+  notAnEmail: 'Please enter an e-mail address, e.g. name@example.com.',
+  notAUrl: 'Please enter a web address starting with https://.',
   consentDeferred: 'Nothing has been stored or shared. Accept whenever you are ready to set up an integration.',
 } as const;
 
@@ -242,6 +244,8 @@ export const de: Record<MessageKey, string> = {
   saidDisabled: 'Deaktiviert.',
   saidSaved: 'Gespeichert.',
   notNow: 'Nicht jetzt',
+  notAnEmail: 'Bitte geben Sie eine E-Mail-Adresse ein, z. B. name@example.com.',
+  notAUrl: 'Bitte geben Sie eine Webadresse ein, die mit https:// beginnt.',
   consentDeferred: 'Es wurde nichts gespeichert oder geteilt. Stimmen Sie zu, sobald Sie eine Integration einrichten möchten.',
 };
 
