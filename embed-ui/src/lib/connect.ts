@@ -17,6 +17,8 @@ export interface ConnectAttempt {
 
 /** Polling interval for the ticket status. */
 export const POLL_MS = 1500;
+/** How often the popup is checked for having been closed. */
+export const CLOSED_CHECK_MS = 400;
 
 /** Opens the popup window synchronously; call this inside the click handler before any await. */
 export function openPopup(win: Window = window): Window | null {
@@ -50,10 +52,12 @@ export async function startConnect(
 
   let done = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let closedTimer: ReturnType<typeof setInterval> | undefined;
   let onMessage: (event: MessageEvent) => void = () => {};
   const stop = () => {
     done = true;
     if (timer) clearTimeout(timer);
+    if (closedTimer) clearInterval(closedTimer);
     win.removeEventListener('message', onMessage);
   };
   const result = new Promise<ConnectOutcome>((resolve) => {
@@ -83,6 +87,23 @@ export async function startConnect(
       if (!done) timer = setTimeout(poll, POLL_MS);
     };
     timer = setTimeout(poll, POLL_MS);
+    // A popup closed before the result arrived: one last look at the ticket (the callback may
+    // have finished just before the window went), then give the button back.
+    if (popup && !blockedUrl) {
+      closedTimer = setInterval(async () => {
+        if (done || !popup.closed) return;
+        clearInterval(closedTimer);
+        closedTimer = undefined;
+        try {
+          const status = await api.get<ConnectTicketStatus>(`/connect-tickets/${encodeURIComponent(ticket.id)}`);
+          if (status.status === 'success' && status.connectorAuthId) return finish({ ok: true, connectorAuthId: status.connectorAuthId });
+          if (status.status === 'error') return finish({ ok: false, code: status.error ?? 'server_error' });
+        } catch {
+          // The ticket is gone or the network failed: either way the window is closed.
+        }
+        finish({ ok: false, code: 'closed' });
+      }, CLOSED_CHECK_MS);
+    }
   });
   return { blockedUrl, result, cancel: stop };
 }

@@ -18,10 +18,13 @@ describe('themeVariables', () => {
 });
 
 describe('resolveMode', () => {
-  it('prefers the option, then the branding, and follows the system for auto', () => {
+  it('prefers the option, then the branding, defaults to light and follows the system only for auto', () => {
     expect(resolveMode('dark', { mode: 'light' }, false)).toBe('dark');
     expect(resolveMode(undefined, { mode: 'light' }, true)).toBe('light');
-    expect(resolveMode(undefined, {}, true)).toBe('dark');
+    expect(resolveMode(undefined, {}, true)).toBe('light');
+    expect(resolveMode(undefined, undefined, true)).toBe('light');
+    expect(resolveMode(undefined, { mode: 'auto' }, true)).toBe('dark');
+    expect(resolveMode('auto', undefined, true)).toBe('dark');
     expect(resolveMode('auto', { mode: 'dark' }, false)).toBe('light');
   });
 });

@@ -49,9 +49,12 @@ export function themeVariables(branding: Branding | undefined, mode: Mode): Reco
   return vars;
 }
 
-/** The mode to show: the explicit option, else the branding's, with `auto` following the system setting. */
+/**
+ * The mode to show: the explicit option, else the branding's, else light (a dark box on a light
+ * host page is wrong); `auto` follows the system setting only when the host or branding asks for it.
+ */
 export function resolveMode(option: ThemeMode | undefined, branding: Branding | undefined, prefersDark: boolean): Mode {
-  const wanted = option ?? branding?.mode ?? 'auto';
+  const wanted = option ?? branding?.mode ?? 'light';
   if (wanted === 'auto') return prefersDark ? 'dark' : 'light';
   return wanted;
 }

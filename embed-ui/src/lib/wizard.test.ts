@@ -76,3 +76,25 @@ describe('inputs', () => {
     expect(bindingsPayload(flow, { crm: 'ca_1', maps: 'ca_evil', mail: '' })).toEqual({ crm: 'ca_1' });
   });
 });
+
+describe('email, url and requiredWhen', () => {
+  const inputs = [
+    { key: 'summary', type: 'switch', label: 'E-mail a summary', required: false },
+    { key: 'to', type: 'email', label: 'Summary recipient', required: false, requiredWhen: 'summary' },
+    { key: 'site', type: 'url', label: 'Website', required: false },
+  ] as EmbedFlow['inputs'];
+
+  it('requires the recipient only while the summary is on', () => {
+    expect(validateInputs(inputs, { summary: false, to: '', site: '' })).toEqual({});
+    expect(validateInputs(inputs, { summary: true, to: '', site: '' })).toEqual({ to: { key: 'requiredMissing' } });
+    expect(validateInputs(inputs, { summary: true, to: 'ada@crm.example', site: '' })).toEqual({});
+  });
+
+  it('checks e-mail addresses and web addresses', () => {
+    expect(validateInputs(inputs, { summary: false, to: 'not an address', site: 'ftp://x' })).toEqual({
+      to: { key: 'notAnEmail' },
+      site: { key: 'notAUrl' },
+    });
+    expect(validateInputs(inputs, { summary: false, to: 'a@b.example', site: 'https://crm.example/x' })).toEqual({});
+  });
+});

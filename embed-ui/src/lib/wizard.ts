@@ -53,9 +53,14 @@ export function validateInputs(
     const text = typeof value === 'string' ? value.trim() : '';
     if (text === '') {
       const kept = input.type === 'password' && secretsSet.includes(input.key);
-      if (input.required && !kept) problems[input.key] = { key: 'requiredMissing' };
+      const other = values[input.requiredWhen ?? ''];
+      const needed =
+        input.required || (input.requiredWhen !== undefined && (other === true || (typeof other === 'string' && other.trim() !== '')));
+      if (needed && !kept) problems[input.key] = { key: 'requiredMissing' };
       continue;
     }
+    if (input.type === 'email' && !/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)*$/.test(text)) problems[input.key] = { key: 'notAnEmail' };
+    if (input.type === 'url' && !/^https?:\/\/[^\s/]+/i.test(text)) problems[input.key] = { key: 'notAUrl' };
     if (input.type === 'number') {
       const n = Number(text);
       if (!Number.isFinite(n)) problems[input.key] = { key: 'notANumber' };

@@ -2,14 +2,15 @@ import type { EmbedSession, PortalEvent } from '@patchbay/shared';
 import { isLanguage, isThemeMode, type ThemeMode } from '@patchbay/shared/protocol';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type Api, createApi } from '../lib/api.ts';
-import { useErrorTextFor } from '../lib/errorText.ts';
 import { allowedOriginPatterns, connectHost, type Host, isFramed } from '../lib/host.ts';
 import { type Language, pickLanguage, translator } from '../lib/i18n.ts';
 import { exchangeSession, type SessionDeps, sessionToken } from '../lib/session.ts';
 import { type Branding, resolveMode, themeVariables } from '../lib/theme.ts';
 import { configIdFromPath, urlOptions } from './bootstrap.ts';
 import { Skeleton } from './components/Feedback.tsx';
+import { LiveRegion } from './components/LiveRegion.tsx';
 import { type EventExtra, Portal, type PortalContext } from './context.ts';
+import { apiErrorKey, errorCode } from './errorSentences.ts';
 import { Consent } from './views/Consent.tsx';
 import { Home } from './views/Home.tsx';
 
@@ -33,20 +34,29 @@ export function App() {
   const sessionRef = useRef<EmbedSession | undefined>(undefined);
   const rootRef = useRef<HTMLDivElement>(null);
 
-  const lang = pickLanguage(langOverride, session?.user.language, session?.config.defaultLanguage, navigator.language);
+  // The option, the user's claim, then the browser's languages among those the iframe has, then the configuration's default.
+  const lang = pickLanguage(
+    langOverride,
+    session?.user.language,
+    ...(navigator.languages ?? []),
+    navigator.language,
+    session?.config.defaultLanguage,
+  );
   const t = useMemo(() => translator(lang), [lang]);
   const branding: Branding | undefined = session?.config.branding;
   const mode = resolveMode(themeOverride, branding, prefersDark);
 
   const emit = <T extends PortalEvent['type']>(type: T, extra: EventExtra<T>) => {
     const s = sessionRef.current;
-    if (!s || !host.current) return;
+    if (!host.current) return;
+    // Before a session exists only `error` can be told (who the user is is not known yet).
+    if (!s && type !== 'error') return;
     const event = {
       type,
-      configId: s.config.id,
-      userId: s.user.id,
-      accountId: s.account.id,
-      sharingLevel: s.config.sharingLevel,
+      configId: s?.config.id ?? configId ?? '',
+      userId: s?.user.id ?? '',
+      accountId: s?.account.id ?? '',
+      sharingLevel: s?.config.sharingLevel ?? 'user',
       ...extra,
     };
     host.current.emit(event as PortalEvent).catch(() => {});
@@ -75,6 +85,8 @@ export function App() {
       emit('ready', {});
     } catch (error) {
       setPhase({ kind: 'sessionError', error });
+      const message = (error as { message?: unknown }).message;
+      emit('error', { code: errorCode(error), message: typeof message === 'string' ? message : '' });
     }
   };
 
@@ -161,7 +173,6 @@ export function App() {
     return () => observer.disconnect();
   }, [phase.kind]);
 
-  const errorText = useErrorTextFor(t);
   let body: preact.JSX.Element;
   if (phase.kind === 'fatal') {
     body = (
@@ -176,7 +187,7 @@ export function App() {
       <main class="pb-main">
         <div class="pb-alert" role="alert">
           <span>
-            {t('sessionFailed')} {errorText(phase.error)}
+            {t('sessionFailed')} {t(apiErrorKey(phase.error))}
           </span>
           <button type="button" class="pb-btn" onClick={() => void start()}>
             {t('retry')}
@@ -220,6 +231,7 @@ export function App() {
   return (
     <div ref={rootRef} class="pb-root">
       {body}
+      <LiveRegion />
     </div>
   );
 }

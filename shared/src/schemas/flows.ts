@@ -40,10 +40,13 @@ const optionSchema = z.strictObject({ value: z.string().max(200), label: z.strin
 export const flowInputSchema = z
   .strictObject({
     key: keySchema,
-    type: z.enum(['text', 'number', 'select', 'switch', 'date', 'password']),
+    type: z.enum(['text', 'number', 'select', 'switch', 'date', 'password', 'email', 'url']),
     label: z.string().min(1).max(200),
     help: z.string().max(1000).optional(),
     required: z.boolean().default(false),
+    requiredWhen: keySchema
+      .describe('The key of another input: this one is required only while that one has a value (a switch that is on, or non-empty text).')
+      .optional(),
     default: z.union([z.string().max(1000), z.number(), z.boolean()]).optional(),
     options: z.array(optionSchema).min(1).max(500).optional(),
     remoteOptions: z
@@ -69,6 +72,9 @@ export const flowInputSchema = z
   .superRefine((input, ctx) => {
     if (input.type === 'select' && !input.options && !input.remoteOptions) {
       ctx.addIssue({ code: 'custom', path: ['options'], message: 'a select needs options or remoteOptions' });
+    }
+    if (input.requiredWhen === input.key) {
+      ctx.addIssue({ code: 'custom', path: ['requiredWhen'], message: 'must name another input' });
     }
     if (input.type !== 'select' && (input.options || input.remoteOptions)) {
       ctx.addIssue({ code: 'custom', path: ['options'], message: 'only a select has options' });

@@ -2,8 +2,9 @@ import type { EmbedConnector, EmbedConnectorAuth } from '@patchbay/shared';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type ConnectAttempt, openPopup, startConnect } from '../../lib/connect.ts';
 import { usePortal } from '../context.ts';
+import { connectErrorKey } from '../errorSentences.ts';
 import { CredentialsForm } from './CredentialsForm.tsx';
-import { useErrorText } from './Feedback.tsx';
+import { useErrorText, useReportError } from './Feedback.tsx';
 
 interface Props {
   connector: EmbedConnector;
@@ -21,6 +22,7 @@ interface Props {
 export function ConnectAccount({ connector, reconnect, label, onConnected, describedBy }: Props) {
   const { t, api, consentRequired } = usePortal();
   const errorText = useErrorText();
+  const report = useReportError();
   const [formOpen, setFormOpen] = useState(false);
   const [waiting, setWaiting] = useState(false);
   const [blockedUrl, setBlockedUrl] = useState<string>();
@@ -49,9 +51,13 @@ export function ConnectAccount({ connector, reconnect, label, onConnected, descr
       const outcome = await running.result;
       if (outcome.ok) onConnected(outcome.connectorAuthId);
       else if (outcome.code === 'consent_required') consentRequired();
-      else setError(t('connectFailed', { code: outcome.code }));
+      else {
+        setError(t(connectErrorKey(outcome.code)));
+        if (outcome.code !== 'closed') report({ code: outcome.code, message: 'The account could not be connected.' });
+      }
     } catch (e) {
       setError(errorText(e));
+      report(e);
     } finally {
       setWaiting(false);
       setBlockedUrl(undefined);

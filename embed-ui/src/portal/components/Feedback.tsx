@@ -1,16 +1,34 @@
-import { errorTextFor } from '../../lib/errorText.ts';
+import { useEffect } from 'preact/hooks';
 import { usePortal } from '../context.ts';
+import { apiErrorKey, errorCode } from '../errorSentences.ts';
 
-/** The readable message of an error in the portal's language. */
+/**
+ * The readable message of an error in the portal's language: a sentence per error code, never the
+ * server's text or the code (those go to the host's `error` event, see {@link useReportError}).
+ */
 export function useErrorText(): (error: unknown) => string {
   const { t } = usePortal();
-  return (error) => errorTextFor(t, error);
+  return (error) => t(apiErrorKey(error));
+}
+
+/** Reports an error shown to the user to the host page as an `error` event {code, message}. */
+export function useReportError(): (error: unknown) => void {
+  const { emit } = usePortal();
+  return (error) => {
+    const message = (error as { message?: unknown } | undefined)?.message;
+    emit('error', { code: errorCode(error), message: typeof message === 'string' ? message : '' });
+  };
 }
 
 /** An error in `role="alert"`, with a Retry button when `onRetry` is given. */
 export function ErrorAlert({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { t } = usePortal();
   const text = useErrorText();
+  const report = useReportError();
+  // Reported once per error shown.
+  useEffect(() => {
+    if (error !== undefined) report(error);
+  }, [error]);
   return (
     <div class="pb-alert" role="alert">
       <span>{text(error)}</span>

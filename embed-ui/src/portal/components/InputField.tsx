@@ -60,14 +60,16 @@ export function InputField({ input, value, error, secretSet, onChange }: Props) 
       </select>
     );
   } else {
-    const type = input.type === 'number' ? 'number' : input.type === 'date' ? 'date' : input.type === 'password' ? 'password' : 'text';
+    const type = ['number', 'date', 'password', 'email', 'url'].includes(input.type) ? input.type : 'text';
     control = (
       <input
         {...common}
         type={type as 'text'}
         value={text}
         onInput={onInput}
-        autoComplete={input.type === 'password' ? 'new-password' : 'off'}
+        autoComplete={input.type === 'password' ? 'new-password' : input.type === 'email' ? 'email' : 'off'}
+        {...(input.type === 'email' ? { inputMode: 'email' as const } : {})}
+        {...(input.type === 'url' ? { inputMode: 'url' as const, placeholder: 'https://' } : {})}
         {...(input.type === 'number' && input.min !== undefined ? { min: input.min } : {})}
         {...(input.type === 'number' && input.max !== undefined ? { max: input.max } : {})}
         {...(input.type === 'number' ? { inputMode: 'decimal' as const, step: 'any' } : {})}

@@ -1,7 +1,8 @@
 import type { ConnectorAuthReference, EmbedConnectorAuth } from '@patchbay/shared';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { ApiError } from '../../lib/api.ts';
 import type { MessageKey } from '../../lib/i18n.ts';
+import { announce } from '../announce.ts';
 import { Confirm } from '../components/Confirm.tsx';
 import { ConnectAccount } from '../components/ConnectAccount.tsx';
 import { Badge, ConnectorIcon, ErrorAlert } from '../components/Feedback.tsx';
@@ -49,6 +50,17 @@ function ConnectionRow({ auth, data, reload }: { auth: EmbedConnectorAuth; data:
   const lockedByAdmin = auth.status === 'disabled' && auth.disabledBy === 'admin';
   const flows = flowsById(data);
 
+  const renameButton = useRef<HTMLButtonElement>(null);
+  /** Closes the inline rename and gives focus back to "Rename". */
+  const stopRenaming = () => {
+    setRenaming(false);
+    setTimeout(() => renameButton.current?.focus(), 0);
+  };
+  const cancelRename = () => {
+    setName(auth.name);
+    stopRenaming();
+  };
+
   const act = async (work: () => Promise<void>) => {
     setBusy(true);
     setError(undefined);
@@ -66,13 +78,14 @@ function ConnectionRow({ auth, data, reload }: { auth: EmbedConnectorAuth; data:
     void act(async () => {
       const trimmed = name.trim();
       if (!trimmed || trimmed === auth.name) {
-        setRenaming(false);
+        stopRenaming();
         return;
       }
       await api.patch(path, { name: trimmed });
       emit('connectorAuth.updated', { connectorAuthId: auth.id, change: 'renamed' });
-      setRenaming(false);
+      stopRenaming();
       await reload();
+      announce(t('saidRenamed'));
     });
   };
 
@@ -90,7 +103,13 @@ function ConnectionRow({ auth, data, reload }: { auth: EmbedConnectorAuth; data:
       }
       setConfirming(false);
       emit('connectorAuth.deleted', { connectorAuthId: auth.id });
+      // "Delete anyway" disabled every integration that used it: say so for each.
+      const wasEnabled = (id: string) => data.integrations.find((i) => i.id === id)?.status === 'enabled';
+      if (force)
+        for (const r of (references ?? []).filter((x) => wasEnabled(x.integrationId)))
+          emit('integration.disabled', { integrationId: r.integrationId, flowId: r.flowId });
       await reload();
+      announce(t('saidDeleted'));
     });
 
   return (
@@ -108,12 +127,12 @@ function ConnectionRow({ auth, data, reload }: { auth: EmbedConnectorAuth; data:
           {auth.proprietary ? ` · ${t('managedByHost')}` : !auth.ownedByMe ? ` · ${t('sharedByColleague')}` : ''}
         </p>
         {lockedByAdmin && <p class="pb-muted pb-small">{t('disabledByAdmin')}</p>}
-        {auth.lastError && auth.status !== 'active' && <p class="pb-muted pb-small">{t('lastError', { message: auth.lastError })}</p>}
+        {auth.lastError && auth.status !== 'active' && <p class="pb-muted pb-small">{t('authBroken')}</p>}
       </div>
       {!auth.proprietary && (
         <div class="pb-actions pb-item-actions">
           {!renaming && (
-            <button type="button" class="pb-btn" onClick={() => setRenaming(true)} disabled={busy}>
+            <button type="button" class="pb-btn" ref={renameButton} onClick={() => setRenaming(true)} disabled={busy}>
               {t('rename')}
             </button>
           )}
@@ -125,7 +144,7 @@ function ConnectionRow({ auth, data, reload }: { auth: EmbedConnectorAuth; data:
               describedBy={nameId}
               onConnected={() => {
                 emit('connectorAuth.updated', { connectorAuthId: auth.id, change: 'reconnected' });
-                void reload();
+                void reload().then(() => announce(t('saidReconnected')));
               }}
             />
           )}
@@ -135,7 +154,16 @@ function ConnectionRow({ auth, data, reload }: { auth: EmbedConnectorAuth; data:
         </div>
       )}
       {renaming && (
-        <form class="pb-rename" onSubmit={saveName}>
+        <form
+          class="pb-rename"
+          onSubmit={saveName}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.stopPropagation();
+              cancelRename();
+            }
+          }}
+        >
           <label for={`${nameId}-name`}>{t('name')}</label>
           <input
             id={`${nameId}-name`}
@@ -147,14 +175,7 @@ function ConnectionRow({ auth, data, reload }: { auth: EmbedConnectorAuth; data:
           <button type="submit" class="pb-btn pb-btn-primary" disabled={busy}>
             {t('save')}
           </button>
-          <button
-            type="button"
-            class="pb-btn"
-            onClick={() => {
-              setName(auth.name);
-              setRenaming(false);
-            }}
-          >
+          <button type="button" class="pb-btn" onClick={cancelRename}>
             {t('cancel')}
           </button>
         </form>

@@ -10,9 +10,11 @@ export function Consent({ onAccepted, again = false }: { onAccepted(): void; aga
   const { t, api, session, emit } = usePortal();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const [deferred, setDeferred] = useState(false);
   const accept = async () => {
     setBusy(true);
     setError(undefined);
+    setDeferred(false);
     try {
       await api.post('/consent', {});
       emit('consent.given', {});
@@ -23,7 +25,9 @@ export function Consent({ onAccepted, again = false }: { onAccepted(): void; aga
       setBusy(false);
     }
   };
-  const text = session.config.consent.text || t('consentDefault');
+  // The default names the vendor's product (its branding title or the configuration's name), not Patchbay.
+  const product = session.config.branding?.title || session.config.name;
+  const text = session.config.consent.text || t('consentDefault', { product });
   return (
     <section class="pb-consent" aria-labelledby="consent-title">
       <h2 id="consent-title">{t('consentHeading')}</h2>
@@ -36,7 +40,13 @@ export function Consent({ onAccepted, again = false }: { onAccepted(): void; aga
         <button type="button" class="pb-btn pb-btn-primary" onClick={accept} disabled={busy}>
           {t('accept')}
         </button>
+        <button type="button" class="pb-btn" onClick={() => setDeferred(true)} disabled={busy}>
+          {t('notNow')}
+        </button>
       </div>
+      <p role="status" class="pb-muted">
+        {deferred ? t('consentDeferred') : ''}
+      </p>
     </section>
   );
 }

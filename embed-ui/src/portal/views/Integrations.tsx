@@ -1,6 +1,7 @@
 import type { EmbedFlow, EmbedIntegration } from '@patchbay/shared';
 import { useState } from 'preact/hooks';
 import { formatDateTime, type MessageKey } from '../../lib/i18n.ts';
+import { announce } from '../announce.ts';
 import { Confirm } from '../components/Confirm.tsx';
 import { Badge, ErrorAlert } from '../components/Feedback.tsx';
 import { usePortal } from '../context.ts';
@@ -77,13 +78,15 @@ function IntegrationRow({ integration, flow, reload, onEdit }: RowProps) {
   const toggle = () =>
     act(async () => {
       await api.patch(path, { status: enabled ? 'disabled' : 'enabled' });
-      emit(enabled ? 'integration.disabled' : 'integration.updated', ids);
+      emit(enabled ? 'integration.disabled' : 'integration.enabled', ids);
+      announce(t(enabled ? 'saidDisabled' : 'saidEnabled'));
     });
   const remove = () =>
     act(async () => {
       await api.del(path);
       setConfirming(false);
       emit('integration.deleted', ids);
+      announce(t('saidDeleted'));
     });
 
   const run = integration.latestRun;

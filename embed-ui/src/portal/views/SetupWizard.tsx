@@ -1,5 +1,5 @@
 import type { EmbedConnectorAuth, EmbedFlow, EmbedIntegration } from '@patchbay/shared';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ApiError, fieldErrors } from '../../lib/api.ts';
 import {
@@ -12,6 +12,7 @@ import {
   validateInputs,
   wizardSteps,
 } from '../../lib/wizard.ts';
+import { announce } from '../announce.ts';
 import { ConnectAccount } from '../components/ConnectAccount.tsx';
 import { ConnectorIcon, useErrorText } from '../components/Feedback.tsx';
 import { InputField } from '../components/InputField.tsx';
@@ -34,7 +35,7 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
   const errorText = useErrorText();
   const steps = useMemo(() => wizardSteps(flow), [flow]);
   const [index, setIndex] = useState(0);
-  const [bindings, setBindings] = useState<Record<string, string>>(() => ({ ...(integration?.bindings ?? {}) }));
+  const [bindings, setBindings] = useState<Record<string, string>>(() => preselect(flow, data, integration));
   const [values, setValues] = useState<FormValues>(() => initialValues(flow, integration));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [alert, setAlert] = useState<string>();
@@ -42,6 +43,17 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
   const step = steps[index];
   const secrets = integration?.secretInputsSet ?? [];
   const titleId = `wiz-${flow.id}`;
+  // "Next" and "Back" move focus to the new step's heading (not on opening: the dialog focuses itself).
+  const moved = useRef(false);
+  useEffect(() => {
+    if (!moved.current) return;
+    document.querySelector<HTMLElement>('.pb-wizard [data-step-heading]')?.focus();
+  }, [index]);
+  const go = (to: number) => {
+    moved.current = true;
+    setAlert(undefined);
+    setIndex(to);
+  };
 
   const connected = async (slot: Slot, connectorAuthId: string, auth?: EmbedConnectorAuth) => {
     setBindings((b) => ({ ...b, [slot.key]: connectorAuthId }));
@@ -84,6 +96,7 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
       }
       await reload();
       onClose();
+      announce(t(integration ? 'saidSaved' : 'saidEnabled'));
     } catch (e) {
       if (e instanceof ApiError) {
         const byField = fieldErrors(e, 'body.inputs.');
@@ -115,13 +128,19 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
           slot={step.slot}
           data={data}
           selected={bindings[step.slot.key]}
-          onSelect={(id) => setBindings({ ...bindings, [step.slot.key]: id })}
+          onSelect={(id) => {
+            setBindings({ ...bindings, [step.slot.key]: id });
+            // The "choose an account" error no longer describes the state.
+            setAlert(undefined);
+          }}
           onConnected={(id, auth) => connected(step.slot, id, auth)}
         />
       )}
       {step?.kind === 'inputs' && (
         <form id="pb-wizard-form" class="pb-form" onSubmit={submit} noValidate>
-          <h3>{t('settings')}</h3>
+          <h3 tabIndex={-1} data-step-heading>
+            {t('settings')}
+          </h3>
           {flow.inputs.length === 0 && <p class="pb-muted">{t(integration ? 'noSettingsEdit' : 'noSettings')}</p>}
           {flow.inputs.map((input) => (
             <InputField
@@ -145,7 +164,7 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
       )}
       <div class="pb-actions">
         {index > 0 && (
-          <button type="button" class="pb-btn" onClick={() => setIndex(index - 1)}>
+          <button type="button" class="pb-btn" onClick={() => go(index - 1)}>
             {t('back')}
           </button>
         )}
@@ -156,10 +175,8 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
             type="button"
             class="pb-btn pb-btn-primary"
             onClick={() => {
-              if (canAdvance(step, bindings)) {
-                setAlert(undefined);
-                setIndex(index + 1);
-              } else setAlert(t('pickAccount'));
+              if (canAdvance(step, bindings)) go(index + 1);
+              else setAlert(t('pickAccount'));
             }}
           >
             {t('next')}
@@ -172,6 +189,17 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
       </div>
     </Dialog>
   );
+}
+
+/** The bindings to start with: the integration's, else the only usable account of a slot when there is exactly one. */
+function preselect(flow: EmbedFlow, data: PortalData, integration: EmbedIntegration | undefined): Record<string, string> {
+  const out: Record<string, string> = { ...(integration?.bindings ?? {}) };
+  for (const step of wizardSteps(flow)) {
+    if (step.kind !== 'slot' || out[step.slot.key]) continue;
+    const usable = data.auths.filter((a) => a.connectorId === step.slot.connectorId && a.status === 'active');
+    if (usable.length === 1 && usable[0]) out[step.slot.key] = usable[0].id;
+  }
+  return out;
 }
 
 function focusFirstInvalid(): void {
@@ -197,7 +225,9 @@ function SlotStep({ slot, data, selected, onSelect, onConnected }: SlotProps) {
     <div class="pb-step">
       <div class="pb-row">
         <ConnectorIcon name={name} iconUrl={connector?.iconUrl} />
-        <h3 id={legendId}>{slot.label}</h3>
+        <h3 id={legendId} tabIndex={-1} data-step-heading>
+          {slot.label}
+        </h3>
       </div>
       <p>{t('chooseAccount', { connector: name, label: slot.label })}</p>
       {usable.length > 0 ? (

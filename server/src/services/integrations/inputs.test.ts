@@ -61,3 +61,33 @@ describe('isIsoDate', () => {
     ]);
   });
 });
+
+describe('email, url and requiredWhen', () => {
+  const mailForm: FlowInput[] = [
+    { key: 'summary', type: 'switch', label: 'E-mail a summary', required: false, default: false },
+    { key: 'to', type: 'email', label: 'Summary recipient', required: false, requiredWhen: 'summary' },
+    { key: 'site', type: 'url', label: 'Website', required: false },
+  ];
+
+  it('requires an input only while the one it names has a value', () => {
+    expect(checkInputs(mailForm, {}, { where: 'b' }).plain).toEqual({ summary: false });
+    expect(issuesOf(() => checkInputs(mailForm, { summary: true }, { where: 'b' }))).toEqual([
+      { path: 'b.to', message: 'is required when E-mail a summary is set' },
+    ]);
+    expect(checkInputs(mailForm, { summary: true, to: 'ada@crm.example' }, { where: 'b' }).plain).toEqual({
+      summary: true,
+      to: 'ada@crm.example',
+    });
+  });
+
+  it('refuses what is not an e-mail address or an http(s) URL', () => {
+    expect(issuesOf(() => checkInputs(mailForm, { to: 'ada at crm', site: 'javascript:alert(1)' }, { where: 'b' }))).toEqual([
+      { path: 'b.to', message: 'must be an e-mail address' },
+      { path: 'b.site', message: 'must be an http or https URL' },
+    ]);
+    expect(checkInputs(mailForm, { to: 'a@b.example', site: 'https://crm.example/x' }, { where: 'b' }).plain).toMatchObject({
+      to: 'a@b.example',
+      site: 'https://crm.example/x',
+    });
+  });
+});

@@ -25,6 +25,27 @@ export function isIsoDate(text: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
+/** Whether text looks like one e-mail address (what `<input type="email">` accepts). */
+export function isEmail(text: string): boolean {
+  return text.length <= 320 && /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)*$/.test(text);
+}
+
+/** Whether text is an absolute http(s) URL. */
+export function isWebUrl(text: string): boolean {
+  if (text.length > 2000) return false;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a value counts as given for `requiredWhen`: a switch that is on, or non-empty text or a number. */
+function hasValue(value: InputValue | undefined): boolean {
+  return value !== undefined && value !== null && value !== '' && value !== false;
+}
+
 /**
  * The problem of `text` against the input's pattern, or null. RE2 matches the whole text (HTML
  * `pattern` semantics) in linear time, so no pattern can block the event loop. A stored pattern
@@ -59,6 +80,10 @@ function valueProblem(input: FlowInput, value: string | number | boolean): strin
       return typeof value === 'boolean' ? null : 'must be true or false';
     case 'date':
       return typeof value === 'string' && isIsoDate(value) ? null : 'must be a date written YYYY-MM-DD';
+    case 'email':
+      return typeof value === 'string' && isEmail(value) ? null : 'must be an e-mail address';
+    case 'url':
+      return typeof value === 'string' && isWebUrl(value) ? null : 'must be an http or https URL';
   }
 }
 
@@ -105,7 +130,10 @@ export function inputIssues(
     }
     if (value === undefined && input.type !== 'password') value = input.default;
     if (value === undefined || value === null || value === '') {
+      const other = input.requiredWhen ? form.find((i) => i.key === input.requiredWhen) : undefined;
+      const otherValue = other ? (Object.hasOwn(given, other.key) ? given[other.key] : other.default) : undefined;
       if (input.required) issues.push({ path, message: 'is required' });
+      else if (other && hasValue(otherValue)) issues.push({ path, message: `is required when ${other.label} is set` });
       continue;
     }
     const problem = valueProblem(input, value);
