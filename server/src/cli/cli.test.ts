@@ -369,15 +369,21 @@ describe('help', () => {
     expect(ran.stdout).toMatch(/^Usage: patchbay <command>/);
   });
 
-  it.each([['serve'], ['worker'], ['migrate'], ['admin', 'create'], ['token', 'create'], ['keys', 'rotate'], ['keys', 'generate'], ['demo']])(
-    'patchbay %s %s --help prints the usage and exits 0 without touching anything',
-    async (...words) => {
-      const lines: string[] = [];
-      const code = await runCli([...words, '--help'], {}, { out: (t) => lines.push(t), err: (t) => lines.push(t) });
-      expect(code).toBe(0);
-      expect(lines.join('\n')).toMatch(new RegExp(`^Usage: patchbay ${words.join(' ')}`));
-    },
-  );
+  it.each([
+    ['serve'],
+    ['worker'],
+    ['migrate'],
+    ['admin', 'create'],
+    ['token', 'create'],
+    ['keys', 'rotate'],
+    ['keys', 'generate'],
+    ['demo'],
+  ])('patchbay %s %s --help prints the usage and exits 0 without touching anything', async (...words) => {
+    const lines: string[] = [];
+    const code = await runCli([...words, '--help'], {}, { out: (t) => lines.push(t), err: (t) => lines.push(t) });
+    expect(code).toBe(0);
+    expect(lines.join('\n')).toMatch(new RegExp(`^Usage: patchbay ${words.join(' ')}`));
+  });
 
   it('an unknown command exits 2 with the overview', async () => {
     const ran = await cli(['frobnicate'], {});
