@@ -10,7 +10,7 @@ afterAll(() => s.close());
 describe('app basics', () => {
   it('answers health and readiness', async () => {
     expect((await s.request('GET', '/healthz')).body).toEqual({ status: 'ok' });
-    expect((await s.request('GET', '/readyz')).body).toEqual({ status: 'ready' });
+    expect((await s.request('GET', '/readyz')).body).toEqual({ status: 'ready', worker: null });
   });
 
   it('answers unknown routes with the error envelope and a request id', async () => {

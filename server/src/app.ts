@@ -14,6 +14,7 @@ import { adminPagesRouter } from './routes/adminPages.ts';
 import { embedPagesRouter } from './routes/embedPages.ts';
 import { allRoutes } from './routes/index.ts';
 import { oauthPagesRouter } from './routes/oauth/pages.ts';
+import type { RunWorker } from './runs/worker.ts';
 import { VERSION } from './version.ts';
 
 /** What `createApp` needs; tests pass a clock and a logger that captures lines. */
@@ -32,6 +33,8 @@ export interface PatchbayApp {
   readonly database: Db;
   /** Closes the database, unless it was handed in. */
   close(): Promise<void>;
+  /** The run worker of this process, once `startServer` started one (`/readyz` reports it; cancel reaches it at once). */
+  worker: RunWorker | null;
 }
 
 /**
@@ -46,6 +49,7 @@ export async function createApp(options: AppOptions): Promise<PatchbayApp> {
   const db = opened.database;
 
   const app = express();
+  const built: { -readonly [K in keyof PatchbayApp]: PatchbayApp[K] } = { app, ctx, database: db, close: opened.close, worker: null };
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxyHops);
   app.set('query parser', 'simple');
@@ -60,10 +64,17 @@ export async function createApp(options: AppOptions): Promise<PatchbayApp> {
   app.get('/readyz', async (_req, res) => {
     try {
       await db.get(sql`SELECT 1 AS one`);
-      res.json({ status: 'ready' });
     } catch {
       res.status(503).json({ error: { code: 'unavailable', message: 'The database is not reachable' } });
+      return;
     }
+    // docs/runs.md, "Workers": a process that runs a worker is ready only while its loop goes round.
+    const beat = built.worker?.heartbeat();
+    if (beat && !beat.alive) {
+      res.status(503).json({ error: { code: 'unavailable', message: `The run worker is not running (${beat.state})` } });
+      return;
+    }
+    res.json({ status: 'ready', worker: beat ? { state: beat.state, running: beat.running } : null });
   });
 
   const routes = allRoutes(ctx);
@@ -84,10 +95,5 @@ export async function createApp(options: AppOptions): Promise<PatchbayApp> {
   app.use(notFoundHandler);
   app.use(errorMiddleware(log));
 
-  return {
-    app,
-    ctx,
-    database: db,
-    close: opened.close,
-  };
+  return built;
 }

@@ -60,6 +60,8 @@ describe('loadConfig', () => {
       passwordHashMaxWaitMs: 1000,
       credentialUserRateLimit: 10,
       credentialConfigRateLimit: 300,
+      worker: true,
+      runRetentionDays: 30,
     });
   });
 

@@ -8,6 +8,7 @@ import { purgeExpiredAdminSessions } from './db/repos/adminSessions.ts';
 import { purgeExpiredEmbedState } from './db/repos/embedSessions.ts';
 import { purgeExpiredRateLimits } from './db/repos/rateLimits.ts';
 import type { Logger } from './log.ts';
+import { RunWorker } from './runs/worker.ts';
 
 /** A listening Patchbay. */
 export interface RunningServer {
@@ -25,6 +26,12 @@ export interface ServerOptions {
   readonly clock?: Clock;
   /** How often expired sessions and used token ids are purged (default one minute). */
   readonly purgeEveryMs?: number;
+}
+
+/** The run worker and scheduler of `patchbay serve` and `patchbay worker` (docs/runs.md, "Workers"). */
+export function createRunWorker(app: PatchbayApp): RunWorker {
+  const { ctx } = app;
+  return new RunWorker({ app: ctx, clock: ctx.clock, log: ctx.log }, { retentionDays: ctx.config.runRetentionDays });
 }
 
 /** Deletes expired embed sessions, used token ids, console sessions and rate-limit windows; answers how many rows went. */
@@ -74,6 +81,10 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     return purging;
   };
   await purge();
+  if (config.worker) {
+    app.worker = createRunWorker(app);
+    app.worker.start();
+  }
   const timer = setInterval(() => void purge(), opts.purgeEveryMs ?? 60_000);
   timer.unref();
 
@@ -91,6 +102,12 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
         clearTimeout(force);
         void (async () => {
           await purging;
+          // runs in hand finish within the grace period, the rest go back to the queue
+          try {
+            await app.worker?.stop(graceMs);
+          } catch (err) {
+            log.error('stopping the run worker failed', { err });
+          }
           try {
             await app.close();
           } catch (err) {

@@ -281,10 +281,50 @@ describe('patchbay serve', () => {
     });
     const health = await fetch(`${url}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok' });
+    // the run worker runs in-process by default and /readyz reports it
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', worker: { state: 'running', running: 0 } });
     child.kill('SIGTERM');
     const ran = await done;
     expect(ran.code).toBe(0);
     expect(ran.stdout).toContain('"msg":"shutting down"');
+    expect(ran.stdout).toContain('"msg":"stopped"');
+  });
+});
+
+describe('patchbay serve with PATCHBAY_WORKER=false and patchbay worker', () => {
+  it('serve runs no worker; worker runs one without HTTP and stops cleanly on SIGTERM', async () => {
+    const env = { ...(await testDatabase()).env, PATCHBAY_ENCRYPTION_KEY: newKey(), PATCHBAY_LOG_LEVEL: 'info' };
+    const serve = start(TSX, ['src/cli.ts', 'serve'], { ...env, PORT: '0', PATCHBAY_HOST: '127.0.0.1', PATCHBAY_WORKER: 'false' });
+    const served = finish(serve);
+    const url = await new Promise<string>((resolve, reject) => {
+      let err = '';
+      serve.stderr?.on('data', (d) => {
+        err += d;
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+        if (m?.[1]) resolve(m[1]);
+      });
+      serve.on('close', () => reject(new Error(`serve exited: ${err}`)));
+    });
+    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready', worker: null });
+    serve.kill('SIGTERM');
+    expect((await served).code).toBe(0);
+
+    const worker = start(TSX, ['src/cli.ts', 'worker'], env);
+    const worked = finish(worker);
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      worker.stderr?.on('data', (d) => {
+        err += d;
+        if (/run worker \S+ is running/.test(err)) resolve();
+      });
+      worker.on('close', () => reject(new Error(`worker exited: ${err}`)));
+    });
+    worker.kill('SIGTERM');
+    const ran = await worked;
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('"msg":"run worker started"');
     expect(ran.stdout).toContain('"msg":"stopped"');
   });
 });
@@ -329,15 +369,21 @@ describe('help', () => {
     expect(ran.stdout).toMatch(/^Usage: patchbay <command>/);
   });
 
-  it.each([['serve'], ['migrate'], ['admin', 'create'], ['token', 'create'], ['keys', 'rotate'], ['keys', 'generate'], ['demo']])(
-    'patchbay %s %s --help prints the usage and exits 0 without touching anything',
-    async (...words) => {
-      const lines: string[] = [];
-      const code = await runCli([...words, '--help'], {}, { out: (t) => lines.push(t), err: (t) => lines.push(t) });
-      expect(code).toBe(0);
-      expect(lines.join('\n')).toMatch(new RegExp(`^Usage: patchbay ${words.join(' ')}`));
-    },
-  );
+  it.each([
+    ['serve'],
+    ['worker'],
+    ['migrate'],
+    ['admin', 'create'],
+    ['token', 'create'],
+    ['keys', 'rotate'],
+    ['keys', 'generate'],
+    ['demo'],
+  ])('patchbay %s %s --help prints the usage and exits 0 without touching anything', async (...words) => {
+    const lines: string[] = [];
+    const code = await runCli([...words, '--help'], {}, { out: (t) => lines.push(t), err: (t) => lines.push(t) });
+    expect(code).toBe(0);
+    expect(lines.join('\n')).toMatch(new RegExp(`^Usage: patchbay ${words.join(' ')}`));
+  });
 
   it('an unknown command exits 2 with the overview', async () => {
     const ran = await cli(['frobnicate'], {});

@@ -12,10 +12,12 @@ import { keysGenerateCommand, keysRotateCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { serveCommand } from './serve.ts';
 import { tokenCreateCommand } from './tokenCreate.ts';
+import { workerCommand } from './worker.ts';
 
 /** Every command by its words. */
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
+  worker: workerCommand,
   migrate: migrateCommand,
   'admin create': adminCreateCommand,
   'token create': tokenCreateCommand,

@@ -130,7 +130,7 @@ async function enqueue(integrationId: string, trigger: 'manual' | 'webhook' = 'm
 
 function startWorker(opts: ConstructorParameters<typeof RunWorker>[1] = {}): RunWorker {
   const w = new RunWorker(
-    { db, app, clock, log: createLogger('silent'), random: () => 0 },
+    { app, clock, log: createLogger('silent'), random: () => 0 },
     { pollMs: 50, scheduleEveryMs: null, retentionDays: null, ...opts },
   );
   workers.push(w);

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { type EndUserLog, endUserLogSchema, type FlowDefinition, storedFlowDefinitionSchema } from '@patchbay/shared';
 import type { AppContext, Clock } from '../context.ts';
-import type { Queryable } from '../db/driver.ts';
+import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
+import { findConnector } from '../db/repos/connectors.ts';
 import {
   findRunBindings,
   findRunLogs,
@@ -13,12 +14,13 @@ import {
   releasedRunSet,
   retryRunSet,
 } from '../db/repos/runs.ts';
+import { sql } from '../db/sql.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { EgressError } from '../services/egress/egress.ts';
 import { renderedPathProblem, type TemplateContext } from '../services/flows/templates.ts';
-import { forwardedResponseHeaders } from '../services/proxy/proxy.ts';
-import { callStep, loadStepAuth, openPasswordInputs } from './appSeam.ts';
+import { openSecretInputs } from '../services/integrations/forEmbed.ts';
+import { callUpstream, forwardedResponseHeaders, type UpstreamAuth } from '../services/proxy/proxy.ts';
 import { nextAttemptDelay, parseRetryAfter, type StepFailure } from './backoff.ts';
 import type { Lease, LeaseQueue } from './queue.ts';
 import { type CallRecord, MAX_CALL_RECORDS, redactedPath, redaction, type StepRecord } from './record.ts';
@@ -66,9 +68,7 @@ export const MAX_RECLAIMS = 3;
 
 /** What the executor needs. */
 export interface RunEngine {
-  /** The asynchronous handle the run rows live behind. */
-  readonly db: Queryable;
-  /** Today's application context, for the proxy's call path and the keyring (see `appSeam.ts`). */
+  /** The server's context: its database (the one handle the run rows live behind), keyring and the proxy's call path. */
   readonly app: AppContext;
   readonly queue: LeaseQueue;
   readonly clock: Clock;
@@ -241,7 +241,8 @@ export function defaultEndUserLog(
 
 /** Executes a claimed run and settles it; see the module comment. */
 export async function executeRun(engine: RunEngine, lease: Lease, signal: AbortSignal): Promise<ExecutionOutcome> {
-  const { db, queue, clock, log } = engine;
+  const { queue, clock, log } = engine;
+  const db = engine.app.db;
   const limits = { ...RUN_LIMITS, ...engine.limits };
   const iso = (ms = clock.now()) => new Date(ms).toISOString();
   const work = await findRunWork(db, lease.id);
@@ -345,7 +346,7 @@ export async function executeRun(engine: RunEngine, lease: Lease, signal: AbortS
 
 async function existingLogs(engine: RunEngine, work: RunWorkRow): Promise<unknown[]> {
   try {
-    const logs: unknown = JSON.parse((await findRunLogs(engine.db, work.id)) ?? '[]');
+    const logs: unknown = JSON.parse((await findRunLogs(engine.app.db, work.id)) ?? '[]');
     return Array.isArray(logs) ? logs : [];
   } catch {
     return [];
@@ -397,8 +398,8 @@ async function runSteps(
   limits: RunLimits,
 ): Promise<{ steps: StepRecord[]; failure: Failure | null; context: TemplateContext | null; secrets: Set<string> }> {
   const { app, clock, log } = engine;
-  const bindings = await findRunBindings(engine.db, work.integration_id);
-  const passwords = openPasswordInputs(app, work.integration_id, work.secret_inputs_enc); // sync until the async merge
+  const bindings = await findRunBindings(engine.app.db, work.integration_id);
+  const passwords = openSecretInputs(app, work.integration_id, work.secret_inputs_enc ?? undefined);
   const plain = JSON.parse(work.inputs) as Record<string, unknown>;
   const inputs: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(plain)) inputs[k] = v;
@@ -512,7 +513,7 @@ const NO_ITEM = Symbol('no forEach item');
 
 async function callOnce(
   engine: RunEngine,
-  target: Parameters<typeof callStep>[1],
+  target: UpstreamAuth,
   step: FlowDefinition['steps'][number],
   context: TemplateContext,
   templates: RunTemplates,
@@ -558,7 +559,7 @@ async function callOnce(
   try {
     if (runSignal.aborted) throw runSignal.reason;
     const answer = await untilAborted(
-      callStep(
+      callUpstream(
         engine.app,
         target,
         {
@@ -615,4 +616,21 @@ async function callOnce(
     clearTimeout(timer);
     runSignal.removeEventListener('abort', onRunAbort);
   }
+}
+
+/** The slot's auth, ready to call through, or why not. */
+type StepAuth =
+  | { readonly ok: true; readonly target: UpstreamAuth }
+  | { readonly ok: false; readonly reason: 'missing' | 'no_base_url' | 'needs_reauth' | 'revoked' | 'disabled' };
+
+/** Loads a connector auth and its connector for a step (the system may use any auth a binding names). */
+async function loadStepAuth(app: AppContext, authId: string): Promise<StepAuth> {
+  const auth = await findConnectorAuth(app.db, authId, sql`1 = 1`);
+  if (!auth) return { ok: false, reason: 'missing' };
+  if (auth.status !== 'active') return { ok: false, reason: auth.status };
+  const connector = await findConnector(app.db, auth.connector_id);
+  if (!connector) return { ok: false, reason: 'missing' };
+  const baseUrl = connector.base_url;
+  if (!baseUrl) return { ok: false, reason: 'no_base_url' };
+  return { ok: true, target: { auth, connector: { ...connector, base_url: baseUrl } } };
 }

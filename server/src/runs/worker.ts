@@ -78,7 +78,7 @@ export class RunWorker {
     this.owner = opts.owner ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
     this.concurrency = Math.max(1, opts.concurrency ?? 8);
     this.pollMs = Math.max(10, opts.pollMs ?? 1000);
-    this.queue = new LeaseQueue(engine.db, RUNS_QUEUE, {
+    this.queue = new LeaseQueue(engine.app.db, RUNS_QUEUE, {
       clock: engine.clock,
       ...(opts.leaseMs === undefined ? {} : { leaseMs: opts.leaseMs }),
       ...(opts.groupCap === undefined ? {} : { groupCap: opts.groupCap }),
@@ -173,14 +173,14 @@ export class RunWorker {
     const every = this.opts.scheduleEveryMs === undefined ? 1000 : this.opts.scheduleEveryMs;
     if (every !== null && now - this.lastSchedule >= every) {
       this.lastSchedule = now;
-      await enqueueDueSchedules(this.engine.db, this.engine.clock, this.engine.log);
+      await enqueueDueSchedules(this.engine.app.db, this.engine.clock, this.engine.log);
     }
     const days = this.opts.retentionDays === undefined ? 30 : this.opts.retentionDays;
     if (days !== null && now - this.lastPurge >= (this.opts.purgeEveryMs ?? 3_600_000)) {
       this.lastPurge = now;
       const before = new Date(this.engine.clock.now() - days * 86_400_000).toISOString();
       for (let i = 0; i < 20; i += 1) {
-        if ((await purgeFinishedRuns(this.engine.db, before, PURGE_BATCH)) < PURGE_BATCH) break;
+        if ((await purgeFinishedRuns(this.engine.app.db, before, PURGE_BATCH)) < PURGE_BATCH) break;
       }
     }
   }
@@ -209,6 +209,6 @@ export class RunWorker {
 
   private async pollCancels(): Promise<void> {
     if (this.active.size === 0) return;
-    for (const id of await listCancelRequested(this.engine.db, [...this.active.keys()])) this.cancelLocal(id);
+    for (const id of await listCancelRequested(this.engine.app.db, [...this.active.keys()])) this.cancelLocal(id);
   }
 }

@@ -8,7 +8,6 @@
  */
 import { loadConfig } from '../config.ts';
 import { systemClock } from '../context.ts';
-import { openSqlite } from '../db/sqliteDriver.ts';
 import { createLogger } from '../log.ts';
 import { openContext } from '../openContext.ts';
 import { RunWorker } from '../runs/worker.ts';
@@ -24,9 +23,8 @@ async function main(): Promise<void> {
     PATCHBAY_LOG_LEVEL: 'silent',
   });
   const opened = await openContext(config, { clock: systemClock, log: createLogger('silent') });
-  const db = openSqlite(dbFile);
   const worker = new RunWorker(
-    { db, app: opened.ctx, clock: systemClock, log: createLogger('silent') },
+    { app: opened.ctx, clock: systemClock, log: createLogger('silent') },
     { leaseMs: Number(leaseMs), concurrency: Number(concurrency), pollMs: 50, scheduleEveryMs: null, retentionDays: null, groupCap: 1000 },
   );
   worker.start();
@@ -34,7 +32,6 @@ async function main(): Promise<void> {
   process.stdin.resume();
   await new Promise<void>((resolve) => process.stdin.once('end', () => resolve()));
   await worker.stop(5_000);
-  await db.close();
   await opened.close();
   process.stdout.write(`stopped ${JSON.stringify(worker.heartbeat().executed)}\n`);
 }

@@ -65,8 +65,8 @@ function sealSecretInputs(ctx: AppContext, id: string, secret: Readonly<Record<s
   return Object.keys(secret).length === 0 ? null : sealJson(ctx.keyring, secretAt(id), secret);
 }
 
-/** Opens an integration's stored password inputs. */
-function openSecretInputs(ctx: AppContext, id: string, sealed: string | undefined): Record<string, string> {
+/** Opens an integration's stored password inputs (the run executor reads them too). */
+export function openSecretInputs(ctx: AppContext, id: string, sealed: string | undefined): Record<string, string> {
   return sealed === undefined ? {} : secretInputsSchema.parse(openJson(ctx.keyring, secretAt(id), sealed));
 }
 
