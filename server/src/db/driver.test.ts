@@ -32,6 +32,33 @@ describe(`the ${TEST_DRIVER} driver`, () => {
     expect(await db.run(sql`UPDATE t SET n = n + 1`)).toEqual({ changes: 2 });
   });
 
+  it('writes an unsynced statement, answers its row, and leaves every other commit durable', async () => {
+    const row = await db.getUnsynced(
+      sql`INSERT INTO t (id, n) VALUES (${'u'}, ${1}) ON CONFLICT (id) DO UPDATE SET n = t.n + 1 RETURNING n`,
+    );
+    expect(row).toEqual({ n: 1 });
+    expect(
+      await db.getUnsynced(sql`INSERT INTO t (id, n) VALUES (${'u'}, ${1}) ON CONFLICT (id) DO UPDATE SET n = t.n + 1 RETURNING n`),
+    ).toEqual({
+      n: 2,
+    });
+    const other = tdb.open();
+    try {
+      expect(await other.get(sql`SELECT n FROM t WHERE id = 'u'`)).toEqual({ n: 2 });
+    } finally {
+      await other.close();
+    }
+    if (TEST_DRIVER === 'sqlite') expect(await db.get(sql`PRAGMA synchronous`)).toEqual({ synchronous: 2 });
+    // Inside a transaction it belongs to the transaction: rolled back with it.
+    await expect(
+      db.tx(async (tx) => {
+        await tx.getUnsynced(sql`INSERT INTO t (id, n) VALUES ('v', 1) RETURNING n`);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await db.get(sql`SELECT id FROM t WHERE id = 'v'`)).toBeUndefined();
+  });
+
   it('commits a transaction and rolls back one that throws', async () => {
     await db.tx(async (tx) => {
       await tx.run(sql`INSERT INTO t (id, n) VALUES ('a', 1)`);

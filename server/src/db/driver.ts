@@ -17,6 +17,13 @@ export interface Queryable {
   /** Runs a statement; answers how many rows changed. */
   run(query: Sql): Promise<{ changes: number }>;
   /**
+   * The first row of a write whose loss at a power failure is acceptable (rate-limit counters):
+   * SQLite commits it without waiting for the disk (`synchronous = NORMAL` for this one statement;
+   * WAL keeps the file consistent, the next durable commit syncs it too); on PostgreSQL it is
+   * {@link Queryable.get}. Inside a transaction it is part of that transaction, durable with it.
+   */
+  getUnsynced<T>(query: Sql): Promise<T | undefined>;
+  /**
    * Runs `fn` in one transaction and hands it the handle it must use (`db.tx(async (tx) => …)`).
    * On SQLite it is `BEGIN IMMEDIATE` on the one connection, serialised with every other
    * statement; on PostgreSQL a pooled connection of its own. Called on a transaction's handle it

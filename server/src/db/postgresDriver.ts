@@ -114,6 +114,9 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Db {
       assertOutsideOwnTransaction(db);
       return { changes: (await query(pool, q)).rowCount ?? 0 };
     },
+    getUnsynced<T>(q: Sql) {
+      return db.get<T>(q);
+    },
     async exec(script: string) {
       assertOutsideOwnTransaction(db);
       await pool.query(script);
@@ -138,6 +141,9 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Db {
         async run(q: Sql) {
           live();
           return { changes: (await query(client, q)).rowCount ?? 0 };
+        },
+        getUnsynced<R>(q: Sql) {
+          return handle.get<R>(q);
         },
         async exec(script: string) {
           live();

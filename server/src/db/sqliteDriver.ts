@@ -80,6 +80,15 @@ export function openSqlite(file: string): Db {
     all: (q) => outside(() => all(q)),
     get: (q) => outside(() => get(q)),
     run: (q) => outside(() => run(q)),
+    getUnsynced: (q) =>
+      outside(() => {
+        raw.pragma('synchronous = NORMAL');
+        try {
+          return get(q);
+        } finally {
+          raw.pragma('synchronous = FULL');
+        }
+      }),
     exec: (script) =>
       outside(() => {
         raw.exec(script);
@@ -97,6 +106,7 @@ export function openSqlite(file: string): Db {
         all: (q) => inside(() => all(q)),
         get: (q) => inside(() => get(q)),
         run: (q) => inside(() => run(q)),
+        getUnsynced: (q) => inside(() => get(q)),
         exec: (script) => inside(() => void raw.exec(script)),
         tx: (inner) => inner(handle),
       };

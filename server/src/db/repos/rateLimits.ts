@@ -12,7 +12,8 @@ export async function incrementRateLimitHit(
   nowIso: string,
   resetIso: string,
 ): Promise<{ hits: number; resetAt: string }> {
-  const row = await db.get<{ hits: number; reset_at: string }>(sql`INSERT INTO rate_limit_hits (key, hits, reset_at)
+  // A counter lost at a power failure costs nothing; it need not wait for the disk.
+  const row = await db.getUnsynced<{ hits: number; reset_at: string }>(sql`INSERT INTO rate_limit_hits (key, hits, reset_at)
     VALUES (${key}, 1, ${resetIso})
     ON CONFLICT (key) DO UPDATE SET
       hits = CASE WHEN rate_limit_hits.reset_at <= ${nowIso} THEN 1 ELSE rate_limit_hits.hits + 1 END,
