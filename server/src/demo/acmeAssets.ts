@@ -55,6 +55,10 @@ export function acmePageHtml(opts: { patchbayUrl: string; configId: string }): s
   <div class="who">
     <label for="user">Signed in as</label>
     <select id="user">${options}</select>
+    <label for="lang">Language</label>
+    <select id="lang"><option value="">Browser</option><option value="en">English</option><option value="de">Deutsch</option></select>
+    <label for="theme">Theme</label>
+    <select id="theme"><option value="light">Light</option><option value="dark">Dark</option><option value="auto">System</option></select>
     <span class="account">${escapeHtml(ACME_ACCOUNT.name)}</span>
   </div>
 </header>
@@ -101,6 +105,7 @@ a{color:inherit;text-decoration:none}
 .mainnav a{padding:6px 12px;border-radius:6px;color:#c7d2fe}
 .mainnav a:hover,.mainnav a[aria-current=page]{background:rgba(255,255,255,.12);color:#fff}
 .who{display:flex;align-items:center;gap:8px;font-size:14px}
+body.dark{--bg:#0f1117;--panel:#171a22;--text:#e6e8ef;--muted:#a3a9ba;--line:#2a2f3c;--accent-soft:#23264a}
 .who select{font:inherit;padding:4px 8px;border-radius:6px;border:1px solid #4338ca;background:#312e81;color:#fff}
 .account{padding:2px 8px;border-radius:999px;background:rgba(255,255,255,.12);font-size:12px}
 .layout{display:grid;grid-template-columns:200px minmax(0,1fr) 320px;gap:24px;max-width:1320px;margin:0 auto;padding:24px}
@@ -178,6 +183,17 @@ export const ACME_JS = `'use strict';
     add(li);
   };
 
+  const langSelect = document.getElementById('lang');
+  const themeSelect = document.getElementById('theme');
+  // The language and theme switches: the portal follows at runtime, the page's own colours too.
+  const applyPage = () => document.body.classList.toggle('dark', themeSelect.value === 'dark' || (themeSelect.value === 'auto' && matchMedia('(prefers-color-scheme: dark)').matches));
+  const remember = (name, value) => {
+    const url = new URL(location.href);
+    if (value) url.searchParams.set(name, value);
+    else url.searchParams.delete(name);
+    history.replaceState(null, '', url);
+  };
+
   const mount = (user) => {
     if (portal) portal.destroy();
     portal = null;
@@ -189,6 +205,8 @@ export const ACME_JS = `'use strict';
       container: '#integrations',
       url: patchbayUrl,
       configId: configId,
+      ...(langSelect.value ? { language: langSelect.value } : {}),
+      theme: { mode: themeSelect.value },
       token: () =>
         fetch('/api/patchbay-token?user=' + encodeURIComponent(user)).then((r) => {
           if (!r.ok) throw new Error('Acme could not get a Patchbay token (' + r.status + ')');
@@ -212,6 +230,20 @@ export const ACME_JS = `'use strict';
     list.textContent = '';
     received.length = 0;
     empty.hidden = false;
+  });
+  if (['en', 'de'].includes(params.get('lang'))) langSelect.value = params.get('lang');
+  if (['light', 'dark', 'auto'].includes(params.get('theme'))) themeSelect.value = params.get('theme');
+  applyPage();
+  langSelect.addEventListener('change', () => {
+    remember('lang', langSelect.value);
+    // "Browser" has no runtime equivalent: mount again without a language option.
+    if (portal && langSelect.value) portal.setLanguage(langSelect.value).catch(() => {});
+    else mount(select.value);
+  });
+  themeSelect.addEventListener('change', () => {
+    remember('theme', themeSelect.value);
+    applyPage();
+    if (portal) portal.setTheme({ mode: themeSelect.value }).catch(() => {});
   });
   mount(select.value);
 })();

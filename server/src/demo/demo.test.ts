@@ -248,6 +248,15 @@ describe('Acme CRM', () => {
     expect(js).toContain("meta('patchbay-config-id')");
     expect(js).toContain("fetch('/api/patchbay-token?user=' + encodeURIComponent(user))");
     expect(js).toContain('portal.destroy()');
+    // The language and theme switches drive the mounted portal at runtime.
+    expect(html).toContain(
+      '<select id="lang"><option value="">Browser</option><option value="en">English</option><option value="de">Deutsch</option></select>',
+    );
+    expect(html).toContain(
+      '<select id="theme"><option value="light">Light</option><option value="dark">Dark</option><option value="auto">System</option></select>',
+    );
+    expect(js).toContain('portal.setLanguage(langSelect.value)');
+    expect(js).toContain('portal.setTheme({ mode: themeSelect.value })');
     const css = await fetch(`${demo.urls.acme}/acme.css`);
     expect(css.headers.get('content-type')).toMatch(/^text\/css/);
   });

@@ -98,6 +98,10 @@ function FlowCard({
 /** How a flow runs, in words. */
 export function triggerText(t: ReturnType<typeof usePortal>['t'], flow: EmbedFlow): string {
   const trigger = flow.trigger;
-  if (trigger.type === 'schedule') return trigger.everyMinutes ? t('triggerSchedule', { n: trigger.everyMinutes }) : t('triggerCron');
+  if (trigger.type === 'schedule') {
+    if (trigger.everyMinutes) return t('triggerSchedule', { n: trigger.everyMinutes });
+    // A cron schedule runs in its time zone (UTC unless the flow names one): say which.
+    return t('triggerCronZone', { zone: trigger.timezone ?? 'UTC' });
+  }
   return t(trigger.type === 'webhook' ? 'triggerWebhook' : 'triggerManual');
 }
