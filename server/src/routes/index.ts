@@ -16,6 +16,7 @@ import { connectTicketsRoutes } from './embed/connectTickets.ts';
 import { consentRoutes } from './embed/consent.ts';
 import { embedFlowsRoutes } from './embed/flows.ts';
 import { embedIntegrationsRoutes } from './embed/integrations.ts';
+import { embedRunsRoutes } from './embed/runs.ts';
 import { sessionRoutes } from './embed/session.ts';
 
 /** Where the console reaches the vendor API: `/api/v1/flows/{id}` → `/admin/api/flows/{id}`. */
@@ -57,6 +58,7 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...consentRoutes(ctx),
     ...embedFlowsRoutes(ctx),
     ...embedIntegrationsRoutes(ctx),
+    ...embedRunsRoutes(ctx),
     ...authRoutes(ctx),
     ...consoleRoutes(vendorApi),
   ];
