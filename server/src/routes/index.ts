@@ -10,6 +10,7 @@ import { flowsRoutes } from './api/flows.ts';
 import { integrationsRoutes } from './api/integrations.ts';
 import { overviewRoutes } from './api/overview.ts';
 import { proxyRoutes } from './api/proxy.ts';
+import { runsRoutes } from './api/runs.ts';
 import { embedConnectorAuthsRoutes } from './embed/connectorAuths.ts';
 import { embedConnectorsRoutes } from './embed/connectors.ts';
 import { connectTicketsRoutes } from './embed/connectTickets.ts';
@@ -43,6 +44,7 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...embedConfigsRoutes(ctx),
     ...flowsRoutes(ctx),
     ...integrationsRoutes(ctx),
+    ...runsRoutes(ctx),
     ...connectorAuthsRoutes(ctx),
     ...auditEventsRoutes(ctx),
     ...adminUsersRoutes(ctx),
