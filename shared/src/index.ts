@@ -16,3 +16,4 @@ export * from './schemas/embedToken.ts';
 export * from './schemas/flows.ts';
 export * from './schemas/integrations.ts';
 export * from './schemas/overview.ts';
+export * from './schemas/runs.ts';

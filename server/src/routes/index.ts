@@ -10,12 +10,14 @@ import { flowsRoutes } from './api/flows.ts';
 import { integrationsRoutes } from './api/integrations.ts';
 import { overviewRoutes } from './api/overview.ts';
 import { proxyRoutes } from './api/proxy.ts';
+import { runsRoutes } from './api/runs.ts';
 import { embedConnectorAuthsRoutes } from './embed/connectorAuths.ts';
 import { embedConnectorsRoutes } from './embed/connectors.ts';
 import { connectTicketsRoutes } from './embed/connectTickets.ts';
 import { consentRoutes } from './embed/consent.ts';
 import { embedFlowsRoutes } from './embed/flows.ts';
 import { embedIntegrationsRoutes } from './embed/integrations.ts';
+import { embedRunsRoutes } from './embed/runs.ts';
 import { sessionRoutes } from './embed/session.ts';
 
 /** Where the console reaches the vendor API: `/api/v1/flows/{id}` → `/admin/api/flows/{id}`. */
@@ -42,6 +44,7 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...embedConfigsRoutes(ctx),
     ...flowsRoutes(ctx),
     ...integrationsRoutes(ctx),
+    ...runsRoutes(ctx),
     ...connectorAuthsRoutes(ctx),
     ...auditEventsRoutes(ctx),
     ...adminUsersRoutes(ctx),
@@ -57,6 +60,7 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...consentRoutes(ctx),
     ...embedFlowsRoutes(ctx),
     ...embedIntegrationsRoutes(ctx),
+    ...embedRunsRoutes(ctx),
     ...authRoutes(ctx),
     ...consoleRoutes(vendorApi),
   ];

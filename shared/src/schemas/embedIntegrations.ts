@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { connectorIdSchema, prefixedIdSchema, timestampSchema } from './common.ts';
-import { flowInputSchema, flowTriggerSchema } from './flows.ts';
+import { endUserLogSchema, flowInputSchema, flowTriggerSchema } from './flows.ts';
 
 /** A connector as shown on a group ("highlighted connectors"). */
 export const embedHighlightSchema = z.object({ id: connectorIdSchema, name: z.string(), iconUrl: z.string().nullable() });
@@ -90,10 +90,13 @@ export const embedRunSchema = z
   .object({
     id: z.string(),
     trigger: z.enum(['schedule', 'webhook', 'manual', 'admin', 'retry']),
-    status: z.enum(['queued', 'running', 'success', 'error']),
+    status: z.enum(['queued', 'running', 'success', 'error', 'canceled']),
     createdAt: timestampSchema,
     startedAt: timestampSchema.nullable(),
     finishedAt: timestampSchema.nullable(),
+    durationMs: z.number().int().nullable().describe('From start to finish; null until it finished'),
+    attempt: z.number().int(),
+    errorCode: z.string().nullable(),
     error: z.string().nullable(),
     logs: z.array(z.object({ at: timestampSchema, level: z.enum(['info', 'warn', 'error']), message: z.string() })),
   })
@@ -101,6 +104,28 @@ export const embedRunSchema = z
 
 /** `GET /embed/api/integrations/{id}/runs` answer. */
 export const embedRunListSchema = z.object({ items: z.array(embedRunSchema), nextCursor: z.string().nullable() });
+
+/** A step of a run as the end user sees it: statuses only, never request or response bodies. */
+export const embedRunStepSchema = z.object({
+  id: z.string(),
+  status: z.enum(['success', 'error', 'skipped', 'canceled']),
+  attempt: z.number().int(),
+  durationMs: z.number().int(),
+  httpStatus: z.number().int().nullable().describe('Status of the last call made'),
+  calls: z.number().int(),
+  failedCalls: z.number().int(),
+  errorCode: z.string().nullable(),
+});
+
+/** `GET /embed/api/runs/{id}`: a run with its step statuses and end-user log (null until it rendered). */
+export const embedRunDetailSchema = embedRunSchema
+  .extend({ integrationId: z.string(), steps: z.array(embedRunStepSchema), endUserLog: endUserLogSchema.nullable() })
+  .meta({ id: 'EmbedRunDetail' });
+/** A run's detail as the iframe sees it. */
+export type EmbedRunDetail = z.infer<typeof embedRunDetailSchema>;
+
+/** `POST /embed/api/integrations/{id}/runs` answer (202): the queued run. */
+export const embedRunAcceptedSchema = z.object({ run: embedRunSchema });
 
 /** `POST /embed/api/consent` answer: consent is recorded once per user or once per account. */
 export const consentGivenSchema = z.object({ given: z.literal(true), at: timestampSchema });

@@ -202,7 +202,9 @@ export async function deleteIntegrationRow(db: Queryable, id: string): Promise<b
 export interface RunSummaryRow {
   id: string;
   trigger: 'schedule' | 'webhook' | 'manual' | 'admin' | 'retry';
-  status: 'queued' | 'running' | 'success' | 'error';
+  status: 'queued' | 'running' | 'success' | 'error' | 'canceled';
+  attempt: number;
+  error_code: string | null;
   error: string | null;
   logs: string;
   created_at: string;
@@ -219,6 +221,6 @@ export async function listRunSummaries(
 ): Promise<RunSummaryRow[]> {
   const where: Fragment[] = [sql`r.integration_id = ${integrationId}`];
   if (after) where.push(after);
-  return db.all<RunSummaryRow>(sql`SELECT r.id, r.trigger, r.status, r.error, r.logs, r.created_at, r.started_at, r.finished_at
+  return db.all<RunSummaryRow>(sql`SELECT r.id, r.trigger, r.status, r.attempt, r.error_code, r.error, r.logs, r.created_at, r.started_at, r.finished_at
     FROM runs r ${sql.where(where)} ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit}`);
 }

@@ -252,7 +252,7 @@ describe('consent is enforced by the server', () => {
       if (res.status === 403 && res.body.error.code === 'consent_required') refused.push(`${r.method.toUpperCase()} ${r.path}`);
     }
     expect(refused).toEqual(gated.map((r) => `${r.method.toUpperCase()} ${r.path}`));
-    expect(refused).toHaveLength(7);
+    expect(refused).toHaveLength(8); // with "Run now"
   });
 
   it('leaves a configuration without consent unaffected', async () => {

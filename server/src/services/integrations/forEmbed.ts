@@ -318,7 +318,7 @@ export async function deleteEmbedIntegration(ctx: AppContext, p: EndUserPrincipa
 }
 
 /** The end-user log records of a run; records that do not have the expected shape are left out (and logged). */
-function runLogs(row: RunSummaryRow, log: Logger): z.infer<typeof logEntrySchema>[] {
+export function runLogs(row: RunSummaryRow, log: Logger): z.infer<typeof logEntrySchema>[] {
   let raw: unknown;
   try {
     raw = JSON.parse(row.logs);
@@ -340,6 +340,12 @@ function runLogs(row: RunSummaryRow, log: Logger): z.infer<typeof logEntrySchema
   return out;
 }
 
+/** Milliseconds from start to finish, null until the run finished. */
+export function runDurationMs(r: { started_at: string | null; finished_at: string | null }): number | null {
+  if (r.started_at === null || r.finished_at === null) return null;
+  return Math.max(0, Date.parse(r.finished_at) - Date.parse(r.started_at));
+}
+
 /** `GET /embed/api/integrations/{id}/runs`: newest first; never trigger payloads or step details. */
 export async function listEmbedRuns(ctx: AppContext, p: EndUserPrincipal, id: string, query: PageQuery, log: Logger) {
   await findUsable(ctx, p, id);
@@ -355,6 +361,9 @@ export async function listEmbedRuns(ctx: AppContext, p: EndUserPrincipal, id: st
       createdAt: r.created_at,
       startedAt: r.started_at,
       finishedAt: r.finished_at,
+      durationMs: runDurationMs(r),
+      attempt: r.attempt,
+      errorCode: r.error_code,
       error: r.error,
       logs: runLogs(r, log),
     }),
