@@ -10,7 +10,9 @@
  * default `info` as in production; lines are built but written nowhere), BENCH_ONLY (comma-separated
  * scenario names; the baseline and any scenario a selected one compares with always run; naming only
  * budget checks skips the load phase), BENCH_READY_RUNS (Chromium runs per kind for `embed-ready`,
- * default 10), CHROMIUM_PATH (default /usr/bin/chromium).
+ * default 10), CHROMIUM_PATH (default /usr/bin/chromium), BENCH_DRIVERS (default `sqlite,postgres`),
+ * BENCH_ROUNDS (default 3: per scenario the drivers take turns, each measured BENCH_SECONDS in all,
+ * reported by its median round). PATCHBAY_DATABASE_POOL_SIZE reaches the Patchbay under load.
  *
  * After the load scenarios come the embed budgets (`BUDGET_CHECKS`): SDK size, the iframe's first
  * view, the admin console's first view, and `mountPortal()` → `ready` beside a blank cross-origin
@@ -21,7 +23,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { measure } from './measure.ts';
+import { type Measurement, measure, type RequestSpec } from './measure.ts';
 import type { FromServer, ToServer } from './protocol.ts';
 import { type Comparison, compare, formatComparisonTable, formatTable, isBroken, ratio, type ScenarioResult } from './report.ts';
 import { type BudgetRow, benchWorkspaceRoot, formatBudgetTable } from './scenarios/embedBudgets.ts';
@@ -39,6 +41,7 @@ const env = z
     BENCH_READY_RUNS: z.coerce.number().int().min(1).max(100).default(10),
     CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
     BENCH_DRIVERS: z.string().default('sqlite,postgres'),
+    BENCH_ROUNDS: z.coerce.number().int().min(1).max(20).default(3),
   })
   .parse(process.env);
 
@@ -92,22 +95,63 @@ function startServerProcess(databaseUrl: string | undefined) {
   };
 }
 
-/** Runs every load scenario against one server process; answers the results. */
-async function runLoadPhase(driver: Driver, databaseUrl: string | undefined): Promise<ScenarioResult[]> {
-  const server = startServerProcess(databaseUrl);
-  await server.next(); // ready
-  console.log(`\n${driver}:`);
-  const results: ScenarioResult[] = [];
-  let baseline: { requestsPerSecond: number; p50: number; p99: number } | undefined;
+type ServerProcess = ReturnType<typeof startServerProcess>;
+
+/** The round with the median throughput (rounds of one driver under the same outside load). */
+function medianRound(rounds: Measurement[]): Measurement {
+  const sorted = [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as Measurement;
+}
+
+/**
+ * Runs every load scenario on every driver's server process. Per scenario the drivers take turns
+ * in `BENCH_ROUNDS` rounds (sqlite, postgres, sqlite, …) and each reports its median round, so a
+ * burst of outside load on a shared machine falls on both columns instead of skewing the ratio.
+ */
+async function runLoadPhase(servers: Partial<Record<Driver, ServerProcess>>): Promise<Partial<Record<Driver, ScenarioResult[]>>> {
+  const live = drivers.filter((d) => servers[d]);
+  const out: Partial<Record<Driver, ScenarioResult[]>> = Object.fromEntries(live.map((d) => [d, []]));
+  const baselines: Partial<Record<Driver, Measurement>> = {};
+  const roundSeconds = load.seconds / env.BENCH_ROUNDS;
   for (const scenario of scenarios) {
     process.stdout.write(`  ${scenario.name} … `);
-    try {
-      const answer = await server.ask({ type: 'prepare', name: scenario.name });
-      if (answer.type !== 'prepared') throw new Error(answer.type === 'failed' ? answer.error : `unexpected answer ${answer.type}`);
-      if (env.BENCH_WARMUP_SECONDS > 0) await measure(answer.request, { ...load, seconds: env.BENCH_WARMUP_SECONDS });
-      const m = await measure(answer.request, load);
-      if (scenario === BASELINE) baseline = m;
-      const base = baseline ?? m;
+    const requests: Partial<Record<Driver, RequestSpec>> = {};
+    const failed: Partial<Record<Driver, string>> = {};
+    for (const d of live) {
+      try {
+        const answer = await (servers[d] as ServerProcess).ask({ type: 'prepare', name: scenario.name });
+        if (answer.type !== 'prepared') throw new Error(answer.type === 'failed' ? answer.error : `unexpected answer ${answer.type}`);
+        if (env.BENCH_WARMUP_SECONDS > 0) await measure(answer.request, { ...load, seconds: env.BENCH_WARMUP_SECONDS });
+        requests[d] = answer.request;
+      } catch (err) {
+        failed[d] = err instanceof Error ? err.message : String(err);
+      }
+    }
+    const rounds: Partial<Record<Driver, Measurement[]>> = {};
+    for (let i = 0; i < env.BENCH_ROUNDS; i++) {
+      for (const d of live) {
+        const request = requests[d];
+        if (!request || failed[d]) continue;
+        try {
+          const m = await measure(request, { ...load, seconds: roundSeconds });
+          rounds[d] = [...(rounds[d] ?? []), m];
+        } catch (err) {
+          failed[d] = err instanceof Error ? err.message : String(err);
+        }
+      }
+    }
+    const line: string[] = [];
+    for (const d of live) {
+      const error = failed[d];
+      const results = out[d] as ScenarioResult[];
+      if (error !== undefined || !rounds[d]) {
+        results.push({ name: scenario.name, description: scenario.description, ok: false, error: error ?? 'no round measured' });
+        line.push(`${d} FAILED: ${error}`);
+        continue;
+      }
+      const m = medianRound(rounds[d]);
+      if (scenario === BASELINE) baselines[d] = m;
+      const base = baselines[d] ?? m;
       results.push({
         name: scenario.name,
         description: scenario.description,
@@ -119,15 +163,13 @@ async function runLoadPhase(driver: Driver, databaseUrl: string | undefined): Pr
           p99: ratio(m.p99, base.p99),
         },
       });
-      console.log(`${Math.round(m.requestsPerSecond)} req/s`);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      results.push({ name: scenario.name, description: scenario.description, ok: false, error: message });
-      console.log(`FAILED: ${message}`);
+      line.push(
+        `${d} ${Math.round(m.requestsPerSecond)} req/s (rounds ${rounds[d].map((r) => Math.round(r.requestsPerSecond)).join('/')})`,
+      );
     }
+    console.log(line.join(', '));
   }
-  await server.ask({ type: 'stop' });
-  return results;
+  return out;
 }
 
 console.log(
@@ -139,18 +181,31 @@ console.log(
 const byDriver: Partial<Record<Driver, ScenarioResult[]>> = {};
 const driverComparisons: Partial<Record<Driver, Comparison[]>> = {};
 if (runLoad) {
-  for (const driver of drivers) {
-    let pg: Awaited<ReturnType<typeof startBenchPostgres>> | undefined;
-    try {
-      if (driver === 'postgres') pg = await startBenchPostgres();
-      byDriver[driver] = await runLoadPhase(driver, pg?.databaseUrl);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      console.log(`  ${driver}: could not run (${message})`);
-      byDriver[driver] = scenarios.map((s) => ({ name: s.name, description: s.description, ok: false, error: message }));
-    } finally {
-      await pg?.stop();
+  const servers: Partial<Record<Driver, ServerProcess>> = {};
+  let pg: Awaited<ReturnType<typeof startBenchPostgres>> | undefined;
+  const unavailable: Partial<Record<Driver, string>> = {};
+  try {
+    for (const driver of drivers) {
+      try {
+        if (driver === 'postgres') pg = await startBenchPostgres();
+        const server = startServerProcess(driver === 'postgres' ? pg?.databaseUrl : undefined);
+        await server.next(); // ready
+        servers[driver] = server;
+      } catch (err) {
+        unavailable[driver] = err instanceof Error ? err.message : String(err);
+        console.log(`  ${driver}: could not run (${unavailable[driver]})`);
+      }
     }
+    console.log(
+      `\n${drivers.filter((d) => servers[d]).join(' and ')} in turns, ${env.BENCH_ROUNDS} rounds of ${(load.seconds / env.BENCH_ROUNDS).toFixed(1)}s each (median round):`,
+    );
+    Object.assign(byDriver, await runLoadPhase(servers));
+    for (const [driver, message] of Object.entries(unavailable) as [Driver, string][]) {
+      byDriver[driver] = scenarios.map((s) => ({ name: s.name, description: s.description, ok: false, error: message }));
+    }
+  } finally {
+    for (const server of Object.values(servers)) await server?.ask({ type: 'stop' });
+    await pg?.stop();
   }
   for (const driver of drivers) {
     const results = byDriver[driver] ?? [];

@@ -42,6 +42,7 @@ export async function startPatchbay(opts: { logLevel: LogLevel | 'silent'; datab
     PATCHBAY_SESSION_RATE_LIMIT: '1000000',
     PATCHBAY_LOGIN_RATE_LIMIT: '1000000',
     PATCHBAY_LOG_LEVEL: opts.logLevel,
+    ...(process.env.PATCHBAY_DATABASE_POOL_SIZE ? { PATCHBAY_DATABASE_POOL_SIZE: process.env.PATCHBAY_DATABASE_POOL_SIZE } : {}),
     PORT: '0',
   });
   const errors: string[] = [];
