@@ -70,3 +70,54 @@ export async function findCallbackDelivery(db: Queryable, id: string): Promise<C
 export async function listCallbackDeliveriesOfConfig(db: Queryable, configId: string): Promise<CallbackDeliveryRow[]> {
   return db.all<CallbackDeliveryRow>(sql`SELECT * FROM callback_deliveries WHERE config_id = ${configId} ORDER BY created_at, id`);
 }
+
+/** One recorded attempt of a delivery. */
+export interface CallbackAttemptRow {
+  id: string;
+  delivery_id: string;
+  at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+}
+
+/** Records an attempt. */
+export async function insertCallbackAttempt(db: Queryable, row: CallbackAttemptRow): Promise<void> {
+  await db.run(sql`INSERT INTO callback_delivery_attempts (id, delivery_id, at, duration_ms, status_code, error, response_excerpt)
+    VALUES (${row.id}, ${row.delivery_id}, ${row.at}, ${row.duration_ms}, ${row.status_code}, ${row.error}, ${row.response_excerpt})`);
+}
+
+/** How many attempts a delivery has had. */
+export async function countCallbackAttempts(db: Queryable, deliveryId: string): Promise<number> {
+  const row = await db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM callback_delivery_attempts WHERE delivery_id = ${deliveryId}`);
+  return Number(row?.n ?? 0);
+}
+
+/** Every attempt of a delivery, oldest first. */
+export async function listCallbackAttempts(db: Queryable, deliveryId: string): Promise<CallbackAttemptRow[]> {
+  return db.all<CallbackAttemptRow>(sql`SELECT * FROM callback_delivery_attempts WHERE delivery_id = ${deliveryId} ORDER BY at, id`);
+}
+
+/** Stops a configuration's callbacks (its backend answered 410 Gone); answers whether it was running. */
+export async function disableCallbacks(db: Queryable, configId: string, at: string): Promise<boolean> {
+  const res = await db.run(
+    sql`UPDATE embed_configs SET callbacks_disabled_at = ${at} WHERE id = ${configId} AND callbacks_disabled_at IS NULL`,
+  );
+  return res.changes === 1;
+}
+
+/** Starts a configuration's callbacks again; answers whether they were stopped. */
+export async function enableCallbacks(db: Queryable, configId: string): Promise<boolean> {
+  const res = await db.run(
+    sql`UPDATE embed_configs SET callbacks_disabled_at = NULL WHERE id = ${configId} AND callbacks_disabled_at IS NOT NULL`,
+  );
+  return res.changes === 1;
+}
+
+/** Puts a delivery back in the queue, due at `at`, keeping its id (the `webhook-id`); false when it is being sent now. */
+export async function requeueCallbackDelivery(db: Queryable, id: string, at: string): Promise<boolean> {
+  const res = await db.run(sql`UPDATE callback_deliveries SET status = 'pending', not_before = ${at}, delivered_at = NULL
+    WHERE id = ${id} AND status <> 'sending'`);
+  return res.changes === 1;
+}
