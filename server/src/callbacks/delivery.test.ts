@@ -167,7 +167,7 @@ describe('callback delivery', () => {
     s.clock.advance(2);
     const second = await settled(id, 'pending', 2);
     expect(Date.parse(second.not_before) - s.clock.now()).toBe(RETRY_SCHEDULE_MS[1]);
-    s.clock.advance(RETRY_SCHEDULE_MS[1] / 1000);
+    s.clock.advance((RETRY_SCHEDULE_MS[1] ?? 0) / 1000);
     await settled(id, 'delivered', 3);
     expect(received.map((r) => r.headers['webhook-id'])).toEqual([id, id, id]);
     await new Promise((r) => setTimeout(r, 150));
