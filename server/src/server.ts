@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type PatchbayApp } from './app.ts';
 import { ADMIN_SESSION_IDLE_MS } from './auth/adminSession.ts';
+import { startCallbackWorker } from './callbacks/worker.ts';
 import type { Config } from './config.ts';
 import { type Clock, nowIso } from './context.ts';
 import { purgeExpiredAdminSessions } from './db/repos/adminSessions.ts';
@@ -25,6 +26,8 @@ export interface ServerOptions {
   readonly clock?: Clock;
   /** How often expired sessions and used token ids are purged (default one minute). */
   readonly purgeEveryMs?: number;
+  /** Whether this process sends callbacks (the delivery worker, docs/callbacks.md); default true. */
+  readonly callbackWorker?: boolean;
 }
 
 /** Deletes expired embed sessions, used token ids, console sessions and rate-limit windows; answers how many rows went. */
@@ -76,6 +79,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   await purge();
   const timer = setInterval(() => void purge(), opts.purgeEveryMs ?? 60_000);
   timer.unref();
+  const callbacks = opts.callbackWorker === false ? null : startCallbackWorker(app.ctx);
 
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -91,6 +95,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
         clearTimeout(force);
         void (async () => {
           await purging;
+          await callbacks?.stop();
           try {
             await app.close();
           } catch (err) {
