@@ -25,7 +25,7 @@ export interface CallbackWorkerOptions {
   readonly leaseMs?: number;
   /** Live leases per configuration (default 10). */
   readonly groupCap?: number;
-  /** Days finished deliveries are kept (`PATCHBAY_RUN_RETENTION_DAYS`, like runs; default 30); null: never purged here. */
+  /** Days finished deliveries are kept (like runs; default 30); null: never purged here. */
   readonly retentionDays?: number | null;
   /** Jitter source (tests). */
   readonly random?: () => number;
