@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type PatchbayApp } from './app.ts';
 import { ADMIN_SESSION_IDLE_MS } from './auth/adminSession.ts';
+import { startCallbackWorker } from './callbacks/worker.ts';
 import type { Config } from './config.ts';
 import { type Clock, nowIso } from './context.ts';
 import { purgeExpiredAdminSessions } from './db/repos/adminSessions.ts';
@@ -26,6 +27,8 @@ export interface ServerOptions {
   readonly clock?: Clock;
   /** How often expired sessions and used token ids are purged (default one minute). */
   readonly purgeEveryMs?: number;
+  /** Whether this process sends callbacks (the delivery worker, docs/callbacks.md); default true. */
+  readonly callbackWorker?: boolean;
 }
 
 /** The run worker and scheduler of `patchbay serve` and `patchbay worker` (docs/runs.md, "Workers"). */
@@ -87,6 +90,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   }
   const timer = setInterval(() => void purge(), opts.purgeEveryMs ?? 60_000);
   timer.unref();
+  // Callback deliveries run where runs run: every process unless PATCHBAY_WORKER=false.
+  const callbacks = opts.callbackWorker === false || !config.worker ? null : startCallbackWorker(app.ctx);
 
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -108,6 +113,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
           } catch (err) {
             log.error('stopping the run worker failed', { err });
           }
+          await callbacks?.stop();
           try {
             await app.close();
           } catch (err) {

@@ -1,4 +1,5 @@
 import { createApp } from '../app.ts';
+import { startCallbackWorker } from '../callbacks/worker.ts';
 import { loadConfig } from '../config.ts';
 import { createRunWorker } from '../server.ts';
 import { type Command, parseCommandArgs } from './io.ts';
@@ -16,7 +17,7 @@ PATCHBAY_RUN_RETENTION_DAYS (30).`;
 
 /** `patchbay worker`. */
 export const workerCommand: Command = {
-  summary: 'run only the run worker and scheduler',
+  summary: 'run only the run worker, the scheduler and callback delivery',
   async run(args, env, io) {
     if (!parseCommandArgs(args, {}, HELP, io)) return 0;
     const config = loadConfig(env);
@@ -24,6 +25,8 @@ export const workerCommand: Command = {
     const worker = createRunWorker(app);
     app.worker = worker;
     worker.start();
+    // Callback deliveries run where runs run (docs/callbacks.md).
+    const callbacks = startCallbackWorker(app.ctx);
     const log = app.ctx.log;
     log.info('run worker started', { owner: worker.owner, db: app.database.describe });
     io.err(`Patchbay run worker ${worker.owner} is running. Stop with Ctrl+C.`);
@@ -40,6 +43,7 @@ export const workerCommand: Command = {
     });
     log.info('shutting down', { signal });
     await worker.stop(10_000);
+    await callbacks.stop();
     await app.close();
     log.info('stopped', { executed: worker.heartbeat().executed });
     return 0;

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { type EndUserLog, endUserLogSchema, type FlowDefinition, storedFlowDefinitionSchema } from '@patchbay/shared';
+import { enqueueRunEvent } from '../callbacks/outbox.ts';
 import type { AppContext, Clock } from '../context.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
 import { findConnector } from '../db/repos/connectors.ts';
@@ -267,7 +268,15 @@ export async function executeRun(engine: RunEngine, lease: Lease, signal: AbortS
         error: error?.message ?? null,
         finished_at: at,
       }),
-      status === 'canceled' ? undefined : (tx) => recordLatestRun(tx, work.integration_id, { id: work.id, status, at }),
+      status === 'canceled'
+        ? undefined
+        : async (tx) => {
+            await recordLatestRun(tx, work.integration_id, { id: work.id, status, at });
+            await enqueueRunEvent(
+              { db: tx, clock },
+              { id: work.id, integrationId: work.integration_id, status, errorCode: error?.code ?? null },
+            );
+          },
     );
     return ok ? status : ('lost' as const);
   };

@@ -1,4 +1,5 @@
 import type { ConnectorAuthReference } from '@patchbay/shared';
+import { enqueueConnectorAuthEvent, enqueueIntegrationEvent } from '../../callbacks/outbox.ts';
 import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import {
   authHoldsCredentials,
@@ -95,6 +96,13 @@ async function audit(
     requestId: op.requestId,
     details: { connectorId: row.connector_id, ...details },
   });
+  // the vendor's backend hears of every change but the delete (enqueued before the row goes)
+  if (action === 'deleted') return;
+  if (action === 'reconnected' && row.status === 'needs_reauth') {
+    await enqueueConnectorAuthEvent(ctx, 'connectorAuth.recovered', row.id, { change: action });
+  } else {
+    await enqueueConnectorAuthEvent(ctx, 'connectorAuth.updated', row.id, { change: action });
+  }
 }
 
 /** Renames an auth (no-op when the name is unchanged). Call inside a transaction. */
@@ -220,10 +228,12 @@ export async function deleteAuth(ctx: AppContext, op: OpContext, row: ConnectorA
           requestId: op.requestId,
           details: { flowId: ref.flowId, reason: 'connector_auth_deleted', connectorAuthId: row.id },
         });
+        await enqueueIntegrationEvent(txCtx, 'integration.disabled', ref.integrationId);
       }
     }
     // every binding goes (the foreign key requires it), but only this configuration's integrations
     // were listed and disabled: another configuration's binding to it was never legitimate
+    await enqueueConnectorAuthEvent(txCtx, 'connectorAuth.deleted', row.id);
     await deleteConnectorAuthWithBindings(txCtx.db, row.id);
     await audit(txCtx, op, row, 'deleted', { name: row.name, forced: refs.length > 0, disabledIntegrations: disabled });
   });

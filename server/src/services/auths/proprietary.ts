@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { EmbedTokenClaims } from '@patchbay/shared';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
+import { enqueueConnectorAuthEvent } from '../../callbacks/outbox.ts';
 import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { findProprietaryAuth, setAuthStatus } from '../../db/repos/connectorAuths.ts';
 import { findConnector } from '../../db/repos/connectors.ts';
@@ -73,6 +74,12 @@ export async function storeProprietaryCredentials(
       requestId,
       details: { connectorId: connector.id, proprietary: true, previousStatus: existing.status },
     });
+    await enqueueConnectorAuthEvent(
+      txCtx,
+      existing.status === 'needs_reauth' ? 'connectorAuth.recovered' : 'connectorAuth.updated',
+      existing.id,
+      { change: 'reconnected' },
+    );
     return 'updated';
   });
 }

@@ -1,3 +1,4 @@
+import { enqueueConnectorAuthEvent } from '../../callbacks/outbox.ts';
 import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { newId } from '../../crypto/tokens.ts';
 import { insertConnectorAuthRow, writeSealedCredentials } from '../../db/repos/connectorAuths.ts';
@@ -86,6 +87,7 @@ export async function insertConnectorAuth(
       requestId: input.requestId ?? null,
       details: { connectorId: input.connectorId, sharingLevel: input.owner.sharingLevel, proprietary: input.proprietary ?? false },
     });
+    await enqueueConnectorAuthEvent(txCtx, 'connectorAuth.created', id);
   });
   return id;
 }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { enqueueConnectorAuthEvent } from '../../callbacks/outbox.ts';
 import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { findConnector } from '../../db/repos/connectors.ts';
 import {
@@ -295,6 +296,7 @@ async function refreshUnderLease(ctx: AppContext, row: RefreshStateRow, creds: O
         configId: row.config_id,
         details: recovered ? { previousFailures: row.refresh_failures, grantType: oauth2.grantType } : { grantType: oauth2.grantType },
       });
+      if (recovered) await enqueueConnectorAuthEvent(txCtx, 'connectorAuth.recovered', authId, { change: 'refreshed' });
       return true;
     });
     if (written) {
@@ -323,6 +325,7 @@ async function refreshUnderLease(ctx: AppContext, row: RefreshStateRow, creds: O
       configId: row.config_id,
       details: { error: outcome.error, failures: row.refresh_failures + 1 },
     });
+    if (needsReauth) await enqueueConnectorAuthEvent(txCtx, 'connectorAuth.needsReauth', authId);
   });
   ctx.log.warn('connector auth refresh failed', { connectorAuthId: authId, outcome: outcome.kind, error: outcome.error });
   if (needsReauth) {

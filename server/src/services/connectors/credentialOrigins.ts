@@ -1,3 +1,4 @@
+import { enqueueConnectorAuthEvent } from '../../callbacks/outbox.ts';
 import { type AppContext, nowIso } from '../../context.ts';
 import { dropAuthCredentials, listAuthsHoldingCredentials } from '../../db/repos/connectorAuths.ts';
 import { type Actor, recordAudit } from '../audit/recordAudit.ts';
@@ -89,6 +90,12 @@ export async function dropCredentialsOfConnector(
       requestId,
       details: { connectorId, reason: 'connector_moved', fields, previousStatus: row.status },
     });
+    await enqueueConnectorAuthEvent(
+      ctx,
+      status === row.status ? 'connectorAuth.updated' : 'connectorAuth.needsReauth',
+      row.id,
+      status === row.status ? { change: 'credentials_dropped' } : {},
+    );
   }
   return rows.length;
 }

@@ -1,4 +1,5 @@
 import type { EndUserPrincipal } from '../../auth/principal.ts';
+import { enqueueConsentGiven } from '../../callbacks/outbox.ts';
 import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { findAccountConsent, findEndUser, insertAccountConsent, recordUserConsent } from '../../db/repos/endUsers.ts';
 import { recordAudit } from '../audit/recordAudit.ts';
@@ -30,6 +31,7 @@ export async function giveConsent(ctx: AppContext, p: EndUserPrincipal, requestI
         requestId,
         details: { sharingLevel: p.sharingLevel },
       });
+      await enqueueConsentGiven(txCtx, p.endUserId);
     }
     return { given: true as const, at };
   });

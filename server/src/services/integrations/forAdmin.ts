@@ -2,6 +2,7 @@ import type { Integration, integrationListQuerySchema } from '@patchbay/shared';
 import { z } from 'zod';
 import { assertObjectPermission, integrationVisible } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
+import { enqueueIntegrationEvent } from '../../callbacks/outbox.ts';
 import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
 import { findFlowVersion } from '../../db/repos/flows.ts';
@@ -132,6 +133,7 @@ export async function setIntegrationEnabledByAdmin(
       requestId,
       details: { flowId: before.flow_id, previousStatus: before.status, previousDisabledBy: before.disabled_by },
     });
+    await enqueueIntegrationEvent(txCtx, enabled ? 'integration.enabled' : 'integration.disabled', id);
     return findVisible(txCtx, p, id);
   });
   return (await toIntegrations(ctx, [row])).get(row.id) as Integration;

@@ -9,6 +9,7 @@ import {
 import { z } from 'zod';
 import { integrationUsableBy } from '../../auth/endUserScope.ts';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
+import { enqueueIntegrationEvent } from '../../callbacks/outbox.ts';
 import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { openJson, sealJson } from '../../crypto/secretBox.ts';
 import { secretLocation } from '../../crypto/secretColumns.ts';
@@ -219,6 +220,7 @@ export async function createEmbedIntegration(
         created: true,
       },
     });
+    await enqueueIntegrationEvent(txCtx, 'integration.enabled', id);
     return toEmbedIntegration(txCtx, p, await findUsable(txCtx, p, id));
   });
 }
@@ -284,6 +286,7 @@ export async function updateEmbedIntegration(
           ...(inputs ? { inputKeys: Object.keys(inputs.plain).sort() } : {}),
         },
       });
+      await enqueueIntegrationEvent(txCtx, 'integration.updated', id);
     }
     if (body.status !== undefined && body.status !== before.status) {
       await setIntegrationStatus(txCtx.db, id, body.status, 'user', now);
@@ -296,6 +299,7 @@ export async function updateEmbedIntegration(
         requestId,
         details: { flowId: before.flow_id, previousStatus: before.status, previousDisabledBy: before.disabled_by },
       });
+      await enqueueIntegrationEvent(txCtx, enabling ? 'integration.enabled' : 'integration.disabled', id);
     }
     return toEmbedIntegration(txCtx, p, await findUsable(txCtx, p, id));
   });
@@ -305,6 +309,7 @@ export async function updateEmbedIntegration(
 export async function deleteEmbedIntegration(ctx: AppContext, p: EndUserPrincipal, id: string, requestId: string): Promise<void> {
   await inTransaction(ctx, async (txCtx) => {
     const row = await findUsable(txCtx, p, id);
+    await enqueueIntegrationEvent(txCtx, 'integration.deleted', id);
     await deleteIntegrationRow(txCtx.db, id);
     await recordAudit(txCtx, p, {
       action: 'integration.deleted',
