@@ -1,7 +1,8 @@
 /**
- * Several stateless processes behind one URL (docs/storage.md): this test process's server and a
- * second Patchbay server process on the same database (SQLite file or PostgreSQL), behind a strict
- * round-robin balancer, so consecutive requests of one journey land on different processes. What
+ * Several stateless processes behind one URL (docs/storage.md): two Patchbay server processes
+ * (`createApp` as `patchbay serve` builds it, each a child process of its own) on the same database
+ * (SQLite file or PostgreSQL), behind a strict round-robin balancer, so consecutive requests of one
+ * journey land on different processes. The test's own server only seeds the database. What
  * one process stored — sessions, connect flows with their browser binding, rate-limit counters —
  * the other honours. (Refresh single-flight across two processes: tokenRefresh.twoServers.test.ts.)
  */
@@ -21,7 +22,7 @@ const env = { PATCHBAY_LOGIN_RATE_LIMIT: String(LOGIN_LIMIT), PATCHBAY_LOGIN_IP_
 
 let lb: RoundRobin;
 let s: TestServer;
-let second: ServerProcess;
+let processes: ServerProcess[] = [];
 let op: TestOAuthProvider;
 let fx: EmbedFixture;
 
@@ -29,8 +30,8 @@ beforeAll(async () => {
   lb = await startRoundRobin();
   const publicUrl = lb.url;
   s = await startTestServer({ env: { ...env, PATCHBAY_PUBLIC_URL: publicUrl } });
-  second = await startServerProcess(s, { ...env, PATCHBAY_PUBLIC_URL: publicUrl });
-  lb.setBackends([s.url, second.url]);
+  processes = await Promise.all([1, 2].map(() => startServerProcess(s, { ...env, PATCHBAY_PUBLIC_URL: publicUrl })));
+  lb.setBackends(processes.map((p) => p.url));
   op = await startOAuthProvider({ redirectUris: [`${publicUrl}/oauth/callback/crm`] });
   const admin = await s.adminToken();
   const res = await s.request('POST', '/api/v1/connectors', {
@@ -60,7 +61,7 @@ beforeAll(async () => {
   );
 }, 60_000);
 afterAll(async () => {
-  await second?.stop();
+  await Promise.all(processes.map((p) => p.stop()));
   await Promise.all([s?.close(), op?.close(), lb?.close()]);
 });
 
