@@ -31,8 +31,8 @@ let s: TestServer;
 let receiver: http.Server;
 let receiverUrl: string;
 const received: Received[] = [];
-/** Answers the receiver gives, in turn; when empty, 200. */
-const answers: { status: number; headers?: Record<string, string>; body?: string }[] = [];
+/** Answers the receiver gives, in turn (one with `forId` only to that webhook-id); when none fits, 200. */
+const answers: { status: number; headers?: Record<string, string>; body?: string; forId?: string }[] = [];
 let worker: CallbackWorker | null = null;
 
 beforeAll(async () => {
@@ -42,7 +42,8 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const a = answers.shift() ?? { status: 200, body: 'ok' };
+      const i = answers.findIndex((x) => x.forId === undefined || x.forId === req.headers['webhook-id']);
+      const a = (i >= 0 ? answers.splice(i, 1)[0] : undefined) ?? { status: 200, body: 'ok' };
       res.writeHead(a.status, a.headers ?? {});
       res.end(a.body ?? '');
     });
@@ -196,8 +197,9 @@ describe('callback delivery', () => {
 
   it('keeps the deliveries of one object in order while the first waits for a retry', async () => {
     const { configId } = await configWithCallbacks();
-    answers.push({ status: 503 });
     const a = await event(configId, 'int_same');
+    // The 503 is for `a` whichever delivery the worker sends first (other objects may go in parallel).
+    answers.push({ status: 503, forId: a });
     const b = await event(configId, 'int_same');
     const other = await event(configId, 'int_other');
     start();
