@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { CallbackEventType } from '@patchbay/sdk/node';
 import { type AppContext, nowIso } from '../context.ts';
-
-/** What the outbox needs: the transaction and the clock. */
-export type OutboxContext = Pick<AppContext, 'db' | 'clock'>;
-
 import type { Queryable } from '../db/driver.ts';
 import { findCallbackTarget, insertCallbackDelivery } from '../db/repos/callbackDeliveries.ts';
 import { sql } from '../db/sql.ts';
@@ -14,22 +11,11 @@ import { sql } from '../db/sql.ts';
  * nor send one for a change that rolled back. The delivery worker sends it later.
  */
 
-/** The event types a configuration's backend receives (`ping` only from the test button). */
-export type CallbackEventType =
-  | 'integration.enabled'
-  | 'integration.updated'
-  | 'integration.disabled'
-  | 'integration.deleted'
-  | 'connectorAuth.created'
-  | 'connectorAuth.updated'
-  | 'connectorAuth.deleted'
-  | 'connectorAuth.needsReauth'
-  | 'connectorAuth.recovered'
-  | 'run.succeeded'
-  | 'run.failed'
-  | 'consent.given'
-  | 'data.deleted'
-  | 'ping';
+/** What the outbox needs: the transaction and the clock. */
+export type OutboxContext = Pick<AppContext, 'db' | 'clock'>;
+
+/** The event types a configuration's backend receives (`ping` only from the test button); the SDK's verifier names the same. */
+export type { CallbackEventType };
 
 /** The fields every callback's `data` carries: whose change it is. */
 export interface CallbackSubject {

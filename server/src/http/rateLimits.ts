@@ -6,14 +6,8 @@ import { AppError, RateLimitedError } from '../errors.ts';
 import { sendError } from './errors.ts';
 
 /**
- * Where hit counts live: express-rate-limit's `Store` interface. Every limit counts in the
- * database ({@link DatabaseRateLimitStore}), so a limit holds across every process on it; a test
- * may hand another store through the `store` option of {@link limitRequests} and {@link attemptBudget}.
- */
-export type RateLimitStore = Store;
-
-/**
- * Fixed-window counters in the `rate_limit_hits` table, one row per (limit, client key), counted
+ * Where every limit counts its hits, so a limit holds across every process on the database:
+ * fixed-window counters in the `rate_limit_hits` table, one row per (limit, client key), counted
  * by one atomic upsert per hit and timed by the context's clock. One store per limit (`prefix`
  * keeps limits apart), as express-rate-limit requires.
  */
@@ -65,7 +59,6 @@ export function limitRequests(
     limit: number;
     name: string;
     extraKey?: (req: Parameters<RequestHandler>[0]) => string;
-    store?: RateLimitStore;
   },
 ): RequestHandler {
   return rateLimit({
@@ -74,7 +67,7 @@ export function limitRequests(
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     identifier: opts.name,
-    store: opts.store ?? new DatabaseRateLimitStore(ctx, opts.name),
+    store: new DatabaseRateLimitStore(ctx, opts.name),
     keyGenerator: (req) => {
       const ip = ipKeyGenerator(req.ip ?? 'unknown', 56);
       return opts.extraKey ? `${ip}|${opts.extraKey(req)}` : ip;
@@ -102,15 +95,13 @@ export function attemptBudget(
     limit: number;
     name: string;
     message?: string;
-    store?: RateLimitStore;
   },
 ): AttemptBudget {
-  const store = opts.store ?? new DatabaseRateLimitStore(ctx, opts.name);
-  // Stores read only `windowMs` here.
-  void store.init?.({ windowMs: opts.windowMs } as Options);
+  const store = new DatabaseRateLimitStore(ctx, opts.name);
+  store.init({ windowMs: opts.windowMs });
   return {
     async consume(key) {
-      const { totalHits, resetTime } = await store.increment(opts.store ? `${opts.name}|${key}` : key);
+      const { totalHits, resetTime } = await store.increment(key);
       if (totalHits <= opts.limit) return;
       const now = ctx.clock.now();
       const resetAt = resetTime?.getTime() ?? now + opts.windowMs;

@@ -1,6 +1,6 @@
 import type { EndUserPrincipal } from '../../auth/principal.ts';
 import type { AppContext } from '../../context.ts';
-import { attemptBudget, type RateLimitStore } from '../../http/rateLimits.ts';
+import { attemptBudget } from '../../http/rateLimits.ts';
 
 const WINDOW_MS = 15 * 60_000;
 const MESSAGE = 'Too many credential checks; retry after the time in Retry-After';
@@ -18,23 +18,18 @@ export interface CredentialCheckLimits {
  * the configuration); an attempt over the end user's budget does not count against the
  * configuration's, so one user cannot spend the others' share alone.
  */
-export function credentialCheckLimits(
-  ctx: Pick<AppContext, 'config' | 'db' | 'clock'>,
-  store?: { user?: RateLimitStore; config?: RateLimitStore },
-): CredentialCheckLimits {
+export function credentialCheckLimits(ctx: Pick<AppContext, 'config' | 'db' | 'clock'>): CredentialCheckLimits {
   const perUser = attemptBudget(ctx, {
     windowMs: WINDOW_MS,
     limit: ctx.config.credentialUserRateLimit,
     name: 'credential-user',
     message: MESSAGE,
-    ...(store?.user ? { store: store.user } : {}),
   });
   const perConfig = attemptBudget(ctx, {
     windowMs: WINDOW_MS,
     limit: ctx.config.credentialConfigRateLimit,
     name: 'credential-config',
     message: MESSAGE,
-    ...(store?.config ? { store: store.config } : {}),
   });
   return {
     async consume(p) {
