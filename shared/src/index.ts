@@ -4,6 +4,7 @@ export * from './portalUrl.ts';
 export * from './protocol/index.ts';
 export * from './schemas/admin.ts';
 export * from './schemas/audit.ts';
+export * from './schemas/callbackDeliveries.ts';
 export * from './schemas/common.ts';
 export * from './schemas/connect.ts';
 export * from './schemas/connectorAuths.ts';
