@@ -42,7 +42,12 @@ function failures(suite) {
   const file = path.join(reportDir, suite.report);
   if (!fs.existsSync(file)) return [];
   const r = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const firstLine = (text) => String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim()) ?? '';
+  const firstLine = (text) =>
+    String(text ?? '')
+      .replaceAll(`${String.fromCharCode(27)}[`, '[')
+      .replace(/\[[0-9;]*m/g, '')
+      .split('\n')
+      .find((l) => l.trim()) ?? '';
   const out = [];
   if (suite.kind === 'vitest') {
     for (const f of r.testResults ?? []) {
