@@ -155,9 +155,11 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Db {
       try {
         await client.query('BEGIN');
         try {
-          const result = await withinTransaction(db, () => fn(handle));
-          await client.query('COMMIT');
-          return result;
+          return await withinTransaction(
+            db,
+            () => fn(handle),
+            () => client.query('COMMIT'),
+          );
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {
             broken = true;
