@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../context.ts';
 import { findCallbackDelivery, listCallbackDeliveriesOfConfig } from '../db/repos/callbackDeliveries.ts';
 import { sql } from '../db/sql.ts';
+import { insertConfig } from '../testing/domainFixtures.ts';
 import { startTestServer, TestClock, type TestServer } from '../testing/harness.ts';
 import { TEST_DRIVER } from '../testing/testDatabase.ts';
 import { enqueue } from './outbox.ts';
@@ -338,5 +339,36 @@ describe(`callbacks in the vendor API on ${TEST_DRIVER}`, () => {
     const test = await s.request('POST', `/api/v1/embed-configs/${cfg.id}/test-callback`, { token: owner });
     expect(test.status).toBe(409);
     expect(test.body.error.code).toBe('conflict');
+  });
+
+  it('purges finished deliveries older than the run retention (PATCHBAY_RUN_RETENTION_DAYS), keeps the rest', async () => {
+    const t = await startTestServer({ env: { PATCHBAY_RUN_RETENTION_DAYS: '2' } });
+    try {
+      const c = t.app.ctx;
+      const cfg = await insertConfig(c);
+      const put = async (id: string, daysAgo: number, status: 'delivered' | 'failed' | 'pending') => {
+        const at = new Date(c.clock.now() - daysAgo * 86_400_000).toISOString();
+        await c.db.run(sql`INSERT INTO callback_deliveries (id, config_id, event_type, object_key, payload, status, not_before, created_at)
+          VALUES (${id}, ${cfg}, 'ping', ${`${cfg}:x${id}`}, '{}', ${status}, ${at}, ${at})`);
+      };
+      await put('msg_old_delivered', 3, 'delivered');
+      await put('msg_old_failed', 3, 'failed');
+      await put('msg_old_pending', 3, 'pending');
+      await put('msg_recent', 1, 'delivered');
+      const purger = startCallbackWorker(c, { pollMs: 60_000 });
+      try {
+        await until('purged', async () => !(await findCallbackDelivery(c.db, 'msg_old_delivered')));
+      } finally {
+        await purger.stop();
+      }
+      const left = (await c.db.all<{ id: string }>(sql`SELECT id FROM callback_deliveries WHERE config_id = ${cfg} ORDER BY id`)).map(
+        (r) => r.id,
+      );
+      expect(left).toEqual(['msg_old_pending', 'msg_recent']);
+      expect(left).not.toContain('msg_old_failed');
+      expect(left).not.toContain('msg_old_delivered');
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -25,7 +25,7 @@ export interface CallbackWorkerOptions {
   readonly leaseMs?: number;
   /** Live leases per configuration (default 10). */
   readonly groupCap?: number;
-  /** Days finished deliveries are kept (like runs; default 30); null: never purged here. */
+  /** Days finished deliveries are kept (default: like runs, `PATCHBAY_RUN_RETENTION_DAYS`); null: never purged here. */
   readonly retentionDays?: number | null;
   /** Jitter source (tests). */
   readonly random?: () => number;
@@ -58,7 +58,7 @@ export function startCallbackWorker(ctx: AppContext, opts: CallbackWorkerOptions
   let lastPurge = 0;
 
   const purge = async () => {
-    const days = opts.retentionDays === undefined ? 30 : opts.retentionDays;
+    const days = opts.retentionDays === undefined ? ctx.config.runRetentionDays : opts.retentionDays;
     if (days === null || Date.now() - lastPurge < 3_600_000) return;
     lastPurge = Date.now();
     const before = new Date(ctx.clock.now() - days * 86_400_000).toISOString();
