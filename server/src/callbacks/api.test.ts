@@ -16,7 +16,7 @@ import { sql } from '../db/sql.ts';
 import { insertConfig } from '../testing/domainFixtures.ts';
 import { startTestServer, TestClock, type TestServer } from '../testing/harness.ts';
 import { TEST_DRIVER } from '../testing/testDatabase.ts';
-import { enqueue } from './outbox.ts';
+import { CALLBACK_CHANNEL, enqueue, newWebhookId } from './outbox.ts';
 import { type CallbackWorker, startCallbackWorker } from './worker.ts';
 
 interface Received {
@@ -371,4 +371,57 @@ describe(`callbacks in the vendor API on ${TEST_DRIVER}`, () => {
       await t.close();
     }
   });
+
+  it.skipIf(TEST_DRIVER !== 'postgres')(
+    'PostgreSQL: a commit in another process wakes the worker through LISTEN/NOTIFY; a rollback notifies nothing',
+    async () => {
+      // A second handle on the database stands for another process: nothing in this process nudges it.
+      const other = s.database.open();
+      const cfg = await createConfig();
+      let notified = 0;
+      const stopListening = await (other.listen as NonNullable<typeof other.listen>)(CALLBACK_CHANNEL, () => {
+        notified += 1;
+      });
+      const base = notified;
+      await expect(
+        inTransaction(ctx(), async (tx) => {
+          await enqueue(tx, {
+            type: 'consent.given',
+            subject: { configId: cfg.id, userId: 'u', accountId: 'a', sharingLevel: 'user' },
+            objectId: 'eu',
+          });
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(notified).toBe(base);
+      await event(cfg.id, 'int_n');
+      await until('notified on commit', async () => notified > base);
+      await stopListening();
+
+      await ctx().db.run(sql`UPDATE callback_deliveries SET status = 'failed' WHERE status = 'pending'`);
+      const far = startCallbackWorker({ ...ctx(), db: other }, { pollMs: 60_000 });
+      try {
+        await new Promise((r) => setTimeout(r, 500));
+        // written the way another process would: the row and its notification, no in-process nudge
+        const id = newWebhookId();
+        const at = new Date(s.clock.now()).toISOString();
+        await ctx().db.tx(async (tx) => {
+          await tx.run(sql`INSERT INTO callback_deliveries (id, config_id, event_type, object_key, payload, status, not_before, created_at)
+          VALUES (${id}, ${cfg.id}, 'ping', ${`${cfg.id}:${cfg.id}`}, ${JSON.stringify({ type: 'ping', timestamp: at, data: { configId: cfg.id } })},
+          'pending', ${at}, ${at})`);
+          await tx.get(sql`SELECT pg_notify(${CALLBACK_CHANNEL}, '') AS notified`);
+        });
+        await until(
+          'delivered by the listening worker',
+          async () => (await findCallbackDelivery(ctx().db, id))?.status === 'delivered',
+          10_000,
+        );
+        expect(received.map((r) => r.headers['webhook-id'])).toContain(id);
+      } finally {
+        await far.stop();
+        await other.close();
+      }
+    },
+  );
 });

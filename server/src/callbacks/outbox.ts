@@ -44,6 +44,9 @@ export interface CallbackBody {
   readonly data: CallbackSubject & Readonly<Record<string, unknown>>;
 }
 
+/** The PostgreSQL channel an enqueue notifies at commit; delivery workers `LISTEN` on it. */
+export const CALLBACK_CHANNEL = 'patchbay_callbacks';
+
 let lastMs = 0;
 let counter = 0;
 
@@ -114,6 +117,8 @@ export async function writeDelivery(
     lease,
   );
   if (lease) return id;
+  // other processes' workers (PostgreSQL): a notification delivered when the transaction commits
+  if (tx.db.dialect === 'postgres') await tx.db.get(sql`SELECT pg_notify(${CALLBACK_CHANNEL}, '') AS notified`);
   // this process's delivery workers start at once when the change commits (others poll)
   afterCommit(() => nudgeQueue(callbackQueueSpec.table));
   return id;

@@ -5,6 +5,7 @@ import { callbackQueueSpec } from '../db/repos/callbackDeliveries.ts';
 import { sql } from '../db/sql.ts';
 import { LeaseQueue } from '../runs/queue.ts';
 import { type AttemptOutcome, deliverLeased } from './deliver.ts';
+import { CALLBACK_CHANNEL } from './outbox.ts';
 
 /**
  * The callback delivery worker (docs/callbacks.md): claims due deliveries from their lease queue
@@ -19,7 +20,10 @@ export interface CallbackWorkerOptions {
   readonly owner?: string;
   /** Deliveries sent at once (default 16). */
   readonly concurrency?: number;
-  /** Longest wait between two looks at the queue (default 1 s); an enqueue in this process wakes it at once. */
+  /**
+   * Longest wait between two looks at the queue (default 1 s); an enqueue committed in this
+   * process wakes it at once, and on PostgreSQL one committed by any process (`LISTEN`).
+   */
   readonly pollMs?: number;
   /** The lease (default 30 s; longer than the 15 s timeout). */
   readonly leaseMs?: number;
@@ -65,6 +69,16 @@ export function startCallbackWorker(ctx: AppContext, opts: CallbackWorkerOptions
     await ctx.db.run(sql`DELETE FROM callback_deliveries WHERE status IN ('delivered', 'failed') AND created_at < ${before}`);
   };
 
+  // PostgreSQL: enqueues committed by other processes wake this worker too (the poll stays the fallback)
+  const listening: Promise<(() => Promise<void>) | null> = ctx.db.listen
+    ? ctx.db
+        .listen(CALLBACK_CHANNEL, () => wake.abort())
+        .catch((err: unknown) => {
+          ctx.log.warn('callback worker: LISTEN failed; polling only', { error: err instanceof Error ? err.message : String(err) });
+          return null;
+        })
+    : Promise.resolve(null);
+
   const loop = (async () => {
     while (running) {
       if (wake.signal.aborted) wake = new AbortController();
@@ -105,6 +119,7 @@ export function startCallbackWorker(ctx: AppContext, opts: CallbackWorkerOptions
     async stop() {
       running = false;
       wake.abort();
+      await (await listening)?.();
       await loop;
       await Promise.all([...active]);
     },

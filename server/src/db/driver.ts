@@ -33,6 +33,13 @@ export interface Queryable {
   tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs a script of several statements without values (migrations only). */
   exec(script: string): Promise<void>;
+  /**
+   * PostgreSQL's database handle only (absent on SQLite and on transactions): `LISTEN`s on
+   * `channel` over a connection of its own, outside the pool, and calls `onNotify` for every
+   * notification (a `pg_notify` another process committed). Reconnects after a lost connection
+   * while not stopped. Answers a function that stops listening.
+   */
+  listen?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
 }
 
 /** The database: a {@link Queryable} that also closes. */
