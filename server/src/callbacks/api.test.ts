@@ -153,7 +153,7 @@ describe(`callbacks in the vendor API on ${TEST_DRIVER}`, () => {
     const cleared = await s.request('PATCH', `/api/v1/embed-configs/${cfg.id}`, { token: owner, body: { callbackUrl: null } });
     expect(cleared.status).toBe(200);
     const row = await ctx().db.get<{ a: string | null; b: string | null; c: string | null }>(
-      sql`SELECT callback_secret_enc AS a, callback_secret_prev_enc AS b, callback_secret_prev_until AS c FROM embed_configs WHERE id = ${cfg.id}`,
+      sql`SELECT callback_secret_enc AS a, callback_secret_prev_enc AS b, callback_previous_signs_until AS c FROM embed_configs WHERE id = ${cfg.id}`,
     );
     expect(row).toEqual({ a: null, b: null, c: null });
   });

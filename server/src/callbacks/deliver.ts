@@ -75,7 +75,7 @@ function errorText(err: unknown): string {
  */
 export function secretsOf(ctx: AppContext, configId: string, target: CallbackTarget & { callback_secret_enc: string }): string[] {
   const secrets = [open(ctx.keyring, secretLocation('embed_configs', 'callback_secret_enc', configId), target.callback_secret_enc)];
-  const until = target.callback_secret_prev_until === null ? Number.NaN : Date.parse(target.callback_secret_prev_until);
+  const until = target.callback_previous_signs_until === null ? Number.NaN : Date.parse(target.callback_previous_signs_until);
   if (target.callback_secret_prev_enc !== null && until > ctx.clock.now()) {
     secrets.push(open(ctx.keyring, secretLocation('embed_configs', 'callback_secret_prev_enc', configId), target.callback_secret_prev_enc));
   }

@@ -42,16 +42,16 @@ export const callbackQueueSpec: LeaseQueueSpec = {
 export interface CallbackTarget {
   callback_url: string | null;
   callback_secret_enc: string | null;
-  /** The secret before the last rotation (sealed), signing beside the current one until `callback_secret_prev_until`. */
+  /** The secret before the last rotation (sealed), signing beside the current one until `callback_previous_signs_until`. */
   callback_secret_prev_enc: string | null;
-  callback_secret_prev_until: string | null;
+  callback_previous_signs_until: string | null;
   callbacks_disabled_at: string | null;
 }
 
 /** The callback target of a configuration, or undefined when there is no such configuration. */
 export async function findCallbackTarget(db: Queryable, configId: string): Promise<CallbackTarget | undefined> {
   return db.get<CallbackTarget>(
-    sql`SELECT callback_url, callback_secret_enc, callback_secret_prev_enc, callback_secret_prev_until, callbacks_disabled_at
+    sql`SELECT callback_url, callback_secret_enc, callback_secret_prev_enc, callback_previous_signs_until, callbacks_disabled_at
       FROM embed_configs WHERE id = ${configId}`,
   );
 }
@@ -63,7 +63,7 @@ export async function setCallbackSecrets(
   secrets: { current: string | null; previous: string | null; previousUntil: string | null; updatedAt: string },
 ): Promise<void> {
   await db.run(sql`UPDATE embed_configs SET callback_secret_enc = ${secrets.current}, callback_secret_prev_enc = ${secrets.previous},
-    callback_secret_prev_until = ${secrets.previousUntil}, updated_at = ${secrets.updatedAt} WHERE id = ${configId}`);
+    callback_previous_signs_until = ${secrets.previousUntil}, updated_at = ${secrets.updatedAt} WHERE id = ${configId}`);
 }
 
 /**
