@@ -3,6 +3,7 @@ import type { RouteDef } from '../http/route.ts';
 import { authRoutes } from './admin/auth.ts';
 import { adminUsersRoutes } from './api/adminUsers.ts';
 import { auditEventsRoutes } from './api/auditEvents.ts';
+import { callbackDeliveriesRoutes } from './api/callbackDeliveries.ts';
 import { connectorAuthsRoutes } from './api/connectorAuths.ts';
 import { connectorsRoutes } from './api/connectors.ts';
 import { embedConfigsRoutes } from './api/embedConfigs.ts';
@@ -45,6 +46,7 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...flowsRoutes(ctx),
     ...integrationsRoutes(ctx),
     ...runsRoutes(ctx),
+    ...callbackDeliveriesRoutes(ctx),
     ...connectorAuthsRoutes(ctx),
     ...auditEventsRoutes(ctx),
     ...adminUsersRoutes(ctx),
