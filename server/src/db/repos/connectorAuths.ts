@@ -274,6 +274,9 @@ export async function findActiveProprietaryAuthId(db: Queryable, connectorId: st
 }
 
 /** Ids of every connector auth `visible` selects (alias `ca`), oldest first; for "Delete all my integration data". */
-export async function listConnectorAuthIdsWhere(db: Queryable, visible: Fragment): Promise<{ id: string; connector_id: string; status: string }[]> {
+export async function listConnectorAuthIdsWhere(
+  db: Queryable,
+  visible: Fragment,
+): Promise<{ id: string; connector_id: string; status: string }[]> {
   return db.all(sql`SELECT ca.id, ca.connector_id, ca.status FROM connector_auths ca WHERE ${visible} ORDER BY ca.created_at, ca.id`);
 }

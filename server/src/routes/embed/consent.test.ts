@@ -238,7 +238,7 @@ describe('consent is enforced by the server', () => {
     for (const w of carol.writes) expectConsentRequired(await send(carol.token, w), MESSAGE.account);
   });
 
-  it('covers every embed write route but giving consent and deleting one\'s data, whatever its path or body (checked over allRoutes)', async () => {
+  it("covers every embed write route but giving consent and deleting one's data, whatever its path or body (checked over allRoutes)", async () => {
     const o = await offering({ sharingLevel: 'user' });
     const { token } = await session(o.fx, 'dora', 'acme');
     const writes = allRoutes(ctx()).filter((r) => r.path.startsWith('/embed/api') && r.auth === 'embedSession' && r.method !== 'get');

@@ -12,7 +12,7 @@ export function embedDataRoutes(ctx: AppContext): RouteDef[] {
       description:
         "Removes, in one transaction, what the caller's sharing scope holds: at `user` level the caller's integrations (with " +
         'their runs), connector auths (with their credentials; OAuth2 tokens are then revoked at the provider where it has a ' +
-        "revoke URL) and consent; at `account` level the same for the whole account. Vendor-owned auths stay. Sends " +
+        'revoke URL) and consent; at `account` level the same for the whole account. Vendor-owned auths stay. Sends ' +
         '`integration.deleted` and `connectorAuth.deleted` callbacks for each object and one `data.deleted` with the counts; the ' +
         'next session asks for consent again. Allowed before consent (withdrawing data is never gated). Answers 204, also when ' +
         'there was nothing to delete.',

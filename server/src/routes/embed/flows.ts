@@ -25,7 +25,7 @@ export function embedFlowsRoutes(ctx: AppContext): RouteDef[] {
       summary: 'Load the options of a select with remote options',
       description:
         "Calls the input's slot connector (its `remoteOptions.path`, templated over `embed` and `q`) through `connectorAuthId` — a " +
-        'connection the caller may use, of the slot\'s connector — or the auth the vendor pre-filled the slot with, with the same ' +
+        "connection the caller may use, of the slot's connector — or the auth the vendor pre-filled the slot with, with the same " +
         'credential injection, token refresh and egress guard as the proxy. Answers at most 200 options, those whose label contains ' +
         '`q` (case-insensitive). A flow the configuration does not offer, an input without remote options or an auth the caller ' +
         'may not use answers 404; an auth that is not active 422 `unprocessable` (`details.reason`); a connector that fails, ' +

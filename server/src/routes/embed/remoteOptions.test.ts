@@ -55,7 +55,9 @@ interface Caller {
 }
 
 async function caller(fx: EmbedFixture, userId: string): Promise<Caller> {
-  const res = await s.request('POST', '/embed/api/session', { body: { token: fx.token({ embed_user_id: userId, embed_account_id: 'acme' }) } });
+  const res = await s.request('POST', '/embed/api/session', {
+    body: { token: fx.token({ embed_user_id: userId, embed_account_id: 'acme' }) },
+  });
   expect(res.status, res.text).toBe(200);
   const row = await findEndUserByIdentity(s.app.ctx.db, fx.configId, 'acme', userId);
   if (!row) throw new Error('no end user');
@@ -184,7 +186,19 @@ describe(`remote options on ${TEST_DRIVER}`, () => {
     const w = await world({ prefilled: true });
     const res = await options(w.flow, 'list', { q: 'List 19' }, w.ada.token);
     expect(res.status, res.text).toBe(200);
-    expect(res.body.items.map((i: { value: string }) => i.value)).toEqual(['l19', 'l190', 'l191', 'l192', 'l193', 'l194', 'l195', 'l196', 'l197', 'l198', 'l199']);
+    expect(res.body.items.map((i: { value: string }) => i.value)).toEqual([
+      'l19',
+      'l190',
+      'l191',
+      'l192',
+      'l193',
+      'l194',
+      'l195',
+      'l196',
+      'l197',
+      'l198',
+      'l199',
+    ]);
     expect(upstream.received.at(-1)?.headers['x-api-key']).toBe('vendor-key');
     const mine = await options(w.flow, 'list', { connectorAuthId: w.adaAuth }, w.ada.token);
     expect(mine.status).toBe(404);

@@ -3,12 +3,12 @@ import type { EndUserPrincipal } from '../../auth/principal.ts';
 import { enqueueConnectorAuthEvent, enqueueDataDeleted, enqueueIntegrationEvent } from '../../callbacks/outbox.ts';
 import { type AppContext, inTransaction } from '../../context.ts';
 import { deleteConnectorAuthWithBindings, listConnectorAuthIdsWhere } from '../../db/repos/connectorAuths.ts';
-import { deleteIntegrationRow, listIntegrationIdsWhere } from '../../db/repos/integrations.ts';
 import { withdrawConsent } from '../../db/repos/endUsers.ts';
+import { deleteIntegrationRow, listIntegrationIdsWhere } from '../../db/repos/integrations.ts';
 import type { Logger } from '../../log.ts';
 import { recordAudit } from '../audit/recordAudit.ts';
-import type { Credentials } from '../connectors/credentials.ts';
 import { connectorOf, readCredentials } from '../auths/operations.ts';
+import type { Credentials } from '../connectors/credentials.ts';
 import { revokeAtProvider } from '../providers/revoke.ts';
 
 /**

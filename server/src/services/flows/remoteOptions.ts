@@ -40,7 +40,12 @@ export interface RemoteOptionsQuery {
 const badAnswer = (message: string) => new AppError('upstream_error', message, { reason: 'bad_answer' });
 
 /** The auth the options are loaded through: the slot's pre-filled one, or one the caller may use for the slot's connector. */
-async function optionsAuth(ctx: AppContext, p: EndUserPrincipal, slot: { connectorId: string; connectorAuthId?: string | undefined }, id?: string) {
+async function optionsAuth(
+  ctx: AppContext,
+  p: EndUserPrincipal,
+  slot: { connectorId: string; connectorAuthId?: string | undefined },
+  id?: string,
+) {
   let authId: string;
   let visible = authUsableBy(p);
   if (slot.connectorAuthId !== undefined) {
@@ -64,7 +69,8 @@ async function optionsAuth(ctx: AppContext, p: EndUserPrincipal, slot: { connect
     throw new AppError('unprocessable', `This connection ${what}`, { reason: auth.status });
   }
   const connector = await findConnector(ctx.db, auth.connector_id);
-  if (!connector?.base_url) throw new AppError('unprocessable', 'The connector has no base URL to load options from', { reason: 'no_base_url' });
+  if (!connector?.base_url)
+    throw new AppError('unprocessable', 'The connector has no base URL to load options from', { reason: 'no_base_url' });
   return { auth, connector: { ...connector, base_url: connector.base_url } } satisfies UpstreamAuth;
 }
 
@@ -137,7 +143,8 @@ export async function listRemoteOptions(
   try {
     rendered = await new RunTemplates().text(remote.path, context);
   } catch (err) {
-    if (err instanceof RunTemplateError) throw new AppError('unprocessable', `The options path did not render: ${err.message}`, { reason: 'template' });
+    if (err instanceof RunTemplateError)
+      throw new AppError('unprocessable', `The options path did not render: ${err.message}`, { reason: 'template' });
     throw err;
   }
   const problem = renderedPathProblem(rendered);
