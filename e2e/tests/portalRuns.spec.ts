@@ -21,12 +21,13 @@ const FLOW = 'Contacts to a list';
 const GROUP = 'Contacts';
 
 async function expectAxeClean(page: Page, view: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).include('#portal').analyze();
-  // the iframe's document was really analysed: its nodes appear among the passes
-  expect(
-    results.passes.some((rule) => rule.nodes.some((n) => Array.isArray(n.target[0]) || n.target.length > 1)),
-    `${view}: axe reached into the iframe`,
-  ).toBe(true);
+  // axe's injection into the iframe sometimes misses on a loaded machine: analyse again (at most 3 times) until it
+  // reached the iframe's document, which shows as nodes inside the frame among the passes
+  const reached = (r: Awaited<ReturnType<AxeBuilder['analyze']>>) =>
+    r.passes.some((rule) => rule.nodes.some((n) => Array.isArray(n.target[0]) || n.target.length > 1));
+  let results = await new AxeBuilder({ page }).include('#portal').analyze();
+  for (let i = 0; i < 2 && !reached(results); i++) results = await new AxeBuilder({ page }).include('#portal').analyze();
+  expect(reached(results), `${view}: axe reached into the iframe`).toBe(true);
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(
     bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),

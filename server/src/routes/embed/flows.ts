@@ -30,7 +30,7 @@ export function embedFlowsRoutes(ctx: AppContext): RouteDef[] {
         '`q` (case-insensitive). A flow the configuration does not offer, an input without remote options or an auth the caller ' +
         'may not use answers 404; an auth that is not active 422 `unprocessable` (`details.reason`); a connector that fails, ' +
         'answers non-2xx or no list where `itemsPath` points, or takes longer than 10 s, 502 `upstream_error` (`details.reason`: ' +
-        '`status` with `upstreamStatus`, `bad_answer`, `timeout`, `too_large`, `blocked_address`, `network`).',
+        '`status` with `upstreamStatus`, `bad_answer`, `timeout`, `too_large`, `blocked_address`, `bad_url`, `network`).',
       tags: ['embed'],
       auth: 'embedSession',
       params: remoteOptionsParamsSchema,

@@ -37,13 +37,19 @@ beforeAll(async () => {
     } else if (url.pathname === '/html') {
       res.setHeader('content-type', 'text/html');
       res.end('<html>nope</html>');
+    } else if (url.pathname === '/hang') {
+      // never answers: the options call gives up after its timeout
     } else if (url.pathname === '/object') res.end('{"data":{"lists":{"a":1}}}');
     else res.end('[]');
   });
-  await insertConnector(s.app.ctx, { id: 'crm', name: 'Demo CRM', authType: 'api_key' });
-  await insertConnector(s.app.ctx, { id: 'mailer', name: 'Mailer', authType: 'api_key' });
-  await s.app.ctx.db.run(sql`UPDATE connectors SET base_url = ${upstream.url} WHERE id IN ('crm', 'mailer')`);
+  await seedConnectors(s);
 });
+
+async function seedConnectors(server: TestServer): Promise<void> {
+  await insertConnector(server.app.ctx, { id: 'crm', name: 'Demo CRM', authType: 'api_key' });
+  await insertConnector(server.app.ctx, { id: 'mailer', name: 'Mailer', authType: 'api_key' });
+  await server.app.ctx.db.run(sql`UPDATE connectors SET base_url = ${upstream.url} WHERE id IN ('crm', 'mailer')`);
+}
 afterAll(async () => {
   await upstream.close();
   await s.close();
@@ -95,6 +101,7 @@ async function world(opts: { prefilled?: boolean } = {}) {
         select('html', '/html'),
         select('object', '/object', 'data.lists'),
         select('proto', '/lists', 'data.constructor'),
+        select('hang', '/hang'),
         { key: 'plain', type: 'text', label: 'Plain', required: false },
       ],
       trigger: { type: 'manual' },
@@ -227,6 +234,31 @@ describe(`remote options on ${TEST_DRIVER}`, () => {
         { reason: 'bad_answer' },
       ]);
       expect(res.text).not.toContain(CANARY);
+    }
+  });
+
+  it('gives up on a connector that does not answer within 10 s: 502 upstream_error, reason timeout', { timeout: 40_000 }, async () => {
+    const w = await world();
+    const started = Date.now();
+    const res = await options(w.flow, 'hang', { connectorAuthId: w.adaAuth }, w.ada.token);
+    expect([res.status, res.body.error?.code, res.body.error?.details]).toEqual([502, 'upstream_error', { reason: 'timeout' }]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_500);
+  });
+
+  it('goes through the egress guard: a plain-http loopback connector is refused when loopback is not allowed, nothing is sent', async () => {
+    // a second server of the same code with the production default (no loopback); the helpers use `s`
+    const main = s;
+    s = await startTestServer({ env: { PATCHBAY_SESSION_RATE_LIMIT: '100000', PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'false' } });
+    try {
+      await seedConnectors(s);
+      const w = await world();
+      const before = upstream.received.length;
+      const res = await options(w.flow, 'list', { connectorAuthId: w.adaAuth }, w.ada.token);
+      expect([res.status, res.body.error?.code, res.body.error?.details]).toEqual([502, 'upstream_error', { reason: 'bad_url' }]);
+      expect(upstream.received.length).toBe(before);
+    } finally {
+      await s.close();
+      s = main;
     }
   });
 
