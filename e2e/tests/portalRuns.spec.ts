@@ -111,7 +111,7 @@ test('remote options load and filter; Run now shows the run and its end-user log
     expect(calls.every((c) => c.authorized)).toBe(true);
     await wizard.getByRole('button', { name: 'Enable' }).click();
     await expect(wizard).toHaveCount(0);
-    const stored = await patchbay.request<{ items: { inputs: Record<string, unknown> }[] }>(
+    const stored = await patchbay.request<{ items: { id: string; inputs: Record<string, unknown> }[] }>(
       'GET',
       `/api/v1/integrations?configId=${config.id}&flowId=${flow.body.id}`,
       { token },
@@ -135,6 +135,23 @@ test('remote options load and filter; Run now shows the run and its end-user log
     await expect(history.getByRole('row', { name: 'contact Succeeded 2' })).toBeVisible();
     await expect(row.getByText(/Latest run: succeeded/)).toBeVisible();
     await expectAxeClean(page, 'run history with its log');
+
+    // ten more runs by the administrator: the history shows ten at a time, newest first, and loads more by cursor
+    const integrationId = stored.body.items[0]?.id;
+    for (let i = 0; i < 10; i++) {
+      const res = await patchbay.request('POST', `/api/v1/integrations/${integrationId}/runs`, { token, body: {} });
+      expect(res.status, res.text).toBe(202);
+    }
+    const runsToggle = row.getByRole('button', { name: 'Runs', exact: true });
+    await runsToggle.click();
+    await expect(runsToggle).toHaveAttribute('aria-expanded', 'false');
+    await runsToggle.click();
+    await expect(history.getByRole('listitem')).toHaveCount(10);
+    await expect(history.getByRole('listitem').first()).toContainText('Started by the administrator');
+    await history.getByRole('button', { name: 'Load more' }).click();
+    await expect(history.getByRole('listitem')).toHaveCount(11);
+    await expect(history.getByRole('listitem').last()).toContainText('Started by you');
+    await expect(history.getByRole('button', { name: 'Load more' })).toHaveCount(0);
 
     // Delete all my integration data: confirm, then the consent screen, then an empty view.
     await f.getByRole('button', { name: 'Delete all my integration data' }).click();

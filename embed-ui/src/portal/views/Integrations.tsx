@@ -142,7 +142,11 @@ function IntegrationRow({ integration, flow, reload, onEdit }: RowProps) {
           class="pb-btn"
           aria-expanded={showRuns}
           aria-controls={`runs-of-${integration.id}`}
-          onClick={() => setShowRuns(!showRuns)}
+          onClick={() => {
+            // shown again, the history loads afresh: the run started here is in it if it is still among the newest
+            if (showRuns) setStarted(undefined);
+            setShowRuns(!showRuns);
+          }}
         >
           {t('runs')}
         </button>
