@@ -8,6 +8,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
+import { sql } from '../../server/src/db/sql.ts';
 import { createLogger } from '../../server/src/log.ts';
 import { RunWorker } from '../../server/src/runs/worker.ts';
 import { portal } from '../fixtures/acme.ts';
@@ -100,6 +101,18 @@ test('remote options load and filter; Run now shows the run and its end-user log
     await expect(list.getByRole('option')).toHaveText(['Alan Turing']);
     await combo.fill('nobody by that name');
     await expect(wizard.getByRole('status').filter({ hasText: 'No matching options.' })).toBeVisible();
+    // the service fails: a sentence, not a code, and a Retry button that Tab reaches without closing the popup
+    const crmUrl = world.crmApi.url;
+    await patchbay.app.ctx.db.run(sql`UPDATE connectors SET base_url = 'http://127.0.0.1:9' WHERE id = 'crm'`);
+    await combo.fill('gr');
+    const status = wizard.getByRole('status').filter({ hasText: 'The connected service did not answer as expected.' });
+    await expect(status).toBeVisible();
+    await patchbay.app.ctx.db.run(sql`UPDATE connectors SET base_url = ${crmUrl} WHERE id = 'crm'`);
+    await combo.press('Tab');
+    const retry = wizard.getByRole('button', { name: 'Retry' });
+    await expect(retry).toBeFocused();
+    await retry.press('Enter');
+    await expect(list.getByRole('option')).toHaveText(['Grace Hopper']);
     await combo.fill('ALAN');
     await expect(list.getByRole('option')).toHaveText(['Alan Turing']);
     // the keyboard picks it: ArrowDown keeps the first match active, Enter chooses it

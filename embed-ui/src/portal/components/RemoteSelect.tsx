@@ -42,6 +42,7 @@ export function RemoteSelect({ id, flowId, inputKey, connectorAuthId, value, req
   const [attempt, setAttempt] = useState(0);
   const labelOf = useRef(new Map<string, string>());
   const listId = `${id}-list`;
+  const rootRef = useRef<HTMLDivElement>(null);
 
   // Debounced load for the current search text; the latest answer wins.
   const seq = useRef(0);
@@ -109,7 +110,16 @@ export function RemoteSelect({ id, flowId, inputKey, connectorAuthId, value, req
     state === 'loading' ? t('optionsLoading') : state === 'error' ? t(apiErrorKey(error)) : items.length === 0 ? t('optionsNone') : '';
 
   return (
-    <div class="pb-combo">
+    // closes when focus leaves the box and its popup (Tab reaches the popup's Retry button without closing it)
+    <div
+      class="pb-combo"
+      ref={rootRef}
+      onFocusOut={(e) => {
+        if (rootRef.current?.contains(e.relatedTarget as Node | null)) return;
+        setOpen(false);
+        setText(labelOf.current.get(value) ?? value);
+      }}
+    >
       <input
         id={id}
         type="text"
@@ -132,10 +142,6 @@ export function RemoteSelect({ id, flowId, inputKey, connectorAuthId, value, req
           if (next === '') onChange('');
         }}
         onFocus={() => setOpen(true)}
-        onBlur={() => {
-          setOpen(false);
-          setText(labelOf.current.get(value) ?? value);
-        }}
         onKeyDown={onKeyDown}
       />
       <div class="pb-combo-popup" hidden={!open}>
@@ -144,7 +150,7 @@ export function RemoteSelect({ id, flowId, inputKey, connectorAuthId, value, req
           {open ? status : ''}
         </p>
         {state === 'error' && (
-          <button type="button" class="pb-btn pb-small" onMouseDown={(e) => e.preventDefault()} onClick={() => setAttempt((n) => n + 1)}>
+          <button type="button" class="pb-btn pb-small" onClick={() => setAttempt((n) => n + 1)}>
             {t('retry')}
           </button>
         )}
