@@ -170,6 +170,7 @@ test('remote options load and filter; Run now shows the run and its end-user log
     await f.getByRole('button', { name: 'Delete all my integration data' }).click();
     const dialog = confirmation(f);
     await expect(dialog).toContainText('This cannot be undone.');
+    await expectAxeClean(page, 'delete all data: confirmation');
     await dialog.getByRole('button', { name: 'Delete everything' }).click();
     await acceptConsent(f);
     await expect(f.getByText('No integrations yet. Set one up above.')).toBeVisible();
