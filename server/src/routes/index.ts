@@ -16,6 +16,7 @@ import { embedConnectorAuthsRoutes } from './embed/connectorAuths.ts';
 import { embedConnectorsRoutes } from './embed/connectors.ts';
 import { connectTicketsRoutes } from './embed/connectTickets.ts';
 import { consentRoutes } from './embed/consent.ts';
+import { embedDataRoutes } from './embed/data.ts';
 import { embedFlowsRoutes } from './embed/flows.ts';
 import { embedIntegrationsRoutes } from './embed/integrations.ts';
 import { embedRunsRoutes } from './embed/runs.ts';
@@ -63,6 +64,7 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...embedFlowsRoutes(ctx),
     ...embedIntegrationsRoutes(ctx),
     ...embedRunsRoutes(ctx),
+    ...embedDataRoutes(ctx),
     ...authRoutes(ctx),
     ...consoleRoutes(vendorApi),
   ];
