@@ -314,7 +314,9 @@ export async function callUpstream(ctx: AppContext, target: UpstreamAuth, call: 
       });
     } catch (err) {
       if (err instanceof EgressError) {
-        log.warn('proxy call failed', { connectorAuthId: authId, connectorId: connectorRow.id, reason: err.code });
+        // a caller that went away (or a canceled run) stopped the call: nothing went wrong upstream
+        if (call.signal?.aborted) log.debug('proxy call stopped by its caller', { connectorAuthId: authId, connectorId: connectorRow.id });
+        else log.warn('proxy call failed', { connectorAuthId: authId, connectorId: connectorRow.id, reason: err.code });
         throw upstreamError(err);
       }
       throw err;
