@@ -34,7 +34,7 @@ export interface IntegrationFilters {
   status?: 'enabled' | 'disabled' | undefined;
 }
 
-// Never selects secret_inputs_enc or webhook_token_hash: what is not read cannot leak.
+// Never selects secret_inputs_enc, webhook_token_hash or webhook_token_enc: what is not read cannot leak.
 const COLUMNS = sql`i.id, i.config_id, i.flow_id, i.flow_version, i.owner_end_user_id, u.user_id AS owner_user_id, i.account_id,
   i.sharing_level, i.scope_user_id, i.status, i.disabled_by, i.inputs, i.next_run_at, i.latest_run_id, i.latest_run_status,
   i.latest_run_at, i.created_at, i.updated_at`;
