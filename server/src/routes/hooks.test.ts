@@ -72,7 +72,7 @@ async function session(fx: EmbedFixture, userId: string, accountId = 'acme'): Pr
 }
 
 /** An account-level configuration offering `definition`, with ada's integration of it enabled. */
-async function world(definition: Record<string, unknown> = WEBHOOK_FLOW) {
+async function world(definition: Record<string, unknown> = WEBHOOK_FLOW, connectorId = 'crm') {
   const fx = await createEmbedFixture(s.app.ctx, { sharingLevel: 'account', keys: ['hs'] });
   const flowId = await insertFlow(s.app.ctx, { name: 'Hooked', definition });
   const groupId = await insertGroup(s.app.ctx, fx.configId, { name: 'CRM', flowIds: [flowId] });
@@ -80,7 +80,7 @@ async function world(definition: Record<string, unknown> = WEBHOOK_FLOW) {
   const eu = await findEndUserByIdentity(s.app.ctx.db, fx.configId, 'acme', 'ada');
   const auth = await insertConnectorAuth(s.app.ctx, {
     configId: fx.configId,
-    connectorId: 'crm',
+    connectorId,
     endUserId: eu?.id ?? null,
     accountId: 'acme',
     credentials: { type: 'api_key', apiKey: CANARY, fields: {} },
@@ -113,6 +113,54 @@ async function finished(runId: string, token: string) {
     return r.body.status === 'success' || r.body.status === 'error' ? r : undefined;
   }, `run ${runId}`);
 }
+
+describe(`cancel through the API reaches this process's worker at once, on ${TEST_DRIVER}`, () => {
+  it('a run whose call hangs is canceled well before the worker would read the request, its connection closed', async () => {
+    let closed: Promise<'closed'> | undefined;
+    const hanging = await startUpstream((_r, res) => {
+      closed = new Promise((resolve) => res.on('close', () => resolve('closed')));
+    });
+    await insertConnector(s.app.ctx, { id: 'slow', name: 'Slow', authType: 'api_key' });
+    await s.app.ctx.db.run(sql`UPDATE connectors SET base_url = ${hanging.url} WHERE id = 'slow'`);
+    // this worker reads cancel requests only once a minute: only the direct way can stop it in time
+    const own = new RunWorker(
+      { app: s.app.ctx, clock: s.app.ctx.clock, log: createLogger('silent') },
+      { pollMs: 50, cancelPollMs: 60_000, scheduleEveryMs: null },
+    );
+    await worker.stop(2_000);
+    own.start();
+    s.app.worker = own;
+    try {
+      const w = await world({ ...WEBHOOK_FLOW, slots: [{ key: 'main', connectorId: 'slow', label: 'Slow' }] }, 'slow');
+      const hook = await s.request('POST', hookPath(w.webhookUrl as string), { body: { name: 'x' } });
+      expect(hook.status, hook.text).toBe(202);
+      await until(async () => (hanging.received.length > 0 ? true : undefined), 'the call');
+      const owner = await s.adminToken();
+      const asked = Date.now();
+      const canceled = await s.request('POST', `/api/v1/runs/${hook.body.runId}/cancel`, { token: owner });
+      expect(canceled.status, canceled.text).toBe(200);
+      await until(
+        async () => {
+          const row = await s.app.ctx.db.get<{ status: string }>(sql`SELECT status FROM runs WHERE id = ${hook.body.runId}`);
+          return row?.status === 'canceled' ? true : undefined;
+        },
+        'the cancel (the worker itself would read it only after a minute)',
+        10_000,
+      );
+      expect(Date.now() - asked).toBeLessThan(10_000);
+      expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r('open'), 2_000))])).toBe('closed');
+    } finally {
+      s.app.worker = null;
+      await own.stop(2_000);
+      await hanging.close();
+      worker = new RunWorker(
+        { app: s.app.ctx, clock: s.app.ctx.clock, log: createLogger('silent') },
+        { pollMs: 50, scheduleEveryMs: null },
+      );
+      worker.start();
+    }
+  });
+});
 
 describe(`POST /hooks/{token} on ${TEST_DRIVER}`, () => {
   it('queues a webhook run that calls the upstream with the templated body, query and allowlisted headers and the credential', async () => {
