@@ -242,6 +242,8 @@ describe(`POST /hooks/{token} on ${TEST_DRIVER}`, () => {
     expect(unknown.body).toEqual({ error: { code: 'not_found', message: 'No webhook has this URL', requestId: expect.any(String) } });
     const malformed = await s.request('POST', '/hooks/nope', { body: {} });
     expect([malformed.status, malformed.body.error?.code]).toEqual([404, 'not_found']);
+    const long = await s.request('POST', `/hooks/pbh_${'x'.repeat(500)}`, { body: {} });
+    expect([long.status, long.body.error?.code]).toEqual([404, 'not_found']);
 
     const big = await s.request('POST', path, { rawBody: JSON.stringify({ x: 'a'.repeat(1024 * 1024) }) });
     expect([big.status, big.body.error?.code]).toEqual([413, 'body_too_large']);

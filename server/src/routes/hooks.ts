@@ -4,6 +4,7 @@ import type { AppContext } from '../context.ts';
 import { hashToken } from '../crypto/tokens.ts';
 import { attemptBudget } from '../http/rateLimits.ts';
 import { defineRoute, type RouteDef } from '../http/route.ts';
+import { WEBHOOK_TOKEN_PATTERN } from '../services/integrations/webhooks.ts';
 import { receiveWebhook, WEBHOOK_HEADERS } from '../services/runs/webhook.ts';
 
 /** Largest inbound webhook body (SPEC §6). */
@@ -19,7 +20,10 @@ export function hooksRoutes(ctx: AppContext): RouteDef[] {
   });
   // counted per webhook URL (by the token's hash: the token itself is never stored in the clear), before the body is read
   const perHook: RequestHandler = (req, _res, next) => {
-    budget.consume(hashToken(String(req.params.token ?? '')).slice(0, 32)).then(() => next(), next);
+    const token = String(req.params.token ?? '');
+    // a token that cannot exist is answered 404 without touching the database
+    if (!WEBHOOK_TOKEN_PATTERN.test(token)) return next();
+    budget.consume(hashToken(token).slice(0, 32)).then(() => next(), next);
   };
   return [
     defineRoute({

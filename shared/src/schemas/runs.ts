@@ -81,7 +81,7 @@ export const runIdParamsSchema = z.strictObject({ id: prefixedIdSchema('run') })
 export const webhookAcceptedSchema = z.object({ runId: prefixedIdSchema('run') }).meta({ id: 'WebhookAccepted' });
 
 /** Path parameters of `POST /hooks/{token}`: the secret of an integration's inbound URL. */
-export const webhookParamsSchema = z.strictObject({ token: z.string().min(1).max(200) });
+export const webhookParamsSchema = z.strictObject({ token: z.string().min(1).max(2000) });
 
 /** `POST /api/v1/integrations/{id}/rotate-webhook` answer: the new inbound URL (the old one stops at once). */
 export const webhookUrlSchema = z.object({ webhookUrl: z.string() }).meta({ id: 'WebhookUrl' });
