@@ -4,6 +4,7 @@ import type { RunWorker } from '../runs/worker.ts';
 import { authRoutes } from './admin/auth.ts';
 import { adminUsersRoutes } from './api/adminUsers.ts';
 import { auditEventsRoutes } from './api/auditEvents.ts';
+import { callbackDeliveriesRoutes } from './api/callbackDeliveries.ts';
 import { connectorAuthsRoutes } from './api/connectorAuths.ts';
 import { connectorsRoutes } from './api/connectors.ts';
 import { embedConfigsRoutes } from './api/embedConfigs.ts';
@@ -50,6 +51,7 @@ export function allRoutes(ctx: AppContext, worker: () => Pick<RunWorker, 'cancel
     ...flowsRoutes(ctx),
     ...integrationsRoutes(ctx),
     ...runsRoutes(ctx, worker),
+    ...callbackDeliveriesRoutes(ctx),
     ...connectorAuthsRoutes(ctx),
     ...auditEventsRoutes(ctx),
     ...adminUsersRoutes(ctx),
