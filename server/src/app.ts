@@ -56,7 +56,7 @@ export async function createApp(options: AppOptions): Promise<PatchbayApp> {
   app.use(requestContext(log));
 
   const hsts = config.publicUrl.startsWith('https://');
-  app.use(['/api', '/embed/api', '/admin/api', '/healthz', '/readyz'], apiHeaders(hsts));
+  app.use(['/api', '/embed/api', '/admin/api', '/hooks', '/healthz', '/readyz'], apiHeaders(hsts));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -77,8 +77,8 @@ export async function createApp(options: AppOptions): Promise<PatchbayApp> {
     res.json({ status: 'ready', worker: beat ? { state: beat.state, running: beat.running } : null });
   });
 
-  const routes = allRoutes(ctx);
-  const documented = routes.filter((r) => r.path.startsWith('/api/v1') || r.path.startsWith('/embed/api'));
+  const routes = allRoutes(ctx, () => built.worker);
+  const documented = routes.filter((r) => r.path.startsWith('/api/v1') || r.path.startsWith('/embed/api') || r.path.startsWith('/hooks/'));
   let openApi: unknown;
   app.get('/api/v1/openapi.json', (_req, res) => {
     openApi ??= buildOpenApiDocument(documented, { serverUrl: config.publicUrl, version: VERSION });

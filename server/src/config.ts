@@ -60,6 +60,7 @@ export const envSchema = z.object({
   PATCHBAY_PASSWORD_HASH_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   PATCHBAY_CREDENTIAL_USER_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
   PATCHBAY_CREDENTIAL_CONFIG_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  PATCHBAY_WEBHOOK_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
   PATCHBAY_WORKER: booleanText.default(true),
   PATCHBAY_RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
 });
@@ -95,6 +96,8 @@ export interface Config {
   readonly credentialUserRateLimit: number;
   /** Basic/API-key credential checks from the iframe per 15 minutes per embed configuration. */
   readonly credentialConfigRateLimit: number;
+  /** Inbound webhook requests (`POST /hooks/{token}`) per minute per webhook URL. */
+  readonly webhookRateLimit: number;
   /** Whether `patchbay serve` runs the run worker and scheduler in-process (`PATCHBAY_WORKER`, default true; docs/runs.md). */
   readonly worker: boolean;
   /** Days finished runs are kept (`PATCHBAY_RUN_RETENTION_DAYS`, default 30). */
@@ -139,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     passwordHashMaxWaitMs: e.PATCHBAY_PASSWORD_HASH_MAX_WAIT_MS,
     credentialUserRateLimit: e.PATCHBAY_CREDENTIAL_USER_RATE_LIMIT,
     credentialConfigRateLimit: e.PATCHBAY_CREDENTIAL_CONFIG_RATE_LIMIT,
+    webhookRateLimit: e.PATCHBAY_WEBHOOK_RATE_LIMIT,
     worker: e.PATCHBAY_WORKER,
     runRetentionDays: e.PATCHBAY_RUN_RETENTION_DAYS,
   });

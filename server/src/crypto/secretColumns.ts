@@ -19,6 +19,7 @@ export const SECRET_COLUMNS: readonly SecretColumn[] = [
   { table: 'embed_config_keys', column: 'secret_enc', rowKey: "config_id || ':' || kid", primaryKey: ['config_id', 'kid'] },
   { table: 'connector_auths', column: 'credentials_enc', rowKey: 'id', primaryKey: ['id'] },
   { table: 'integrations', column: 'secret_inputs_enc', rowKey: 'id', primaryKey: ['id'] },
+  { table: 'integrations', column: 'webhook_token_enc', rowKey: 'id', primaryKey: ['id'] },
   { table: 'oauth_flows', column: 'session_enc', rowKey: 'id', primaryKey: ['id'] },
 ];
 

@@ -4,17 +4,19 @@ import {
   connectorCreateSchema,
   connectorUpdateSchema,
   embedConfigUpdateSchema,
+  type FlowCreate,
+  type FlowDefinition,
   flowCreateSchema,
 } from '@patchbay/shared';
 import type { AdminPrincipal } from '../auth/principal.ts';
 import type { AppContext } from '../context.ts';
 import { findConnector } from '../db/repos/connectors.ts';
 import { findEmbedConfig, listEmbedGroups } from '../db/repos/embedConfigs.ts';
-import { findOldestFlowIdNamed } from '../db/repos/flows.ts';
+import { findFlow, findOldestFlowIdNamed } from '../db/repos/flows.ts';
 import { connectorDefinition } from '../services/connectors/definition.ts';
 import { createConnector, updateConnector } from '../services/connectors/forAdmin.ts';
 import { updateEmbedConfig } from '../services/embed/configs.ts';
-import { createFlow } from '../services/flows/forAdmin.ts';
+import { createFlow, createFlowVersion, updateFlow } from '../services/flows/forAdmin.ts';
 import { DEMO } from './demoSeed.ts';
 
 /** Where the demo's services run; the connectors point there. */
@@ -173,16 +175,24 @@ function flowBodies() {
     },
     syncDeals: {
       name: DEMO_WORLD.flows.syncDeals,
-      description: 'Copies your Demo CRM contacts and e-mails a summary through the Demo Mailer.',
+      description: 'Every minute, copies your Demo CRM contacts and e-mails a summary through the Demo Mailer.',
       slots: [
         { key: 'crm', connectorId: DEMO_WORLD.crm, label: 'Demo CRM account' },
         { key: 'mailer', connectorId: DEMO_WORLD.mailer, label: 'Demo Mailer account' },
       ],
       inputs: [
-        { key: 'summary', type: 'switch', label: 'E-mail a summary', default: true },
-        { key: 'recipient', type: 'text', label: 'Summary recipient', pattern: '^[^@\\s]+@[^@\\s]+$' },
+        {
+          key: 'recipient',
+          type: 'text',
+          label: 'Summary recipient',
+          help: 'Who gets the summary of each sync',
+          required: true,
+          default: 'sales@acme.example',
+          pattern: '^[^@\\s]+@[^@\\s]+$',
+        },
       ],
-      trigger: { type: 'schedule', everyMinutes: 15 },
+      // every minute, so a newcomer sees runs appear in the iframe within a minute of switching it on
+      trigger: { type: 'schedule', everyMinutes: 1 },
       steps: [
         { id: 'contacts', type: 'http', slot: 'crm', method: 'GET', path: '/contacts' },
         {
@@ -200,6 +210,28 @@ function flowBodies() {
       ],
     },
   } as const;
+}
+
+/**
+ * A demo flow seeded by an older demo (before its flows really ran: `Sync deals` every 15 minutes,
+ * with a recipient it could not do without left optional) gets today's definition as a new version,
+ * pushed to its integrations, and today's description. Nothing changes when it is current; a flow
+ * an admin has moved on since is moved on again only if its definition differs from today's.
+ */
+async function upgradeDemoFlow(ctx: AppContext, p: AdminPrincipal, id: string, want: FlowCreate, changed: string[]): Promise<void> {
+  const row = await findFlow(ctx.db, id);
+  if (!row) return;
+  const { slots, inputs, trigger, steps, retry } = want;
+  const definition: FlowDefinition = { slots, inputs, trigger, steps, ...(retry === undefined ? {} : { retry }) };
+  const acting = { principal: p, requestId: REQUEST_ID };
+  if (JSON.stringify(JSON.parse(row.definition)) !== JSON.stringify(definition)) {
+    await createFlowVersion(ctx, acting, id, { definition, pushToIntegrations: true });
+    changed.push(`flow "${want.name}" (new version)`);
+  }
+  if ((want.description ?? null) !== row.description) {
+    await updateFlow(ctx, acting, id, { description: want.description ?? null });
+    changed.push(`flow "${want.name}" (new description)`);
+  }
 }
 
 /** The oldest flow with this name (the one an earlier demo run created), if any. */
@@ -232,7 +264,10 @@ export async function seedDemoWorld(ctx: AppContext, adminUserId: string, urls: 
   const flowId = async (key: keyof typeof bodies): Promise<string> => {
     const body = bodies[key];
     const existing = await flowNamed(ctx, body.name);
-    if (existing) return existing;
+    if (existing) {
+      await upgradeDemoFlow(ctx, p, existing, flowCreateSchema.parse(body), changed);
+      return existing;
+    }
     changed.push(`flow "${body.name}"`);
     return (await createFlow(ctx, { principal: p, requestId: REQUEST_ID }, flowCreateSchema.parse(body))).id;
   };

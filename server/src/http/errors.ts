@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { AppError, RateLimitedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { loggedPath } from './requestContext.ts';
 
 /** Sends the error envelope. */
 export function sendError(res: Parameters<RequestHandler>[1], error: AppError): void {
@@ -49,7 +50,7 @@ export function errorMiddleware(log: Logger): ErrorRequestHandler {
       return sendError(res, new AppError('bad_request', 'The request could not be read'));
     }
     const reqLog = (res.locals.log as Logger | undefined) ?? log;
-    reqLog.error('unhandled error', { err, method: req.method, path: req.path });
+    reqLog.error('unhandled error', { err, method: req.method, path: loggedPath(req.path) });
     sendError(res, new AppError('server_error', 'Something went wrong on our side'));
   };
 }

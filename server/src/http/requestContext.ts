@@ -5,10 +5,17 @@ import type { Logger } from '../log.ts';
 const INCOMING_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 /**
+ * The path as logged: the secret of an inbound webhook URL (`/hooks/{token}`) never reaches a log line.
+ */
+export function loggedPath(path: string): string {
+  return path.replace(/^\/hooks\/[^/]*/, '/hooks/{token}');
+}
+
+/**
  * Gives every request an id (a sane incoming `X-Request-Id` is kept), a child logger, and one
  * access-log line: `request` with its status, or `request aborted` (info) when the connection closed
  * before the answer was complete (a client that gave up mid-upload or mid-download). The line
- * carries the path only: query strings may hold codes or keys.
+ * carries the path only (a webhook token left out): query strings may hold codes or keys.
  */
 export function requestContext(log: Logger): RequestHandler {
   return (req, res, next) => {
@@ -21,10 +28,10 @@ export function requestContext(log: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     const elapsed = () => Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
     res.on('finish', () => {
-      reqLog.info('request', { method: req.method, path: req.path, status: res.statusCode, ms: elapsed() });
+      reqLog.info('request', { method: req.method, path: loggedPath(req.path), status: res.statusCode, ms: elapsed() });
     });
     res.on('close', () => {
-      if (!res.writableFinished) reqLog.info('request aborted', { method: req.method, path: req.path, ms: elapsed() });
+      if (!res.writableFinished) reqLog.info('request aborted', { method: req.method, path: loggedPath(req.path), ms: elapsed() });
     });
     next();
   };

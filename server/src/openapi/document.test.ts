@@ -85,7 +85,7 @@ describe('GET /api/v1/openapi.json', () => {
     doc = res.body;
     // A `method: 'all'` route (the proxy) is documented once per method it answers.
     documented = allRoutes(s.app.ctx)
-      .filter((r) => r.path.startsWith('/api/v1/') || r.path.startsWith('/embed/api/'))
+      .filter((r) => r.path.startsWith('/api/v1/') || r.path.startsWith('/embed/api/') || r.path.startsWith('/hooks/'))
       .flatMap((r) => (r.method === 'all' ? ALL_METHODS.map((method) => ({ ...r, method })) : [r]));
   });
   afterAll(() => s.close());
@@ -95,7 +95,7 @@ describe('GET /api/v1/openapi.json', () => {
     expect(await validated(doc)).toEqual({ valid: true, errors: '', specification: 'OpenAPI' });
   });
 
-  it('lists every /api/v1 and /embed/api route with its method, and nothing else', () => {
+  it('lists every /api/v1, /embed/api and /hooks route with its method, and nothing else', () => {
     expect(documented.length).toBeGreaterThan(0);
     const expected = documented.map((r) => `${r.method} ${r.path.replace(/\{(\w+)\+\}/g, '{$1}')}`);
     expect(new Set(expected).size).toBe(expected.length); // a route declared twice would hide one handler

@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
 import type { RouteDef } from '../http/route.ts';
+import type { RunWorker } from '../runs/worker.ts';
 import { authRoutes } from './admin/auth.ts';
 import { adminUsersRoutes } from './api/adminUsers.ts';
 import { auditEventsRoutes } from './api/auditEvents.ts';
@@ -21,6 +22,7 @@ import { embedFlowsRoutes } from './embed/flows.ts';
 import { embedIntegrationsRoutes } from './embed/integrations.ts';
 import { embedRunsRoutes } from './embed/runs.ts';
 import { sessionRoutes } from './embed/session.ts';
+import { hooksRoutes } from './hooks.ts';
 
 /** Where the console reaches the vendor API: `/api/v1/flows/{id}` → `/admin/api/flows/{id}`. */
 export function consolePath(apiPath: string): string {
@@ -39,14 +41,17 @@ export function consoleRoutes(apiRoutes: readonly RouteDef[]): RouteDef[] {
     .map((r) => ({ ...r, path: consolePath(r.path), auth: 'adminSession' as const, tags: ['Admin console'] }));
 }
 
-/** Every declared route of the JSON APIs, in documentation order. */
-export function allRoutes(ctx: AppContext): RouteDef[] {
+/**
+ * Every declared route of the JSON APIs, in documentation order. `worker` answers this process's run
+ * worker (once started), so a cancel reaches a run it executes at once instead of at its next poll.
+ */
+export function allRoutes(ctx: AppContext, worker: () => Pick<RunWorker, 'cancelLocal'> | null = () => null): RouteDef[] {
   const vendorApi = [
     ...connectorsRoutes(ctx),
     ...embedConfigsRoutes(ctx),
     ...flowsRoutes(ctx),
     ...integrationsRoutes(ctx),
-    ...runsRoutes(ctx),
+    ...runsRoutes(ctx, worker),
     ...callbackDeliveriesRoutes(ctx),
     ...connectorAuthsRoutes(ctx),
     ...auditEventsRoutes(ctx),
@@ -65,6 +70,7 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...embedIntegrationsRoutes(ctx),
     ...embedRunsRoutes(ctx),
     ...embedDataRoutes(ctx),
+    ...hooksRoutes(ctx),
     ...authRoutes(ctx),
     ...consoleRoutes(vendorApi),
   ];

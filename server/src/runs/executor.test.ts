@@ -382,8 +382,11 @@ describe(`the executor on ${TEST_DRIVER}`, () => {
     expect(steps(run).map((s) => [s.id, s.status])).toEqual([['s', 'canceled']]);
   });
 
-  it('cancels within a second a run whose call is still waiting for the upstream\u2019s headers', async () => {
-    handler = () => {}; // never answers
+  it('cancels within a second a run whose call is still waiting for the upstream\u2019s headers, closing that connection', async () => {
+    let closed: Promise<'closed'> | undefined;
+    handler = (_r, res) => {
+      closed = new Promise((resolve) => res.on('close', () => resolve('closed')));
+    }; // never answers
     const w = await world({ steps: [{ id: 's', type: 'http', slot: 'crm', method: 'GET', path: '/hang' }] });
     const runId = await enqueue(w.integrationId);
     startWorker();
@@ -392,6 +395,9 @@ describe(`the executor on ${TEST_DRIVER}`, () => {
     await requestCancel(db, runId, new Date().toISOString());
     expect((await finished(runId)).status).toBe('canceled');
     expect(Date.now() - asked).toBeLessThan(1_000);
+    // the egress layer got the abort: the connection is gone at once, not after the 30 s step limit
+    const late = new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 2_000));
+    expect(await Promise.race([closed, late])).toBe('closed');
   });
 
   it('cancels a queued run at once', async () => {

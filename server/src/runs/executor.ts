@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { type EndUserLog, endUserLogSchema, type FlowDefinition, storedFlowDefinitionSchema } from '@patchbay/shared';
+import { z } from 'zod';
 import { enqueueRunEvent } from '../callbacks/outbox.ts';
 import type { AppContext, Clock } from '../context.ts';
 import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
@@ -42,10 +43,9 @@ import { RunTemplateError, RunTemplates } from './template.ts';
  *
  * Stopping: `signal` aborts with a reason — `cancel` (the run ends `canceled`), `shutdown` (the
  * run goes back to the queue, the same attempt) or `lease_lost` (nothing is written: another
- * worker has it). An abort cuts the HTTP call in flight: once its headers are in, the connection
- * is closed at once (`callUpstream` honours the signal); before that, the run stops waiting at
- * once and the connection is closed as soon as the headers arrive (egress takes no signal yet,
- * so a call still connecting or waiting for headers lives on until then or its own 30 s limit).
+ * worker has it). An abort cuts the HTTP call in flight at once: the signal reaches the egress
+ * layer, which closes a connection still connecting or waiting for the answer's headers, and
+ * `callUpstream` closes one whose body is being read.
  */
 
 /** Why a run's work was stopped from outside. */
@@ -418,7 +418,7 @@ async function runSteps(
   const secrets = new Set<string>(Object.values(passwords));
   const startedAt = new Date(clock.now()).toISOString();
   const context: TemplateContext = {
-    trigger: { type: work.trigger, payload: work.trigger_payload === null ? null : (JSON.parse(work.trigger_payload) as unknown) },
+    trigger: triggerContext(work.trigger, work.trigger_payload),
     inputs,
     steps: stepsSeen,
     embed: {
@@ -519,6 +519,27 @@ async function runSteps(
 }
 
 const NO_ITEM = Symbol('no forEach item');
+
+// What `POST /hooks/{token}` stores (services/runs/webhook.ts); a retry of a webhook run carries it on.
+const webhookPayloadSchema = z.strictObject({
+  body: z.unknown(),
+  query: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  headers: z.record(z.string(), z.string()),
+});
+
+/**
+ * `trigger` as templates see it: `{ type, payload }`; a webhook's request (and a retry of one) also as
+ * `trigger.body`, `trigger.query` and `trigger.headers`, with `payload` its body.
+ */
+function triggerContext(type: string, stored: string | null): TemplateContext['trigger'] {
+  const payload = stored === null ? null : (JSON.parse(stored) as unknown);
+  if (type === 'webhook' || type === 'retry') {
+    const hook = webhookPayloadSchema.safeParse(payload);
+    if (hook.success)
+      return { type, payload: hook.data.body ?? null, body: hook.data.body ?? null, query: hook.data.query, headers: hook.data.headers };
+  }
+  return { type, payload };
+}
 
 async function callOnce(
   engine: RunEngine,

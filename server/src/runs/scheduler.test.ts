@@ -6,7 +6,7 @@ import { TestClock } from '../testing/harness.ts';
 import { migrateTestDatabase } from '../testing/migrateTestDatabase.ts';
 import { seedConfig, seedEndUser, seedFlow, seedIntegration } from '../testing/runFixtures.ts';
 import { createTestDatabase, TEST_DRIVER, type TestDatabase } from '../testing/testDatabase.ts';
-import { enqueueDueSchedules } from './scheduler.ts';
+import { armUnscheduled, enqueueDueSchedules } from './scheduler.ts';
 
 let tdb: TestDatabase;
 let db: Db;
@@ -91,6 +91,36 @@ describe(`the scheduler on ${TEST_DRIVER}`, () => {
     clock.set(Date.parse('2026-11-02T14:00:01.000Z'));
     expect((await enqueueDueSchedules(db, clock, log)).enqueued).toBe(1);
     expect(await nextRunAt(id)).toBe('2026-11-03T14:00:00.000Z');
+  });
+
+  it('arms a scheduled integration that has no slot (older data) from now, without a run; others are left alone', async () => {
+    const configId = await seedConfig(db);
+    const endUserId = await seedEndUser(db, configId);
+    const cron = await seedIntegration(db, {
+      configId,
+      endUserId,
+      flowId: await seedFlow(db, { trigger: { type: 'schedule', cron: '0 9 * * *', timezone: 'Europe/Berlin' } }),
+      nextRunAt: null,
+    });
+    const every = await seedIntegration(db, {
+      configId,
+      endUserId: await seedEndUser(db, configId),
+      flowId: await seedFlow(db, { trigger: { type: 'schedule', everyMinutes: 30 } }),
+      nextRunAt: null,
+    });
+    const manual = await seedIntegration(db, {
+      configId,
+      endUserId: await seedEndUser(db, configId),
+      flowId: await seedFlow(db),
+      nextRunAt: null,
+    });
+    // 08:00 UTC on 1 April 2026 is 10:00 in Berlin (CEST): the next 09:00 there is tomorrow at 07:00 UTC
+    expect(await armUnscheduled(db, clock, log)).toBe(2);
+    expect(await nextRunAt(cron)).toBe('2026-04-02T07:00:00.000Z');
+    expect(await nextRunAt(every)).toBe(new Date(T0 + 30 * 60_000).toISOString());
+    expect(await nextRunAt(manual)).toBeNull();
+    expect(await armUnscheduled(db, clock, log)).toBe(0);
+    expect((await db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM runs`))?.n).toBe(0);
   });
 
   it('gives each slot to one of several schedulers running at once', async () => {

@@ -2,10 +2,10 @@ import { storedFlowDefinitionSchema } from '@patchbay/shared';
 import type { Clock } from '../context.ts';
 import { newId } from '../crypto/tokens.ts';
 import type { Queryable } from '../db/driver.ts';
-import { advanceSchedule, insertScheduledRun, listDueSchedules, RUNS_QUEUE } from '../db/repos/runs.ts';
+import { advanceSchedule, armSchedule, insertScheduledRun, listDueSchedules, listUnarmedSchedules, RUNS_QUEUE } from '../db/repos/runs.ts';
 import type { Logger } from '../log.ts';
 import { nudgeQueue } from './queue.ts';
-import { planDueSlot, scheduleOf } from './schedule.ts';
+import { firstRunAt, planDueSlot, scheduleOf } from './schedule.ts';
 
 /** What one scheduler pass did. */
 export interface SchedulerPass {
@@ -59,4 +59,21 @@ export async function enqueueDueSchedules(db: Queryable, clock: Clock, log: Logg
   }
   if (enqueued > 0) nudgeQueue(RUNS_QUEUE.table);
   return { enqueued, skipped, lost };
+}
+
+/**
+ * Arms scheduled integrations that have no slot (enabled before `cron` slots were computed on
+ * enabling, or written without one): their first slot counts from now, as if enabled now. No run
+ * is enqueued for the time without a slot. Answers how many got one.
+ */
+export async function armUnscheduled(db: Queryable, clock: Clock, log: Logger, opts: { batch?: number } = {}): Promise<number> {
+  let armed = 0;
+  for (const row of await listUnarmedSchedules(db, opts.batch ?? 500)) {
+    const parsed = storedFlowDefinitionSchema.safeParse(JSON.parse(row.definition));
+    const schedule = parsed.success ? scheduleOf(parsed.data.trigger) : null;
+    const first = schedule ? firstRunAt(schedule, clock.now()) : null;
+    if (first !== null && (await armSchedule(db, row.id, new Date(first).toISOString()))) armed += 1;
+  }
+  if (armed > 0) log.info('schedule: integrations without a slot armed', { integrations: armed });
+  return armed;
 }

@@ -6,7 +6,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.ts';
+import { createApp } from '../app.ts';
+import { type Config, loadConfig } from '../config.ts';
 import type { AppContext } from '../context.ts';
 import { newId } from '../crypto/tokens.ts';
 import type { Db } from '../db/driver.ts';
@@ -15,6 +16,7 @@ import { sql } from '../db/sql.ts';
 import { openSqlite } from '../db/sqliteDriver.ts';
 import { createLogger } from '../log.ts';
 import { type OpenedContext, openContext } from '../openContext.ts';
+import { webhookUrlsOf } from '../services/integrations/webhooks.ts';
 import {
   insertConfig,
   insertConnector,
@@ -34,6 +36,7 @@ import { type ReceivedRequest, startUpstream, type TestUpstream } from '../testi
  */
 
 let dir: string;
+let config: Config;
 let file: string;
 let key: string;
 let opened: OpenedContext;
@@ -49,7 +52,7 @@ beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchbay-workers-'));
   file = path.join(dir, 'patchbay.db');
   key = crypto.randomBytes(32).toString('base64');
-  const config = loadConfig({
+  config = loadConfig({
     PATCHBAY_DB: file,
     PATCHBAY_ENCRYPTION_KEY: key,
     PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
@@ -176,28 +179,37 @@ describe(`workers in separate processes on ${TEST_DRIVER}`, () => {
     expect(await second.next()).toMatch(/^stopped /);
   });
 
-  it('two worker processes execute 200 runs fired at once exactly once each', async () => {
+  it('two worker processes execute 200 webhook runs fired at once (POST /hooks/{token}) exactly once each', async () => {
     const ids = await integrations(200);
     const a = await startWorkerProcess(10_000, 16);
     const b = await startWorkerProcess(10_000, 16);
-    const runIds: string[] = [];
-    await db.tx(async (tx) => {
-      for (const [n, integrationId] of ids.entries()) {
-        const id = newId('run');
-        const now = new Date().toISOString();
-        await insertRun(tx, {
-          id,
-          integration_id: integrationId,
-          trigger: 'webhook',
-          trigger_payload: JSON.stringify({ n }),
-          max_attempts: 1,
-          retry_of: null,
-          not_before: now,
-          created_at: now,
-        });
-        runIds.push(id);
-      }
+    // the HTTP side: a Patchbay without a worker on the same database, fired at through each integration's webhook URL
+    const patchbay = await createApp({ config, clock, log: createLogger('silent') });
+    const server = await new Promise<import('node:http').Server>((resolve) => {
+      const listening = patchbay.app.listen(0, '127.0.0.1', () => resolve(listening));
     });
+    let runIds: string[];
+    try {
+      const base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+      const urls = await webhookUrlsOf(patchbay.ctx, ids);
+      runIds = await Promise.all(
+        ids.map(async (integrationId, n) => {
+          const hook = new URL(urls.get(integrationId) as string);
+          const res = await fetch(`${base}${hook.pathname}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ n }),
+          });
+          expect(res.status).toBe(202);
+          return ((await res.json()) as { runId: string }).runId;
+        }),
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await patchbay.close();
+    }
+    expect(new Set(runIds).size).toBe(200);
     await until(
       async () => (await db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM runs WHERE status = 'success'`))?.n === 200,
       60_000,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { listCancelRequested, purgeFinishedRuns, RUNS_QUEUE } from '../db/repos/runs.ts';
 import { type ExecutionOutcome, executeRun, type RunEngine } from './executor.ts';
 import { LeaseQueue } from './queue.ts';
-import { enqueueDueSchedules } from './scheduler.ts';
+import { armUnscheduled, enqueueDueSchedules } from './scheduler.ts';
 
 /**
  * The run worker (docs/runs.md): claims runs from the queue up to its concurrency, executes them
@@ -53,6 +53,7 @@ export interface WorkerHeartbeat {
 }
 
 const PURGE_BATCH = 500;
+const ARM_EVERY_MS = 60_000;
 
 /** A worker over one database; see the module comment. */
 export class RunWorker {
@@ -68,6 +69,7 @@ export class RunWorker {
   private loop: Promise<void> | null = null;
   private cancelTimer: NodeJS.Timeout | null = null;
   private lastSchedule = 0;
+  private lastArm = 0;
   private lastPurge = 0;
   private readonly executed: Record<ExecutionOutcome, number> = { success: 0, error: 0, retry: 0, canceled: 0, released: 0, lost: 0 };
 
@@ -173,6 +175,11 @@ export class RunWorker {
     const every = this.opts.scheduleEveryMs === undefined ? 1000 : this.opts.scheduleEveryMs;
     if (every !== null && now - this.lastSchedule >= every) {
       this.lastSchedule = now;
+      // scheduled integrations without a slot (older data) get one: at start, then once a minute
+      if (now - this.lastArm >= ARM_EVERY_MS) {
+        this.lastArm = now;
+        await armUnscheduled(this.engine.app.db, this.engine.clock, this.engine.log);
+      }
       await enqueueDueSchedules(this.engine.app.db, this.engine.clock, this.engine.log);
     }
     const days = this.opts.retentionDays === undefined ? 30 : this.opts.retentionDays;

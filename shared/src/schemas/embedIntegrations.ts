@@ -57,7 +57,10 @@ export const embedIntegrationSchema = z
     bindings: z.record(z.string(), z.string()),
     inputs: integrationInputValuesSchema,
     secretInputsSet: z.array(z.string()).describe('Keys of password inputs that hold a value'),
-    webhookUrl: z.string().nullable(),
+    webhookUrl: z
+      .string()
+      .nullable()
+      .describe('The inbound URL `POST {PATCHBAY_PUBLIC_URL}/hooks/{token}` of a webhook-triggered integration; null for other triggers'),
     nextRunAt: timestampSchema.nullable(),
     latestRun: z.object({ id: z.string(), status: z.enum(['queued', 'running', 'success', 'error']), at: timestampSchema }).nullable(),
     ownedByMe: z.boolean(),

@@ -18,7 +18,10 @@ export const integrationSchema = z
     disabledBy: z.enum(['user', 'admin', 'system']).nullable(),
     bindings: z.record(z.string(), z.string()),
     inputs: z.record(z.string(), z.unknown()),
-    webhookUrl: z.string().nullable(),
+    webhookUrl: z
+      .string()
+      .nullable()
+      .describe('The inbound URL `POST {PATCHBAY_PUBLIC_URL}/hooks/{token}` of a webhook-triggered integration; null for other triggers'),
     nextRunAt: timestampSchema.nullable(),
     latestRun: z.object({ id: z.string(), status: z.enum(['queued', 'running', 'success', 'error']), at: timestampSchema }).nullable(),
     createdAt: timestampSchema,

@@ -76,3 +76,12 @@ export const runAcceptedSchema = z.object({ run: runSchema });
 
 /** Path parameters of `/api/v1/runs/{id}…`. */
 export const runIdParamsSchema = z.strictObject({ id: prefixedIdSchema('run') });
+
+/** `POST /hooks/{token}` answer (202): the run the inbound request queued. */
+export const webhookAcceptedSchema = z.object({ runId: prefixedIdSchema('run') }).meta({ id: 'WebhookAccepted' });
+
+/** Path parameters of `POST /hooks/{token}`: the secret of an integration's inbound URL. */
+export const webhookParamsSchema = z.strictObject({ token: z.string().min(1).max(2000) });
+
+/** `POST /api/v1/integrations/{id}/rotate-webhook` answer: the new inbound URL (the old one stops at once). */
+export const webhookUrlSchema = z.object({ webhookUrl: z.string() }).meta({ id: 'WebhookUrl' });

@@ -34,7 +34,7 @@ export interface IntegrationFilters {
   status?: 'enabled' | 'disabled' | undefined;
 }
 
-// Never selects secret_inputs_enc or webhook_token_hash: what is not read cannot leak.
+// Never selects secret_inputs_enc, webhook_token_hash or webhook_token_enc: what is not read cannot leak.
 const COLUMNS = sql`i.id, i.config_id, i.flow_id, i.flow_version, i.owner_end_user_id, u.user_id AS owner_user_id, i.account_id,
   i.sharing_level, i.scope_user_id, i.status, i.disabled_by, i.inputs, i.next_run_at, i.latest_run_id, i.latest_run_status,
   i.latest_run_at, i.created_at, i.updated_at`;
@@ -231,4 +231,62 @@ export async function listIntegrationIdsWhere(
   visible: ReturnType<typeof sql>,
 ): Promise<{ id: string; flow_id: string; status: string }[]> {
   return db.all(sql`SELECT i.id, i.flow_id, i.status FROM integrations i WHERE ${visible} ORDER BY i.created_at, i.id`);
+}
+
+/** The sealed webhook tokens of each of `ids` that has one (never selected with the row itself). */
+export async function findSealedWebhookTokens(db: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.all<{ id: string; webhook_token_enc: string }>(
+    sql`SELECT id, webhook_token_enc FROM integrations WHERE id IN (${sql.list(ids)}) AND webhook_token_enc IS NOT NULL`,
+  );
+  return new Map(rows.map((r) => [r.id, r.webhook_token_enc]));
+}
+
+/**
+ * Stores an integration's webhook token: its SHA-256 (what requests are looked up by) and its sealed
+ * value (what the URL is shown from). With `onlyIfNone` nothing changes when it has one already
+ * (two first answers at once keep one token). Answers whether the row changed.
+ */
+export async function setWebhookToken(
+  db: Queryable,
+  id: string,
+  token: { hash: string; sealed: string },
+  opts: { onlyIfNone: boolean },
+): Promise<boolean> {
+  const guard = opts.onlyIfNone ? sql` AND webhook_token_hash IS NULL` : sql``;
+  return (
+    (
+      await db.run(sql`UPDATE integrations SET webhook_token_hash = ${token.hash}, webhook_token_enc = ${token.sealed}
+      WHERE id = ${id}${guard}`)
+    ).changes === 1
+  );
+}
+
+/** What an inbound webhook request needs to know about the integration whose token hash it carries. */
+export interface WebhookTarget {
+  id: string;
+  config_id: string;
+  status: 'enabled' | 'disabled';
+  definition: string | null;
+}
+
+/** The integration a webhook token hash belongs to, with its flow version's definition; undefined for an unknown token. */
+export async function findWebhookTarget(db: Queryable, tokenHash: string): Promise<WebhookTarget | undefined> {
+  return db.get<WebhookTarget>(sql`SELECT i.id, i.config_id, i.status,
+      (SELECT v.definition FROM flow_versions v WHERE v.flow_id = i.flow_id AND v.version = i.flow_version) AS definition
+    FROM integrations i WHERE i.webhook_token_hash = ${tokenHash}`);
+}
+
+/** An integration of a flow as a pushed version re-checks it: its inputs (plain and sealed) and status. */
+export interface PushedIntegrationRow {
+  id: string;
+  status: 'enabled' | 'disabled';
+  inputs: string;
+  secret_inputs_enc: string | null;
+}
+
+/** Every integration of a flow, oldest first, with what a pushed version re-checks. */
+export async function listIntegrationsOfFlow(db: Queryable, flowId: string): Promise<PushedIntegrationRow[]> {
+  return db.all<PushedIntegrationRow>(sql`SELECT id, status, inputs, secret_inputs_enc FROM integrations WHERE flow_id = ${flowId}
+    ORDER BY created_at, id`);
 }

@@ -292,6 +292,25 @@ export async function listDueSchedules(db: Queryable, nowIso: string, limit: num
 }
 
 /**
+ * Up to `limit` enabled integrations with no slot whose flow version may be scheduled (the text
+ * mentions `schedule`; the caller parses it): ones enabled before cron slots were computed on
+ * enabling, or written by anything that did not arm them.
+ */
+export async function listUnarmedSchedules(db: Queryable, limit: number): Promise<{ id: string; definition: string }[]> {
+  return db.all<{ id: string; definition: string }>(sql`SELECT i.id, fv.definition FROM integrations i
+      JOIN flow_versions fv ON fv.flow_id = i.flow_id AND fv.version = i.flow_version
+    WHERE i.status = 'enabled' AND i.next_run_at IS NULL AND fv.definition LIKE '%"schedule"%'
+    ORDER BY i.id LIMIT ${limit}`);
+}
+
+/** Gives an enabled integration without a slot its first one (compare-and-swap on the missing slot); answers whether it did. */
+export async function armSchedule(db: Queryable, id: string, nextIso: string): Promise<boolean> {
+  const res = await db.run(sql`UPDATE integrations SET next_run_at = ${nextIso}
+    WHERE id = ${id} AND next_run_at IS NULL AND status = 'enabled'`);
+  return res.changes === 1;
+}
+
+/**
  * Moves an integration's schedule from the slot it was at to the next one (compare-and-swap on
  * the slot, so of several schedulers exactly one takes each slot); answers whether this one did.
  */

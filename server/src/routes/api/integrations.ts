@@ -1,7 +1,18 @@
-import { integrationIdParamsSchema, integrationListQuerySchema, integrationPageSchema, integrationSchema } from '@patchbay/shared';
+import {
+  integrationIdParamsSchema,
+  integrationListQuerySchema,
+  integrationPageSchema,
+  integrationSchema,
+  webhookUrlSchema,
+} from '@patchbay/shared';
 import type { AppContext } from '../../context.ts';
 import { defineRoute, type RouteDef } from '../../http/route.ts';
-import { getIntegrationFor, listIntegrationsFor, setIntegrationEnabledByAdmin } from '../../services/integrations/forAdmin.ts';
+import {
+  getIntegrationFor,
+  listIntegrationsFor,
+  rotateWebhookFor,
+  setIntegrationEnabledByAdmin,
+} from '../../services/integrations/forAdmin.ts';
 
 const tags = ['Integrations'];
 
@@ -51,6 +62,21 @@ export function integrationsRoutes(ctx: AppContext): RouteDef[] {
       params: integrationIdParamsSchema,
       response: integrationSchema,
       handler: ({ principal, params, requestId }) => setIntegrationEnabledByAdmin(ctx, principal, params.id, true, requestId),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/integrations/{id}/rotate-webhook',
+      summary: "Rotate an integration's webhook URL",
+      description:
+        'Gives an integration of a webhook-triggered flow a new inbound URL and answers it; the old URL answers 404 from this moment. ' +
+        'Needs `manage` on the group for members (the sender has to be told the new URL). An integration whose flow version has no ' +
+        'webhook trigger answers 409 `conflict`.',
+      tags,
+      auth: 'apiToken',
+      params: integrationIdParamsSchema,
+      response: webhookUrlSchema,
+      errors: [403, 404, 409],
+      handler: ({ principal, params, requestId }) => rotateWebhookFor(ctx, principal, params.id, requestId),
     }),
   ];
 }

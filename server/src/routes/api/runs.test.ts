@@ -66,6 +66,8 @@ describe(`runs in the vendor API on ${TEST_DRIVER}`, () => {
     const again = await s.request('POST', `/api/v1/runs/${runId}/cancel`, { token: owner });
     expect([again.status, again.body.error?.code]).toEqual([409, 'conflict']);
 
+    // the retry is newer than the original (the same instant would order them by their random ids)
+    s.clock.advance(1);
     const retried = await s.request('POST', `/api/v1/runs/${runId}/retry`, { token: owner });
     expect(retried.status, retried.text).toBe(202);
     expect(retried.body.run).toMatchObject({ trigger: 'retry', retryOf: runId, status: 'queued' });

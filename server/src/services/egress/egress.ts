@@ -94,6 +94,12 @@ export interface EgressRequest {
   readonly connectTimeoutMs?: number;
   /** Largest response body read; default 5 MB buffered, 50 MB streamed. */
   readonly maxBytes?: number;
+  /**
+   * Stops the call: while connecting or waiting for the answer the connection is closed at once and
+   * the call fails with `network` ("aborted"); a buffered answer still being read is cut too. A
+   * streamed answer's body is the caller's to cut (`abort()`) once the headers are in.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A buffered answer. Header names are lower case; repeated headers are joined with `, `. */
@@ -214,8 +220,11 @@ interface Opened {
 
 /** Opens the exchange and answers once the response headers have arrived. */
 async function open(ctx: Pick<AppContext, 'config'>, req: EgressStreamRequest, totalTimeoutMs: number): Promise<Opened> {
-  const pinned = await resolveAllowed(ctx, req.url);
   const host = bareHost(req.url.hostname);
+  const aborted = () => new EgressError('network', `The call to ${host} was aborted`);
+  if (req.signal?.aborted) throw aborted();
+  const pinned = await resolveAllowed(ctx, req.url);
+  if (req.signal?.aborted) throw aborted();
   const isHttps = req.url.protocol === 'https:';
   const connectTimeoutMs = req.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const headers: Record<string, string> = { ...req.headers };
@@ -260,10 +269,13 @@ async function open(ctx: Pick<AppContext, 'config'>, req: EgressStreamRequest, t
       totalTimeoutMs,
     );
     let connectTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => fail(aborted());
     const clearTimers = () => {
       clearTimeout(total);
       if (connectTimer) clearTimeout(connectTimer);
+      req.signal?.removeEventListener('abort', onAbort);
     };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
     request.on('socket', (socket) => {
       if (!(socket as net.Socket).connecting) return;
       connectTimer = setTimeout(

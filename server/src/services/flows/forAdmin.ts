@@ -32,6 +32,7 @@ import {
 } from '../../db/repos/flows.ts';
 import { AppError, invalidFields, notFound } from '../../errors.ts';
 import { recordAudit } from '../audit/recordAudit.ts';
+import { applyPushedVersion } from '../integrations/pushedVersion.ts';
 import { patternIssues } from './inputPatterns.ts';
 import { parseTemplates } from './templates.ts';
 
@@ -190,7 +191,8 @@ export async function updateFlow(ctx: AppContext, acting: Acting, id: string, pa
 /**
  * Publishes a new version (current + 1; members need `manage`, and no configuration outside their
  * reach may use the flow); with `push`, every integration of the flow moves to it in the same
- * transaction.
+ * transaction, is re-checked against the new inputs (one that no longer fits is disabled by
+ * `system`) and gets its `nextRunAt` anew (`applyPushedVersion`).
  */
 export async function createFlowVersion(
   ctx: AppContext,
@@ -209,10 +211,12 @@ export async function createFlowVersion(
     await insertFlowVersion(txCtx.db, { flow_id: id, version, definition: JSON.stringify(body.definition), created_at: now });
     await setCurrentVersion(txCtx.db, id, version, now);
     const movedIntegrations = body.pushToIntegrations ? await moveIntegrationsToVersion(txCtx.db, id, version, now) : 0;
+    const pushed = body.pushToIntegrations ? await applyPushedVersion(txCtx, id, body.definition) : null;
     await recordFlowAudit(txCtx, acting, 'flow.version_created', id, {
       version,
       pushToIntegrations: body.pushToIntegrations,
       movedIntegrations,
+      ...(pushed && pushed.disabled.length > 0 ? { disabledIntegrations: pushed.disabled.length } : {}),
     });
     return { ...toVersion((await findFlowVersion(txCtx.db, id, version)) as FlowVersionRow), movedIntegrations };
   });

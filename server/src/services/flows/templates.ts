@@ -5,7 +5,8 @@ import { Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
  * What a flow's Liquid templates see while a run renders a step (docs/runs.md):
  *
  * - `trigger` — what started the run: `{ type: 'schedule' | 'webhook' | 'manual' | 'admin' | 'retry',
- *   payload }`; for a webhook, `payload` is the inbound JSON body.
+ *   payload }`; for a webhook also `body` (JSON parsed, a form as an object, else text), `query` and
+ *   `headers` (allowlisted) of the inbound request, and `payload` is its body.
  * - `inputs` — the integration's input values by input key (password inputs decrypted only here).
  * - `steps` — results of the steps run so far, by step id: `{ status, headers, body }`; for a
  *   `forEach` step, `body` is the list of each iteration's bodies.
@@ -18,7 +19,13 @@ import { Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
  * (`{{ inputs.id | url_encode }}`), and every rendered path is checked with {@link renderedPathProblem}.
  */
 export interface TemplateContext {
-  readonly trigger: { readonly type: string; readonly payload?: unknown };
+  readonly trigger: {
+    readonly type: string;
+    readonly payload?: unknown;
+    readonly body?: unknown;
+    readonly query?: Readonly<Record<string, string | string[]>>;
+    readonly headers?: Readonly<Record<string, string>>;
+  };
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly steps: Readonly<Record<string, unknown>>;
   readonly embed: Readonly<Record<string, unknown>>;

@@ -14,23 +14,40 @@ import {
   listIntegrations,
   setIntegrationStatus,
 } from '../../db/repos/integrations.ts';
-import { notFound } from '../../errors.ts';
+import { AppError, notFound } from '../../errors.ts';
 import { recordAudit } from '../audit/recordAudit.ts';
+import { definitionOfVersion } from '../flows/forEmbed.ts';
+import { armTrigger } from './enabling.ts';
+import { rotateWebhookToken, webhookUrlsOf } from './webhooks.ts';
 
 const inputsSchema = z.record(z.string(), z.unknown());
 const latestRunStatusSchema = z.enum(['queued', 'running', 'success', 'error']);
 // Only what is needed to find password inputs; the flow area owns the full definition schema.
-const definitionInputsSchema = z.object({ inputs: z.array(z.object({ key: z.string(), type: z.string() }).loose()).optional() }).loose();
+const definitionInputsSchema = z
+  .object({
+    inputs: z.array(z.object({ key: z.string(), type: z.string() }).loose()).optional(),
+    trigger: z.object({ type: z.string() }).loose().optional(),
+  })
+  .loose();
 
-/** Keys of password-type inputs of each (flow, version), so they are never answered even if stored in the clear by mistake. */
-async function passwordKeys(ctx: AppContext, rows: readonly IntegrationRow[]): Promise<Map<string, Set<string>>> {
-  const out = new Map<string, Set<string>>();
+/** What the answers need of a flow version: its password inputs' keys and whether it is triggered by webhook. */
+interface VersionFacts {
+  readonly passwordKeys: Set<string>;
+  readonly webhook: boolean;
+}
+
+/** Facts of each (flow, version): password inputs are never answered even if stored in the clear by mistake. */
+async function versionFacts(ctx: AppContext, rows: readonly IntegrationRow[]): Promise<Map<string, VersionFacts>> {
+  const out = new Map<string, VersionFacts>();
   for (const row of rows) {
     const key = `${row.flow_id}@${row.flow_version}`;
     if (out.has(key)) continue;
     const def = await findFlowVersion(ctx.db, row.flow_id, row.flow_version);
     const parsed = def ? definitionInputsSchema.safeParse(JSON.parse(def.definition)) : undefined;
-    out.set(key, new Set((parsed?.success ? (parsed.data.inputs ?? []) : []).filter((i) => i.type === 'password').map((i) => i.key)));
+    out.set(key, {
+      passwordKeys: new Set((parsed?.success ? (parsed.data.inputs ?? []) : []).filter((i) => i.type === 'password').map((i) => i.key)),
+      webhook: parsed?.success === true && parsed.data.trigger?.type === 'webhook',
+    });
   }
   return out;
 }
@@ -40,11 +57,16 @@ async function toIntegrations(ctx: AppContext, rows: readonly IntegrationRow[]):
     ctx.db,
     rows.map((r) => r.id),
   );
-  const secretKeys = await passwordKeys(ctx, rows);
+  const facts = await versionFacts(ctx, rows);
+  const factsOf = (row: IntegrationRow) => facts.get(`${row.flow_id}@${row.flow_version}`);
+  const webhookUrls = await webhookUrlsOf(
+    ctx,
+    rows.filter((r) => factsOf(r)?.webhook).map((r) => r.id),
+  );
   const out = new Map<string, Integration>();
   for (const row of rows) {
     const inputs = inputsSchema.parse(JSON.parse(row.inputs));
-    for (const key of secretKeys.get(`${row.flow_id}@${row.flow_version}`) ?? []) delete inputs[key];
+    for (const key of factsOf(row)?.passwordKeys ?? []) delete inputs[key];
     out.set(row.id, {
       id: row.id,
       flowId: row.flow_id,
@@ -57,8 +79,7 @@ async function toIntegrations(ctx: AppContext, rows: readonly IntegrationRow[]):
       disabledBy: row.disabled_by,
       bindings: bindings.get(row.id) ?? {},
       inputs,
-      // The inbound URL embeds a token stored only as a hash, so it cannot be rebuilt here.
-      webhookUrl: null,
+      webhookUrl: webhookUrls.get(row.id) ?? null,
       nextRunAt: row.next_run_at,
       latestRun:
         row.latest_run_id && row.latest_run_at
@@ -125,6 +146,7 @@ export async function setIntegrationEnabledByAdmin(
     // A repeat is a no-op, except that an admin's disable takes over one the end user made.
     if (before.status === status && (enabled || before.disabled_by === 'admin')) return before;
     await setIntegrationStatus(txCtx.db, id, status, 'admin', nowIso(txCtx));
+    if (enabled) await armTrigger(txCtx, id, await definitionOfVersion(txCtx, before.flow_id, before.flow_version));
     await recordAudit(txCtx, p, {
       action: enabled ? 'integration.enabled' : 'integration.disabled',
       objectType: 'integration',
@@ -137,4 +159,35 @@ export async function setIntegrationEnabledByAdmin(
     return findVisible(txCtx, p, id);
   });
   return (await toIntegrations(ctx, [row])).get(row.id) as Integration;
+}
+
+/**
+ * `POST /api/v1/integrations/{id}/rotate-webhook`: a new inbound URL for an integration of a webhook
+ * flow (needs `manage` on its group: the sender must be told the new URL); the old URL answers 404
+ * from this moment. An integration whose flow version has no webhook trigger answers 409 `conflict`.
+ */
+export async function rotateWebhookFor(ctx: AppContext, p: AdminPrincipal, id: string, requestId: string): Promise<{ webhookUrl: string }> {
+  return inTransaction(ctx, async (txCtx) => {
+    const before = await findVisible(txCtx, p, id);
+    await assertObjectPermission(
+      p,
+      'manage',
+      (perm) => isIntegrationVisible(txCtx.db, id, integrationVisible(p, perm, 'i.config_id', 'i.flow_id')),
+      () => notFound('Integration', id),
+    );
+    const def = await definitionOfVersion(txCtx, before.flow_id, before.flow_version);
+    if (def.trigger.type !== 'webhook') {
+      throw new AppError('conflict', 'This integration is not triggered by webhook, so it has no webhook URL');
+    }
+    const webhookUrl = await rotateWebhookToken(txCtx, id);
+    await recordAudit(txCtx, p, {
+      action: 'integration.webhook_rotated',
+      objectType: 'integration',
+      objectId: id,
+      configId: before.config_id,
+      requestId,
+      details: { flowId: before.flow_id },
+    });
+    return { webhookUrl };
+  });
 }

@@ -2,7 +2,6 @@ import {
   type EmbedIntegration,
   type embedIntegrationCreateSchema,
   type embedIntegrationUpdateSchema,
-  type FlowDefinition,
   type pageQuerySchema,
   timestampSchema,
 } from '@patchbay/shared';
@@ -28,7 +27,6 @@ import {
   type RunSummaryRow,
   replaceBindings,
   setIntegrationStatus,
-  setNextRunAt,
   touchIntegration,
   updateIntegrationInputs,
 } from '../../db/repos/integrations.ts';
@@ -37,15 +35,17 @@ import type { Logger } from '../../log.ts';
 import { recordAudit } from '../audit/recordAudit.ts';
 import { definitionOfVersion, findOfferedFlow } from '../flows/forEmbed.ts';
 import { checkBindings } from './bindings.ts';
+import { armTrigger } from './enabling.ts';
 import { type CheckedInputs, inputIssues } from './inputs.ts';
+import { webhookUrlsOf } from './webhooks.ts';
 
 /**
  * The end user's integrations (`/embed/api/integrations`; docs/domain.md, its sharing levels).
  * Identity comes only from the session; every integration outside {@link integrationUsableBy}
  * answers 404. Password inputs are sealed in `secret_inputs_enc` and never answered.
- *
- * Not (yet) done here: a `cron` schedule leaves `next_run_at` null (the scheduler computes it);
- * a `webhook` trigger gets no inbound URL yet (`webhookUrl: null`).
+ * Enabling arms the trigger (`enabling.ts`): the first schedule slot (`everyMinutes` or `cron`)
+ * counts from then, and a webhook flow's integration gets its inbound URL (`webhooks.ts`), answered
+ * as `webhookUrl` to whoever may see the integration.
  */
 
 type CreateBody = z.infer<typeof embedIntegrationCreateSchema>;
@@ -71,12 +71,6 @@ export function openSecretInputs(ctx: AppContext, id: string, sealed: string | u
   return sealed === undefined ? {} : secretInputsSchema.parse(openJson(ctx.keyring, secretAt(id), sealed));
 }
 
-/** When an interval schedule next runs from now; null for other triggers and for cron (computed by the scheduler). */
-function nextRunFrom(ctx: AppContext, def: FlowDefinition): string | null {
-  if (def.trigger.type !== 'schedule' || def.trigger.everyMinutes === undefined) return null;
-  return new Date(ctx.clock.now() + def.trigger.everyMinutes * 60_000).toISOString();
-}
-
 /** Integrations as the end user sees them: password inputs answered as null, listed in `secretInputsSet`. */
 async function toEmbedIntegrations(
   ctx: AppContext,
@@ -86,15 +80,23 @@ async function toEmbedIntegrations(
   const ids = rows.map((r) => r.id);
   const bindings = await listBindings(ctx.db, ids);
   const sealed = await findSealedSecretInputs(ctx.db, ids);
-  const passwordKeys = new Map<string, string[]>();
+  const versions = new Map<string, { passwordKeys: string[]; webhook: boolean }>();
+  const versionOf = async (row: IntegrationRow) => {
+    const versionKey = `${row.flow_id}@${row.flow_version}`;
+    let v = versions.get(versionKey);
+    if (!v) {
+      const def = await definitionOfVersion(ctx, row.flow_id, row.flow_version);
+      v = { passwordKeys: def.inputs.filter((i) => i.type === 'password').map((i) => i.key), webhook: def.trigger.type === 'webhook' };
+      versions.set(versionKey, v);
+    }
+    return v;
+  };
+  const webhookIds: string[] = [];
+  for (const row of rows) if ((await versionOf(row)).webhook) webhookIds.push(row.id);
+  const webhookUrls = await webhookUrlsOf(ctx, webhookIds);
   const out = new Map<string, EmbedIntegration>();
   for (const row of rows) {
-    const versionKey = `${row.flow_id}@${row.flow_version}`;
-    let keys = passwordKeys.get(versionKey);
-    if (!keys) {
-      keys = (await definitionOfVersion(ctx, row.flow_id, row.flow_version)).inputs.filter((i) => i.type === 'password').map((i) => i.key);
-      passwordKeys.set(versionKey, keys);
-    }
+    const keys = (await versionOf(row)).passwordKeys;
     const inputs = plainInputsSchema.parse(JSON.parse(row.inputs));
     for (const key of keys) inputs[key] = null;
     const secretSet = Object.keys(openSecretInputs(ctx, row.id, sealed.get(row.id))).filter((k) => keys.includes(k));
@@ -107,7 +109,7 @@ async function toEmbedIntegrations(
       bindings: bindings.get(row.id) ?? {},
       inputs,
       secretInputsSet: secretSet.sort(),
-      webhookUrl: null,
+      webhookUrl: webhookUrls.get(row.id) ?? null,
       nextRunAt: row.next_run_at,
       latestRun:
         row.latest_run_id && row.latest_run_at
@@ -202,9 +204,10 @@ export async function createEmbedIntegration(
       scope_user_id: scope.scopeUserId,
       inputs: JSON.stringify(inputs.checked.plain),
       secret_inputs_enc: sealSecretInputs(txCtx, id, inputs.checked.secret),
-      next_run_at: nextRunFrom(txCtx, def),
+      next_run_at: null,
       created_at: now,
     });
+    await armTrigger(txCtx, id, def);
     await replaceBindings(txCtx.db, id, bound.bindings);
     await recordAudit(txCtx, p, {
       action: 'integration.enabled',
@@ -290,7 +293,7 @@ export async function updateEmbedIntegration(
     }
     if (body.status !== undefined && body.status !== before.status) {
       await setIntegrationStatus(txCtx.db, id, body.status, 'user', now);
-      if (enabling) await setNextRunAt(txCtx.db, id, nextRunFrom(txCtx, def));
+      if (enabling) await armTrigger(txCtx, id, def);
       await recordAudit(txCtx, p, {
         action: enabling ? 'integration.enabled' : 'integration.disabled',
         objectType: 'integration',

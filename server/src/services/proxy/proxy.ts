@@ -191,7 +191,7 @@ export interface UpstreamRequest {
   readonly headers: RequestHeaders;
   /** Up to {@link MAX_REQUEST_BYTES}, buffered (so a 401 can be retried); never read for GET and HEAD. */
   readonly body?: Buffer | AsyncIterable<Buffer> | undefined;
-  /** The caller went away: once aborted, the answer's upstream connection is closed and its body ends early. */
+  /** The caller went away (or a run was canceled): once aborted, a call still connecting or waiting is closed at once, and an answer's upstream connection is closed and its body ends early. */
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -310,10 +310,13 @@ export async function callUpstream(ctx: AppContext, target: UpstreamAuth, call: 
         connectTimeoutMs: CONNECT_TIMEOUT_MS,
         idleTimeoutMs: IDLE_TIMEOUT_MS,
         maxBytes: MAX_RESPONSE_BYTES,
+        signal: call.signal,
       });
     } catch (err) {
       if (err instanceof EgressError) {
-        log.warn('proxy call failed', { connectorAuthId: authId, connectorId: connectorRow.id, reason: err.code });
+        // a caller that went away (or a canceled run) stopped the call: nothing went wrong upstream
+        if (call.signal?.aborted) log.debug('proxy call stopped by its caller', { connectorAuthId: authId, connectorId: connectorRow.id });
+        else log.warn('proxy call failed', { connectorAuthId: authId, connectorId: connectorRow.id, reason: err.code });
         throw upstreamError(err);
       }
       throw err;
