@@ -4,6 +4,7 @@ import * as m0003 from './0003_hardening.ts';
 import * as m0004 from './0004_runs.ts';
 import * as m0005 from './0005_rate_limits.ts';
 import * as m0006 from './0006_callback_deliveries.ts';
+import * as m0010 from './0010_connection_identity.ts';
 
 /** A numbered, append-only migration. Never edit one that has shipped; add the next number. */
 export interface Migration {
@@ -20,4 +21,6 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: 'runs', up: m0004.up },
   { version: 5, name: 'rate_limits', up: m0005.up },
   { version: 6, name: 'callback_deliveries', up: m0006.up },
+  // Brief H12 reserved number 10; it is 7 until the migrations merged before it (7–9) land.
+  { version: 7, name: 'connection_identity', up: m0010.up },
 ];
