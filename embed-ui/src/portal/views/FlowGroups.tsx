@@ -9,12 +9,34 @@ interface Props {
   onSetUp(flow: EmbedFlow): void;
 }
 
-/** The configuration's flow groups: collapsible (the only group starts open), with highlighted connectors and a card per flow. */
+/** From this many groups on, a search box filters flows and connectors. */
+export const SEARCH_FROM_GROUPS = 3;
+
+/**
+ * The configuration's flow groups: collapsible (one or two groups start open), with highlighted
+ * connectors and a card per flow. With many groups a search box filters flows (name, description,
+ * their groups' connectors) and opens every group with a match.
+ */
 export function FlowGroups({ data, onSetUp }: Props) {
   const { t } = usePortal();
-  const groups = data.groups.filter((g) => g.flows.length > 0);
-  const [open, setOpen] = useState<Set<string>>(() => new Set(groups.length === 1 ? groups.map((g) => g.id) : []));
-  if (groups.length === 0) return <p class="pb-empty">{t('noFlows')}</p>;
+  const all = data.groups.filter((g) => g.flows.length > 0);
+  const [open, setOpen] = useState<Set<string>>(() => new Set(all.length < SEARCH_FROM_GROUPS ? all.map((g) => g.id) : []));
+  const [query, setQuery] = useState('');
+  if (all.length === 0) return <p class="pb-empty">{t('noFlows')}</p>;
+  const searchable = all.length >= SEARCH_FROM_GROUPS;
+  const q = query.trim().toLowerCase();
+  const groups = q
+    ? all
+        .map((g) => {
+          const groupHit = g.name.toLowerCase().includes(q) || g.highlightedConnectors.some((c) => c.name.toLowerCase().includes(q));
+          const flows = groupHit
+            ? g.flows
+            : g.flows.filter((f) => f.name.toLowerCase().includes(q) || (f.description ?? '').toLowerCase().includes(q));
+          return { ...g, flows };
+        })
+        .filter((g) => g.flows.length > 0)
+    : all;
+  const brand = (id: string) => data.connectors.find((c) => c.id === id)?.brandIcon;
   const toggle = (id: string) => {
     const next = new Set(open);
     if (next.has(id)) next.delete(id);
@@ -23,8 +45,19 @@ export function FlowGroups({ data, onSetUp }: Props) {
   };
   return (
     <div class="pb-groups">
+      {searchable && (
+        <div class="pb-search">
+          <label for="pb-search">{t('searchLabel')}</label>
+          <input id="pb-search" type="search" value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} />
+        </div>
+      )}
+      {groups.length === 0 && (
+        <p class="pb-empty" role="status">
+          {t('noMatches')}
+        </p>
+      )}
       {groups.map((group) => {
-        const expanded = open.has(group.id);
+        const expanded = q !== '' || open.has(group.id);
         const regionId = `grp-${group.id}`;
         return (
           <section class="pb-group" key={group.id}>
@@ -43,7 +76,7 @@ export function FlowGroups({ data, onSetUp }: Props) {
                 <span class="pb-highlights">
                   {group.highlightedConnectors.map((c) => (
                     <span class="pb-highlight" key={c.id} title={c.name}>
-                      <ConnectorIcon name={c.name} iconUrl={c.iconUrl} />
+                      <ConnectorIcon name={c.name} iconUrl={c.iconUrl} brandIcon={brand(c.id)} />
                       <span class="pb-sr">{c.name}</span>
                     </span>
                   ))}

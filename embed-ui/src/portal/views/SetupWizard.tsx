@@ -224,7 +224,7 @@ function SlotStep({ slot, data, selected, onSelect, onConnected }: SlotProps) {
   return (
     <div class="pb-step">
       <div class="pb-row">
-        <ConnectorIcon name={name} iconUrl={connector?.iconUrl} />
+        <ConnectorIcon name={name} iconUrl={connector?.iconUrl} brandIcon={connector?.brandIcon} />
         <h3 id={legendId} tabIndex={-1} data-step-heading>
           {slot.label}
         </h3>

@@ -161,7 +161,7 @@ export function classifyTokenResponse(status: number, body: Buffer, contentType 
         tokenType: 'Bearer',
         expiresIn: t.expires_in ? t.expires_in : null,
         scope: t.scope ?? null,
-        idToken: t.id_token ?? null,
+        ...(t.id_token ? { idToken: t.id_token } : {}),
       },
     };
   }
