@@ -47,7 +47,7 @@ export function Connections({ data, reload }: Props) {
 
 /** "Connect an account": opens a list of the configuration's connectors, each with its own connect button. */
 function ConnectEntry({ data, reload }: Props) {
-  const { t, emit } = usePortal();
+  const { t, emit, api } = usePortal();
   const [open, setOpen] = useState(false);
   const connectable = data.connectors.filter((c) => c.authType !== 'none');
   if (connectable.length === 0) return null;
@@ -55,7 +55,20 @@ function ConnectEntry({ data, reload }: Props) {
     // Connecting an account that is already here updated that connection (no twin).
     const existing = data.auths.some((a) => a.id === connectorAuthId);
     if (existing) emit('connectorAuth.updated', { connectorAuthId, change: 'reconnected' });
-    else emit('connectorAuth.created', { connectorAuthId, connectorId: connector.id, name: auth?.name ?? '' });
+    else {
+      let name = auth?.name;
+      if (!name) {
+        try {
+          const page = await api.get<{ items: EmbedConnectorAuth[] }>(
+            `/connector-auths?connectorId=${encodeURIComponent(connector.id)}&limit=200`,
+          );
+          name = page.items.find((a) => a.id === connectorAuthId)?.name;
+        } catch {
+          // the list reload below shows any problem
+        }
+      }
+      emit('connectorAuth.created', { connectorAuthId, connectorId: connector.id, name: name ?? '' });
+    }
     setOpen(false);
     await reload();
     announce(t(existing ? 'saidReconnected' : 'connected'));

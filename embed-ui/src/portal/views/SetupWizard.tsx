@@ -145,7 +145,7 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
           {flow.inputs.map((input) => (
             <InputField
               key={input.key}
-              input={input}
+              input={requiredNow(input, values)}
               value={values[input.key] ?? ''}
               error={errors[input.key]}
               secretSet={secrets.includes(input.key)}
@@ -212,6 +212,13 @@ interface SlotProps {
   selected: string | undefined;
   onSelect(id: string): void;
   onConnected(id: string, auth?: EmbedConnectorAuth): void;
+}
+
+/** The input as it stands now: a `requiredWhen` input is required while the other one has a value. */
+function requiredNow(input: EmbedFlow['inputs'][number], values: Record<string, string | boolean>): EmbedFlow['inputs'][number] {
+  if (input.required || !input.requiredWhen) return input;
+  const other = values[input.requiredWhen];
+  return other === true || (typeof other === 'string' && other.trim() !== '') ? { ...input, required: true } : input;
 }
 
 /** One slot: a radio group of the usable accounts of its connector, and "Connect new account". */
