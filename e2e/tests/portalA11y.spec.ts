@@ -26,10 +26,16 @@ interface Finding {
 async function scan(page: Page, view: string, findings: Finding[], scanned: string[]): Promise<void> {
   // Let transitions settle so colour contrast is measured on the final colours.
   await page.waitForTimeout(250);
-  const results = await new AxeBuilder({ page }).include('#portal').analyze();
-  // The iframe's document was really analysed: its nodes appear among the passes.
-  const inFrame = results.passes.some((rule) => rule.nodes.some((n) => Array.isArray(n.target[0]) || n.target.length > 1));
-  expect(inFrame, `${view}: axe reached into the iframe`).toBe(true);
+  // The iframe's document was really analysed: its nodes appear among the passes. Right after the
+  // first render axe sometimes sees the frame before its document is ready; it is asked again then.
+  const reached = (r: Awaited<ReturnType<AxeBuilder['analyze']>>) =>
+    r.passes.some((rule) => rule.nodes.some((n) => Array.isArray(n.target[0]) || n.target.length > 1));
+  let results = await new AxeBuilder({ page }).include('#portal').analyze();
+  for (let attempt = 0; attempt < 3 && !reached(results); attempt++) {
+    await page.waitForTimeout(500);
+    results = await new AxeBuilder({ page }).include('#portal').analyze();
+  }
+  expect(reached(results), `${view}: axe reached into the iframe`).toBe(true);
   scanned.push(view);
   for (const v of results.violations) {
     if (v.impact === 'serious' || v.impact === 'critical') {
