@@ -86,6 +86,9 @@ test('a connection card names the remote account, who set it up and when, and it
   await wizard.getByRole('button', { name: 'Next' }).click();
   await wizard.getByRole('button', { name: 'Enable' }).click();
   await waitForEvent(page, 'integration.enabled');
+  // The flow's status is shown in one place (its row in "Your integrations"); its card offers "Edit".
+  await expect(f.getByText('Enabled', { exact: true })).toHaveCount(1);
+  await expect(f.getByRole('listitem', { name: NAMES.exportFlow }).getByRole('button', { name: 'Edit' })).toHaveCount(2);
   await openTab(f, 'Connections');
   await expect(card).toContainText(`Used by ${NAMES.exportFlow}`);
 

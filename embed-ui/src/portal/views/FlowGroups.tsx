@@ -1,12 +1,14 @@
 import type { EmbedFlow, EmbedIntegration } from '@patchbay/shared';
 import { useState } from 'preact/hooks';
-import { Badge, ConnectorIcon } from '../components/Feedback.tsx';
+import { ConnectorIcon } from '../components/Feedback.tsx';
 import { usePortal } from '../context.ts';
 import type { PortalData } from '../store.ts';
 
 interface Props {
   data: PortalData;
   onSetUp(flow: EmbedFlow): void;
+  /** Opens the wizard on the existing integration of a flow. */
+  onEdit(flow: EmbedFlow, integration: EmbedIntegration): void;
 }
 
 /** From this many groups on, a search box filters flows and connectors. */
@@ -17,7 +19,7 @@ export const SEARCH_FROM_GROUPS = 3;
  * connectors and a card per flow. With many groups a search box filters flows (name, description,
  * their groups' connectors) and opens every group with a match.
  */
-export function FlowGroups({ data, onSetUp }: Props) {
+export function FlowGroups({ data, onSetUp, onEdit }: Props) {
   const { t } = usePortal();
   const all = data.groups.filter((g) => g.flows.length > 0);
   const [open, setOpen] = useState<Set<string>>(() => new Set(all.length < SEARCH_FROM_GROUPS ? all.map((g) => g.id) : []));
@@ -86,7 +88,13 @@ export function FlowGroups({ data, onSetUp }: Props) {
             <section id={regionId} aria-label={group.name} hidden={!expanded}>
               <ul class="pb-cards">
                 {group.flows.map((flow) => (
-                  <FlowCard key={flow.id} flow={flow} integration={data.integrations.find((i) => i.flowId === flow.id)} onSetUp={onSetUp} />
+                  <FlowCard
+                    key={flow.id}
+                    flow={flow}
+                    integration={data.integrations.find((i) => i.flowId === flow.id)}
+                    onSetUp={onSetUp}
+                    onEdit={onEdit}
+                  />
                 ))}
               </ul>
             </section>
@@ -97,14 +105,17 @@ export function FlowGroups({ data, onSetUp }: Props) {
   );
 }
 
+/** A flow's card: "Set up", or "Edit" once it is set up — its status is shown once, in "Your integrations". */
 function FlowCard({
   flow,
   integration,
   onSetUp,
+  onEdit,
 }: {
   flow: EmbedFlow;
   integration: EmbedIntegration | undefined;
   onSetUp(flow: EmbedFlow): void;
+  onEdit(flow: EmbedFlow, integration: EmbedIntegration): void;
 }) {
   const { t } = usePortal();
   const titleId = `flow-${flow.id}`;
@@ -116,9 +127,9 @@ function FlowCard({
         <p class="pb-muted pb-small">{triggerText(t, flow)}</p>
       </div>
       {integration ? (
-        <Badge tone={integration.status === 'enabled' ? 'ok' : 'off'}>
-          {t(integration.status === 'enabled' ? 'statusEnabled' : 'statusDisabled')}
-        </Badge>
+        <button type="button" class="pb-btn" onClick={() => onEdit(flow, integration)} aria-describedby={titleId}>
+          {t('edit')}
+        </button>
       ) : (
         <button type="button" class="pb-btn pb-btn-primary" onClick={() => onSetUp(flow)} aria-describedby={titleId}>
           {t('setUp')}

@@ -68,7 +68,9 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
         // the list reload below shows any problem
       }
     }
-    emit('connectorAuth.created', { connectorAuthId, connectorId: slot.connectorId, name: name ?? '' });
+    // Connecting an account that was already connected updated that connection (no twin).
+    if (data.auths.some((a) => a.id === connectorAuthId)) emit('connectorAuth.updated', { connectorAuthId, change: 'reconnected' });
+    else emit('connectorAuth.created', { connectorAuthId, connectorId: slot.connectorId, name: name ?? '' });
     await reload();
   };
 
