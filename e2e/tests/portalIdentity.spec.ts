@@ -1,5 +1,5 @@
 /**
- * The portal, polished, part two (issue 12, points 3, 4, 7 and 9; docs/domain.md#connector-auths):
+ * The portal, polished, part two (issue 12, points 3, 4, 7 and 9; docs/domain.md, Connector auth):
  * connection cards say whose account each is, who set it up and when, and which integrations use
  * it; connecting the same account again leaves one connection; the Connections tab connects on
  * its own; catalogue connectors show their brand mark, others a monogram; many groups get a

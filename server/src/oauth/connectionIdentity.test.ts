@@ -1,5 +1,5 @@
 /**
- * Connections say whose and which (docs/domain.md#connector-auths): the remote account an auth is
+ * Connections say whose and which (docs/domain.md, "Connector auth"): the remote account an auth is
  * connected as (the ID token of the code exchange, or the connector's `validation.accountField`
  * answer), who connected it, default names after the account (localised otherwise), and the twin
  * rule — connecting the same remote account again in the same scope updates the existing

@@ -1,5 +1,5 @@
 /**
- * Connection identity (docs/domain.md#connector-auths): the remote account a connector auth is
+ * Connection identity (docs/domain.md, "Connector auth"): the remote account a connector auth is
  * connected as (its id at the service, matched to update rather than twin a connection, and a
  * label to show), and the name of the person who connected it as it was then. Plain nullable
  * columns, so the statements are the same on SQLite and PostgreSQL; older auths stay NULL (unknown).

@@ -1,5 +1,5 @@
 /**
- * Which account at the service a connector auth is connected as (docs/domain.md#connector-auths):
+ * Which account at the service a connector auth is connected as (docs/domain.md, "Connector auth"):
  * read from the connector's validation answer when it names a field (`validation.accountField`),
  * else from the OpenID Connect ID token of the code exchange. Used to show the account and to
  * update the existing connection of the same account rather than add a twin. Nothing here is a
