@@ -164,6 +164,16 @@ export const en = {
   notAnEmail: 'Please enter an e-mail address, e.g. name@example.com.',
   notAUrl: 'Please enter a web address starting with https://.',
   consentDeferred: 'Nothing has been stored or shared. Accept whenever you are ready to set up an integration.',
+  // Connection identity, catalogue search (brief H12).
+  connectAnAccount: 'Connect an account',
+  connectedAs: 'Connected as {account}',
+  setUpByOn: 'Set up by {name} on {date}',
+  connectedOn: 'Connected on {date}',
+  usedBy: 'Used by {list}',
+  usedByNone: 'Not used by any integration yet',
+  reconnectHeading: 'Reconnect "{name}"',
+  searchLabel: 'Search integrations and services',
+  noMatches: 'Nothing matches your search.',
 } as const;
 
 /** A key of the dictionaries. */
@@ -335,6 +345,16 @@ export const de: Record<MessageKey, string> = {
   notAnEmail: 'Bitte geben Sie eine E-Mail-Adresse ein, z. B. name@example.com.',
   notAUrl: 'Bitte geben Sie eine Webadresse ein, die mit https:// beginnt.',
   consentDeferred: 'Es wurde nichts gespeichert oder geteilt. Stimmen Sie zu, sobald Sie eine Integration einrichten möchten.',
+  // Verbindungsidentität, Katalogsuche (Auftrag H12).
+  connectAnAccount: 'Konto verbinden',
+  connectedAs: 'Verbunden als {account}',
+  setUpByOn: 'Eingerichtet von {name} am {date}',
+  connectedOn: 'Verbunden am {date}',
+  usedBy: 'Verwendet von {list}',
+  usedByNone: 'Noch von keiner Integration verwendet',
+  reconnectHeading: '„{name}“ neu verbinden',
+  searchLabel: 'Integrationen und Dienste durchsuchen',
+  noMatches: 'Nichts passt zu Ihrer Suche.',
 };
 
 const DICTIONARIES: Record<Language, Record<MessageKey, string>> = { en, de };
@@ -365,4 +385,11 @@ export function formatDateTime(language: Language, iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   return new Intl.DateTimeFormat(language === 'de' ? 'de-DE' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+/** A date in the iframe's language, e.g. `23 Nov 2026`. */
+export function formatDate(language: Language, iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(language === 'de' ? 'de-DE' : 'en-GB', { dateStyle: 'medium' }).format(date);
 }

@@ -9,13 +9,16 @@ import { z } from 'zod';
 import { authUsableBy } from '../auth/endUserScope.ts';
 import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { safeEqual } from '../crypto/tokens.ts';
-import { findConnectorAuth } from '../db/repos/connectorAuths.ts';
+import { findConnectorAuth, setRemoteAccount } from '../db/repos/connectorAuths.ts';
 import { findConnector } from '../db/repos/connectors.ts';
 import { type ConnectTicketRow, findConnectTicket, finishConnectTicket } from '../db/repos/connectTickets.ts';
 import { hasPendingOAuthFlows } from '../db/repos/oauthFlows.ts';
 import type { Logger } from '../log.ts';
+import { storeEndUserConnection } from '../services/auths/connectEndUser.ts';
 import { reconnectAuth } from '../services/auths/operations.ts';
-import { defaultAuthName, initialsOf, insertConnectorAuth } from '../services/auths/store.ts';
+import type { RemoteAccount } from '../services/auths/remoteAccount.ts';
+import { connectorDefinition } from '../services/connectors/definition.ts';
+import { validateCredentials } from '../services/providers/validation.ts';
 import { bindingHash, bindingMatches } from './browserBinding.ts';
 import { CONNECT_ERROR_MESSAGES } from './connectPage.ts';
 import { failConnectTicket, ticketPrincipal } from './connectTickets.ts';
@@ -160,7 +163,13 @@ async function finish(
     tokens = parsed;
   }
 
-  const stored = await store(ctx, ticket, principal, connector, tokens, opts.requestId);
+  // Whose account it is: the connector's validation answer when it names a field, else the ID token.
+  let account = tokens.account;
+  if (connectorDefinition(connector).validation?.accountField) {
+    const checked = await validateCredentials(ctx, connector, tokens.credentials);
+    if (checked.ok && checked.account) account = checked.account;
+  }
+  const stored = await store(ctx, ticket, principal, connector, tokens, account, opts.requestId);
   if (!stored.ok) return fail(stored.error, 400, 'store refused');
   opts.log.info('oauth connected', {
     connectorId,
@@ -181,7 +190,9 @@ async function finish(
 /**
  * Stores the credentials and ends the ticket in one transaction: a reconnect rewrites the same
  * auth (re-checked: still the caller's, same connector, not disabled by an administrator; a
- * disabled auth stays disabled); otherwise a new auth owned per the configuration's sharing level.
+ * disabled auth stays disabled); otherwise the twin rule of {@link storeEndUserConnection}: the
+ * end user's connection of the same remote account is updated, else a new auth is owned per the
+ * configuration's sharing level.
  */
 async function store(
   ctx: AppContext,
@@ -189,6 +200,7 @@ async function store(
   principal: NonNullable<Awaited<ReturnType<typeof ticketPrincipal>>>,
   connector: NonNullable<Awaited<ReturnType<typeof findConnector>>>,
   tokens: ParsedTokens,
+  account: RemoteAccount | null,
   requestId: string,
 ): Promise<{ ok: true; id: string } | { ok: false; error: ConnectErrorCode }> {
   return inTransaction(ctx, async (txCtx) => {
@@ -200,22 +212,21 @@ async function store(
       const op = { actor: principal, requestId, log: txCtx.log, disabledBy: 'user' } as const;
       if (auth.status === 'disabled' && auth.disabled_by === 'admin') return { ok: false, error: 'auth_unavailable' } as const;
       await reconnectAuth(txCtx, op, auth, tokens.credentials, { scopes: tokens.scopes, expiresAt: tokens.expiresAt, refreshed: true });
+      if (account) await setRemoteAccount(txCtx.db, auth.id, account);
       id = auth.id;
     } else {
-      id = await insertConnectorAuth(txCtx, principal, {
-        owner: {
-          configId: principal.configId,
-          sharingLevel: principal.sharingLevel,
-          ownerEndUserId: principal.endUserId,
-          accountId: principal.embedAccountId,
+      ({ id } = await storeEndUserConnection(
+        txCtx,
+        { principal, name: principal.name, language: principal.language },
+        {
+          connector,
+          credentials: tokens.credentials,
+          scopes: tokens.scopes,
+          expiresAt: tokens.expiresAt,
+          remoteAccount: account,
+          requestId,
         },
-        connectorId: connector.id,
-        name: defaultAuthName(connector.name, nowIso(txCtx), initialsOf(principal.name, principal.embedUserId)),
-        credentials: tokens.credentials,
-        scopes: tokens.scopes,
-        expiresAt: tokens.expiresAt,
-        requestId,
-      });
+      ));
     }
     if (!(await finishConnectTicket(txCtx.db, ticket.id, { status: 'success', connectorAuthId: id, error: null, now: nowIso(txCtx) }))) {
       throw new Error('connect ticket ended concurrently');

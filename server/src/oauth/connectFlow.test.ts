@@ -245,7 +245,8 @@ describe('OAuth2 authorization code + PKCE against oidc-provider', () => {
     expect(row).toEqual({
       config_id: fx.configId,
       connector_id: 'crm',
-      name: `Demo CRM Login authorized on ${new Date(s.clock.now()).toISOString().slice(0, 10)} by AL`,
+      // The ID token names the account signed in at the provider (the default login of driveOAuth2Login).
+      name: 'Demo CRM — ada@example.test',
       sharing_level: 'user',
       status: 'active',
       account_id: 'acme',

@@ -110,7 +110,10 @@ export function ticketStatusOf(ctx: AppContext, t: ConnectTicketRow): ConnectTic
 }
 
 /** Who a ticket acts for, rebuilt from the database (the popup carries no session). */
-export async function ticketPrincipal(ctx: AppContext, t: ConnectTicketRow): Promise<(EndUserPrincipal & { name: string | null }) | null> {
+export async function ticketPrincipal(
+  ctx: AppContext,
+  t: ConnectTicketRow,
+): Promise<(EndUserPrincipal & { name: string | null; language: string | null }) | null> {
   const user = await findEndUser(ctx.db, t.end_user_id);
   const config = await findEmbedConfig(ctx.db, t.config_id);
   if (!user || !config || user.config_id !== t.config_id || config.enabled !== 1) return null;
@@ -123,6 +126,7 @@ export async function ticketPrincipal(ctx: AppContext, t: ConnectTicketRow): Pro
     sharingLevel: config.sharing_level,
     sessionExpiresAt: t.expires_at,
     name: user.name,
+    language: user.language,
   };
 }
 

@@ -4,6 +4,7 @@
  * unexpected is refused rather than stored half-understood.
  */
 import { z } from 'zod';
+import { accountFromIdToken, type RemoteAccount } from '../services/auths/remoteAccount.ts';
 import type { Credentials } from '../services/connectors/credentials.ts';
 import type { TokenSet } from '../services/providers/tokenEndpoint.ts';
 
@@ -20,6 +21,8 @@ export interface ParsedTokens {
   readonly expiresAt: string | null;
   /** Granted scopes: the response's `scope` when given, else what the connector asked for. */
   readonly scopes: readonly string[];
+  /** The account the provider's ID token names, if it sent one. */
+  readonly account: RemoteAccount | null;
 }
 
 /**
@@ -40,6 +43,7 @@ export function oauth2Tokens(t: TokenSet, nowMs: number, requestedScopes: readon
     },
     expiresAt,
     scopes: t.scope === null ? [...requestedScopes] : t.scope.split(/[\s,]+/).filter(Boolean),
+    account: accountFromIdToken(t.idToken),
   };
 }
 
@@ -51,5 +55,6 @@ export function parseOAuth1Tokens(raw: unknown): ParsedTokens | null {
     credentials: { type: 'oauth1', token: r.data.oauth_token, tokenSecret: r.data.oauth_token_secret },
     expiresAt: null,
     scopes: [],
+    account: null,
   };
 }

@@ -132,11 +132,22 @@ export const connectorProxyInputSchema = z.strictObject({
     ),
 });
 
+/** A dotted path into a JSON answer: up to five member names. */
+export const accountFieldSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_$-]{1,64}(\.[A-Za-z0-9_$-]{1,64}){0,4}$/, 'must be a dotted path of member names, e.g. `user.email`');
+
 /** A request run when credentials are created, to refuse wrong ones at once. */
 export const validationRequestSchema = z.strictObject({
   method: httpMethodSchema.default('GET'),
   path: relativePathSchema,
   expectStatus: z.number().int().min(100).max(599).default(200),
+  accountField: accountFieldSchema
+    .optional()
+    .describe(
+      'Where the JSON answer names the remote account, as a dotted path (e.g. `email` or `user.login`): the connection then says ' +
+        'whose it is, and connecting the same account again updates it instead of adding a twin',
+    ),
 });
 
 /*
@@ -184,7 +195,7 @@ export const storedConnectorDefinitionSchema = z.object({
   oauth1: storedOAuth1Schema.nullable(),
   apiKey: z.object({ in: apiKeyPlacementSchema, name: z.string(), prefix: z.string().nullable() }).nullable(),
   fields: z.array(storedCredentialFieldSchema),
-  validation: z.object({ method: z.string(), path: z.string(), expectStatus: z.number() }).nullable(),
+  validation: z.object({ method: z.string(), path: z.string(), expectStatus: z.number(), accountField: z.string().optional() }).nullable(),
   /** Absent in definitions written before it existed: no declared headers. */
   proxy: storedProxySchema.optional(),
 });

@@ -13,6 +13,16 @@ export const embedConnectorSchema = z
     name: z.string(),
     authType: authTypeSchema,
     iconUrl: z.string().nullable(),
+    brandIcon: z
+      .object({
+        path: z.string().describe('SVG path data in a 24×24 view box'),
+        hex: z
+          .string()
+          .regex(/^[0-9A-F]{6}$/)
+          .describe('The brand colour, without `#`'),
+      })
+      .nullable()
+      .describe('The brand mark of a built-in catalogue connector (from Simple Icons); null for the others'),
     fields: z.array(embedCredentialFieldSchema).describe('The credentials form of basic/api_key connectors; empty for the others'),
   })
   .meta({ id: 'EmbedConnector' });
@@ -39,6 +49,17 @@ export const embedConnectorAuthSchema = z
     lastUsedAt: timestampSchema.nullable(),
     lastError: z.string().nullable(),
     ownedByMe: z.boolean().describe('Created by the calling end user (account-level auths may come from a colleague)'),
+    remoteAccount: z
+      .string()
+      .nullable()
+      .describe(
+        "The account at the service it is connected as (e.g. an e-mail address), from the provider's ID token or the connector's " +
+          '`validation.accountField`; null when unknown',
+      ),
+    createdByName: z
+      .string()
+      .nullable()
+      .describe("Who connected it: the embed token's user name when it had one, else the host's user id; null for the host's own"),
   })
   .meta({ id: 'EmbedConnectorAuth' });
 /** Connector auth as the iframe sees it. */

@@ -1,20 +1,44 @@
 import type { EmbedFlow, EmbedIntegration } from '@patchbay/shared';
 import { useState } from 'preact/hooks';
-import { Badge, ConnectorIcon } from '../components/Feedback.tsx';
+import { ConnectorIcon } from '../components/Feedback.tsx';
 import { usePortal } from '../context.ts';
 import type { PortalData } from '../store.ts';
 
 interface Props {
   data: PortalData;
   onSetUp(flow: EmbedFlow): void;
+  /** Opens the wizard on the existing integration of a flow. */
+  onEdit(flow: EmbedFlow, integration: EmbedIntegration): void;
 }
 
-/** The configuration's flow groups: collapsible (the only group starts open), with highlighted connectors and a card per flow. */
-export function FlowGroups({ data, onSetUp }: Props) {
+/** From this many groups on, a search box filters flows and connectors. */
+export const SEARCH_FROM_GROUPS = 3;
+
+/**
+ * The configuration's flow groups: collapsible (one or two groups start open), with highlighted
+ * connectors and a card per flow. With many groups a search box filters flows (name, description,
+ * their groups' connectors) and opens every group with a match.
+ */
+export function FlowGroups({ data, onSetUp, onEdit }: Props) {
   const { t } = usePortal();
-  const groups = data.groups.filter((g) => g.flows.length > 0);
-  const [open, setOpen] = useState<Set<string>>(() => new Set(groups.length === 1 ? groups.map((g) => g.id) : []));
-  if (groups.length === 0) return <p class="pb-empty">{t('noFlows')}</p>;
+  const all = data.groups.filter((g) => g.flows.length > 0);
+  const [open, setOpen] = useState<Set<string>>(() => new Set(all.length < SEARCH_FROM_GROUPS ? all.map((g) => g.id) : []));
+  const [query, setQuery] = useState('');
+  if (all.length === 0) return <p class="pb-empty">{t('noFlows')}</p>;
+  const searchable = all.length >= SEARCH_FROM_GROUPS;
+  const q = query.trim().toLowerCase();
+  const groups = q
+    ? all
+        .map((g) => {
+          const groupHit = g.name.toLowerCase().includes(q) || g.highlightedConnectors.some((c) => c.name.toLowerCase().includes(q));
+          const flows = groupHit
+            ? g.flows
+            : g.flows.filter((f) => f.name.toLowerCase().includes(q) || (f.description ?? '').toLowerCase().includes(q));
+          return { ...g, flows };
+        })
+        .filter((g) => g.flows.length > 0)
+    : all;
+  const brand = (id: string) => data.connectors.find((c) => c.id === id)?.brandIcon;
   const toggle = (id: string) => {
     const next = new Set(open);
     if (next.has(id)) next.delete(id);
@@ -23,8 +47,19 @@ export function FlowGroups({ data, onSetUp }: Props) {
   };
   return (
     <div class="pb-groups">
+      {searchable && (
+        <div class="pb-search">
+          <label for="pb-search">{t('searchLabel')}</label>
+          <input id="pb-search" type="search" value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} />
+        </div>
+      )}
+      {groups.length === 0 && (
+        <p class="pb-empty" role="status">
+          {t('noMatches')}
+        </p>
+      )}
       {groups.map((group) => {
-        const expanded = open.has(group.id);
+        const expanded = q !== '' || open.has(group.id);
         const regionId = `grp-${group.id}`;
         return (
           <section class="pb-group" key={group.id}>
@@ -43,7 +78,7 @@ export function FlowGroups({ data, onSetUp }: Props) {
                 <span class="pb-highlights">
                   {group.highlightedConnectors.map((c) => (
                     <span class="pb-highlight" key={c.id} title={c.name}>
-                      <ConnectorIcon name={c.name} iconUrl={c.iconUrl} />
+                      <ConnectorIcon name={c.name} iconUrl={c.iconUrl} brandIcon={brand(c.id)} />
                       <span class="pb-sr">{c.name}</span>
                     </span>
                   ))}
@@ -53,7 +88,13 @@ export function FlowGroups({ data, onSetUp }: Props) {
             <section id={regionId} aria-label={group.name} hidden={!expanded}>
               <ul class="pb-cards">
                 {group.flows.map((flow) => (
-                  <FlowCard key={flow.id} flow={flow} integration={data.integrations.find((i) => i.flowId === flow.id)} onSetUp={onSetUp} />
+                  <FlowCard
+                    key={flow.id}
+                    flow={flow}
+                    integration={data.integrations.find((i) => i.flowId === flow.id)}
+                    onSetUp={onSetUp}
+                    onEdit={onEdit}
+                  />
                 ))}
               </ul>
             </section>
@@ -64,14 +105,17 @@ export function FlowGroups({ data, onSetUp }: Props) {
   );
 }
 
+/** A flow's card: "Set up", or "Edit" once it is set up — its status is shown once, in "Your integrations". */
 function FlowCard({
   flow,
   integration,
   onSetUp,
+  onEdit,
 }: {
   flow: EmbedFlow;
   integration: EmbedIntegration | undefined;
   onSetUp(flow: EmbedFlow): void;
+  onEdit(flow: EmbedFlow, integration: EmbedIntegration): void;
 }) {
   const { t } = usePortal();
   const titleId = `flow-${flow.id}`;
@@ -83,9 +127,9 @@ function FlowCard({
         <p class="pb-muted pb-small">{triggerText(t, flow)}</p>
       </div>
       {integration ? (
-        <Badge tone={integration.status === 'enabled' ? 'ok' : 'off'}>
-          {t(integration.status === 'enabled' ? 'statusEnabled' : 'statusDisabled')}
-        </Badge>
+        <button type="button" class="pb-btn" onClick={() => onEdit(flow, integration)} aria-describedby={titleId}>
+          {t('edit')}
+        </button>
       ) : (
         <button type="button" class="pb-btn pb-btn-primary" onClick={() => onSetUp(flow)} aria-describedby={titleId}>
           {t('setUp')}

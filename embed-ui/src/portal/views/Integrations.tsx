@@ -27,7 +27,7 @@ export function Integrations({ data, reload, onSetUp, onEdit }: Props) {
   return (
     <div>
       <h2 class="pb-section-title">{t('availableFlows')}</h2>
-      <FlowGroups data={data} onSetUp={onSetUp} />
+      <FlowGroups data={data} onSetUp={onSetUp} onEdit={onEdit} />
       <h2 class="pb-section-title">{t('enabledIntegrations')}</h2>
       {data.integrations.length === 0 ? (
         <p class="pb-empty">{t('noIntegrations')}</p>

@@ -68,7 +68,9 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
         // the list reload below shows any problem
       }
     }
-    emit('connectorAuth.created', { connectorAuthId, connectorId: slot.connectorId, name: name ?? '' });
+    // Connecting an account that was already connected updated that connection (no twin).
+    if (data.auths.some((a) => a.id === connectorAuthId)) emit('connectorAuth.updated', { connectorAuthId, change: 'reconnected' });
+    else emit('connectorAuth.created', { connectorAuthId, connectorId: slot.connectorId, name: name ?? '' });
     await reload();
   };
 
@@ -145,7 +147,7 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
           {flow.inputs.map((input) => (
             <InputField
               key={input.key}
-              input={input}
+              input={requiredNow(input, values)}
               value={values[input.key] ?? ''}
               error={errors[input.key]}
               secretSet={secrets.includes(input.key)}
@@ -216,6 +218,13 @@ interface SlotProps {
   onConnected(id: string, auth?: EmbedConnectorAuth): void;
 }
 
+/** The input as it stands now: a `requiredWhen` input is required while the other one has a value. */
+function requiredNow(input: EmbedFlow['inputs'][number], values: Record<string, string | boolean>): EmbedFlow['inputs'][number] {
+  if (input.required || !input.requiredWhen) return input;
+  const other = values[input.requiredWhen];
+  return other === true || (typeof other === 'string' && other.trim() !== '') ? { ...input, required: true } : input;
+}
+
 /** One slot: a radio group of the usable accounts of its connector, and "Connect new account". */
 function SlotStep({ slot, data, selected, onSelect, onConnected }: SlotProps) {
   const { t } = usePortal();
@@ -226,7 +235,7 @@ function SlotStep({ slot, data, selected, onSelect, onConnected }: SlotProps) {
   return (
     <div class="pb-step">
       <div class="pb-row">
-        <ConnectorIcon name={name} iconUrl={connector?.iconUrl} />
+        <ConnectorIcon name={name} iconUrl={connector?.iconUrl} brandIcon={connector?.brandIcon} />
         <h3 id={legendId} tabIndex={-1} data-step-heading>
           {slot.label}
         </h3>

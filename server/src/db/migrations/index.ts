@@ -6,6 +6,7 @@ import * as m0005 from './0005_rate_limits.ts';
 import * as m0006 from './0006_callback_deliveries.ts';
 import * as m0007 from './0007_callback_secret_rotation.ts';
 import * as m0008 from './0008_webhook_tokens.ts';
+import * as m0009 from './0009_connection_identity.ts';
 
 /** A numbered, append-only migration. Never edit one that has shipped; add the next number. */
 export interface Migration {
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'callback_deliveries', up: m0006.up },
   { version: 7, name: 'callback_secret_rotation', up: m0007.up },
   { version: 8, name: 'webhook_tokens', up: m0008.up },
+  { version: 9, name: 'connection_identity', up: m0009.up },
 ];

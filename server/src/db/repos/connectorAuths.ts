@@ -24,6 +24,12 @@ export interface ConnectorAuthRow {
   last_used_at: string | null;
   last_refreshed_at: string | null;
   last_error: string | null;
+  /** The account at the service it is connected as (its id there), when known. */
+  remote_account_id: string | null;
+  /** How to show that account (an e-mail address, a login), when known. */
+  remote_account_label: string | null;
+  /** The name (else the host's user id) of the end user who connected it, as it was then. */
+  created_by_name: string | null;
 }
 
 /** Filters of the vendor API's connector auth list. */
@@ -38,7 +44,7 @@ export interface ConnectorAuthFilters {
 // credentials_enc and the refresh lease columns are deliberately absent.
 const COLUMNS = sql`ca.id, ca.config_id, ca.connector_id, ca.name, ca.owner_end_user_id, u.user_id AS owner_user_id, ca.account_id,
   ca.sharing_level, ca.proprietary, ca.status, ca.disabled_by, ca.scopes, ca.expires_at, ca.created_at, ca.updated_at, ca.last_used_at,
-  ca.last_refreshed_at, ca.last_error`;
+  ca.last_refreshed_at, ca.last_error, ca.remote_account_id, ca.remote_account_label, ca.created_by_name`;
 
 /**
  * One page of connector auths, newest first. `visible` restricts what the caller may see and
@@ -125,15 +131,41 @@ export interface NewConnectorAuth {
   expires_at: string | null;
   created_at: string;
   last_refreshed_at: string | null;
+  remote_account_id?: string | null;
+  remote_account_label?: string | null;
+  created_by_name?: string | null;
 }
 
 /** Inserts a connector auth (`updated_at` is its `created_at`). */
 export async function insertConnectorAuthRow(db: Queryable, row: NewConnectorAuth): Promise<void> {
   await db.run(sql`INSERT INTO connector_auths (id, config_id, connector_id, name, owner_end_user_id, account_id, sharing_level,
-      proprietary, created_via, status, scopes, credentials_enc, credentials_version, expires_at, created_at, updated_at, last_refreshed_at)
+      proprietary, created_via, status, scopes, credentials_enc, credentials_version, expires_at, created_at, updated_at, last_refreshed_at,
+      remote_account_id, remote_account_label, created_by_name)
     VALUES (${row.id}, ${row.config_id}, ${row.connector_id}, ${row.name}, ${row.owner_end_user_id}, ${row.account_id},
       ${row.sharing_level}, ${row.proprietary}, ${row.created_via}, ${row.status}, ${row.scopes}, ${row.credentials_enc},
-      ${row.credentials_version}, ${row.expires_at}, ${row.created_at}, ${row.created_at}, ${row.last_refreshed_at})`);
+      ${row.credentials_version}, ${row.expires_at}, ${row.created_at}, ${row.created_at}, ${row.last_refreshed_at},
+      ${row.remote_account_id ?? null}, ${row.remote_account_label ?? null}, ${row.created_by_name ?? null})`);
+}
+
+/**
+ * The end user's own (not proprietary) auth of a connector already connected as remote account
+ * `remoteAccountId`, within what `usable` lets them use (a condition over the alias `ca`): the
+ * one a new connection of the same account updates instead of adding a twin. Oldest first.
+ */
+export async function findTwinAuth(
+  db: Queryable,
+  connectorId: string,
+  remoteAccountId: string,
+  usable: Fragment,
+): Promise<ConnectorAuthRow | undefined> {
+  return db.get<ConnectorAuthRow>(sql`SELECT ${COLUMNS} FROM connector_auths ca LEFT JOIN end_users u ON u.id = ca.owner_end_user_id
+    WHERE ca.connector_id = ${connectorId} AND ca.remote_account_id = ${remoteAccountId} AND ca.proprietary = 0 AND ${usable}
+    ORDER BY ca.created_at, ca.id LIMIT 1`);
+}
+
+/** Records which remote account an auth is connected as (a reconnect may have signed in as another). */
+export async function setRemoteAccount(db: Queryable, id: string, account: { id: string; label: string }): Promise<void> {
+  await db.run(sql`UPDATE connector_auths SET remote_account_id = ${account.id}, remote_account_label = ${account.label} WHERE id = ${id}`);
 }
 
 /** An auth's sealed credentials, or null when it holds none (or does not exist). */

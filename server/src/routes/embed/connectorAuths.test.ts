@@ -192,6 +192,7 @@ describe('GET /embed/api/connectors', () => {
           name: 'Demo CRM',
           authType: 'basic',
           iconUrl: null,
+          brandIcon: null,
           fields: [
             { key: 'username', label: 'Username', type: 'text', required: true },
             { key: 'password', label: 'Password', type: 'password', required: true },
@@ -202,9 +203,10 @@ describe('GET /embed/api/connectors', () => {
           name: 'Mailer',
           authType: 'api_key',
           iconUrl: 'https://cdn.example.test/mailer.png',
+          brandIcon: null,
           fields: [{ key: 'apiKey', label: 'API key', type: 'password', required: true }],
         },
-        { id: 'oauthy', name: 'OAuthy', authType: 'oauth2', iconUrl: null, fields: [] },
+        { id: 'oauthy', name: 'OAuthy', authType: 'oauth2', iconUrl: null, brandIcon: null, fields: [] },
       ],
       nextCursor: null,
     });
@@ -259,6 +261,8 @@ describe('POST /embed/api/connector-auths (basic / api_key)', () => {
       lastUsedAt: null,
       lastError: null,
       ownedByMe: true,
+      remoteAccount: null,
+      createdByName: 'Ada Lovelace',
     });
     const row = await ctx().db.get<{ credentials_enc: string; owner_end_user_id: string; account_id: string }>(
       sql`SELECT credentials_enc, owner_end_user_id, account_id FROM connector_auths WHERE id = ${res.body.id}`,

@@ -7,14 +7,15 @@ import type {
 import { z } from 'zod';
 import { authUsableBy } from '../../auth/endUserScope.ts';
 import type { EndUserPrincipal } from '../../auth/principal.ts';
-import { type AppContext, inTransaction, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction } from '../../context.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
-import { type ConnectorAuthRow, findConnectorAuth, listConnectorAuths } from '../../db/repos/connectorAuths.ts';
+import { type ConnectorAuthRow, findConnectorAuth, listConnectorAuths, setRemoteAccount } from '../../db/repos/connectorAuths.ts';
 import { findEndUser } from '../../db/repos/endUsers.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { credentialsFromForm } from '../connectors/credentialForms.ts';
 import { findConnectableConnector } from '../connectors/forEmbed.ts';
+import { storeEndUserConnection } from './connectEndUser.ts';
 import {
   assertCredentialsValid,
   assertReconnectAllowed,
@@ -25,7 +26,7 @@ import {
   renameAuth,
   setAuthEnabled,
 } from './operations.ts';
-import { defaultAuthName, initialsOf, insertConnectorAuth } from './store.ts';
+import type { RemoteAccount } from './remoteAccount.ts';
 
 /**
  * The end user's connector auth operations (`/embed/api/connector-auths`). Identity comes only
@@ -51,6 +52,8 @@ export function toEmbedConnectorAuth(row: ConnectorAuthRow, p: EndUserPrincipal)
     lastUsedAt: row.last_used_at,
     lastError: row.last_error,
     ownedByMe: row.owner_end_user_id === p.endUserId,
+    remoteAccount: row.remote_account_label,
+    createdByName: row.proprietary === 1 ? null : (row.created_by_name ?? row.owner_user_id),
   };
 }
 
@@ -95,9 +98,11 @@ export async function listEmbedConnectorAuths(
 
 /**
  * `POST /embed/api/connector-auths`: basic/api_key credentials typed into the iframe. They are
- * checked with the connector's validation request before anything is stored; the auth is owned
- * per the configuration's sharing level and named by default after the connector, the date and
- * the end user's initials.
+ * checked with the connector's validation request before anything is stored. When that answer
+ * names the remote account (`validation.accountField`) and the end user already has a connection
+ * of it, that one is updated (the twin rule, connectEndUser.ts); otherwise the auth is owned per
+ * the configuration's sharing level and named after the account, else after the connector, the
+ * date and the end user's initials.
  */
 export async function createEmbedConnectorAuth(
   ctx: AppContext,
@@ -108,16 +113,13 @@ export async function createEmbedConnectorAuth(
   const connector = await findConnectableConnector(ctx, p.configId, body.connectorId);
   if (!connector) throw notFound('Connector', body.connectorId);
   const credentials = credentialsFromForm(connector, body.values);
-  await assertCredentialsValid(ctx, connector, credentials);
+  const remoteAccount = await assertCredentialsValid(ctx, connector, credentials);
   const endUser = await findEndUser(ctx.db, p.endUserId);
-  const name = body.name ?? defaultAuthName(connector.name, nowIso(ctx), initialsOf(endUser?.name, endUser?.user_id ?? p.embedUserId));
-  const id = await insertConnectorAuth(ctx, p, {
-    owner: { configId: p.configId, sharingLevel: p.sharingLevel, ownerEndUserId: p.endUserId, accountId: p.embedAccountId },
-    connectorId: connector.id,
-    name,
-    credentials,
-    requestId,
-  });
+  const { id } = await storeEndUserConnection(
+    ctx,
+    { principal: p, name: endUser?.name ?? null, language: endUser?.language ?? null },
+    { connector, credentials, remoteAccount, name: body.name, requestId },
+  );
   return toEmbedConnectorAuth(await findUsable(ctx, p, id), p);
 }
 
@@ -138,18 +140,20 @@ export async function updateEmbedConnectorAuth(
   assertChangeable(before);
   const op = opOf(p, requestId, log);
   let credentials: ReturnType<typeof credentialsFromForm> | undefined;
+  let remoteAccount: RemoteAccount | null = null;
   if (body.values !== undefined) {
     // Refused before the credentials are tried against the service (and again in the transaction).
     assertReconnectAllowed(op, before);
     const connector = await connectorOf(ctx, before);
     credentials = credentialsFromForm(connector, body.values);
-    await assertCredentialsValid(ctx, connector, credentials);
+    remoteAccount = await assertCredentialsValid(ctx, connector, credentials);
   }
   return inTransaction(ctx, async (txCtx) => {
     // Re-read: the auth may have changed or vanished while the credentials were being checked.
     let row = await findUsable(txCtx, p, id);
     if (credentials) {
       await reconnectAuth(txCtx, op, row, credentials);
+      if (remoteAccount) await setRemoteAccount(txCtx.db, row.id, remoteAccount);
       row = await findUsable(txCtx, p, id);
     }
     if (body.status !== undefined) {

@@ -22,6 +22,7 @@ import { type Actor, recordAudit } from '../audit/recordAudit.ts';
 import { type Credentials, openCredentials, sealCredentials } from '../connectors/credentials.ts';
 import { revokeAtProvider } from '../providers/revoke.ts';
 import { validateCredentials } from '../providers/validation.ts';
+import type { RemoteAccount } from './remoteAccount.ts';
 import { writeCredentials } from './store.ts';
 
 /**
@@ -49,11 +50,16 @@ export async function connectorOf(ctx: AppContext, row: Pick<ConnectorAuthRow, '
 }
 
 /** Checks credentials with the connector's validation request; wrong ones are `422 unprocessable` with a readable message. */
-export async function assertCredentialsValid(ctx: AppContext, connector: ConnectorRow, credentials: Credentials): Promise<void> {
+export async function assertCredentialsValid(
+  ctx: AppContext,
+  connector: ConnectorRow,
+  credentials: Credentials,
+): Promise<RemoteAccount | null> {
   const result = await validateCredentials(ctx, connector, credentials);
   if (!result.ok) {
     throw new AppError('unprocessable', result.message, result.status === null ? undefined : { upstreamStatus: result.status });
   }
+  return result.account ?? null;
 }
 
 /** The stored credentials of an auth, or null when it holds none. */

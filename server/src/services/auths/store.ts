@@ -4,6 +4,7 @@ import { newId } from '../../crypto/tokens.ts';
 import { insertConnectorAuthRow, writeSealedCredentials } from '../../db/repos/connectorAuths.ts';
 import { type Actor, recordAudit } from '../audit/recordAudit.ts';
 import { type Credentials, sealCredentials } from '../connectors/credentials.ts';
+import type { RemoteAccount } from './remoteAccount.ts';
 
 /** Who owns a new connector auth, and at which sharing level. */
 export interface AuthOwner {
@@ -32,8 +33,12 @@ export function initialsOf(name: string | null | undefined, fallbackId: string):
   return fallbackId.slice(0, 2).toUpperCase();
 }
 
-/** The default name (docs/domain.md): `"{Connector name} Login authorized on {YYYY-MM-DD} by {initials}"`. */
-export function defaultAuthName(connectorName: string, atIso: string, initials: string): string {
+/**
+ * The default name (docs/domain.md): `"{Connector name} Login authorized on {YYYY-MM-DD} by {initials}"`;
+ * in German (the end user's `language` claim starts with `de`) `"… Login autorisiert am … von …"`.
+ */
+export function defaultAuthName(connectorName: string, atIso: string, initials: string, language?: string | null): string {
+  if (language?.toLowerCase().startsWith('de')) return `${connectorName} Login autorisiert am ${atIso.slice(0, 10)} von ${initials}`;
   return `${connectorName} Login authorized on ${atIso.slice(0, 10)} by ${initials}`;
 }
 
@@ -55,6 +60,10 @@ export async function insertConnectorAuth(
     /** Who makes it; `end_user` unless told. */
     createdVia?: AuthCreatedVia;
     requestId?: string | null;
+    /** The account at the service it is connected as, when known. */
+    remoteAccount?: RemoteAccount | null;
+    /** Who connected it (the end user's name, else their host user id). */
+    createdByName?: string | null;
   },
 ): Promise<string> {
   const id = newId('ca');
@@ -78,6 +87,9 @@ export async function insertConnectorAuth(
       expires_at: input.expiresAt ?? null,
       created_at: now,
       last_refreshed_at: input.credentials.type === 'oauth2' ? now : null,
+      remote_account_id: input.remoteAccount?.id ?? null,
+      remote_account_label: input.remoteAccount?.label ?? null,
+      created_by_name: input.createdByName ?? null,
     });
     await recordAudit(txCtx, actor, {
       action: 'connector_auth.created',

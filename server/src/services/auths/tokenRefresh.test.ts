@@ -489,7 +489,10 @@ describe('token response classification', () => {
         200,
         body({ access_token: 'a', refresh_token: 'r', expires_in: 60, token_type: 'bearer', scope: 'x y', id_token: 'j' }),
       ),
-    ).toEqual({ kind: 'ok', tokens: { accessToken: 'a', refreshToken: 'r', tokenType: 'Bearer', expiresIn: 60, scope: 'x y' } });
+    ).toEqual({
+      kind: 'ok',
+      tokens: { accessToken: 'a', refreshToken: 'r', tokenType: 'Bearer', expiresIn: 60, scope: 'x y', idToken: 'j' },
+    });
     // expires_in 0 is "not said"; a form-encoded answer (GitHub without Accept) is read too.
     expect(classifyTokenResponse(200, body({ access_token: 'a', expires_in: 0 }))).toMatchObject({ tokens: { expiresIn: null } });
     expect(classifyTokenResponse(200, body('access_token=a&token_type=bearer&scope=repo'), 'application/x-www-form-urlencoded')).toEqual({

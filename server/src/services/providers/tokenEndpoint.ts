@@ -68,6 +68,8 @@ export interface TokenSet {
   readonly expiresIn: number | null;
   /** The granted scope, or null when the provider did not say (it is then unchanged). */
   readonly scope: string | null;
+  /** The OpenID Connect ID token when the provider sent one (read for the remote account only, never stored). */
+  readonly idToken?: string | null;
 }
 
 /**
@@ -107,7 +109,7 @@ const tokenValue = z.string().min(1).max(16_384);
 /**
  * The one OAuth2 token response schema (RFC 6749 §5.1), for the code exchange, refresh and client
  * credentials alike. Only bearer tokens (what credential injection sends); unknown members
- * (`id_token`, …) are ignored.
+ * are ignored; `id_token` is kept aside for the remote account.
  */
 const tokenResponseSchema = z.object({
   access_token: tokenValue,
@@ -118,6 +120,7 @@ const tokenResponseSchema = z.object({
   expires_in: expiresInSchema,
   refresh_token: tokenValue.nullable().optional(),
   scope: z.string().max(4096).nullable().optional(),
+  id_token: z.string().max(16_384).nullable().optional().catch(null),
 });
 
 /** An error answer (RFC 6749 §5.2). */
@@ -158,6 +161,7 @@ export function classifyTokenResponse(status: number, body: Buffer, contentType 
         tokenType: 'Bearer',
         expiresIn: t.expires_in ? t.expires_in : null,
         scope: t.scope ?? null,
+        ...(t.id_token ? { idToken: t.id_token } : {}),
       },
     };
   }

@@ -1,15 +1,16 @@
 import type { AppContext } from '../../context.ts';
 import type { ConnectorRow } from '../../db/repos/connectors.ts';
+import { accountFromJson, type RemoteAccount } from '../auths/remoteAccount.ts';
 import type { Credentials } from '../connectors/credentials.ts';
 import { EgressError, egressFetch } from '../egress/egress.ts';
 import { buildUpstreamUrl, UnsafePathError } from '../egress/upstreamUrl.ts';
 import { applyCredentials, InjectionError, injectableConnector } from './injection.ts';
 
 /** The outcome of checking credentials against the connector; `message` is written for end users. */
-export type ValidationResult = { ok: true } | { ok: false; status: number | null; message: string };
+export type ValidationResult = { ok: true; account?: RemoteAccount | null } | { ok: false; status: number | null; message: string };
 
 const VALIDATION_TIMEOUT_MS = 15_000;
-/** The answer is only looked at for its status; a small cap is plenty. */
+/** The answer is only looked at for its status and the account field; a small cap is plenty. */
 const VALIDATION_MAX_BYTES = 1024 * 1024;
 
 /**
@@ -51,8 +52,9 @@ export async function validateCredentials(
     throw err;
   }
   let status: number;
+  let body: Buffer;
   try {
-    ({ status } = await egressFetch(ctx, { ...req, timeoutMs: VALIDATION_TIMEOUT_MS, maxBytes: VALIDATION_MAX_BYTES }));
+    ({ status, body } = await egressFetch(ctx, { ...req, timeoutMs: VALIDATION_TIMEOUT_MS, maxBytes: VALIDATION_MAX_BYTES }));
   } catch (err) {
     if (!(err instanceof EgressError)) throw err;
     ctx.log.warn('credential validation could not reach the service', { connectorId: connectorRow.id, reason: err.code });
@@ -62,7 +64,9 @@ export async function validateCredentials(
       return { ok: false, status: null, message: 'The service did not answer in time while checking these credentials. Try again later.' };
     return { ok: false, status: null, message: 'Could not reach the service to check these credentials. Try again later.' };
   }
-  if (status === check.expectStatus) return { ok: true };
+  if (status === check.expectStatus) {
+    return check.accountField ? { ok: true, account: accountFromJson(body, check.accountField) } : { ok: true };
+  }
   if (status === 401 || status === 403) return { ok: false, status, message: `The service refused these credentials (HTTP ${status}).` };
   if (status >= 500) {
     return { ok: false, status, message: `The service had a problem while checking these credentials (HTTP ${status}). Try again later.` };
