@@ -1,5 +1,14 @@
-import { describe, expect, it } from 'vitest';
-import { de, en, pickLanguage, translator } from './i18n.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { de } from './i18n.de.ts';
+import { en, hasLanguage, loadLanguage, pickLanguage, translator } from './i18n.ts';
+
+beforeAll(async () => {
+  // German is its own chunk; until it is loaded the translator answers in English.
+  expect(hasLanguage('de')).toBe(false);
+  expect(translator('de')('retry')).toBe(en.retry);
+  await loadLanguage('de');
+  expect(hasLanguage('de')).toBe(true);
+});
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 

@@ -181,190 +181,35 @@ export type MessageKey = keyof typeof en;
 /** A language of the iframe. */
 export type Language = ProtocolLanguage;
 
-/** German; the same keys as English. */
-export const de: Record<MessageKey, string> = {
-  notFramed: 'Diese Seite muss über die Anwendung des Anbieters geöffnet werden.',
-  hostUnreachable: 'Die Anwendung hat nicht geantwortet. Laden Sie die Seite neu, um es erneut zu versuchen.',
-  sessionFailed: 'Die Sitzung konnte nicht gestartet werden.',
-  loading: 'Wird geladen…',
-  retry: 'Erneut versuchen',
-  close: 'Schließen',
-  cancel: 'Abbrechen',
-  consentHeading: 'Bevor Sie beginnen',
-  consentDefault:
-    '{product} verbindet Ihre Konten in Ihrem Auftrag, um die Integrationen auszuführen, die Sie einrichten. Bitte stimmen Sie zu, um fortzufahren.',
-  consentAgain: 'Ihre Zustimmung ist nötig, bevor etwas geändert werden kann.',
-  accept: 'Akzeptieren',
-  tabsLabel: 'Bereiche',
-  tabIntegrations: 'Integrationen',
-  tabConnections: 'Verbindungen',
-  availableFlows: 'Verfügbare Integrationen',
-  enabledIntegrations: 'Ihre Integrationen',
-  noFlows: 'Es sind noch keine Integrationen verfügbar.',
-  noIntegrations: 'Noch keine Integrationen. Richten Sie oben eine ein.',
-  noConnections: 'Noch keine Verbindungen. Sie erscheinen hier, sobald Sie beim Einrichten einer Integration ein Konto verbinden.',
-  setUp: 'Einrichten',
-  statusEnabled: 'Aktiviert',
-  statusDisabled: 'Deaktiviert',
-  disabledByAdmin: 'Vom Administrator deaktiviert',
-  disabledBySystem: 'Automatisch deaktiviert',
-  latestRun: 'Letzter Lauf: {status}, {at}',
-  noRunsYet: 'Noch keine Läufe',
-  nextRun: 'Nächster Lauf: {at}',
-  runQueued: 'wartet',
-  runRunning: 'läuft',
-  runSuccess: 'erfolgreich',
-  runError: 'fehlgeschlagen',
-  edit: 'Bearbeiten',
-  disable: 'Deaktivieren',
-  enable: 'Aktivieren',
-  delete: 'Löschen',
-  deleteAnyway: 'Trotzdem löschen',
-  confirmDeleteIntegration: 'Die Integration „{name}“ löschen? Sie läuft nicht mehr und ihre Einstellungen werden entfernt.',
-  confirmDeleteConnection: 'Die Verbindung „{name}“ löschen?',
-  connectionInUse: 'Diese Integrationen verwenden die Verbindung. Beim Löschen werden sie deaktiviert:',
-  triggerManual: 'Läuft auf Anforderung',
-  triggerSchedule: 'Läuft alle {n} Minuten',
-  triggerCron: 'Läuft nach Zeitplan',
-  triggerWebhook: 'Läuft, wenn Daten eintreffen',
-  statusActive: 'Aktiv',
-  statusNeedsReauth: 'Neu verbinden nötig',
-  statusRevoked: 'Widerrufen',
-  managedByHost: 'Von der Anwendung verwaltet',
-  sharedByColleague: 'Von einer Kollegin oder einem Kollegen geteilt',
-  rename: 'Umbenennen',
-  name: 'Name',
-  save: 'Speichern',
-  reconnect: 'Neu verbinden',
-  lastError: 'Letzter Fehler: {message}',
-  wizardStep: 'Schritt {n} von {total}',
-  chooseAccount: 'Wählen Sie das {connector}-Konto für „{label}“.',
-  noAccountsYet: 'Es ist noch kein {connector}-Konto verbunden.',
-  connectNew: 'Neues Konto verbinden',
-  saveConnection: 'Verbindung speichern',
-  connecting: 'Warte auf das Anmeldefenster…',
-  popupBlocked: 'Ihr Browser hat das Anmeldefenster blockiert.',
-  openInNewWindow: 'In neuem Fenster öffnen',
-  connected: 'Verbunden.',
-  pickAccount: 'Wählen Sie ein Konto oder verbinden Sie ein neues.',
-  settings: 'Einstellungen',
-  noSettings: 'Sonst ist nichts auszufüllen. Wählen Sie „Aktivieren“, um die Integration zu starten.',
-  noSettingsEdit: 'Sonst ist nichts zu ändern. Wählen Sie „Speichern“, um Ihre Änderungen zu übernehmen.',
-  required: 'Pflichtfeld',
-  requiredMissing: 'Bitte füllen Sie dieses Feld aus.',
-  notANumber: 'Bitte geben Sie eine Zahl ein.',
-  tooSmall: 'Mindestens {min}.',
-  tooLarge: 'Höchstens {max}.',
-  passwordKept: 'Leer lassen, um den gespeicherten Wert zu behalten.',
-  selectPlaceholder: 'Bitte wählen…',
-  remoteOptionsFallback: 'Geben Sie den Wert ein.',
-  on: 'An',
-  back: 'Zurück',
-  next: 'Weiter',
-  fixErrors: 'Bitte korrigieren Sie die markierten Felder.',
-  updated: 'Gespeichert.',
-  logo: 'Logo von {title}',
-  errorGeneric: 'Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.',
-  errorNetwork: 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
-  // Fehlertexte und Verbindungsergebnisse
-  popupClosed: 'Das Anmeldefenster wurde geschlossen – versuchen Sie es erneut.',
-  connectCancelled: 'Sie haben die Anmeldung abgebrochen. Versuchen Sie es erneut, wenn Sie so weit sind.',
-  connectProviderError: 'Der Dienst hat ein Problem bei der Anmeldung gemeldet. Versuchen Sie es gleich noch einmal.',
-  connectExchangeFailed: 'Der Dienst hat die Anmeldung nicht bestätigt. Versuchen Sie es erneut.',
-  connectExpired: 'Die Anmeldung hat zu lange gedauert. Versuchen Sie es erneut.',
-  connectUnavailable: 'Dieser Dienst kann gerade nicht verbunden werden. Wenden Sie sich an Ihre Administration.',
-  connectBrowserMismatch: 'Die Anmeldung wurde in einem anderen Browser abgeschlossen. Starten Sie sie hier erneut.',
-  errBadRequest: 'Die Anfrage wurde nicht verstanden. Laden Sie die Seite neu und versuchen Sie es erneut.',
-  errValidation: 'Einige Werte sind ungültig. Prüfen Sie die markierten Felder.',
-  errBindingMissing: 'Wählen oder verbinden Sie für jeden Schritt ein Konto, um dies zu aktivieren.',
-  errTooLarge: 'Das ist zu groß zum Speichern. Kürzen Sie es und versuchen Sie es erneut.',
-  errSession: 'Ihre Sitzung ist abgelaufen. Laden Sie die Seite neu, um fortzufahren.',
-  errForbidden: 'Das dürfen Sie nicht. Wenden Sie sich an Ihre Administration.',
-  errDisabled: 'Integrationen sind für diese Anwendung ausgeschaltet. Wenden Sie sich an Ihre Administration.',
-  errConsent: 'Bitte stimmen Sie zuerst zu.',
-  errNotFound: 'Dieser Eintrag existiert nicht mehr. Vielleicht wurde er gelöscht – laden Sie neu, um den aktuellen Stand zu sehen.',
-  errConflict: 'Das wurde gleichzeitig an anderer Stelle geändert. Laden Sie neu und versuchen Sie es erneut.',
-  errInUse: 'Das wird noch verwendet. Entfernen Sie zuerst, was es verwendet.',
-  errUnprocessable: 'Das ist im aktuellen Zustand nicht möglich.',
-  errRateLimited: 'Zu viele Anfragen. Warten Sie einen Moment und versuchen Sie es erneut.',
-  errUpstream: 'Der verbundene Dienst hat nicht wie erwartet geantwortet. Prüfen Sie das Konto und versuchen Sie es erneut.',
-  errUnavailable: 'Der Dienst ist gerade ausgelastet. Versuchen Sie es gleich noch einmal.',
-  errLogin: 'Der Dienst hat diese Zugangsdaten nicht akzeptiert. Prüfen Sie sie und versuchen Sie es erneut.',
-  authBroken: 'Der Dienst akzeptiert diese Verbindung nicht mehr. Verbinden Sie sie neu, um fortzufahren.',
-  saidRenamed: 'Umbenannt.',
-  saidReconnected: 'Neu verbunden.',
-  saidDeleted: 'Gelöscht.',
-  saidEnabled: 'Aktiviert.',
-  saidDisabled: 'Deaktiviert.',
-  saidSaved: 'Gespeichert.',
-  notNow: 'Nicht jetzt',
-  triggerCronZone: 'Läuft nach Zeitplan (Zeitzone {zone})',
-  // Läufe, entfernte Optionen und „Alle meine Integrationsdaten löschen“
-  runNow: 'Jetzt ausführen',
-  runs: 'Läufe',
-  saidRunStarted: '„{name}“ wurde gestartet. Der Lauf erscheint im Verlauf.',
-  runHistory: 'Verlauf der Läufe',
-  runCanceled: 'abgebrochen',
-  runByYou: 'Von Ihnen gestartet',
-  runByAdmin: 'Vom Administrator gestartet',
-  runBySchedule: 'Nach Zeitplan',
-  runByWebhook: 'Durch eingehende Daten gestartet',
-  runByRetry: 'Wiederholt',
-  durationMs: '{n} ms',
-  durationS: '{n} s',
-  durationMin: '{n} Min.',
-  showLog: 'Protokoll anzeigen',
-  hideLog: 'Protokoll ausblenden',
-  loadMore: 'Mehr laden',
-  logPending: 'Das Protokoll erscheint, sobald der Lauf beendet ist.',
-  logNone: 'Dieser Lauf hat kein Protokoll.',
-  logOverview: 'Überblick',
-  logEmpty: 'Keine Datensätze.',
-  logRecords: '{status}: {n} Datensätze',
-  logDetails: 'Details',
-  logEntity: 'Objekt',
-  logStatus: 'Status',
-  logCount: 'Datensätze',
-  logErrors: 'Fehler',
-  logSuccess: 'Erfolgreich',
-  logWarning: 'Warnung',
-  logError: 'Fehlgeschlagen',
-  optionsSearch: 'Zum Suchen tippen',
-  optionsLabel: 'Optionen',
-  optionsLoading: 'Optionen werden geladen…',
-  optionsNone: 'Keine passenden Optionen.',
-  yourData: 'Ihre Daten',
-  deleteDataHelp: 'Entfernt alle Ihre Integrationen, deren Läufe und Ihre Verbindungen aus dieser Anwendung.',
-  deleteDataHelpAccount: 'Entfernt alle Integrationen Ihres Unternehmens, deren Läufe und Verbindungen aus dieser Anwendung.',
-  deleteData: 'Alle meine Integrationsdaten löschen',
-  confirmDeleteData: 'Alle Ihre Integrationen, deren Läufe und Ihre Verbindungen löschen? Das lässt sich nicht rückgängig machen.',
-  confirmDeleteDataAccount:
-    'Alle Integrationen Ihres Unternehmens, deren Läufe und Verbindungen für alle im Unternehmen löschen? Das lässt sich nicht rückgängig machen.',
-  deleteDataConfirm: 'Alles löschen',
-  saidDataDeleted: 'Alle Ihre Integrationsdaten wurden gelöscht.',
-  notAnEmail: 'Bitte geben Sie eine E-Mail-Adresse ein, z. B. name@example.com.',
-  notAUrl: 'Bitte geben Sie eine Webadresse ein, die mit https:// beginnt.',
-  consentDeferred: 'Es wurde nichts gespeichert oder geteilt. Stimmen Sie zu, sobald Sie eine Integration einrichten möchten.',
-  // Verbindungsidentität, Katalogsuche (Auftrag H12).
-  connectAnAccount: 'Konto verbinden',
-  connectedAs: 'Verbunden als {account}',
-  setUpByOn: 'Eingerichtet von {name} am {date}',
-  connectedOn: 'Verbunden am {date}',
-  usedBy: 'Verwendet von {list}',
-  usedByNone: 'Noch von keiner Integration verwendet',
-  reconnectHeading: '„{name}“ neu verbinden',
-  searchLabel: 'Integrationen und Dienste durchsuchen',
-  noMatches: 'Nichts passt zu Ihrer Suche.',
+/**
+ * The dictionaries loaded so far. English is part of the first view; every other language is its
+ * own chunk (`i18n.<lang>.ts`), fetched by {@link loadLanguage} before the iframe shows text in it.
+ */
+const DICTIONARIES: Partial<Record<Language, Record<MessageKey, string>>> = { en };
+const LOADERS: Record<Exclude<Language, 'en'>, () => Promise<Record<MessageKey, string>>> = {
+  de: () => import('./i18n.de.ts').then((m) => m.de),
 };
 
-const DICTIONARIES: Record<Language, Record<MessageKey, string>> = { en, de };
+/** Whether `language`'s dictionary is loaded (English always is). */
+export function hasLanguage(language: Language): boolean {
+  return DICTIONARIES[language] !== undefined;
+}
+
+/** Loads `language`'s dictionary once; resolves when {@link translator} can speak it. */
+export async function loadLanguage(language: Language): Promise<void> {
+  if (language === 'en' || DICTIONARIES[language]) return;
+  DICTIONARIES[language] = await LOADERS[language]();
+}
 
 /** A translate function bound to one language. */
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
-/** The translate function for `language`: `{name}` placeholders are replaced from `vars`. */
+/**
+ * The translate function for `language`: `{name}` placeholders are replaced from `vars`. A language
+ * not loaded yet ({@link loadLanguage}) answers in English.
+ */
 export function translator(language: Language): Translate {
-  const dict = DICTIONARIES[language];
+  const dict = DICTIONARIES[language] ?? en;
   return (key, vars) => {
     const text = dict[key] ?? en[key];
     return vars ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : text;

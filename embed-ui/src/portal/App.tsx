@@ -3,7 +3,7 @@ import { isLanguage, isThemeMode, type ThemeMode } from '@patchbay/shared/protoc
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type Api, createApi } from '../lib/api.ts';
 import { allowedOriginPatterns, connectHost, type Host, isFramed } from '../lib/host.ts';
-import { type Language, pickLanguage, translator } from '../lib/i18n.ts';
+import { hasLanguage, type Language, loadLanguage, pickLanguage, translator } from '../lib/i18n.ts';
 import { exchangeSession, type SessionDeps, sessionToken } from '../lib/session.ts';
 import { type Branding, resolveMode, themeVariables } from '../lib/theme.ts';
 import { configIdFromPath, urlOptions } from './bootstrap.ts';
@@ -42,7 +42,16 @@ export function App() {
     navigator.language,
     session?.config.defaultLanguage,
   );
-  const t = useMemo(() => translator(lang), [lang]);
+  // A language other than English is its own chunk: fetched at once (beside the handshake), and the
+  // portal waits for it rather than flash English; should it fail to load, the portal speaks English.
+  const [langSettled, setLangSettled] = useState<Language[]>([]);
+  const langReady = hasLanguage(lang) || langSettled.includes(lang);
+  useEffect(() => {
+    if (hasLanguage(lang)) return;
+    const settle = () => setLangSettled((done) => [...done, lang]);
+    loadLanguage(lang).then(settle, settle);
+  }, [lang]);
+  const t = useMemo(() => translator(langReady ? lang : 'en'), [lang, langReady]);
   const branding: Branding | undefined = session?.config.branding;
   const mode = resolveMode(themeOverride, branding, prefersDark);
 
@@ -195,7 +204,7 @@ export function App() {
         </div>
       </main>
     );
-  } else if (phase.kind === 'starting' || !session) {
+  } else if (phase.kind === 'starting' || !session || !langReady) {
     body = (
       <main class="pb-main" aria-busy="true">
         <span class="pb-sr">{t('loading')}</span>

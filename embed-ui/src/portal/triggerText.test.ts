@@ -1,9 +1,11 @@
 import type { EmbedFlow } from '@patchbay/shared';
-import { describe, expect, it } from 'vitest';
-import { translator } from '../lib/i18n.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadLanguage, translator } from '../lib/i18n.ts';
 import { triggerText } from './views/FlowGroups.tsx';
 
 const flow = (trigger: unknown) => ({ trigger }) as unknown as EmbedFlow;
+
+beforeAll(() => loadLanguage('de'));
 
 describe('triggerText', () => {
   it('names the time zone of a cron schedule, UTC when the flow names none', () => {

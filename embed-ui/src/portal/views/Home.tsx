@@ -2,11 +2,14 @@ import type { EmbedFlow, EmbedIntegration } from '@patchbay/shared';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ErrorAlert, Skeleton } from '../components/Feedback.tsx';
 import { usePortal } from '../context.ts';
+import { lazy } from '../lazy.ts';
 import { flowsById, usePortalData } from '../store.ts';
-import { Connections } from './Connections.tsx';
-import { DeleteData } from './DeleteData.tsx';
 import { Integrations } from './Integrations.tsx';
 import { SetupWizard } from './SetupWizard.tsx';
+
+// Not part of the first view (its gzip size has a budget in `pnpm bench`): their own chunks, loaded once the data is in.
+const useConnections = lazy(() => import('./Connections.tsx'));
+const useDeleteData = lazy(() => import('./DeleteData.tsx'));
 
 type Tab = 'integrations' | 'connections';
 const TABS: Tab[] = ['integrations', 'connections'];
@@ -21,6 +24,8 @@ export function Home({ deepLinkFlowId }: { deepLinkFlowId: string | undefined })
   const [tab, setTab] = useState<Tab>('integrations');
   const [wizard, setWizard] = useState<{ flow: EmbedFlow; integration?: EmbedIntegration }>();
   const autoOpened = useRef(false);
+  const connections = useConnections(Boolean(data));
+  const deleteData = useDeleteData(Boolean(data));
   const tabRefs = useRef<Record<Tab, HTMLButtonElement | null>>({ integrations: null, connections: null });
 
   useEffect(() => {
@@ -104,11 +109,16 @@ export function Home({ deepLinkFlowId }: { deepLinkFlowId: string | undefined })
                 onSetUp={(flow) => setWizard({ flow })}
                 onEdit={(flow, integration) => setWizard({ flow, integration })}
               />
+            ) : connections ? (
+              <connections.Connections data={data} reload={reload} />
             ) : (
-              <Connections data={data} reload={reload} />
+              <>
+                <span class="pb-sr">{t('loading')}</span>
+                <Skeleton />
+              </>
             ))}
         </div>
-        {data && <DeleteData reload={reload} />}
+        {data && deleteData && <deleteData.DeleteData reload={reload} />}
       </div>
     </main>
   );
