@@ -8,7 +8,8 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { de, en } from '../../embed-ui/src/lib/i18n.ts';
+import { de } from '../../embed-ui/src/lib/i18n.de.ts';
+import { en } from '../../embed-ui/src/lib/i18n.ts';
 import { portal, portalFrame, waitForEvent } from '../fixtures/acme.ts';
 import { confirmation, connectionRow, signInAtProvider } from '../fixtures/portalUi.ts';
 import { expect, test } from '../fixtures/test.ts';
