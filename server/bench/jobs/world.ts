@@ -119,6 +119,8 @@ export async function startPatchbayProcess(command: 'serve' | 'worker', env: Rec
 /** One request a {@link Receiver} got, with when it arrived (ms, wall clock). */
 export interface Arrival {
   readonly at: number;
+  /** What the receiver answered. */
+  readonly status: number;
   readonly method: string;
   readonly url: string;
   readonly headers: http.IncomingHttpHeaders;
@@ -143,6 +145,7 @@ export async function startReceiver(): Promise<Receiver> {
     req.on('end', () => {
       arrivals.push({
         at: Date.now(),
+        status: state.status,
         method: req.method ?? '',
         url: req.url ?? '',
         headers: req.headers,

@@ -1,3 +1,4 @@
+import { callbackDelivery } from '../jobs/callbackDelivery.ts';
 import type { JobBench } from '../jobs/job.ts';
 import { runThroughput } from '../jobs/runThroughput.ts';
 import { scheduleLag } from '../jobs/scheduleLag.ts';
@@ -19,4 +20,4 @@ export const SCENARIOS: readonly Scenario[] = [bareExpress, sessionExchange, con
 export const BUDGET_CHECKS: readonly BudgetCheck[] = [sdkSize, embedFirstView, consoleFirstView, embedReady];
 
 /** Job benches, after the load scenarios: each on a fresh database per driver. */
-export const JOB_BENCHES: readonly JobBench[] = [runThroughput, scheduleLag];
+export const JOB_BENCHES: readonly JobBench[] = [runThroughput, scheduleLag, callbackDelivery];
