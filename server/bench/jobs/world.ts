@@ -176,7 +176,9 @@ export async function startReceiver(): Promise<Receiver> {
 export interface SeededWorld {
   readonly connectorId: string;
   readonly configIds: readonly string[];
+  /** The first flow (of `flows`). */
   readonly flowId: string;
+  readonly flowIds: readonly string[];
   readonly integrationIds: string[];
 }
 
@@ -193,6 +195,13 @@ export interface SeedOptions {
   readonly nextRunAt?: (i: number) => string | null;
   /** Rows per transaction (default 500). */
   readonly batch?: number;
+  /**
+   * Flows (default 1): each end user (and its auth) gets one integration of each, so a big seed
+   * needs `integrations / flows` end users and auths.
+   */
+  readonly flows?: number;
+  /** Creation times one second apart, newest last, ending now (lists sort by them); default all now. */
+  readonly spreadCreatedAt?: boolean;
 }
 
 /**
@@ -204,71 +213,81 @@ export async function seedIntegrations(ctx: AppContext, opts: SeedOptions): Prom
   await ctx.db.run(sql`UPDATE connectors SET base_url = ${opts.baseUrl} WHERE id = ${connectorId}`);
   const configIds: string[] = [];
   for (let c = 0; c < opts.configs; c++) configIds.push(await insertConfig(ctx, { name: `Bench ${c}` }));
-  const flowId = await insertFlow(ctx, { definition: opts.definition(connectorId) });
+  const flowIds: string[] = [];
+  for (let f = 0; f < (opts.flows ?? 1); f++)
+    flowIds.push(await insertFlow(ctx, { name: `Bench flow ${f}`, definition: opts.definition(connectorId) }));
+  const flowId = flowIds[0] as string;
   const integrationIds: string[] = [];
   const batch = opts.batch ?? 500;
   const now = nowIso(ctx);
+  const nowMs = ctx.clock.now();
+  let user = { endUserId: '', authId: '', accountId: '', configId: '' };
   for (let start = 0; start < opts.integrations; start += batch) {
     await inTransaction(ctx, async (tx) => {
       for (let i = start; i < Math.min(opts.integrations, start + batch); i++) {
-        const configId = configIds[i % configIds.length] as string;
-        const endUserId = newId('eu');
-        const accountId = `acct-${i % 1000}`;
-        await upsertEndUser(tx.db, {
-          id: endUserId,
-          config_id: configId,
-          account_id: accountId,
-          user_id: `user-${i}`,
-          name: null,
-          email: null,
-          language: null,
-          account_name: null,
-          seen_at: now,
-        });
-        const authId = newId('ca');
-        await insertConnectorAuthRow(tx.db, {
-          id: authId,
-          config_id: configId,
-          connector_id: connectorId,
-          name: 'Bench login',
-          owner_end_user_id: endUserId,
-          account_id: accountId,
-          sharing_level: 'user',
-          proprietary: false,
-          created_via: 'end_user',
-          status: 'active',
-          scopes: '[]',
-          credentials_enc: sealJson(tx.keyring, secretLocation('connector_auths', 'credentials_enc', authId), {
-            type: 'api_key',
-            apiKey: 'bench-key',
-            fields: {},
-          }),
-          credentials_version: 0,
-          expires_at: null,
-          created_at: now,
-          last_refreshed_at: null,
-        });
+        const u = Math.floor(i / flowIds.length);
+        const createdAt = opts.spreadCreatedAt ? new Date(nowMs - (opts.integrations - i) * 1000).toISOString() : now;
+        if (i % flowIds.length === 0) {
+          const configId = configIds[u % configIds.length] as string;
+          const endUserId = newId('eu');
+          const accountId = `acct-${u % 1000}`;
+          await upsertEndUser(tx.db, {
+            id: endUserId,
+            config_id: configId,
+            account_id: accountId,
+            user_id: `user-${u}`,
+            name: null,
+            email: null,
+            language: null,
+            account_name: null,
+            seen_at: now,
+          });
+          const authId = newId('ca');
+          await insertConnectorAuthRow(tx.db, {
+            id: authId,
+            config_id: configId,
+            connector_id: connectorId,
+            name: 'Bench login',
+            owner_end_user_id: endUserId,
+            account_id: accountId,
+            sharing_level: 'user',
+            proprietary: false,
+            created_via: 'end_user',
+            status: 'active',
+            scopes: '[]',
+            credentials_enc: sealJson(tx.keyring, secretLocation('connector_auths', 'credentials_enc', authId), {
+              type: 'api_key',
+              apiKey: 'bench-key',
+              fields: {},
+            }),
+            credentials_version: 0,
+            expires_at: null,
+            created_at: now,
+            last_refreshed_at: null,
+          });
+          user = { endUserId, authId, accountId, configId };
+        }
         const id = newId('int');
         await insertIntegrationRow(tx.db, {
           id,
-          config_id: configId,
-          flow_id: flowId,
+          config_id: user.configId,
+          flow_id: flowIds[i % flowIds.length] as string,
           flow_version: 1,
-          owner_end_user_id: endUserId,
-          account_id: accountId,
+          owner_end_user_id: user.endUserId,
+          account_id: user.accountId,
           sharing_level: 'user',
-          scope_user_id: endUserId,
+          scope_user_id: user.endUserId,
           inputs: '{}',
           secret_inputs_enc: null,
           next_run_at: opts.nextRunAt ? opts.nextRunAt(i) : null,
-          created_at: now,
+          created_at: createdAt,
         });
-        await replaceBindings(tx.db, id, { crm: authId });
+        await replaceBindings(tx.db, id, { crm: user.authId });
         integrationIds.push(id);
       }
     });
   }
-  return { connectorId, configIds, flowId, integrationIds };
+  return { connectorId, configIds, flowId, flowIds, integrationIds };
 }
 
 /** The value below which `q` of the sorted samples fall (nearest rank); NaN for none. */

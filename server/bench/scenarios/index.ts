@@ -1,4 +1,5 @@
 import { callbackDelivery } from '../jobs/callbackDelivery.ts';
+import { consoleIntegrations } from '../jobs/consoleIntegrations.ts';
 import type { JobBench } from '../jobs/job.ts';
 import { runThroughput } from '../jobs/runThroughput.ts';
 import { scheduleLag } from '../jobs/scheduleLag.ts';
@@ -20,4 +21,4 @@ export const SCENARIOS: readonly Scenario[] = [bareExpress, sessionExchange, con
 export const BUDGET_CHECKS: readonly BudgetCheck[] = [sdkSize, embedFirstView, consoleFirstView, embedReady];
 
 /** Job benches, after the load scenarios: each on a fresh database per driver. */
-export const JOB_BENCHES: readonly JobBench[] = [runThroughput, scheduleLag, callbackDelivery];
+export const JOB_BENCHES: readonly JobBench[] = [runThroughput, scheduleLag, callbackDelivery, consoleIntegrations];
