@@ -193,7 +193,7 @@ export interface SeedOptions {
   readonly definition: (connectorId: string) => Record<string, unknown>;
   /** The `next_run_at` of integration `i`, or null. */
   readonly nextRunAt?: (i: number) => string | null;
-  /** Rows per transaction (default 500). */
+  /** Rows per transaction (default 500; a multiple of `flows`, so an end user's integrations share a batch). */
   readonly batch?: number;
   /**
    * Flows (default 1): each end user (and its auth) gets one integration of each, so a big seed
@@ -221,9 +221,11 @@ export async function seedIntegrations(ctx: AppContext, opts: SeedOptions): Prom
   const batch = opts.batch ?? 500;
   const now = nowIso(ctx);
   const nowMs = ctx.clock.now();
-  let user = { endUserId: '', authId: '', accountId: '', configId: '' };
-  for (let start = 0; start < opts.integrations; start += batch) {
-    await inTransaction(ctx, async (tx) => {
+  const batches: number[] = [];
+  for (let start = 0; start < opts.integrations; start += batch) batches.push(start);
+  const seedBatch = (start: number) =>
+    inTransaction(ctx, async (tx) => {
+      let user = { endUserId: '', authId: '', accountId: '', configId: '' };
       for (let i = start; i < Math.min(opts.integrations, start + batch); i++) {
         const u = Math.floor(i / flowIds.length);
         const createdAt = opts.spreadCreatedAt ? new Date(nowMs - (opts.integrations - i) * 1000).toISOString() : now;
@@ -283,10 +285,16 @@ export async function seedIntegrations(ctx: AppContext, opts: SeedOptions): Prom
           created_at: createdAt,
         });
         await replaceBindings(tx.db, id, { crm: user.authId });
-        integrationIds.push(id);
+        integrationIds[i] = id;
       }
     });
-  }
+  // PostgreSQL takes several batches at once on its pool; SQLite serialises them anyway.
+  const inFlight = ctx.db.dialect === 'postgres' ? 4 : 1;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      for (let start = batches.shift(); start !== undefined; start = batches.shift()) await seedBatch(start);
+    }),
+  );
   return { connectorId, configIds, flowId, flowIds, integrationIds };
 }
 
