@@ -14,7 +14,13 @@
  * BENCH_ROUNDS (default 3: per scenario the drivers take turns, each measured BENCH_SECONDS in all,
  * reported by its median round). PATCHBAY_DATABASE_POOL_SIZE reaches the Patchbay under load.
  *
- * After the load scenarios come the embed budgets (`BUDGET_CHECKS`): SDK size, the iframe's first
+ * Then the job benches (`JOB_BENCHES`, `jobs/`): run throughput with `patchbay worker` processes,
+ * schedule start lag, callback delivery (and a receiver down, then up, on the controllable clock),
+ * and the console's Integrations page over 100,000 integrations, each on a fresh database per
+ * driver; their sizes have BENCH_* knobs (bench/README.md). A missed target or a broken invariant
+ * exits 1.
+ *
+ * After those come the embed budgets (`BUDGET_CHECKS`): SDK size, the iframe's first
  * view, the admin console's first view, and `mountPortal()` → `ready` beside a blank cross-origin
  * iframe; over budget exits 1 too.
  */
