@@ -55,10 +55,14 @@ export const scheduleLag: JobBench = {
       }
       if (Date.now() > first)
         throw new Error(`writing the slots took longer than the ${LEAD_MS} ms lead; lower BENCH_SCHEDULE_INTEGRATIONS`);
-      // every first slot started (second slots start a minute after the first)
+      // every integration's first slot started: an integration has one run queued or running at a
+      // time, so its first started run is its first slot's (second slots come a minute later)
       const started = async () =>
-        (await ctx.db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM runs WHERE trigger = 'schedule' AND started_at IS NOT NULL`))?.n ??
-        0;
+        (
+          await ctx.db.get<{ n: number }>(
+            sql`SELECT COUNT(DISTINCT integration_id) AS n FROM runs WHERE trigger = 'schedule' AND started_at IS NOT NULL`,
+          )
+        )?.n ?? 0;
       await until(
         async () => (await started()) >= n || Date.now() > first + spreadMs + 60_000,
         first + spreadMs + 90_000 - Date.now(),
