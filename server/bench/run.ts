@@ -14,7 +14,13 @@
  * BENCH_ROUNDS (default 3: per scenario the drivers take turns, each measured BENCH_SECONDS in all,
  * reported by its median round). PATCHBAY_DATABASE_POOL_SIZE reaches the Patchbay under load.
  *
- * After the load scenarios come the embed budgets (`BUDGET_CHECKS`): SDK size, the iframe's first
+ * Then the job benches (`JOB_BENCHES`, `jobs/`): run throughput with `patchbay worker` processes,
+ * schedule start lag, callback delivery (and a receiver down, then up, on the controllable clock),
+ * and the console's Integrations page over 100,000 integrations, each on a fresh database per
+ * driver; their sizes have BENCH_* knobs (bench/README.md). A missed target or a broken invariant
+ * exits 1.
+ *
+ * After those come the embed budgets (`BUDGET_CHECKS`): SDK size, the iframe's first
  * view, the admin console's first view, and `mountPortal()` → `ready` beside a blank cross-origin
  * iframe; over budget exits 1 too.
  */
@@ -23,11 +29,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { type JobRow, meets } from './jobs/job.ts';
+import { benchDatabase } from './jobs/world.ts';
 import { type Measurement, measure, type RequestSpec } from './measure.ts';
 import type { FromServer, ToServer } from './protocol.ts';
 import { type Comparison, compare, formatComparisonTable, formatTable, isBroken, ratio, type ScenarioResult } from './report.ts';
 import { type BudgetRow, benchWorkspaceRoot, formatBudgetTable } from './scenarios/embedBudgets.ts';
-import { BASELINE, BUDGET_CHECKS, SCENARIOS } from './scenarios/index.ts';
+import { BASELINE, BUDGET_CHECKS, JOB_BENCHES, SCENARIOS } from './scenarios/index.ts';
 import { startPatchbay } from './targets/patchbay.ts';
 import { startBenchPostgres } from './targets/postgres.ts';
 
@@ -48,8 +56,9 @@ const env = z
 const only = env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const selected = SCENARIOS.filter((s) => !only || only.includes(s.name));
 const checks = BUDGET_CHECKS.filter((c) => !only || only.includes(c.name));
-// With BENCH_ONLY naming budget checks alone, the load phase is skipped.
-const runLoad = !only || selected.length > 0 || checks.length === 0;
+const jobs = JOB_BENCHES.filter((j) => !only || only.includes(j.name));
+// With BENCH_ONLY naming budget checks or job benches alone, the load phase is skipped.
+const runLoad = !only || selected.length > 0 || (checks.length === 0 && jobs.length === 0);
 const needed = new Set(runLoad ? [BASELINE.name, ...selected.flatMap((s) => [s.name, ...(s.compareWith ? [s.compareWith] : [])])] : []);
 const scenarios = SCENARIOS.filter((s) => needed.has(s.name));
 const unknown = [...needed].filter((n) => !SCENARIOS.some((s) => s.name === n));
@@ -238,6 +247,48 @@ if (byDriver.sqlite && byDriver.postgres) {
   );
 }
 
+// Job benches: each on a fresh database per driver (runs, schedules, callbacks, the console's list).
+const jobRows: (JobRow & { bench: string; driver: Driver; ok: boolean })[] = [];
+const jobFailures: string[] = [];
+if (jobs.length > 0) {
+  console.log(`\nJob benches (a fresh database per bench and driver; drivers: ${drivers.join(', ')}):`);
+  for (const job of jobs) {
+    for (const driver of drivers) {
+      process.stdout.write(`  ${job.name} (${driver}) … `);
+      const started = Date.now();
+      let db: Awaited<ReturnType<typeof benchDatabase>> | undefined;
+      try {
+        db = await benchDatabase(driver);
+        const rows = await job.run(db, driver);
+        for (const r of rows) jobRows.push({ ...r, bench: job.name, driver, ok: meets(r) });
+        console.log(
+          `${rows.map((r) => `${r.name} ${r.value.toFixed(r.value >= 100 ? 0 : 2)} ${r.unit}`).join(', ')} (${Math.round((Date.now() - started) / 1000)} s)`,
+        );
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        jobFailures.push(`${job.name} (${driver}): ${message}`);
+        console.log(`FAILED: ${message}`);
+      } finally {
+        await db?.close();
+      }
+    }
+  }
+  if (jobRows.length > 0) {
+    const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2)) : '—');
+    console.log(
+      `\n| bench | driver | figure | value | target | detail |\n| --- | --- | --- | --- | --- | --- |\n${jobRows
+        .map(
+          (r) =>
+            `| ${r.bench} | ${r.driver} | ${r.name} | ${fmt(r.value)} ${r.unit} | ${
+              r.target ? `${r.target.kind === 'min' ? '≥' : '≤'} ${r.target.value} ${r.ok ? 'met' : 'NOT MET'}` : ''
+            } | ${r.detail ?? ''} |`,
+        )
+        .join('\n')}`,
+    );
+  }
+  for (const j of jobs) console.log(`  ${j.name}: ${j.description}`);
+}
+
 const budgets: BudgetRow[] = [];
 const budgetFailures: string[] = [];
 if (checks.length > 0) {
@@ -283,6 +334,8 @@ fs.writeFileSync(
       budgets,
       budgetFailures,
       driverTargets,
+      jobs: jobRows,
+      jobFailures,
     },
     null,
     2,
@@ -300,4 +353,16 @@ if (missed.length > 0)
   console.error(
     `\nPostgreSQL below its share of SQLite: ${missed.map((t) => `${t.name} ×${t.ratio.toFixed(2)} < ×${t.target}`).join(', ')}`,
   );
-if (broken.length > 0 || over.length > 0 || budgetFailures.length > 0 || missed.length > 0) process.exit(1);
+const jobsMissed = jobRows.filter((r) => !r.ok);
+if (jobsMissed.length > 0)
+  console.error(`\nJob bench targets not met: ${jobsMissed.map((r) => `${r.bench} (${r.driver}) ${r.name}`).join(', ')}`);
+if (jobFailures.length > 0) console.error(`\nJob benches that failed:\n- ${jobFailures.join('\n- ')}`);
+if (
+  broken.length > 0 ||
+  over.length > 0 ||
+  budgetFailures.length > 0 ||
+  missed.length > 0 ||
+  jobsMissed.length > 0 ||
+  jobFailures.length > 0
+)
+  process.exit(1);

@@ -1,3 +1,8 @@
+import { callbackDelivery } from '../jobs/callbackDelivery.ts';
+import { consoleIntegrations } from '../jobs/consoleIntegrations.ts';
+import type { JobBench } from '../jobs/job.ts';
+import { runThroughput } from '../jobs/runThroughput.ts';
+import { scheduleLag } from '../jobs/scheduleLag.ts';
 import { bareExpress } from './bareExpress.ts';
 import { connectorList } from './connectorList.ts';
 import { consoleFirstView } from './consoleBudget.ts';
@@ -14,3 +19,6 @@ export const SCENARIOS: readonly Scenario[] = [bareExpress, sessionExchange, con
 
 /** Budget checks run after the load scenarios (sizes and browser timings of the embed, the console's first view). */
 export const BUDGET_CHECKS: readonly BudgetCheck[] = [sdkSize, embedFirstView, consoleFirstView, embedReady];
+
+/** Job benches, after the load scenarios: each on a fresh database per driver. */
+export const JOB_BENCHES: readonly JobBench[] = [runThroughput, scheduleLag, callbackDelivery, consoleIntegrations];

@@ -10,7 +10,7 @@ import jwt from 'jsonwebtoken';
 import { type AppContext, inTransaction, nowIso } from '../context.ts';
 import { open } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
-import { type EmbedConfigRow, type EmbedKeyRow, embedKeyRowKey, findEmbedConfig, listUsableEmbedKeys } from '../db/repos/embedConfigs.ts';
+import { type EmbedConfigRow, type EmbedKeyRow, embedKeyRowKey, findEmbedConfigWithUsableKeys } from '../db/repos/embedConfigs.ts';
 import { recordTokenId } from '../db/repos/usedTokenIds.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -120,11 +120,11 @@ async function inspect(ctx: AppContext, token: string, expectedConfigId: string 
     throw new AppError('token_algorithm', 'The token algorithm is not accepted; sign with the algorithm of the configuration key');
   }
 
-  const config = await selectConfig(ctx, payload.aud, expectedConfigId);
+  const { config, keys } = await selectConfig(ctx, payload.aud, expectedConfigId);
   trace.configId = config.id;
   if (config.enabled !== 1) throw new AppError('config_disabled', 'This embed configuration is disabled');
 
-  const key = await selectKey(ctx, config.id, header, payload, trace);
+  const key = selectKey(keys, header, payload, trace);
   if (headerAlg !== key.alg) {
     throw new AppError('token_algorithm', 'The token algorithm does not match the key; the configuration decides the algorithm');
   }
@@ -203,8 +203,14 @@ export function hasDuplicateKeys(json: string): boolean {
   return false;
 }
 
-/** The configuration named by `aud` (a string, or an array naming exactly one configuration). */
-async function selectConfig(ctx: AppContext, aud: unknown, expectedConfigId: string | undefined): Promise<EmbedConfigRow> {
+/** A configuration with the keys that verify tokens now (read in one statement). */
+interface ConfigWithKeys {
+  readonly config: EmbedConfigRow;
+  readonly keys: EmbedKeyRow[];
+}
+
+/** The configuration named by `aud` (a string, or an array naming exactly one configuration), with its usable keys. */
+async function selectConfig(ctx: AppContext, aud: unknown, expectedConfigId: string | undefined): Promise<ConfigWithKeys> {
   const wrongAudience = (message: string) => new AppError('token_audience', message);
   const audiences =
     typeof aud === 'string'
@@ -214,14 +220,15 @@ async function selectConfig(ctx: AppContext, aud: unknown, expectedConfigId: str
         : [];
   const candidates = [...new Set(audiences.filter((a) => a.length > 0 && a.length <= 64))];
   if (candidates.length === 0) throw wrongAudience('The token must name its embed configuration in `aud`');
-  let config: EmbedConfigRow | undefined;
+  const now = nowIso(ctx);
+  let config: ConfigWithKeys | undefined;
   if (expectedConfigId !== undefined) {
     if (!candidates.includes(expectedConfigId)) throw wrongAudience('The token is for another embed configuration');
-    config = await findEmbedConfig(ctx.db, expectedConfigId);
+    config = await findEmbedConfigWithUsableKeys(ctx.db, expectedConfigId, now);
   } else {
-    const found: EmbedConfigRow[] = [];
+    const found: ConfigWithKeys[] = [];
     for (const id of candidates) {
-      const c = await findEmbedConfig(ctx.db, id);
+      const c = await findEmbedConfigWithUsableKeys(ctx.db, id, now);
       if (c !== undefined) found.push(c);
     }
     if (found.length > 1) throw wrongAudience('The token `aud` must name exactly one embed configuration');
@@ -236,14 +243,12 @@ async function selectConfig(ctx: AppContext, aud: unknown, expectedConfigId: str
  * shared key, else the per-account key of the (not yet verified) `embed_account_id`, whose
  * claim is checked against the key after verification.
  */
-async function selectKey(
-  ctx: AppContext,
-  configId: string,
+function selectKey(
+  keys: readonly EmbedKeyRow[],
   header: Record<string, unknown>,
   payload: Record<string, unknown>,
   trace: Trace,
-): Promise<EmbedKeyRow> {
-  const keys = await listUsableEmbedKeys(ctx.db, configId, nowIso(ctx));
+): EmbedKeyRow {
   if (Object.hasOwn(header, 'kid')) {
     const kid = header.kid;
     if (typeof kid !== 'string' || !KID_PATTERN.test(kid)) throw new AppError('token_kid', 'The token `kid` is not a valid key id');

@@ -129,6 +129,40 @@ describe(`the ${TEST_DRIVER} driver`, () => {
     expect(await db.get(sql`SELECT n FROM t WHERE id = 'c'`)).toEqual({ n: 20 });
   });
 
+  it("waits for another connection's write lock without stopping this process's event loop", async () => {
+    await db.run(sql`INSERT INTO t (id, n) VALUES ('x', 0)`);
+    // another connection (on SQLite: as another process would) holds the write lock for a while
+    const other = tdb.open();
+    try {
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let holding: () => void = () => {};
+      const started = new Promise<void>((resolve) => (holding = resolve));
+      const first = other.tx(async (tx) => {
+        await tx.run(sql`UPDATE t SET n = n + 1 WHERE id = 'x'`);
+        holding();
+        await held;
+      });
+      await started;
+      let ticks = 0;
+      const ticker = setInterval(() => {
+        ticks += 1;
+      }, 10);
+      const second = db.tx((tx) => tx.run(sql`UPDATE t SET n = n + 10 WHERE id = 'x'`));
+      const outside = db.run(sql`UPDATE t SET n = n + 100 WHERE id = 'x'`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const ticked = ticks;
+      release();
+      await Promise.all([first, second, outside]);
+      clearInterval(ticker);
+      // timers kept firing while this process waited (SQLite's own busy handler sleeps inside the call)
+      expect(ticked).toBeGreaterThan(5);
+      expect(await db.get(sql`SELECT n FROM t WHERE id = 'x'`)).toEqual({ n: 111 });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('reads JSON arrays and fields the same way', async () => {
     await db.run(sql`INSERT INTO t (id, n, doc) VALUES ('a', 1, '{"name":"x","tags":["p","q"]}')`);
     const d = dialectOf(db);

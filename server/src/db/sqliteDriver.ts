@@ -25,6 +25,9 @@ class Mutex {
   }
 }
 
+/** How long a statement waits for another process's write lock before it fails with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
 const rawHandles = new WeakMap<Db, BetterSqlite3.Database>();
 
 /** The better-sqlite3 connection behind a SQLite handle (PRAGMAs, online backup), or null on PostgreSQL. */
@@ -40,11 +43,11 @@ export function sqliteConnection(db: Db): BetterSqlite3.Database | null {
  */
 export function openSqlite(file: string): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const raw = new BetterSqlite3(file, { timeout: 5000 });
+  const raw = new BetterSqlite3(file, { timeout: BUSY_TIMEOUT_MS });
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
-  raw.pragma('busy_timeout = 5000');
+  raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const cache = new Map<string, BetterSqlite3.Statement>();
   const prepare = (text: string) => {
     let stmt = cache.get(text);
@@ -61,13 +64,66 @@ export function openSqlite(file: string): Db {
   const run = (q: Sql) => ({ changes: prepare(q.text).run(...bind(q)).changes });
   const lock = new Mutex();
 
-  // A statement on the outer handle runs at once when no transaction is open, else after it.
-  const outside = async <T>(fn: () => T): Promise<T> => {
+  /**
+   * Takes the database's write lock (`BEGIN IMMEDIATE`) without blocking the event loop while
+   * another process holds it: SQLite's own busy handler sleeps inside the call (1, 2, 5, 10 … ms),
+   * which stalls every request and HTTP call of this process, and under two writing processes
+   * (`patchbay serve` beside `patchbay worker`) that was most of their time. Here a busy database
+   * is tried again after a short timer, for at most the busy timeout.
+   */
+  const beginImmediate = async (): Promise<void> => {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    raw.pragma('busy_timeout = 0');
+    try {
+      for (let wait = 1; ; wait = Math.min(wait * 2, 8)) {
+        try {
+          raw.exec('BEGIN IMMEDIATE');
+          return;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    } finally {
+      raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  };
+
+  // A statement on the outer handle runs at once when no transaction is open, else after it; one
+  // that writes takes the write lock as a transaction does (see beginImmediate).
+  const outside = async <T>(text: string, fn: () => T, unsynced = false): Promise<T> => {
+    assertOutsideOwnTransaction(db);
+    const writes = !prepare(text).readonly;
+    if (!writes && !lock.busy) return fn();
+    await lock.acquire();
+    try {
+      if (!writes) return fn();
+      if (unsynced) raw.pragma('synchronous = NORMAL');
+      try {
+        await beginImmediate();
+        try {
+          const result = fn();
+          raw.exec('COMMIT');
+          return result;
+        } catch (err) {
+          if (raw.inTransaction) raw.exec('ROLLBACK');
+          throw err;
+        }
+      } finally {
+        if (unsynced) raw.pragma('synchronous = FULL');
+      }
+    } finally {
+      lock.release();
+    }
+  };
+
+  // A script (migrations, backups) runs as given, after any open transaction.
+  const outsideScript = async (fn: () => void): Promise<void> => {
     assertOutsideOwnTransaction(db);
     if (!lock.busy) return fn();
     await lock.acquire();
     try {
-      return fn();
+      fn();
     } finally {
       lock.release();
     }
@@ -77,20 +133,12 @@ export function openSqlite(file: string): Db {
     dialect: 'sqlite',
     file,
     describe: file,
-    all: (q) => outside(() => all(q)),
-    get: (q) => outside(() => get(q)),
-    run: (q) => outside(() => run(q)),
-    getUnsynced: (q) =>
-      outside(() => {
-        raw.pragma('synchronous = NORMAL');
-        try {
-          return get(q);
-        } finally {
-          raw.pragma('synchronous = FULL');
-        }
-      }),
+    all: (q) => outside(q.text, () => all(q)),
+    get: (q) => outside(q.text, () => get(q)),
+    run: (q) => outside(q.text, () => run(q)),
+    getUnsynced: (q) => outside(q.text, () => get(q), true),
     exec: (script) =>
-      outside(() => {
+      outsideScript(() => {
         raw.exec(script);
       }),
     async tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -111,7 +159,7 @@ export function openSqlite(file: string): Db {
         tx: (inner) => inner(handle),
       };
       try {
-        raw.exec('BEGIN IMMEDIATE');
+        await beginImmediate();
         try {
           return await withinTransaction(
             db,

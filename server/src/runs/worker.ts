@@ -54,6 +54,8 @@ export interface WorkerHeartbeat {
 
 const PURGE_BATCH = 500;
 const ARM_EVERY_MS = 60_000;
+/** How long a busy worker waits for more of its runs to end before it claims again. */
+const CLAIM_GATHER_MS = 5;
 
 /** A worker over one database; see the module comment. */
 export class RunWorker {
@@ -155,6 +157,11 @@ export class RunWorker {
       let more = false;
       try {
         await this.housekeeping();
+        // Woken by a run ending while most slots are busy: let a few more end first, so one claim
+        // (one commit, a disk flush on SQLite) fills several slots instead of one each time.
+        if (this.active.size > 0 && this.concurrency - this.active.size < Math.ceil(this.concurrency / 2)) {
+          await new Promise((resolve) => setTimeout(resolve, CLAIM_GATHER_MS));
+        }
         const free = this.concurrency - this.active.size;
         if (free > 0) {
           const leases = await this.queue.claim(this.owner, free);

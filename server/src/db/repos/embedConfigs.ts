@@ -84,10 +84,39 @@ export function keyUsableAt(nowIso: string, alias = 'embed_config_keys'): Return
   return sql`(${k}.status = 'active' AND (${k}.expires_at IS NULL OR ${k}.expires_at > ${nowIso}))`;
 }
 
-/** Keys that verify tokens now: active and not past their grace expiry. */
-export async function listUsableEmbedKeys(db: Queryable, configId: string, nowIso: string): Promise<EmbedKeyRow[]> {
-  return db.all<EmbedKeyRow>(sql`SELECT * FROM embed_config_keys WHERE config_id = ${configId} AND ${keyUsableAt(nowIso)}
-    ORDER BY created_at DESC, kid DESC`);
+/** Key columns as read beside a configuration by {@link findEmbedConfigWithUsableKeys}. */
+const KEY_COLUMNS = [
+  'kid',
+  'alg',
+  'account_id',
+  'secret_enc',
+  'public_key_pem',
+  'status',
+  'expires_at',
+  'created_at',
+  'revoked_at',
+] as const;
+
+/**
+ * A configuration and its usable keys (the rule of {@link keyUsableAt}, newest first, values
+ * sealed) in one statement: what checking an embed token reads, in one round trip instead of two.
+ */
+export async function findEmbedConfigWithUsableKeys(
+  db: Queryable,
+  id: string,
+  nowIso: string,
+): Promise<{ config: EmbedConfigRow; keys: EmbedKeyRow[] } | undefined> {
+  const keyColumns = sql.raw(KEY_COLUMNS.map((c) => `k.${c} AS k_${c}`).join(', '));
+  const rows = await db.all<EmbedConfigRow & Record<`k_${(typeof KEY_COLUMNS)[number]}`, unknown>>(sql`SELECT c.*, ${keyColumns}
+    FROM embed_configs c LEFT JOIN embed_config_keys k ON k.config_id = c.id AND ${keyUsableAt(nowIso, 'k')}
+    WHERE c.id = ${id} ORDER BY k.created_at DESC, k.kid DESC`);
+  const first = rows[0];
+  if (!first) return undefined;
+  const config = Object.fromEntries(Object.entries(first).filter(([name]) => !name.startsWith('k_'))) as unknown as EmbedConfigRow;
+  const keys = rows
+    .filter((r) => r.k_kid !== null && r.k_kid !== undefined)
+    .map((r) => ({ config_id: config.id, ...Object.fromEntries(KEY_COLUMNS.map((c) => [c, r[`k_${c}`]])) }) as EmbedKeyRow);
+  return { config, keys };
 }
 
 /** Groups of a configuration in display order. */

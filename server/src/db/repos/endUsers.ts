@@ -1,5 +1,5 @@
 import type { Queryable } from '../database.ts';
-import { sql } from '../sql.ts';
+import { type Sql, sql } from '../sql.ts';
 
 /** An end user row: one person of one vendor account, as named by verified embed tokens. */
 export interface EndUserRow {
@@ -31,19 +31,40 @@ export interface EndUserSighting {
 }
 
 /**
- * Inserts the end user or refreshes it: name, e-mail, language and account name come from the
- * latest token, `last_seen_at` moves, `first_seen_at` and consent stay. Answers the stored row
- * and whether it was created now.
+ * The one rule for "consent is given" for the end user row `u` of configuration row `c`: their own
+ * consent at `user` level, anyone of their account's at `account` level (1/0). `u` and `c` are
+ * compile-time aliases, never input.
  */
-export async function upsertEndUser(db: Queryable, s: EndUserSighting): Promise<{ row: EndUserRow; created: boolean }> {
-  const row = (await db.get<EndUserRow>(sql`INSERT INTO end_users (id, config_id, account_id, user_id, name, email, language, account_name,
+function consentGiven(u: string, c: string): Sql {
+  const [eu, cfg] = [sql.raw(u), sql.raw(c)];
+  return sql`CASE ${cfg}.sharing_level
+      WHEN 'account' THEN EXISTS (SELECT 1 FROM account_consents a WHERE a.config_id = ${eu}.config_id AND a.account_id = ${eu}.account_id)
+      ELSE ${eu}.consent_at IS NOT NULL END`;
+}
+
+/**
+ * Inserts the end user or refreshes it: name, e-mail, language and account name come from the
+ * latest token, `last_seen_at` moves, `first_seen_at` and consent stay. Answers the stored row,
+ * whether it was created now, and whether consent is given (the rule of {@link findConsentState},
+ * read by the same statement so the session exchange needs no second query).
+ */
+export async function upsertEndUser(
+  db: Queryable,
+  s: EndUserSighting,
+): Promise<{ row: EndUserRow; created: boolean; consentGiven: boolean }> {
+  const answer = (await db.get<
+    EndUserRow & { consent_given: number }
+  >(sql`INSERT INTO end_users (id, config_id, account_id, user_id, name, email, language, account_name,
       consent_at, first_seen_at, last_seen_at)
     VALUES (${s.id}, ${s.config_id}, ${s.account_id}, ${s.user_id}, ${s.name}, ${s.email}, ${s.language}, ${s.account_name},
       NULL, ${s.seen_at}, ${s.seen_at})
     ON CONFLICT (config_id, account_id, user_id) DO UPDATE SET name = excluded.name, email = excluded.email,
       language = excluded.language, account_name = excluded.account_name, last_seen_at = excluded.last_seen_at
-    RETURNING *`)) as EndUserRow;
-  return { row, created: row.id === s.id };
+    RETURNING *, (SELECT ${consentGiven('end_users', 'c')} FROM embed_configs c WHERE c.id = end_users.config_id) AS consent_given`)) as EndUserRow & {
+    consent_given: number;
+  };
+  const { consent_given, ...row } = answer;
+  return { row, created: row.id === s.id, consentGiven: Number(consent_given) === 1 };
 }
 
 /** Finds an end user by id. */
@@ -74,9 +95,7 @@ export interface ConsentStateRow {
  * of their account's at `account` level. Answers it with the configuration's consent column.
  */
 export async function findConsentState(db: Queryable, endUserId: string): Promise<ConsentStateRow | undefined> {
-  return db.get<ConsentStateRow>(sql`SELECT c.consent, CASE c.sharing_level
-      WHEN 'account' THEN EXISTS (SELECT 1 FROM account_consents a WHERE a.config_id = u.config_id AND a.account_id = u.account_id)
-      ELSE u.consent_at IS NOT NULL END AS given
+  return db.get<ConsentStateRow>(sql`SELECT c.consent, ${consentGiven('u', 'c')} AS given
     FROM end_users u JOIN embed_configs c ON c.id = u.config_id WHERE u.id = ${endUserId}`);
 }
 

@@ -53,7 +53,9 @@ export async function listIntegrations(
   const where: Fragment[] = [visible];
   if (filters.configId !== undefined) where.push(sql`i.config_id = ${filters.configId}`);
   if (filters.flowId !== undefined) where.push(sql`i.flow_id = ${filters.flowId}`);
-  if (filters.userId !== undefined) where.push(sql`u.user_id = ${filters.userId}`);
+  // the owners with this user id first (end_users is small beside integrations), then their integrations by index
+  if (filters.userId !== undefined)
+    where.push(sql`i.owner_end_user_id IN (SELECT e.id FROM end_users e WHERE e.user_id = ${filters.userId})`);
   if (filters.accountId !== undefined) where.push(sql`i.account_id = ${filters.accountId}`);
   if (filters.status !== undefined) where.push(sql`i.status = ${filters.status}`);
   if (after) where.push(after);

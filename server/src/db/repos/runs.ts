@@ -216,6 +216,10 @@ export async function findRunBindings(db: Queryable, integrationId: string): Pro
 /**
  * Records that a leased run started, while the fencing token holds: its first start time, the flow
  * version it runs and that version's attempts (`retry.maxAttempts`, which the executor goes by).
+ * Written without waiting for the disk on SQLite (the run's claim and its settle do wait): every
+ * process sees it at once, and a power failure can only lose it together with the run's outcome,
+ * after which the run is taken up again (attempt + 1) and records its start then. It was one of
+ * the three disk flushes each run cost.
  */
 export async function markRunStarted(
   db: Queryable,
@@ -225,10 +229,10 @@ export async function markRunStarted(
   flowVersion: number,
   maxAttempts: number,
 ): Promise<boolean> {
-  const res = await db.run(sql`UPDATE runs SET started_at = COALESCE(started_at, ${nowIso}), flow_version = ${flowVersion},
-      max_attempts = ${maxAttempts}
-    WHERE id = ${id} AND fence = ${fence} AND status = 'running'`);
-  return res.changes === 1;
+  const row = await db.getUnsynced<{ id: string }>(sql`UPDATE runs SET started_at = COALESCE(started_at, ${nowIso}),
+      flow_version = ${flowVersion}, max_attempts = ${maxAttempts}
+    WHERE id = ${id} AND fence = ${fence} AND status = 'running' RETURNING id`);
+  return row !== undefined;
 }
 
 /** How a run ended. */

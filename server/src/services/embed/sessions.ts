@@ -8,7 +8,7 @@ import { inTransaction } from '../../context.ts';
 import { hashToken, newId, newSecret } from '../../crypto/tokens.ts';
 import type { EmbedConfigRow } from '../../db/repos/embedConfigs.ts';
 import { insertEmbedSession } from '../../db/repos/embedSessions.ts';
-import { type EndUserRow, findConsentState, upsertEndUser } from '../../db/repos/endUsers.ts';
+import { upsertEndUser } from '../../db/repos/endUsers.ts';
 import type { Logger } from '../../log.ts';
 import { recordAudit } from '../audit/recordAudit.ts';
 import { storeProprietaryCredentials } from '../auths/proprietary.ts';
@@ -39,9 +39,9 @@ export async function exchangeSession(ctx: AppContext, token: string, opts: Exch
   const expiresAt = new Date(Math.min(claims.exp * 1000, nowMs + MAX_SESSION_TTL_S * 1000)).toISOString();
   const sessionToken = newSecret(SESSION_TOKEN_PREFIX);
 
-  const endUser = await inTransaction(ctx, async (txCtx) => {
+  const { endUser, consentGiven } = await inTransaction(ctx, async (txCtx) => {
     await recordTokenUse(txCtx, verified, log);
-    const { row, created } = await upsertEndUser(txCtx.db, {
+    const { row, created, consentGiven } = await upsertEndUser(txCtx.db, {
       id: newId('eu'),
       config_id: config.id,
       account_id: claims.embed_account_id,
@@ -81,7 +81,7 @@ export async function exchangeSession(ctx: AppContext, token: string, opts: Exch
       created_at: now,
       expires_at: expiresAt,
     });
-    return row;
+    return { endUser: row, consentGiven };
   });
   log.info('embed session created', { configId: config.id, endUserId: endUser.id, kid: verified.key.kid, expiresAt });
   return {
@@ -89,14 +89,13 @@ export async function exchangeSession(ctx: AppContext, token: string, opts: Exch
     expiresAt,
     user: { id: endUser.user_id, name: endUser.name, email: endUser.email, language: endUser.language },
     account: { id: endUser.account_id, name: endUser.account_name },
-    config: await describeConfig(ctx, config, endUser),
+    config: describeConfig(config, consentGiven),
   };
 }
 
-/** The configuration as the iframe needs it, with whether consent is already given. */
-async function describeConfig(ctx: AppContext, config: EmbedConfigRow, endUser: EndUserRow): Promise<EmbedSession['config']> {
+/** The configuration as the iframe needs it, with whether consent is already given (read in the exchange's transaction). */
+function describeConfig(config: EmbedConfigRow, given: boolean): EmbedSession['config'] {
   const consent = consentColumnSchema.parse(JSON.parse(config.consent));
-  const given = (await findConsentState(ctx.db, endUser.id))?.given === 1;
   return {
     id: config.id,
     name: config.name,
