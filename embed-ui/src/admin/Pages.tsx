@@ -2,6 +2,8 @@ import { matchRoute, useLocation } from './router.ts';
 import { AdminUsers } from './views/AdminUsers.tsx';
 import { ApiTokens } from './views/ApiTokens.tsx';
 import { AuditLog } from './views/AuditLog.tsx';
+import { CallbackDetail } from './views/CallbackDetail.tsx';
+import { Callbacks } from './views/Callbacks.tsx';
 import { ConnectorAuths } from './views/ConnectorAuths.tsx';
 import { ConnectorCreate } from './views/ConnectorCreate.tsx';
 import { ConnectorDetail } from './views/ConnectorDetail.tsx';
@@ -14,8 +16,10 @@ import { FlowDetail } from './views/FlowDetail.tsx';
 import { Flows } from './views/Flows.tsx';
 import { IntegrationDetail } from './views/IntegrationDetail.tsx';
 import { Integrations } from './views/Integrations.tsx';
-import { NotAvailable, NotFound } from './views/NotAvailable.tsx';
+import { NotFound } from './views/NotAvailable.tsx';
 import { Overview } from './views/Overview.tsx';
+import { RunDetail } from './views/RunDetail.tsx';
+import { Runs } from './views/Runs.tsx';
 
 /** The page the URL names; keyed by path so moving between two objects starts the page afresh. */
 export function Pages() {
@@ -31,7 +35,9 @@ export function Pages() {
     case 'connectorAuths':
       return <ConnectorAuths key={pathname} search={search} />;
     case 'runs':
-      return <NotAvailable key={pathname} kind="runs" />;
+      return <Runs key={pathname} search={search} />;
+    case 'run':
+      return <RunDetail key={pathname} id={page.id} />;
     case 'connectors':
       return <Connectors key={pathname} />;
     case 'connectorNew':
@@ -51,7 +57,9 @@ export function Pages() {
     case 'flow':
       return <FlowDetail key={pathname} id={page.id} />;
     case 'callbacks':
-      return <NotAvailable key={pathname} kind="callbacks" />;
+      return <Callbacks key={pathname} search={search} />;
+    case 'callbackDelivery':
+      return <CallbackDetail key={pathname} id={page.id} />;
     case 'audit':
       return <AuditLog key={pathname} search={search} />;
     case 'adminUsers':
