@@ -139,6 +139,8 @@ export function RunDetail({ id }: { id: string }) {
     action.run(async () => {
       const updated = await api.call('POST /runs/{id}/cancel', { params: { id } });
       setConfirm(undefined);
+      // Said below; not "has finished" as well.
+      wasPending.current = false;
       loaded.setData(updated);
       c.announce(t(updated.status === 'canceled' ? 'runCanceledMsg' : 'runCancelRequestedMsg', { id }));
     });
