@@ -8,6 +8,7 @@ import { type DemoCrmProvider, startDemoCrmProvider } from './demoCrmProvider.ts
 import { type DemoMailerApi, startDemoMailerApi } from './demoMailerApi.ts';
 import { type DemoSeed, seedDemo } from './demoSeed.ts';
 import { freePort } from './listen.ts';
+import { type DemoActivity, seedDemoActivity } from './seedActivity.ts';
 import { type DemoWorld, seedDemoWorld } from './seedWorld.ts';
 
 /** The demo's ports. */
@@ -61,6 +62,8 @@ export interface RunningDemo {
   readonly config: Config;
   readonly seed: DemoSeed;
   readonly world: DemoWorld;
+  /** The runs, the connection needing reconnect and the failed callback the console shows. */
+  readonly activity: DemoActivity;
   readonly patchbay: RunningServer;
   readonly crmProvider: DemoCrmProvider;
   readonly crmApi: DemoCrmApi;
@@ -139,6 +142,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
     const cli = await openCliContext(config);
     let seed: DemoSeed;
     let world: DemoWorld;
+    let activity: DemoActivity;
     try {
       seed = await seedDemo(cli.ctx);
       world = await seedDemoWorld(cli.ctx, seed.adminUserId, {
@@ -153,6 +157,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
         mailerApiUrl: mailer.url,
         acmeOrigin,
       });
+      activity = await seedDemoActivity(cli.ctx, seed.adminUserId, world);
     } finally {
       await cli.close();
     }
@@ -175,6 +180,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
       config,
       seed,
       world,
+      activity,
       patchbay,
       crmProvider,
       crmApi,
