@@ -89,8 +89,9 @@ test('Integrations shows the seeded rows in Locoia’s columns; Disable stops on
     'u1',
     'acme',
     'User',
-    'Disable',
+    'Run nowDisable',
   ]);
+  await expect(row.getByRole('button')).toHaveText(['Run now', 'Disable']);
   await expect(await cell(t, rowWith(t, u2Export.id), 'Group name')).toHaveText(NAMES.reportingGroup);
 
   await row.getByRole('button', { name: 'Disable' }).click();
