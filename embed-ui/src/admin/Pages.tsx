@@ -1,9 +1,8 @@
+import { lazyPage } from './components/Lazy.tsx';
 import { matchRoute, useLocation } from './router.ts';
 import { AdminUsers } from './views/AdminUsers.tsx';
 import { ApiTokens } from './views/ApiTokens.tsx';
 import { AuditLog } from './views/AuditLog.tsx';
-import { CallbackDetail } from './views/CallbackDetail.tsx';
-import { Callbacks } from './views/Callbacks.tsx';
 import { ConnectorAuths } from './views/ConnectorAuths.tsx';
 import { ConnectorCreate } from './views/ConnectorCreate.tsx';
 import { ConnectorDetail } from './views/ConnectorDetail.tsx';
@@ -18,8 +17,12 @@ import { IntegrationDetail } from './views/IntegrationDetail.tsx';
 import { Integrations } from './views/Integrations.tsx';
 import { NotFound } from './views/NotAvailable.tsx';
 import { Overview } from './views/Overview.tsx';
-import { RunDetail } from './views/RunDetail.tsx';
 import { Runs } from './views/Runs.tsx';
+
+// Loaded on first use, outside the first view's budget (docs/admin-console.md).
+const RunDetail = lazyPage(() => import('./views/RunDetail.tsx').then((m) => m.RunDetail));
+const Callbacks = lazyPage(() => import('./views/Callbacks.tsx').then((m) => m.Callbacks));
+const CallbackDetail = lazyPage(() => import('./views/CallbackDetail.tsx').then((m) => m.CallbackDetail));
 
 /** The page the URL names; keyed by path so moving between two objects starts the page afresh. */
 export function Pages() {
