@@ -171,7 +171,7 @@ describe('the demo stack', () => {
     expect(failed.body).toMatchObject({
       status: 'error',
       trigger: 'schedule',
-      errorCode: 'step_failed',
+      errorCode: 'upstream_status',
       steps: [{ id: 'send', status: 'error', httpStatus: 401, requests: [{ method: 'POST', path: '/messages', status: 401 }] }],
     });
     const integration = await api('GET', `/api/v1/integrations/${activity.integrationId}`, { token });

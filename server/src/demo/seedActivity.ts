@@ -34,8 +34,9 @@ export interface DemoActivity {
   readonly created: boolean;
 }
 
-function call(method: string, path: string, status: number, durationMs: number, preview: string): CallRecord {
-  return { index: null, method, path, status, durationMs, responseBytes: preview.length, preview, error: null };
+function call(stepId: string, method: string, path: string, status: number, durationMs: number, preview: string): CallRecord {
+  const error = status >= 400 ? { code: 'upstream_status', message: `Step "${stepId}": the connector answered ${status}` } : null;
+  return { index: null, method, path, status, durationMs, responseBytes: preview.length, preview, error };
 }
 
 function step(id: string, at: string, ok: boolean, durationMs: number, record: CallRecord): StepRecord {
@@ -48,7 +49,7 @@ function step(id: string, at: string, ok: boolean, durationMs: number, record: C
     calls: 1,
     failedCalls: ok ? 0 : 1,
     requests: [record],
-    error: ok ? null : { code: 'upstream_status', message: `The upstream answered ${record.status}` },
+    error: record.error,
   };
 }
 
@@ -163,18 +164,18 @@ export async function seedDemoActivity(ctx: AppContext, adminUserId: string, wor
   );
 
   const sent = (at: string) => [
-    step('send', at, true, 184, call('POST', '/messages', 202, 184, JSON.stringify({ id: 'msg_8f2d', status: 'queued' }))),
+    step('send', at, true, 184, call('send', 'POST', '/messages', 202, 184, JSON.stringify({ id: 'msg_8f2d', status: 'queued' }))),
   ];
   const refused = (at: string) => [
-    step('send', at, false, 97, call('POST', '/messages', 401, 97, JSON.stringify({ error: 'invalid_credentials' }))),
+    step('send', at, false, 97, call('send', 'POST', '/messages', 401, 97, JSON.stringify({ error: 'invalid_credentials' }))),
   ];
   const runIds = [
     await finishedRun(ctx, integration.id, 50 * HOUR, { status: 'success', steps: sent, errorCode: null, error: null }),
     await finishedRun(ctx, integration.id, 3 * HOUR, {
       status: 'error',
       steps: refused,
-      errorCode: 'step_failed',
-      error: 'Step "send" failed: the upstream answered 401',
+      errorCode: 'upstream_status',
+      error: 'Step "send": the connector answered 401',
     }),
   ];
 

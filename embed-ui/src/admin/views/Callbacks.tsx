@@ -126,7 +126,15 @@ export function SendTestEvent({ onSent, configId }: { onSent(d: CallbackDelivery
             <button type="button" class="pb-btn" onClick={close}>
               {t('close')}
             </button>
-            <button type="button" class="pb-btn pb-btn-primary" disabled={action.busy || !chosen} onClick={() => void send()}>
+            {/* Not `disabled` while sending: the focus stays on it (Escape still closes the dialog). */}
+            <button
+              type="button"
+              class="pb-btn pb-btn-primary"
+              aria-disabled={action.busy || !chosen ? 'true' : undefined}
+              onClick={() => {
+                if (!action.busy && chosen) void send();
+              }}
+            >
               {t('sendTestEvent')}
             </button>
           </div>

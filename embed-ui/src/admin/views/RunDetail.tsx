@@ -40,12 +40,15 @@ function StepCalls({ step }: { step: Step }) {
           key: 'preview',
           header: t('colPreview'),
           cell: (r) =>
-            r.error ? (
-              <span>
-                <span class="pb-mono">{r.error.code}</span> {r.error.message}
-              </span>
-            ) : r.preview ? (
-              <pre class="pb-pre pb-code">{r.preview}</pre>
+            r.error || r.preview ? (
+              <>
+                {r.error && (
+                  <span>
+                    <span class="pb-mono">{r.error.code}</span> {r.error.message}
+                  </span>
+                )}
+                {r.preview && <pre class="pb-pre pb-code">{r.preview}</pre>}
+              </>
             ) : (
               '—'
             ),
