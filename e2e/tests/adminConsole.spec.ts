@@ -525,7 +525,8 @@ test('"Run now" queues a run shown in Runs; Cancel stops it while queued; a work
     await page.getByRole('button', { name: 'Retry', exact: true }).click();
     const retry = page.getByRole('alertdialog', { name: 'Retry run' });
     await retry.getByRole('button', { name: 'Retry', exact: true }).click();
-    await expect(page).toHaveURL(/\/admin\/runs\/run_\w+$/);
+    // The new run's page opens (not the one retried).
+    await expect(page).toHaveURL(new RegExp(`/admin/runs/(?!${runId}$)run_\\w+$`));
     const retryId = page.url().split('/').pop() as string;
     expect(retryId).not.toBe(runId);
     await expect(page.getByRole('heading', { level: 1, name: `Run ${retryId}` })).toBeVisible();
