@@ -552,6 +552,13 @@ test('"Run now" queues a run shown in Runs; Cancel stops it while queued; a work
     await expect(page).toHaveURL(`${patchbay.url}/admin/runs?trigger=retry`);
     await expect(table(page, 'Runs').locator('tbody tr')).toHaveCount(1);
     await expect(rowWith(table(page, 'Runs'), retryId)).toBeVisible();
+    // Created from tomorrow: nothing matches (the local time typed is asked as an ISO timestamp).
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const local = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}T00:00`;
+    await page.getByLabel('Created from').fill(local);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(page).toHaveURL(`${patchbay.url}/admin/runs?trigger=retry&createdAfter=${encodeURIComponent(local)}`);
+    await expect(page.getByText('Nothing matches these filters.')).toBeVisible();
 
     // The integration's page lists both runs.
     await page.goto(`${patchbay.url}/admin/integrations/${u1Sync.id}`);

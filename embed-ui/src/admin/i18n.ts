@@ -173,6 +173,8 @@ export const en = {
   trigger_admin: 'Admin',
   trigger_retry: 'Retry',
   filterIntegration: 'Integration ID',
+  runsCreatedAfter: 'Created from',
+  runsCreatedBefore: 'Created before',
   noRuns: 'No runs yet.',
   noRunsNext: 'Runs appear when integrations run on their schedule, from a webhook, or when you click "Run now" on an integration.',
   allRunsOf: 'All runs of this integration',
@@ -746,6 +748,8 @@ export const de: Record<MessageKey, string> = {
   trigger_admin: 'Admin',
   trigger_retry: 'Wiederholung',
   filterIntegration: 'Integrations-ID',
+  runsCreatedAfter: 'Erstellt ab',
+  runsCreatedBefore: 'Erstellt vor',
   noRuns: 'Noch keine Läufe.',
   noRunsNext:
     'Läufe erscheinen, wenn Integrationen nach Zeitplan oder per Webhook laufen oder wenn Sie bei einer Integration auf „Jetzt ausführen“ klicken.',

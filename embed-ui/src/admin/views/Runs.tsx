@@ -11,6 +11,7 @@ import { useConsole } from '../context.ts';
 import { type PagedList, usePagedList } from '../hooks.ts';
 import { canOnIntegration } from '../permissions.ts';
 import { readFilters, sectionPath } from '../router.ts';
+import { localToIso } from './AuditLog.tsx';
 
 const STATUSES = ['queued', 'running', 'success', 'error', 'canceled'] as const;
 const TRIGGERS = ['schedule', 'webhook', 'manual', 'admin', 'retry'] as const;
@@ -24,6 +25,8 @@ export const RUN_FILTERS = {
   flowId: 'text',
   userId: 'text',
   accountId: 'text',
+  createdAfter: 'text',
+  createdBefore: 'text',
 } as const;
 
 /** Columns holding ids, shown in monospace. */
@@ -127,7 +130,17 @@ export function Runs({ search }: { search: string }) {
   const { t, api, lookups } = c;
   const filters = readFilters(search, RUN_FILTERS);
   const list = usePagedList(
-    (cursor) => api.call('GET /runs', { query: { ...filters, cursor, limit: 50 } }),
+    (cursor) =>
+      api.call('GET /runs', {
+        query: {
+          ...filters,
+          // Typed as local time (datetime-local), asked as ISO timestamps.
+          createdAfter: localToIso(filters.createdAfter),
+          createdBefore: localToIso(filters.createdBefore),
+          cursor,
+          limit: 50,
+        },
+      }),
     (r) => r.id,
     [search],
   );
@@ -167,6 +180,8 @@ export function Runs({ search }: { search: string }) {
           },
           { key: 'userId', label: t('colUserId'), kind: 'text' },
           { key: 'accountId', label: t('colAccountId'), kind: 'text' },
+          { key: 'createdAfter', label: t('runsCreatedAfter'), kind: 'datetime' },
+          { key: 'createdBefore', label: t('runsCreatedBefore'), kind: 'datetime' },
         ]}
       />
       <RunTable list={list} caption={t('navRuns')} clearFiltersHref={filtered ? sectionPath('runs') : undefined} />
