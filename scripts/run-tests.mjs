@@ -37,6 +37,38 @@ function count(suite) {
   return { passed: s.expected + s.flaky, failed: s.unexpected + (r.errors?.length ?? 0), skipped: s.skipped };
 }
 
+/** The failed tests of a suite's report, one line each (file › name: first line of the error), so CI's tail names them. */
+function failures(suite) {
+  const file = path.join(reportDir, suite.report);
+  if (!fs.existsSync(file)) return [];
+  const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const firstLine = (text) =>
+    String(text ?? '')
+      .replaceAll(`${String.fromCharCode(27)}[`, '[')
+      .replace(/\[[0-9;]*m/g, '')
+      .split('\n')
+      .find((l) => l.trim()) ?? '';
+  const out = [];
+  if (suite.kind === 'vitest') {
+    for (const f of r.testResults ?? []) {
+      const rel = path.relative(root, f.name);
+      if (f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed'))
+        out.push(`${rel}: ${firstLine(f.message)}`);
+      for (const a of f.assertionResults ?? [])
+        if (a.status === 'failed') out.push(`${rel} › ${a.title}: ${firstLine(a.failureMessages?.[0])}`);
+    }
+  } else {
+    const walk = (s) => {
+      for (const spec of s.specs ?? [])
+        for (const t of spec.tests ?? [])
+          if (t.status === 'unexpected') out.push(`${spec.file} › ${spec.title}: ${firstLine(t.results?.at(-1)?.error?.message)}`);
+      for (const child of s.suites ?? []) walk(child);
+    };
+    for (const s of r.suites ?? []) walk(s);
+  }
+  return out.map((l) => (l.length > 300 ? `${l.slice(0, 297)}...` : l));
+}
+
 /** A PostgreSQL server for the suites that need one: the given URL, or one started here. */
 let pgDir = null;
 function postgresUrl() {
@@ -91,6 +123,7 @@ for (const suite of suites) {
   failed += c.failed;
   skipped += c.skipped;
   lines.push(`${name}: ${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ''}`);
+  for (const f of failures(suite)) lines.push(`  ✗ ${f}`);
 }
 console.log('\nSummary');
 for (const line of lines) console.log(`  ${line}`);

@@ -4,6 +4,7 @@ import { open } from '../crypto/secretBox.ts';
 import { secretLocation } from '../crypto/secretColumns.ts';
 import { newId } from '../crypto/tokens.ts';
 import {
+  type CallbackTarget,
   callbackQueueSpec,
   countCallbackAttempts,
   disableCallbacks,
@@ -68,9 +69,17 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The secrets that sign a configuration's callbacks (during a rotation, several). */
-function secretsOf(ctx: AppContext, configId: string, sealed: string): string[] {
-  return [open(ctx.keyring, secretLocation('embed_configs', 'callback_secret_enc', configId), sealed)];
+/**
+ * The secrets that sign a configuration's callbacks: the current one and, for a while after a
+ * rotation, the previous one too (both signatures go out, space-separated).
+ */
+export function secretsOf(ctx: AppContext, configId: string, target: CallbackTarget & { callback_secret_enc: string }): string[] {
+  const secrets = [open(ctx.keyring, secretLocation('embed_configs', 'callback_secret_enc', configId), target.callback_secret_enc)];
+  const until = target.callback_previous_signs_until === null ? Number.NaN : Date.parse(target.callback_previous_signs_until);
+  if (target.callback_secret_prev_enc !== null && until > ctx.clock.now()) {
+    secrets.push(open(ctx.keyring, secretLocation('embed_configs', 'callback_secret_prev_enc', configId), target.callback_secret_prev_enc));
+  }
+  return secrets;
 }
 
 /** The result of one attempt, as recorded. */
@@ -121,7 +130,7 @@ export async function sendOnce(ctx: AppContext, deliveryId: string): Promise<Att
   }
   const headers = signCallback({
     body: row.payload,
-    secret: secretsOf(ctx, row.config_id, target.callback_secret_enc),
+    secret: secretsOf(ctx, row.config_id, { ...target, callback_secret_enc: target.callback_secret_enc }),
     id: row.id,
     now: Date.now(),
   });
@@ -158,13 +167,15 @@ export async function deliverLeased(
   queue: LeaseQueue,
   lease: Lease,
   random: () => number = Math.random,
+  once = false,
 ): Promise<AttemptOutcome | 'lost'> {
   const result = await sendOnce(ctx, lease.id);
   const attempt = (await countCallbackAttempts(ctx.db, lease.id)) + 1;
   let outcome = result.outcome;
   let delay: number | null = null;
   if (outcome === 'retry') {
-    delay = nextDelayMs(attempt, result.retryAfter, random);
+    // `once` (the test button): one attempt, not retried
+    delay = once ? null : nextDelayMs(attempt, result.retryAfter, random);
     if (delay === null) outcome = 'failed';
   }
   const now = ctx.clock.now();

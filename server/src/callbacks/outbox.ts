@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { CallbackEventType } from '@patchbay/sdk/node';
 import { type AppContext, nowIso } from '../context.ts';
-import type { Queryable } from '../db/driver.ts';
-import { findCallbackTarget, insertCallbackDelivery } from '../db/repos/callbackDeliveries.ts';
+import { afterCommit, type Queryable } from '../db/driver.ts';
+import { callbackQueueSpec, findCallbackTarget, insertCallbackDelivery } from '../db/repos/callbackDeliveries.ts';
 import { sql } from '../db/sql.ts';
+import { nudgeQueue } from '../runs/queue.ts';
 
 /**
  * The callback outbox (docs/callbacks.md): every event for a vendor's backend is written as a
@@ -43,6 +44,9 @@ export interface CallbackBody {
   readonly data: CallbackSubject & Readonly<Record<string, unknown>>;
 }
 
+/** The PostgreSQL channel an enqueue notifies at commit; delivery workers `LISTEN` on it. */
+export const CALLBACK_CHANNEL = 'patchbay_callbacks';
+
 let lastMs = 0;
 let counter = 0;
 
@@ -76,8 +80,16 @@ export async function enqueue(tx: OutboxContext, event: CallbackEventInput): Pro
   return writeDelivery(tx, event);
 }
 
-/** Writes a delivery whatever the configuration's state (the test button's `ping`). */
-export async function writeDelivery(tx: OutboxContext, event: CallbackEventInput): Promise<string> {
+/**
+ * Writes a delivery whatever the configuration's state (the test button's `ping`). With `lease`
+ * the row is written already leased to the caller, who sends it itself (no worker takes it
+ * unless the lease runs out).
+ */
+export async function writeDelivery(
+  tx: OutboxContext,
+  event: CallbackEventInput,
+  lease?: { owner: string; until: string },
+): Promise<string> {
   const now = nowIso(tx);
   const body: CallbackBody = {
     type: event.type,
@@ -91,15 +103,24 @@ export async function writeDelivery(tx: OutboxContext, event: CallbackEventInput
     },
   };
   const id = newWebhookId();
-  await insertCallbackDelivery(tx.db, {
-    id,
-    config_id: event.subject.configId,
-    event_type: event.type,
-    object_key: `${event.subject.configId}:${event.objectId}`,
-    payload: JSON.stringify(body),
-    not_before: now,
-    created_at: now,
-  });
+  await insertCallbackDelivery(
+    tx.db,
+    {
+      id,
+      config_id: event.subject.configId,
+      event_type: event.type,
+      object_key: `${event.subject.configId}:${event.objectId}`,
+      payload: JSON.stringify(body),
+      not_before: now,
+      created_at: now,
+    },
+    lease,
+  );
+  if (lease) return id;
+  // other processes' workers (PostgreSQL): a notification delivered when the transaction commits
+  if (tx.db.dialect === 'postgres') await tx.db.get(sql`SELECT pg_notify(${CALLBACK_CHANNEL}, '') AS notified`);
+  // this process's delivery workers start at once when the change commits (others poll)
+  afterCommit(() => nudgeQueue(callbackQueueSpec.table));
   return id;
 }
 

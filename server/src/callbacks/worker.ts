@@ -5,6 +5,7 @@ import { callbackQueueSpec } from '../db/repos/callbackDeliveries.ts';
 import { sql } from '../db/sql.ts';
 import { LeaseQueue } from '../runs/queue.ts';
 import { type AttemptOutcome, deliverLeased } from './deliver.ts';
+import { CALLBACK_CHANNEL } from './outbox.ts';
 
 /**
  * The callback delivery worker (docs/callbacks.md): claims due deliveries from their lease queue
@@ -19,13 +20,16 @@ export interface CallbackWorkerOptions {
   readonly owner?: string;
   /** Deliveries sent at once (default 16). */
   readonly concurrency?: number;
-  /** Longest wait between two looks at the queue (default 1 s); an enqueue in this process wakes it at once. */
+  /**
+   * Longest wait between two looks at the queue (default 1 s); an enqueue committed in this
+   * process wakes it at once, and on PostgreSQL one committed by any process (`LISTEN`).
+   */
   readonly pollMs?: number;
   /** The lease (default 30 s; longer than the 15 s timeout). */
   readonly leaseMs?: number;
   /** Live leases per configuration (default 10). */
   readonly groupCap?: number;
-  /** Days finished deliveries are kept (like runs; default 30); null: never purged here. */
+  /** Days finished deliveries are kept (default: like runs, `PATCHBAY_RUN_RETENTION_DAYS`); null: never purged here. */
   readonly retentionDays?: number | null;
   /** Jitter source (tests). */
   readonly random?: () => number;
@@ -58,12 +62,22 @@ export function startCallbackWorker(ctx: AppContext, opts: CallbackWorkerOptions
   let lastPurge = 0;
 
   const purge = async () => {
-    const days = opts.retentionDays === undefined ? 30 : opts.retentionDays;
+    const days = opts.retentionDays === undefined ? ctx.config.runRetentionDays : opts.retentionDays;
     if (days === null || Date.now() - lastPurge < 3_600_000) return;
     lastPurge = Date.now();
     const before = new Date(ctx.clock.now() - days * 86_400_000).toISOString();
     await ctx.db.run(sql`DELETE FROM callback_deliveries WHERE status IN ('delivered', 'failed') AND created_at < ${before}`);
   };
+
+  // PostgreSQL: enqueues committed by other processes wake this worker too (the poll stays the fallback)
+  const listening: Promise<(() => Promise<void>) | null> = ctx.db.listen
+    ? ctx.db
+        .listen(CALLBACK_CHANNEL, () => wake.abort())
+        .catch((err: unknown) => {
+          ctx.log.warn('callback worker: LISTEN failed; polling only', { error: err instanceof Error ? err.message : String(err) });
+          return null;
+        })
+    : Promise.resolve(null);
 
   const loop = (async () => {
     while (running) {
@@ -105,6 +119,7 @@ export function startCallbackWorker(ctx: AppContext, opts: CallbackWorkerOptions
     async stop() {
       running = false;
       wake.abort();
+      await (await listening)?.();
       await loop;
       await Promise.all([...active]);
     },

@@ -15,6 +15,7 @@ export interface SecretColumn {
 export const SECRET_COLUMNS: readonly SecretColumn[] = [
   { table: 'connectors', column: 'client_secret_enc', rowKey: 'id', primaryKey: ['id'] },
   { table: 'embed_configs', column: 'callback_secret_enc', rowKey: 'id', primaryKey: ['id'] },
+  { table: 'embed_configs', column: 'callback_secret_prev_enc', rowKey: 'id', primaryKey: ['id'] },
   { table: 'embed_config_keys', column: 'secret_enc', rowKey: "config_id || ':' || kid", primaryKey: ['config_id', 'kid'] },
   { table: 'connector_auths', column: 'credentials_enc', rowKey: 'id', primaryKey: ['id'] },
   { table: 'integrations', column: 'secret_inputs_enc', rowKey: 'id', primaryKey: ['id'] },

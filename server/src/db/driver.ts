@@ -33,6 +33,13 @@ export interface Queryable {
   tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs a script of several statements without values (migrations only). */
   exec(script: string): Promise<void>;
+  /**
+   * PostgreSQL's database handle only (absent on SQLite and on transactions): `LISTEN`s on
+   * `channel` over a connection of its own, outside the pool, and calls `onNotify` for every
+   * notification (a `pg_notify` another process committed). Reconnects after a lost connection
+   * while not stopped. Answers a function that stops listening.
+   */
+  listen?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
 }
 
 /** The database: a {@link Queryable} that also closes. */
@@ -67,22 +74,47 @@ export class NetworkInTransactionError extends Error {
 interface OpenTransaction {
   readonly owner: object;
   open: boolean;
+  /** What {@link afterCommit} registered: run once the transaction committed, dropped on rollback. */
+  readonly afterCommit: (() => void)[];
 }
 
 const current = new AsyncLocalStorage<OpenTransaction>();
 
 /**
  * Runs `fn` marked as inside an open transaction of `owner` (a driver's database object), so the
- * guards below can tell a flow's own transaction from someone else's. Answers `fn`'s result and
- * marks the transaction closed when it settles (timers started inside then run unguarded).
+ * guards below can tell a flow's own transaction from someone else's, then `commit`. Answers
+ * `fn`'s result and marks the transaction closed when it settles (timers started inside then run
+ * unguarded); once `commit` succeeded, the {@link afterCommit} callbacks run. When `fn` or
+ * `commit` throws they never run (the driver rolls back).
  */
-export async function withinTransaction<T>(owner: object, fn: () => Promise<T>): Promise<T> {
-  const state: OpenTransaction = { owner, open: true };
+export async function withinTransaction<T>(owner: object, fn: () => Promise<T>, commit: () => unknown): Promise<T> {
+  const state: OpenTransaction = { owner, open: true, afterCommit: [] };
+  let result: T;
   try {
-    return await current.run(state, fn);
+    result = await current.run(state, fn);
   } finally {
     state.open = false;
   }
+  await commit();
+  for (const cb of state.afterCommit) {
+    try {
+      cb();
+    } catch {
+      // a wake-up that throws must not turn a committed transaction into an error
+    }
+  }
+  return result;
+}
+
+/**
+ * Runs `cb` once the calling flow's open transaction has committed, never when it rolls back;
+ * outside a transaction at once. For nudges to other parts of this process (a queue's workers)
+ * that must not see the change before it is visible.
+ */
+export function afterCommit(cb: () => void): void {
+  const state = current.getStore();
+  if (state?.open) state.afterCommit.push(cb);
+  else cb();
 }
 
 /** Throws when the calling flow holds an open transaction of `owner` and used `owner`'s outer handle. */

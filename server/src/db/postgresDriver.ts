@@ -89,6 +89,8 @@ export interface PostgresOptions {
  */
 export function openPostgres(url: string, opts: PostgresOptions = {}): Db {
   const pool = new Pool({ connectionString: url, max: opts.poolSize ?? 10, types });
+  /** Stops of the `listen` connections still open, ended on close. */
+  const listeners = new Set<() => Promise<void>>();
   pool.on('error', (err) => opts.onIdleError?.(err));
   const query = async <T>(client: pg.Pool | pg.PoolClient, q: Sql) => {
     const res = await client.query<T & pg.QueryResultRow>({
@@ -155,9 +157,11 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Db {
       try {
         await client.query('BEGIN');
         try {
-          const result = await withinTransaction(db, () => fn(handle));
-          await client.query('COMMIT');
-          return result;
+          return await withinTransaction(
+            db,
+            () => fn(handle),
+            () => client.query('COMMIT'),
+          );
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {
             broken = true;
@@ -169,7 +173,44 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Db {
         client.release(broken);
       }
     },
+    async listen(channel: string, onNotify: () => void) {
+      let stopped = false;
+      let client: pg.Client | null = null;
+      let retry: NodeJS.Timeout | undefined;
+      const connect = async (): Promise<void> => {
+        const c = new pg.Client({ connectionString: url, types });
+        client = c;
+        const again = () => {
+          if (stopped || client !== c) return;
+          client = null;
+          void c.end().catch(() => undefined);
+          retry = setTimeout(() => void connect().catch(again), 1_000);
+          retry.unref();
+        };
+        c.on('error', again);
+        c.on('end', again);
+        c.on('notification', (n) => {
+          if (n.channel === channel) onNotify();
+        });
+        await c.connect();
+        await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        // a notification may have been missed while (re)connecting: look once
+        onNotify();
+      };
+      await connect();
+      const stop = async () => {
+        if (stopped) return;
+        stopped = true;
+        clearTimeout(retry);
+        listeners.delete(stop);
+        await client?.end().catch(() => undefined);
+        client = null;
+      };
+      listeners.add(stop);
+      return stop;
+    },
     async close() {
+      for (const stop of [...listeners]) await stop();
       await pool.end();
     },
   };

@@ -113,9 +113,11 @@ export function openSqlite(file: string): Db {
       try {
         raw.exec('BEGIN IMMEDIATE');
         try {
-          const result = await withinTransaction(db, () => fn(handle));
-          raw.exec('COMMIT');
-          return result;
+          return await withinTransaction(
+            db,
+            () => fn(handle),
+            () => raw.exec('COMMIT'),
+          );
         } catch (err) {
           if (raw.inTransaction) raw.exec('ROLLBACK');
           throw err;

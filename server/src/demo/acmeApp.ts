@@ -6,6 +6,7 @@
 import type { SignEmbedTokenOptions } from '@patchbay/sdk/node';
 import express from 'express';
 import { ACME_ACCOUNT, ACME_CSS, ACME_JS, ACME_USERS, acmePageHtml } from './acmeAssets.ts';
+import { acmeCallbackRouter } from './demoCallbacks.ts';
 import { type Listening, listen } from './listen.ts';
 
 /** What the Acme backend needs to sign tokens for the demo configuration. */
@@ -16,6 +17,8 @@ export interface AcmeAppOptions {
   readonly configId: string;
   readonly secret: string;
   readonly kid: string;
+  /** The configuration's callback secret: Acme's backend then receives and shows the callbacks (demoCallbacks.ts). */
+  readonly callbackSecret?: string;
 }
 
 /** A running Acme CRM. */
@@ -43,13 +46,18 @@ export function acmeCsp(patchbayUrl: string): string {
 
 /** Builds the Express app; `sign` is `signEmbedToken` from `@patchbay/sdk/node`. */
 export function acmeExpressApp(
-  opts: Omit<AcmeAppOptions, 'port'> & { origin: string; sign: (o: SignEmbedTokenOptions) => string },
+  opts: Omit<AcmeAppOptions, 'port'> & {
+    origin: string;
+    sign: (o: SignEmbedTokenOptions) => string;
+    verify?: Parameters<typeof acmeCallbackRouter>[1];
+  },
 ): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   const csp = acmeCsp(opts.patchbayUrl);
-  const html = acmePageHtml({ patchbayUrl: opts.patchbayUrl, configId: opts.configId });
+  const callbacks = opts.callbackSecret !== undefined && opts.verify !== undefined;
+  const html = acmePageHtml({ patchbayUrl: opts.patchbayUrl, configId: opts.configId, callbacks });
   app.use((_req, res, next) => {
     res.set({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'strict-origin-when-cross-origin' });
     next();
@@ -92,6 +100,7 @@ export function acmeExpressApp(
     });
     res.type('text').send(token);
   });
+  if (callbacks) app.use(acmeCallbackRouter(opts.callbackSecret as string, opts.verify as Parameters<typeof acmeCallbackRouter>[1]));
   app.use((_req, res) => {
     res.status(404).type('text').send('Not found');
   });
@@ -106,8 +115,8 @@ export async function startAcmeApp(opts: AcmeAppOptions): Promise<AcmeApp> {
   if (opts.port === 0) throw new Error('startAcmeApp needs a fixed port: it is part of the origin Patchbay allows');
   const origin = `http://localhost:${opts.port}`;
   // Loaded on use, so the bundled CLI loads even where the SDK's sources are not bundled in.
-  const { signEmbedToken } = await import('@patchbay/sdk/node');
-  const app = acmeExpressApp({ ...opts, origin, sign: signEmbedToken });
+  const { signEmbedToken, verifyCallback } = await import('@patchbay/sdk/node');
+  const app = acmeExpressApp({ ...opts, origin, sign: signEmbedToken, verify: verifyCallback });
   const v4: Listening = await listen(app, opts.port, '127.0.0.1');
   const v6 = await listen(app, opts.port, '::1').catch(() => null);
   return {

@@ -3,6 +3,7 @@
  * the bundled CLI too. No inline script or style (the page's CSP forbids both), no external
  * resource but the Patchbay SDK script.
  */
+import { ACME_CALLBACKS_HEAD, ACME_CALLBACKS_PANEL } from './demoCallbacks.ts';
 
 /** The demo's end users: two people of one Acme account. */
 export const ACME_USERS = [
@@ -19,7 +20,7 @@ export function escapeHtml(text: string): string {
 }
 
 /** The page, with the Patchbay URL and configuration id filled in. */
-export function acmePageHtml(opts: { patchbayUrl: string; configId: string }): string {
+export function acmePageHtml(opts: { patchbayUrl: string; configId: string; callbacks?: boolean }): string {
   const url = escapeHtml(opts.patchbayUrl);
   const configId = escapeHtml(opts.configId);
   const options = ACME_USERS.map((u) => `<option value="${escapeHtml(u.id)}">${escapeHtml(u.name)}</option>`).join('');
@@ -45,6 +46,7 @@ export function acmePageHtml(opts: { patchbayUrl: string; configId: string }): s
 <link rel="stylesheet" href="/acme.css">
 <script src="${url}/sdk/v1/patchbay.js"></script>
 <script src="/acme.js" defer></script>
+${opts.callbacks ? ACME_CALLBACKS_HEAD : ''}
 </head>
 <body>
 <header class="topbar">
@@ -85,6 +87,7 @@ export function acmePageHtml(opts: { patchbayUrl: string; configId: string }): s
     <p class="hint">What the portal reported to this page through the SDK, newest first.</p>
     <ol id="events" aria-live="polite"></ol>
     <p id="no-events" class="empty">No events yet.</p>
+    ${opts.callbacks ? ACME_CALLBACKS_PANEL : ''}
   </aside>
 </div>
 </body>

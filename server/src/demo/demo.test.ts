@@ -268,6 +268,50 @@ describe('Acme CRM', () => {
     expect(ada.body.sessionToken).not.toBe(grace.body.sessionToken);
   });
 
+  it("receives Patchbay's callbacks on Acme's backend, verified with verifyCallback, and shows them on its page", async () => {
+    const cfg = await api('GET', `/api/v1/embed-configs/${demo.seed.configId}`, { token: demo.seed.apiToken });
+    expect(cfg.body.callbackUrl).toBe(`http://127.0.0.1:${demo.ports.acme}/api/patchbay-callbacks`);
+    type Kept = { id: string; type: string; data: Record<string, unknown> };
+    const kept = async () => ((await (await fetch(`${demo.urls.acme}/api/patchbay-callbacks`)).json()) as { items: Kept[] }).items;
+    const before = await kept();
+    // A change in the portal (here the test button) reaches Acme's backend as a signed callback.
+    const test = await api('POST', `/api/v1/embed-configs/${demo.seed.configId}/test-callback`, { token: demo.seed.apiToken });
+    expect(test.status, test.text).toBe(200);
+    expect(test.body.attempt.statusCode).toBe(204);
+    await consentedSessionFor('grace');
+    const end = Date.now() + 15_000;
+    let items: Kept[] = [];
+    while (Date.now() < end) {
+      items = await kept();
+      if (items.some((c) => c.type === 'consent.given' && c.data.userId === 'grace')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(items.length).toBeGreaterThan(before.length);
+    expect(items.find((c) => c.id === test.body.delivery.id)?.type).toBe('ping');
+    expect(items.find((c) => c.type === 'consent.given')?.data).toMatchObject({
+      configId: demo.seed.configId,
+      userId: 'grace',
+      accountId: 'acme',
+    });
+    // A forged one is refused.
+    const forged = await fetch(`${demo.urls.acme}/api/patchbay-callbacks`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': 'msg_x',
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+        'webhook-signature': 'v1,AAAA',
+      },
+      body: JSON.stringify({ type: 'ping', timestamp: new Date().toISOString(), data: {} }),
+    });
+    expect(forged.status).toBe(400);
+    const html = await (await fetch(`${demo.urls.acme}/`)).text();
+    expect(html).toContain('<ol id="callbacks"');
+    expect(html).toContain('<script src="/acme-callbacks.js" defer></script>');
+    const js = await (await fetch(`${demo.urls.acme}/acme-callbacks.js`)).text();
+    expect(js).toContain("fetch('/api/patchbay-callbacks'");
+  });
+
   it('refuses to mint a token for an unknown user', async () => {
     const res = await fetch(`${demo.urls.acme}/api/patchbay-token?user=mallory`);
     expect(res.status).toBe(404);

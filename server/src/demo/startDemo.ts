@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts';
 import { openCliContext } from '../openContext.ts';
 import { type RunningServer, startServer } from '../server.ts';
 import { type AcmeApp, startAcmeApp } from './acmeApp.ts';
+import { ensureDemoCallbacks } from './demoCallbacks.ts';
 import { type DemoCrmApi, startDemoCrmApi } from './demoCrmApi.ts';
 import { type DemoCrmProvider, startDemoCrmProvider } from './demoCrmProvider.ts';
 import { type DemoMailerApi, startDemoMailerApi } from './demoMailerApi.ts';
@@ -143,6 +144,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
     let seed: DemoSeed;
     let world: DemoWorld;
     let activity: DemoActivity;
+    let callbackSecret: string;
     try {
       seed = await seedDemo(cli.ctx);
       world = await seedDemoWorld(cli.ctx, seed.adminUserId, {
@@ -157,6 +159,8 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
         mailerApiUrl: mailer.url,
         acmeOrigin,
       });
+      // Acme's backend receives the callbacks too, beside the browser's events.
+      callbackSecret = (await ensureDemoCallbacks(cli.ctx, seed.configId, ports.acme)).secret;
       activity = await seedDemoActivity(cli.ctx, seed.adminUserId, world);
     } finally {
       await cli.close();
@@ -170,7 +174,14 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
 
     const patchbay = await started('patchbay', () => startServer(config, opts.log ? { log: opts.log } : {}));
     const acme = await started('acme', () =>
-      startAcmeApp({ port: ports.acme, patchbayUrl: publicUrl, configId: seed.configId, secret: secret.value, kid: secret.kid }),
+      startAcmeApp({
+        port: ports.acme,
+        patchbayUrl: publicUrl,
+        configId: seed.configId,
+        secret: secret.value,
+        kid: secret.kid,
+        callbackSecret,
+      }),
     );
 
     let closing: Promise<void> | undefined;

@@ -3,6 +3,7 @@ import type { RouteDef } from '../http/route.ts';
 import { authRoutes } from './admin/auth.ts';
 import { adminUsersRoutes } from './api/adminUsers.ts';
 import { auditEventsRoutes } from './api/auditEvents.ts';
+import { callbackDeliveriesRoutes } from './api/callbackDeliveries.ts';
 import { connectorAuthsRoutes } from './api/connectorAuths.ts';
 import { connectorsRoutes } from './api/connectors.ts';
 import { embedConfigsRoutes } from './api/embedConfigs.ts';
@@ -15,6 +16,7 @@ import { embedConnectorAuthsRoutes } from './embed/connectorAuths.ts';
 import { embedConnectorsRoutes } from './embed/connectors.ts';
 import { connectTicketsRoutes } from './embed/connectTickets.ts';
 import { consentRoutes } from './embed/consent.ts';
+import { embedDataRoutes } from './embed/data.ts';
 import { embedFlowsRoutes } from './embed/flows.ts';
 import { embedIntegrationsRoutes } from './embed/integrations.ts';
 import { embedRunsRoutes } from './embed/runs.ts';
@@ -45,6 +47,7 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...flowsRoutes(ctx),
     ...integrationsRoutes(ctx),
     ...runsRoutes(ctx),
+    ...callbackDeliveriesRoutes(ctx),
     ...connectorAuthsRoutes(ctx),
     ...auditEventsRoutes(ctx),
     ...adminUsersRoutes(ctx),
@@ -61,6 +64,7 @@ export function allRoutes(ctx: AppContext): RouteDef[] {
     ...embedFlowsRoutes(ctx),
     ...embedIntegrationsRoutes(ctx),
     ...embedRunsRoutes(ctx),
+    ...embedDataRoutes(ctx),
     ...authRoutes(ctx),
     ...consoleRoutes(vendorApi),
   ];

@@ -10,8 +10,24 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
+import { startServer } from '../server.ts';
+
+/**
+ * With `PATCHBAY_TEST_FULL_SERVER=true`: `startServer` as `patchbay serve` runs it, with its run
+ * worker and callback delivery worker (the callback durability test kills it with SIGKILL).
+ */
+async function full(): Promise<void> {
+  const config = loadConfig({ PATCHBAY_LOG_LEVEL: 'silent', PATCHBAY_HOST: '127.0.0.1', ...process.env });
+  const running = await startServer(config);
+  const stop = () => void running.close(2_000).finally(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+  process.stdout.write(`${JSON.stringify({ url: running.url })}\n`);
+}
 
 async function main(): Promise<void> {
+  if (process.env.PATCHBAY_TEST_FULL_SERVER === 'true') return full();
   const config = loadConfig({ PATCHBAY_LOG_LEVEL: 'silent', ...process.env });
   const app = await createApp({ config });
   const server = await new Promise<Server>((resolve, reject) => {

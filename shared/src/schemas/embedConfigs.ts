@@ -141,6 +141,9 @@ export const embedConfigSchema = z
     ),
     proprietaryConnectorId: z.string().nullable(),
     callbackUrl: z.string().nullable(),
+    callbacksDisabledAt: timestampSchema
+      .nullable()
+      .describe('When the backend answered 410 Gone and callbacks stopped; null while they run (`POST …/enable-callbacks` restarts them)'),
     enabled: z.boolean(),
     embedUrl: z.string().describe('Where the iframe lives'),
     createdAt: timestampSchema,

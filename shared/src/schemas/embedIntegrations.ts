@@ -129,3 +129,29 @@ export const embedRunAcceptedSchema = z.object({ run: embedRunSchema });
 
 /** `POST /embed/api/consent` answer: consent is recorded once per user or once per account. */
 export const consentGivenSchema = z.object({ given: z.literal(true), at: timestampSchema });
+
+/** Longest search text `GET /embed/api/flows/{flowId}/inputs/{inputKey}/options` accepts. */
+export const REMOTE_OPTIONS_QUERY_MAX = 200;
+/** Most options one answer carries (after the search filter). */
+export const REMOTE_OPTIONS_MAX_ITEMS = 200;
+
+/** `GET /embed/api/flows/{flowId}/inputs/{inputKey}/options` parameters. */
+export const remoteOptionsParamsSchema = z.strictObject({
+  flowId: prefixedIdSchema('flow'),
+  inputKey: z.string().min(1).max(64),
+});
+
+/** `GET /embed/api/flows/{flowId}/inputs/{inputKey}/options` query. */
+export const remoteOptionsQuerySchema = z.strictObject({
+  connectorAuthId: prefixedIdSchema('ca')
+    .optional()
+    .describe("The connector auth of the input's slot to load the options through; leave out when the vendor pre-filled that slot"),
+  q: z.string().max(REMOTE_OPTIONS_QUERY_MAX).optional().describe('Search text: only options whose label contains it, case-insensitive'),
+});
+
+/** The options of a select with `remoteOptions`, as loaded from the connector. */
+export const remoteOptionListSchema = z
+  .object({ items: z.array(z.object({ value: z.string(), label: z.string() })).max(REMOTE_OPTIONS_MAX_ITEMS) })
+  .meta({ id: 'RemoteOptionList' });
+/** The options of a select with `remoteOptions`. */
+export type RemoteOptionList = z.infer<typeof remoteOptionListSchema>;

@@ -15,8 +15,8 @@ export const overviewDaySchema = z.object({
 /**
  * `GET /api/v1/overview`: the console's landing numbers, counted over what the caller may view.
  * `last24h` counts from `at` minus 24 hours; `runsByDay` holds the last 7 UTC days, oldest first,
- * today included, days without runs as zeros. `callbacksFailed` is `null` while no callback
- * outbox exists on the server.
+ * today included, days without runs as zeros. `callbacksFailed` counts callback deliveries created
+ * in the last 24 hours that failed for good (of configurations the caller may view).
  */
 export const overviewSchema = z
   .object({

@@ -1,5 +1,8 @@
 import type { FlowInput } from '../../lib/wizard.ts';
 import { usePortal } from '../context.ts';
+import { lazy } from '../lazy.ts';
+
+const useRemoteSelect = lazy(() => import('./RemoteSelect.tsx'));
 
 interface Props {
   input: FlowInput;
@@ -9,22 +12,28 @@ interface Props {
   /** A password input that already holds a saved value (editing). */
   secretSet: boolean;
   onChange(value: string | boolean): void;
+  /** The flow and the connections chosen per slot, for a select with remote options. */
+  flowId?: string;
+  bindings?: Readonly<Record<string, string>>;
 }
 
 /**
- * One input of a flow's form: text, number, select (static options; a select with remote options
- * is a plain text box for now), switch, date or password; labelled, with help and error text tied
- * to it by `aria-describedby`.
+ * One input of a flow's form: text, number, select (static options, or remote options searched
+ * through the chosen connection: {@link RemoteSelect}, loaded on demand; a plain text box until it
+ * is in), switch, date or password; labelled, with help and error text tied to it by
+ * `aria-describedby`.
  */
-export function InputField({ input, value, error, secretSet, onChange }: Props) {
+export function InputField({ input, value, error, secretSet, onChange, flowId, bindings }: Props) {
   const { t } = usePortal();
+  const remote = input.type === 'select' && !input.options && input.remoteOptions && flowId ? input.remoteOptions : undefined;
+  const remoteSelect = useRemoteSelect(remote !== undefined);
   const id = `in-${input.key}`;
   const helpId = `${id}-help`;
   const errId = `${id}-err`;
   const hints: string[] = [];
   if (input.help) hints.push(input.help);
   if (input.type === 'password' && secretSet) hints.push(t('passwordKept'));
-  if (input.type === 'select' && !input.options) hints.push(t('remoteOptionsFallback'));
+  if (input.type === 'select' && !input.options && !remote) hints.push(t('remoteOptionsFallback'));
   const describedBy = [hints.length ? helpId : '', error ? errId : ''].filter(Boolean).join(' ') || undefined;
   const text = typeof value === 'string' ? value : '';
   const onInput = (e: Event) => onChange((e.target as HTMLInputElement).value);
@@ -46,6 +55,20 @@ export function InputField({ input, value, error, secretSet, onChange }: Props) 
         class="pb-switch"
         checked={value === true}
         onChange={(e) => onChange((e.target as HTMLInputElement).checked)}
+      />
+    );
+  } else if (remote && remoteSelect && flowId) {
+    control = (
+      <remoteSelect.RemoteSelect
+        id={id}
+        flowId={flowId}
+        inputKey={input.key}
+        connectorAuthId={bindings?.[remote.slot]}
+        value={text}
+        required={common.required}
+        invalid={Boolean(error)}
+        describedBy={describedBy}
+        onChange={onChange}
       />
     );
   } else if (input.type === 'select' && input.options) {

@@ -4,6 +4,7 @@ import { ErrorAlert, Skeleton } from '../components/Feedback.tsx';
 import { usePortal } from '../context.ts';
 import { flowsById, usePortalData } from '../store.ts';
 import { Connections } from './Connections.tsx';
+import { DeleteData } from './DeleteData.tsx';
 import { Integrations } from './Integrations.tsx';
 import { SetupWizard } from './SetupWizard.tsx';
 
@@ -107,6 +108,7 @@ export function Home({ deepLinkFlowId }: { deepLinkFlowId: string | undefined })
               <Connections data={data} reload={reload} />
             ))}
         </div>
+        {data && <DeleteData reload={reload} />}
       </div>
     </main>
   );

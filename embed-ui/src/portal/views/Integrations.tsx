@@ -5,6 +5,7 @@ import { announce } from '../announce.ts';
 import { Confirm } from '../components/Confirm.tsx';
 import { Badge, ErrorAlert } from '../components/Feedback.tsx';
 import { usePortal } from '../context.ts';
+import { lazy } from '../lazy.ts';
 import { flowsById, type PortalData } from '../store.ts';
 import { FlowGroups } from './FlowGroups.tsx';
 
@@ -16,6 +17,8 @@ interface Props {
 }
 
 const RUN_STATUS: Record<string, MessageKey> = { queued: 'runQueued', running: 'runRunning', success: 'runSuccess', error: 'runError' };
+const useRunHistory = lazy(() => import('./RunHistory.tsx'));
+type StartedRun = Parameters<NonNullable<ReturnType<typeof useRunHistory>>['RunHistory']>[0]['started'];
 
 /** The Integrations tab: available flows by group, then the user's integrations with their status and actions. */
 export function Integrations({ data, reload, onSetUp, onEdit }: Props) {
@@ -57,6 +60,9 @@ function IntegrationRow({ integration, flow, reload, onEdit }: RowProps) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const [showRuns, setShowRuns] = useState(false);
+  const [started, setStarted] = useState<StartedRun>();
+  const history = useRunHistory(showRuns);
   const name = flow?.name ?? integration.flowId;
   const nameId = `int-${integration.id}`;
   const enabled = integration.status === 'enabled';
@@ -81,6 +87,20 @@ function IntegrationRow({ integration, flow, reload, onEdit }: RowProps) {
       emit(enabled ? 'integration.disabled' : 'integration.enabled', ids);
       announce(t(enabled ? 'saidDisabled' : 'saidEnabled'));
     });
+  const runNow = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const { run } = await api.post<{ run: NonNullable<StartedRun> }>(`${path}/runs`, {});
+      setStarted(run);
+      setShowRuns(true);
+      announce(t('saidRunStarted', { name }));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
   const remove = () =>
     act(async () => {
       await api.del(path);
@@ -112,6 +132,24 @@ function IntegrationRow({ integration, flow, reload, onEdit }: RowProps) {
         {disabledNote && <p class="pb-muted pb-small">{disabledNote}</p>}
       </div>
       <div class="pb-actions pb-item-actions">
+        {enabled && (
+          <button type="button" class="pb-btn pb-btn-primary" onClick={() => void runNow()} disabled={busy}>
+            {t('runNow')}
+          </button>
+        )}
+        <button
+          type="button"
+          class="pb-btn"
+          aria-expanded={showRuns}
+          aria-controls={`runs-of-${integration.id}`}
+          onClick={() => {
+            // shown again, the history loads afresh: the run started here is in it if it is still among the newest
+            if (showRuns) setStarted(undefined);
+            setShowRuns(!showRuns);
+          }}
+        >
+          {t('runs')}
+        </button>
         {flow && (
           <button type="button" class="pb-btn" onClick={() => onEdit(flow, integration)} disabled={busy}>
             {t('edit')}
@@ -135,6 +173,14 @@ function IntegrationRow({ integration, flow, reload, onEdit }: RowProps) {
         />
       )}
       {error !== undefined && <ErrorAlert error={error} />}
+      <div id={`runs-of-${integration.id}`} class="pb-item-runs" hidden={!showRuns}>
+        {showRuns &&
+          (history ? (
+            <history.RunHistory integrationId={integration.id} started={started} onSettled={() => void reload()} />
+          ) : (
+            <p class="pb-muted pb-small">{t('loading')}</p>
+          ))}
+      </div>
     </li>
   );
 }

@@ -149,6 +149,8 @@ export function SetupWizard({ flow, data, integration, onClose, reload }: Props)
               value={values[input.key] ?? ''}
               error={errors[input.key]}
               secretSet={secrets.includes(input.key)}
+              flowId={flow.id}
+              bindings={bindings}
               onChange={(v) => {
                 setValues({ ...values, [input.key]: v });
                 if (errors[input.key]) setErrors({ ...errors, [input.key]: '' });

@@ -272,3 +272,11 @@ export async function findActiveProprietaryAuthId(db: Queryable, connectorId: st
     AND ca.connector_id = ${connectorId} AND ${usable} ORDER BY ca.created_at DESC, ca.id DESC LIMIT 1`)
   )?.id;
 }
+
+/** Ids of every connector auth `visible` selects (alias `ca`), oldest first; for "Delete all my integration data". */
+export async function listConnectorAuthIdsWhere(
+  db: Queryable,
+  visible: Fragment,
+): Promise<{ id: string; connector_id: string; status: string }[]> {
+  return db.all(sql`SELECT ca.id, ca.connector_id, ca.status FROM connector_auths ca WHERE ${visible} ORDER BY ca.created_at, ca.id`);
+}

@@ -13,6 +13,8 @@ export interface EmbedConfigRow {
   proprietary_connector_id: string | null;
   callback_url: string | null;
   callback_secret_enc: string | null;
+  /** When a 410 Gone stopped the callbacks (read only here; set by the delivery, cleared by enable-callbacks). */
+  callbacks_disabled_at?: string | null;
   enabled: number;
   created_at: string;
   updated_at: string;

@@ -111,3 +111,19 @@ export async function insertAccountConsent(
     ).changes === 1
   );
 }
+
+/**
+ * Withdraws consent for an end user's sharing scope, so the next session asks again: their own at
+ * `user` level; the account's (and every account member's own mark) at `account` level.
+ */
+export async function withdrawConsent(
+  db: Queryable,
+  scope: { sharingLevel: 'user' | 'account'; endUserId: string; configId: string; accountId: string },
+): Promise<void> {
+  if (scope.sharingLevel === 'account') {
+    await db.run(sql`DELETE FROM account_consents WHERE config_id = ${scope.configId} AND account_id = ${scope.accountId}`);
+    await db.run(sql`UPDATE end_users SET consent_at = NULL WHERE config_id = ${scope.configId} AND account_id = ${scope.accountId}`);
+  } else {
+    await db.run(sql`UPDATE end_users SET consent_at = NULL WHERE id = ${scope.endUserId}`);
+  }
+}

@@ -224,3 +224,11 @@ export async function listRunSummaries(
   return db.all<RunSummaryRow>(sql`SELECT r.id, r.trigger, r.status, r.attempt, r.error_code, r.error, r.logs, r.created_at, r.started_at, r.finished_at
     FROM runs r ${sql.where(where)} ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit}`);
 }
+
+/** Ids of every integration `visible` selects (alias `i`), with their flows, oldest first; for "Delete all my integration data". */
+export async function listIntegrationIdsWhere(
+  db: Queryable,
+  visible: ReturnType<typeof sql>,
+): Promise<{ id: string; flow_id: string; status: string }[]> {
+  return db.all(sql`SELECT i.id, i.flow_id, i.status FROM integrations i WHERE ${visible} ORDER BY i.created_at, i.id`);
+}

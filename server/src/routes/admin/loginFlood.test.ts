@@ -76,6 +76,11 @@ describe('login flood', () => {
     const ping = await s.request('GET', `/api/v1/proxy/${authId}/ping`, { token: owner });
     expect(ping.status, ping.text).toBe(200);
 
+    // One wrong sign-in alone: what a check costs on this machine now (it is slower when the machine is busy).
+    const alone = await timed(() => login('wrong password alone'));
+    expect(alone.value.status).toBe(401);
+    const slack = Math.max(4_000, 8 * alone.ms);
+
     const started = performance.now();
     const flood = Array.from({ length: FLOOD }, (_, i) => timed(() => login(`wrong password ${i}`)));
     await new Promise((r) => setTimeout(r, 50));
@@ -113,12 +118,13 @@ describe('login flood', () => {
       });
       expect(a.value.headers.get('retry-after')).toBe('1');
     }
-    // Every excess attempt is answered soon after its brief wait (1 s), not at the end of the flood.
-    expect(Math.max(...limited.map((a) => a.doneAt - started))).toBeLessThan(5_000);
+    // Every excess attempt is answered soon after its brief wait (1 s), not at the end of the flood
+    // (which is 60 checks, a few at a time: far more than eight checks' time).
+    expect(Math.max(...limited.map((a) => a.doneAt - started))).toBeLessThan(1_000 + slack);
     expect(real.value.status, real.value.text).toBe(200);
-    expect(real.ms).toBeLessThan(10_000);
-    // Generous for a loaded machine (2 cores busy hashing): queued behind the flood's scrypt jobs
-    // on the thread pool (`dns.lookup`), one took 31 s.
-    expect(Math.max(...proxied)).toBeLessThan(2_500);
+    expect(real.ms).toBeLessThan(2 * slack + 2_000);
+    // Queued behind the flood's scrypt jobs on the thread pool (`dns.lookup`), one took 31 s: most of
+    // the 60 checks. Four checks' time (at least 2.5 s) is the bound, so a busy machine does not fail it.
+    expect(Math.max(...proxied)).toBeLessThan(Math.max(2_500, 4 * alone.ms));
   }, 90_000);
 });

@@ -169,7 +169,9 @@ export function embedConfigsRoutes(ctx: AppContext): RouteDef[] {
       method: 'post',
       path: '/api/v1/embed-configs/{id}/rotate-callback-secret',
       summary: 'Issue a new callback signing secret (answered once)',
-      description: 'The previous callback secret stops being used at once.',
+      description:
+        'The previous callback secret keeps signing beside the new one for 24 hours (`webhook-signature` then carries both ' +
+        '`v1,…` signatures), so the backend can switch without missing a callback; a second rotation within that time drops the oldest.',
       tags,
       auth: 'apiToken',
       params: idParams,

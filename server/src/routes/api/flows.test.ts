@@ -185,6 +185,19 @@ describe('POST /api/v1/flows', () => {
     });
   });
 
+  it('keeps the end-user log template of a new flow in its first version', async () => {
+    const endUserLog = {
+      overview: [{ status: '{{ status }}', numberOfRecords: '{{ steps.list.body.items | size }}' }],
+      details: [{ entity: 'contact', status: 'success', numberOfRecords: '{{ steps.list.body.items | size }}' }],
+      errors: [],
+    };
+    const res = await s.request('POST', '/api/v1/flows', { token: owner, body: { name: 'With a log', endUserLog } });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.definition.endUserLog).toEqual(endUserLog);
+    const version = await s.request('GET', `/api/v1/flows/${res.body.id}/versions/1`, { token: owner });
+    expect(version.body.definition.endUserLog).toEqual(endUserLog);
+  });
+
   it('accepts a cron schedule, templated query/headers/forEach and a pre-filled vendor connector auth', async () => {
     const authId = await fx.connectorAuth('mailer');
     const body = {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newWebhookId } from '../../callbacks/outbox.ts';
+import { sql } from '../../db/sql.ts';
 import {
   insertConfig,
   insertConnector,
@@ -46,6 +48,19 @@ beforeAll(async () => {
   const endUserId = await insertEndUser(ctx, other, { userId: 'u-other' });
   await insertConnectorAuth(ctx, { configId: other, connectorId, endUserId, status: 'needs_reauth' });
   await insertIntegration(ctx, { configId: other, flowId, endUserId, status: 'disabled' });
+  // Callback deliveries: of the two-group configuration two failed within the day, one failed
+  // 30 h ago, one delivered and one pending; of the other configuration one failed within the day.
+  const delivery = async (configId: string, secondsAgo: number, status: 'failed' | 'delivered' | 'pending') => {
+    const at = new Date(NOW - secondsAgo * 1000).toISOString();
+    await ctx.db.run(sql`INSERT INTO callback_deliveries (id, config_id, event_type, object_key, payload, status, not_before, created_at)
+      VALUES (${newWebhookId()}, ${configId}, 'run.failed', ${`${configId}:x`}, '{}', ${status}, ${at}, ${at})`);
+  };
+  await delivery(w.configId, 1 * HOUR, 'failed');
+  await delivery(w.configId, 23 * HOUR, 'failed');
+  await delivery(w.configId, 30 * HOUR, 'failed');
+  await delivery(w.configId, 2 * HOUR, 'delivered');
+  await delivery(w.configId, 60, 'pending');
+  await delivery(other, 4 * HOUR, 'failed');
 });
 afterAll(() => s.close());
 
@@ -56,7 +71,7 @@ describe(`GET /api/v1/overview on ${TEST_DRIVER}`, () => {
     expect(res.body.at).toBe('2026-03-10T12:00:00.000Z');
     expect(res.body.integrations).toEqual({ enabled: 2, disabled: 1 });
     expect(res.body.connectorAuths).toEqual({ needsReauth: 1 });
-    expect(res.body.last24h).toEqual({ runsFailed: 2, runsSucceeded: 1, callbacksFailed: null });
+    expect(res.body.last24h).toEqual({ runsFailed: 2, runsSucceeded: 1, callbacksFailed: 3 });
     expect(res.body.runsByDay.map((d: { date: string }) => d.date)).toEqual([
       '2026-03-04',
       '2026-03-05',
@@ -78,12 +93,13 @@ describe(`GET /api/v1/overview on ${TEST_DRIVER}`, () => {
     expect(res.status).toBe(200);
     expect(res.body.integrations).toEqual({ enabled: 1, disabled: 0 });
     expect(res.body.connectorAuths).toEqual({ needsReauth: 0 });
-    expect(res.body.last24h).toEqual({ runsFailed: 1, runsSucceeded: 1, callbacksFailed: null });
+    expect(res.body.last24h).toEqual({ runsFailed: 1, runsSucceeded: 1, callbacksFailed: 2 });
     const today = res.body.runsByDay.at(-1);
     expect(today).toEqual({ date: '2026-03-10', success: 1, error: 1, canceled: 0, pending: 1 });
     const nobody = await s.adminToken({ role: 'member', groups: [] });
     const none = await s.request('GET', '/api/v1/overview', { token: nobody });
     expect(none.body.integrations).toEqual({ enabled: 0, disabled: 0 });
+    expect(none.body.last24h.callbacksFailed).toBe(0);
     expect(none.body.runsByDay.every((d: { success: number; error: number }) => d.success + d.error === 0)).toBe(true);
   });
 

@@ -238,12 +238,12 @@ describe('consent is enforced by the server', () => {
     for (const w of carol.writes) expectConsentRequired(await send(carol.token, w), MESSAGE.account);
   });
 
-  it('covers every embed write route but the consent route, whatever its path or body (checked over allRoutes)', async () => {
+  it("covers every embed write route but giving consent and deleting one's data, whatever its path or body (checked over allRoutes)", async () => {
     const o = await offering({ sharingLevel: 'user' });
     const { token } = await session(o.fx, 'dora', 'acme');
     const writes = allRoutes(ctx()).filter((r) => r.path.startsWith('/embed/api') && r.auth === 'embedSession' && r.method !== 'get');
-    const gated = writes.filter((r) => r.path !== '/embed/api/consent');
-    expect(gated).toHaveLength(writes.length - 1);
+    const gated = writes.filter((r) => r.path !== '/embed/api/consent' && r.path !== '/embed/api/data');
+    expect(gated).toHaveLength(writes.length - 2);
     const refused = [];
     for (const r of gated) {
       // any id fills a path parameter: consent is checked at authentication, before anything is parsed

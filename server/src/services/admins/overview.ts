@@ -2,6 +2,7 @@ import type { Overview } from '@patchbay/shared';
 import { configVisible, integrationVisible } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
 import { type AppContext, nowIso } from '../../context.ts';
+import { countCallbacksFailedSince } from '../../db/repos/callbackDeliveries.ts';
 import {
   countConnectorAuthsInStatus,
   countIntegrationsByStatus,
@@ -15,7 +16,8 @@ const CHART_DAYS = 7;
 
 /**
  * The console's landing numbers over what `p` may view: integrations by status, connector auths
- * that need reconnecting, runs that failed or succeeded in the last 24 hours, and runs per UTC day
+ * that need reconnecting, runs that failed or succeeded and callback deliveries that failed for good
+ * (created) in the last 24 hours, and runs per UTC day
  * by status over the last 7 days (each day present, oldest first).
  */
 export async function overviewFor(ctx: AppContext, p: AdminPrincipal): Promise<Overview> {
@@ -24,12 +26,13 @@ export async function overviewFor(ctx: AppContext, p: AdminPrincipal): Promise<O
   const dayAgo = new Date(now - DAY_MS).toISOString();
   const firstDay = new Date(now - (CHART_DAYS - 1) * DAY_MS).toISOString().slice(0, 10);
   const runVisible = integrationVisible(p, 'view', 'i.config_id', 'i.flow_id');
-  const [integrations, needsReauth, runsFailed, runsSucceeded, byDay] = await Promise.all([
+  const [integrations, needsReauth, runsFailed, runsSucceeded, byDay, callbacksFailed] = await Promise.all([
     countIntegrationsByStatus(ctx.db, runVisible),
     countConnectorAuthsInStatus(ctx.db, 'needs_reauth', configVisible(p, 'view', 'ca.config_id')),
     countRunsFinishedSince(ctx.db, 'error', dayAgo, runVisible),
     countRunsFinishedSince(ctx.db, 'success', dayAgo, runVisible),
     countRunsByDayAndStatus(ctx.db, `${firstDay}T00:00:00.000Z`, runVisible),
+    countCallbacksFailedSince(ctx.db, dayAgo, configVisible(p, 'view', 'd.config_id')),
   ]);
   const runsByDay: Overview['runsByDay'] = [];
   for (let k = CHART_DAYS - 1; k >= 0; k -= 1) {
@@ -46,7 +49,7 @@ export async function overviewFor(ctx: AppContext, p: AdminPrincipal): Promise<O
     at,
     integrations,
     connectorAuths: { needsReauth },
-    last24h: { runsFailed, runsSucceeded, callbacksFailed: null },
+    last24h: { runsFailed, runsSucceeded, callbacksFailed },
     runsByDay,
   };
 }

@@ -11,9 +11,10 @@ import { z } from 'zod';
 import { requireAdminRole } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
 import { type AppContext, inTransaction, nowIso } from '../../context.ts';
-import { seal } from '../../crypto/secretBox.ts';
+import { open, seal } from '../../crypto/secretBox.ts';
 import { secretLocation } from '../../crypto/secretColumns.ts';
 import { newId } from '../../crypto/tokens.ts';
+import { setCallbackSecrets } from '../../db/repos/callbackDeliveries.ts';
 import { existingConnectorIds } from '../../db/repos/connectors.ts';
 import {
   deleteEmbedConfig as deleteEmbedConfigRow,
@@ -72,6 +73,7 @@ export async function toEmbedConfig(ctx: AppContext, row: EmbedConfigRow): Promi
     })),
     proprietaryConnectorId: row.proprietary_connector_id,
     callbackUrl: row.callback_url,
+    callbacksDisabledAt: row.callbacks_disabled_at ?? null,
     enabled: row.enabled === 1,
     embedUrl: `${ctx.config.publicUrl}/embed/${row.id}`,
     createdAt: row.created_at,
@@ -259,6 +261,10 @@ export async function updateEmbedConfig(
       updated_at: nowIso(txCtx),
     };
     await updateEmbedConfigRow(txCtx.db, next);
+    if (input.callbackUrl === null) {
+      // no URL, no secrets: neither the current nor a previous one from a rotation is kept
+      await setCallbackSecrets(txCtx.db, id, { current: null, previous: null, previousUntil: null, updatedAt: next.updated_at });
+    }
     if (input.groups) await replaceGroups(txCtx, id, input.groups);
     await recordAudit(txCtx, p, {
       action: 'embed_config.updated',
@@ -300,7 +306,15 @@ export async function deleteEmbedConfig(ctx: AppContext, p: AdminPrincipal, id: 
   });
 }
 
-/** Issues a new callback signing secret (answered once); the previous one stops working at once. */
+/** How long the previous callback secret keeps signing after a rotation (docs/callbacks.md). */
+export const CALLBACK_SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Issues a new callback signing secret (answered once). The previous one keeps signing beside it
+ * for {@link CALLBACK_SECRET_OVERLAP_MS} (both signatures in `webhook-signature`), so the
+ * receiver can switch without losing a callback; a second rotation within that time drops the
+ * oldest (at most two secrets sign).
+ */
 export async function rotateCallbackSecret(
   ctx: AppContext,
   p: AdminPrincipal,
@@ -313,17 +327,28 @@ export async function rotateCallbackSecret(
     const row = await findEmbedConfig(txCtx.db, id);
     if (!row) throw notFound('Embed configuration', id);
     const callbackSecret = newCallbackSecret();
-    await updateEmbedConfigRow(txCtx.db, {
-      ...row,
-      callback_secret_enc: sealCallbackSecret(txCtx, id, callbackSecret),
-      updated_at: nowIso(txCtx),
+    const now = nowIso(txCtx);
+    const previous =
+      row.callback_secret_enc === null
+        ? null
+        : seal(
+            txCtx.keyring,
+            secretLocation('embed_configs', 'callback_secret_prev_enc', id),
+            open(txCtx.keyring, secretLocation('embed_configs', 'callback_secret_enc', id), row.callback_secret_enc),
+          );
+    const previousUntil = previous === null ? null : new Date(Date.parse(now) + CALLBACK_SECRET_OVERLAP_MS).toISOString();
+    await setCallbackSecrets(txCtx.db, id, {
+      current: sealCallbackSecret(txCtx, id, callbackSecret),
+      previous,
+      previousUntil,
+      updatedAt: now,
     });
     await recordAudit(txCtx, p, {
       action: 'embed_config.callback_secret_rotated',
       objectType: 'embed_config',
       objectId: id,
       configId: id,
-      details: {},
+      details: { previousSignsUntil: previousUntil },
       requestId,
     });
     return { callbackSecret };

@@ -135,8 +135,8 @@ async function assertConfinedToMember(ctx: AppContext, p: AdminPrincipal, id: st
 }
 
 function definitionOf(body: FlowCreate): FlowDefinition {
-  const { slots, inputs, trigger, steps, retry } = body;
-  return { slots, inputs, trigger, steps, ...(retry === undefined ? {} : { retry }) };
+  const { slots, inputs, trigger, steps, retry, endUserLog } = body;
+  return { slots, inputs, trigger, steps, ...(retry === undefined ? {} : { retry }), ...(endUserLog === undefined ? {} : { endUserLog }) };
 }
 
 /** Creates a flow with version 1 (owners and admins only). */
