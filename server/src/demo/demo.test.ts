@@ -188,7 +188,7 @@ describe('the demo stack', () => {
     const overview = await api('GET', '/api/v1/overview', { token });
     expect(overview.body).toMatchObject({
       connectorAuths: { needsReauth: 1 },
-      last24h: { runsFailed: 1 },
+      last24h: { runsFailed: 1, callbacksFailed: 1 },
     });
     const cli = await openCliContext(demo.config);
     try {
