@@ -5,7 +5,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { consolePages, OWNER, rowWith, seedConsoleWorld, signIn, table, visit } from '../fixtures/console.ts';
+import { consolePages, finishedRun, OWNER, rowWith, seedConsoleWorld, signIn, startRunWorker, table, visit } from '../fixtures/console.ts';
 import { expect, test } from '../fixtures/test.ts';
 
 test.setTimeout(180_000);
@@ -33,6 +33,14 @@ async function scan(page: Page, view: string, findings: Finding[], scanned: stri
 for (const theme of ['light', 'dark'] as const) {
   test(`axe: no serious or critical violations on every console page and dialog (${theme})`, async ({ page, patchbay, world }) => {
     const seeded = await seedConsoleWorld(patchbay, world);
+    // One finished run (with its step and calls) and one left queued, so Runs and the run pages have content.
+    const start = async (id: string) =>
+      (await patchbay.request('POST', `/api/v1/integrations/${id}/runs`, { token: seeded.token, body: {} })).body.run.id as string;
+    const worker = startRunWorker(patchbay);
+    const finishedId = await start(seeded.integrations.u1Sync.id);
+    await finishedRun(patchbay, seeded.token, finishedId);
+    await worker.stop();
+    const queuedId = await start(seeded.integrations.u2Export.id);
     await page.emulateMedia({ colorScheme: theme });
     const findings: Finding[] = [];
     const scanned: string[] = [];
@@ -48,7 +56,12 @@ for (const theme of ['light', 'dark'] as const) {
     await scan(page, 'sign-in refused', findings, scanned);
     await signIn(page, patchbay, OWNER);
 
-    const pages = consolePages(world, seeded);
+    const pages = [
+      ...consolePages(world, seeded),
+      { path: `/admin/runs/${finishedId}`, heading: `Run ${finishedId}` },
+      { path: `/admin/runs/${queuedId}`, heading: `Run ${queuedId}` },
+      { path: '/admin/runs?status=queued', heading: 'Runs' },
+    ];
     for (const target of pages) {
       await visit(page, patchbay, target);
       await scan(page, target.path, findings, scanned);
@@ -63,6 +76,26 @@ for (const theme of ['light', 'dark'] as const) {
     await rowWith(table(page, 'Connector auths'), 'Ada’s CRM').getByRole('button', { name: 'Disable' }).click();
     await expect(page.getByRole('main').getByRole('status')).toContainText('is disabled');
     await scan(page, 'action confirmed (status)', findings, scanned);
+
+    await visit(page, patchbay, { path: `/admin/runs/${finishedId}`, heading: `Run ${finishedId}` });
+    await page.getByRole('button', { name: 'Retry', exact: true }).click();
+    await expect(page.getByRole('alertdialog', { name: 'Retry run' })).toBeVisible();
+    await scan(page, 'retry run confirmation', findings, scanned);
+    await page.keyboard.press('Escape');
+    await visit(page, patchbay, { path: `/admin/runs/${queuedId}`, heading: `Run ${queuedId}` });
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect(page.getByRole('alertdialog', { name: 'Cancel run' })).toBeVisible();
+    await scan(page, 'cancel run confirmation', findings, scanned);
+    await page.keyboard.press('Escape');
+    await visit(page, patchbay, { path: '/admin/integrations', heading: 'Integrations' });
+    await rowWith(table(page, 'Integrations'), seeded.integrations.u1Export.id).getByRole('button', { name: 'Run now' }).click();
+    await expect(page.getByRole('link', { name: /^Open run / })).toBeVisible();
+    await scan(page, 'run queued (notice)', findings, scanned);
+    await visit(page, patchbay, { path: '/admin/callbacks', heading: 'Callbacks' });
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await expect(page.getByRole('dialog', { name: 'Send test event' })).toBeVisible();
+    await scan(page, 'send test event', findings, scanned);
+    await page.keyboard.press('Escape');
 
     await visit(page, patchbay, { path: '/admin/admin-users', heading: 'Admin users' });
     await page.getByRole('button', { name: 'Add admin user' }).click();
@@ -93,7 +126,7 @@ for (const theme of ['light', 'dark'] as const) {
     await expect(page.getByLabel('Connector ID')).toHaveAttribute('aria-invalid', 'true');
     await scan(page, 'custom connector refused', findings, scanned);
 
-    expect(scanned).toHaveLength(2 + pages.length + 6);
+    expect(scanned).toHaveLength(2 + pages.length + 10);
     expect(findings).toEqual([]);
 
     // The scan does find a violation: a nameless button planted in the page is reported (critical).

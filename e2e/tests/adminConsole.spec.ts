@@ -13,6 +13,7 @@ import {
   cell,
   columnHeaders,
   createConsoleUser,
+  finishedRun,
   grant,
   INTEGRATION_COLUMNS,
   NAMES,
@@ -22,6 +23,7 @@ import {
   rowWith,
   seedConsoleWorld,
   signIn,
+  startRunWorker,
   status,
   table,
 } from '../fixtures/console.ts';
@@ -87,8 +89,9 @@ test('Integrations shows the seeded rows in Locoia’s columns; Disable stops on
     'u1',
     'acme',
     'User',
-    'Disable',
+    'Run nowDisable',
   ]);
+  await expect(row.getByRole('button')).toHaveText(['Run now', 'Disable']);
   await expect(await cell(t, rowWith(t, u2Export.id), 'Group name')).toHaveText(NAMES.reportingGroup);
 
   await row.getByRole('button', { name: 'Disable' }).click();
@@ -349,9 +352,11 @@ test('a member with view on one group sees only that group’s integrations, and
   await expect(t.locator('tbody tr')).toHaveCount(1);
   await expect(rowWith(t, seeded.integrations.u1Sync.id)).toBeVisible();
   await expect(t.getByRole('button')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Run now' })).toHaveCount(0);
   await page.getByRole('link', { name: seeded.integrations.u1Sync.id }).click();
   await expect(page.getByRole('heading', { level: 1, name: `Integration ${seeded.integrations.u1Sync.id}` })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Disable' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Run now' })).toHaveCount(0);
 
   await openSection(page, 'Connector auths');
   const auths = table(page, 'Connector auths');
@@ -458,4 +463,187 @@ test('Overview counts what the admin may view, links each number to its filtered
   await stat('integrations disabled').click();
   await expect(page).toHaveURL(`${patchbay.url}/admin/integrations?status=disabled`);
   await expect(table(page, 'Integrations').locator('tbody tr')).toHaveCount(1);
+});
+
+test('"Run now" queues a run shown in Runs; Cancel stops it while queued; a worker runs the Retry and the run page shows its steps', async ({
+  page,
+  patchbay,
+  world,
+}) => {
+  const seeded = await seedConsoleWorld(patchbay, world);
+  const { u1Sync } = seeded.integrations;
+  await signIn(page, patchbay, OWNER);
+  await openSection(page, 'Integrations');
+  const t = table(page, 'Integrations');
+  await rowWith(t, u1Sync.id).getByRole('button', { name: 'Run now' }).click();
+  await expect(status(page)).toHaveText(/^Run run_\w+ is queued\.$/);
+  const runId = /(run_\w+)/.exec((await status(page).textContent()) ?? '')?.[1] ?? '';
+  await expect(await cell(t, rowWith(t, u1Sync.id), 'Latest run')).toContainText('Queued');
+  const queued = await patchbay.request('GET', `/api/v1/runs/${runId}`, { token: seeded.token });
+  expect(queued.body).toMatchObject({ integrationId: u1Sync.id, trigger: 'admin', status: 'queued' });
+
+  // The notice links to the run; no worker runs yet, so it stays queued and can be canceled at once.
+  await page.getByRole('link', { name: `Open run ${runId}` }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Run ${runId}` })).toBeVisible();
+  const details = page.getByRole('region', { name: 'Details', exact: true });
+  await expect(details).toContainText('Queued');
+  await expect(details).toContainText('Admin');
+  await expect(page.getByRole('button', { name: 'Retry', exact: true })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  const cancel = page.getByRole('alertdialog', { name: 'Cancel run' });
+  await expect(cancel).toContainText(`Cancel run ${runId}?`);
+  await cancel.getByRole('button', { name: 'Cancel run' }).click();
+  await expect(cancel).toBeHidden();
+  await expect(status(page)).toHaveText(`Run ${runId} is canceled.`);
+  await expect(details).toContainText('Canceled');
+  expect((await patchbay.request('GET', `/api/v1/runs/${runId}`, { token: seeded.token })).body.status).toBe('canceled');
+
+  // Runs lists it with status, trigger, integration, duration and attempt.
+  await openSection(page, 'Runs');
+  const runs = table(page, 'Runs');
+  expect(await columnHeaders(runs)).toEqual([
+    'Run',
+    'Status',
+    'Trigger',
+    'Integration',
+    'Embed flow',
+    'User ID',
+    'Created',
+    'Duration',
+    'Attempt',
+  ]);
+  const row = rowWith(runs, runId);
+  await expect(await cell(runs, row, 'Status')).toHaveText('Canceled');
+  await expect(await cell(runs, row, 'Trigger')).toHaveText('Admin');
+  await expect(await cell(runs, row, 'Integration')).toHaveText(u1Sync.id);
+  await expect(await cell(runs, row, 'Embed flow')).toHaveText(NAMES.syncFlow);
+
+  // Retry, with a worker running: the new run is opened, read again until it finished, and shows its step.
+  const worker = startRunWorker(patchbay);
+  try {
+    await row.getByRole('link', { name: runId }).click();
+    await page.getByRole('button', { name: 'Retry', exact: true }).click();
+    const retry = page.getByRole('alertdialog', { name: 'Retry run' });
+    await retry.getByRole('button', { name: 'Retry', exact: true }).click();
+    // The new run's page opens (not the one retried).
+    await expect(page).toHaveURL(new RegExp(`/admin/runs/(?!${runId}$)run_\\w+$`));
+    const retryId = page.url().split('/').pop() as string;
+    expect(retryId).not.toBe(runId);
+    await expect(page.getByRole('heading', { level: 1, name: `Run ${retryId}` })).toBeVisible();
+    const done = await finishedRun(patchbay, seeded.token, retryId);
+    await expect(page.getByRole('region', { name: 'Details', exact: true })).toContainText(
+      done.status === 'success' ? 'Succeeded' : 'Failed',
+    );
+    await expect(page.getByRole('region', { name: 'Details', exact: true })).toContainText('Retry of');
+    const steps = table(page, 'Steps');
+    await expect(rowWith(steps, 'contacts')).toBeVisible();
+    expect(await columnHeaders(steps)).toEqual(['Step', 'Status', 'HTTP status', 'Duration', 'Attempt', 'Calls', 'Error']);
+    const calls = table(page, 'Calls of step contacts');
+    await expect(rowWith(calls, '/contacts')).toBeVisible();
+    await expect(page.getByRole('region', { name: 'End-user log' })).toBeVisible();
+    // Nothing the run recorded shows a credential.
+    const html = await page.content();
+    for (const secret of seeded.secrets) expect(html).not.toContain(secret);
+
+    // The trigger filter is in the URL.
+    await openSection(page, 'Runs');
+    await page.getByLabel('Trigger').selectOption('retry');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(page).toHaveURL(`${patchbay.url}/admin/runs?trigger=retry`);
+    await expect(table(page, 'Runs').locator('tbody tr')).toHaveCount(1);
+    await expect(rowWith(table(page, 'Runs'), retryId)).toBeVisible();
+    // Created from tomorrow: nothing matches (the local time typed is asked as an ISO timestamp).
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const local = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}T00:00`;
+    await page.getByLabel('Created from').fill(local);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(page).toHaveURL(`${patchbay.url}/admin/runs?trigger=retry&createdAfter=${encodeURIComponent(local)}`);
+    await expect(page.getByText('Nothing matches these filters.')).toBeVisible();
+
+    // The integration's page lists both runs.
+    await page.goto(`${patchbay.url}/admin/integrations/${u1Sync.id}`);
+    const own = table(page, `Runs of integration ${u1Sync.id}`);
+    await expect(own.locator('tbody tr')).toHaveCount(2);
+  } finally {
+    await worker.stop();
+  }
+});
+
+test('a member with view and run on a group sees "Run now" there (and still no Disable), and its run starts', async ({
+  page,
+  patchbay,
+  world,
+}) => {
+  const seeded = await seedConsoleWorld(patchbay, world);
+  const member = await createConsoleUser(patchbay, seeded.token, {
+    email: 'rita@vendor.test',
+    password: 'member-password-77a1f0',
+    name: 'Rita Runner',
+    role: 'member',
+  });
+  await grant(patchbay, seeded.token, member.id, [{ groupId: seeded.groups[NAMES.crmGroup] as string, view: true, run: true }]);
+  await signIn(page, patchbay, member);
+  await openSection(page, 'Integrations');
+  const t = table(page, 'Integrations');
+  const row = rowWith(t, seeded.integrations.u1Sync.id);
+  await expect(row.getByRole('button')).toHaveText(['Run now']);
+  await row.getByRole('button', { name: 'Run now' }).click();
+  await expect(status(page)).toHaveText(/^Run run_\w+ is queued\.$/);
+  await openSection(page, 'Runs');
+  await expect(table(page, 'Runs').locator('tbody tr')).toHaveCount(1);
+});
+
+test('Callbacks lists deliveries with their attempts; "Send test event" answers what the receiver said; Redeliver queues one again', async ({
+  page,
+  patchbay,
+  world,
+  host,
+}) => {
+  const seeded = await seedConsoleWorld(patchbay, world);
+  await signIn(page, patchbay, OWNER);
+
+  // The vendor's receiver answers 500: the test event fails, and shows so.
+  host.handle('/callbacks', (_url, res) => {
+    res.writeHead(500, { 'content-type': 'text/plain' }).end('receiver down');
+  });
+  const config = world.configs.user;
+  const patched = await patchbay.request('PATCH', `/api/v1/embed-configs/${config.id}`, {
+    token: seeded.token,
+    body: { callbackUrl: `${host.altOrigin}/callbacks` },
+  });
+  expect(patched.status, patched.text).toBe(200);
+
+  await openSection(page, 'Callbacks');
+  await page.getByRole('button', { name: 'Send test event' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Send test event' });
+  await dialog.getByLabel('Configuration').selectOption(config.id);
+  await dialog.getByRole('button', { name: 'Send test event' }).click();
+  await expect(dialog).toContainText(/Test event \S+ sent: status 500\./);
+  await dialog.getByRole('button', { name: 'Close', exact: true }).first().click();
+
+  const t = table(page, 'Callbacks');
+  const ping = rowWith(t, 'ping');
+  await expect(ping).toHaveCount(1);
+  await expect(await cell(t, ping, 'Configuration name')).toHaveText('Acme CRM (user)');
+  await expect(await cell(t, ping, 'Last status code')).toHaveText('500');
+  const deliveryId = ((await (await cell(t, ping, 'Delivery')).textContent()) ?? '').trim();
+
+  await ping.getByRole('button', { name: 'Redeliver' }).click();
+  const confirm = page.getByRole('alertdialog', { name: 'Redeliver callback' });
+  await confirm.getByRole('button', { name: 'Redeliver' }).click();
+  await expect(status(page)).toHaveText(`Delivery ${deliveryId} is queued again.`);
+
+  // The filters are in the URL.
+  await page.getByLabel('Event type').fill('ping');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page).toHaveURL(`${patchbay.url}/admin/callbacks?eventType=ping`);
+  await expect(table(page, 'Callbacks').locator('tbody tr')).toHaveCount(1);
+
+  // The delivery page lists every attempt: time, duration, status code, error, answer excerpt.
+  await page.getByRole('link', { name: deliveryId }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Delivery ${deliveryId}` })).toBeVisible();
+  const attempts = table(page, 'Attempts');
+  expect(await columnHeaders(attempts)).toEqual(['Time', 'Duration', 'Status code', 'Error', 'Answer excerpt']);
+  await expect(rowWith(attempts, 'receiver down').first()).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Event body' })).toContainText('"type": "ping"');
 });

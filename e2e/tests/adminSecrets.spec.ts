@@ -5,7 +5,7 @@
  * stored credential. A secret made in the console appears once, in the answer that created it.
  */
 import type { Page } from '@playwright/test';
-import { consolePages, OWNER, seedConsoleWorld, signIn, visit } from '../fixtures/console.ts';
+import { consolePages, finishedRun, OWNER, seedConsoleWorld, signIn, startRunWorker, visit } from '../fixtures/console.ts';
 import { expect, test } from '../fixtures/test.ts';
 
 test.setTimeout(120_000);
@@ -38,6 +38,15 @@ test('no secret in any /admin/api answer or on any page; made secrets appear onc
   world,
 }) => {
   const seeded = await seedConsoleWorld(patchbay, world);
+  // A run that called the CRM with u1's access token: its page and API answers must not carry it.
+  const worker = startRunWorker(patchbay);
+  const started = await patchbay.request('POST', `/api/v1/integrations/${seeded.integrations.u1Sync.id}/runs`, {
+    token: seeded.token,
+    body: {},
+  });
+  const runId = started.body.run.id as string;
+  await finishedRun(patchbay, seeded.token, runId);
+  await worker.stop();
   const answers: Answer[] = [];
   const pending: Promise<void>[] = [];
   page.on('response', (res) => {
@@ -59,7 +68,7 @@ test('no secret in any /admin/api answer or on any page; made secrets appear onc
     for (const s of leaks(await pageText(page), seeded.secrets)) pageLeaks.push(`${where}: ${s.slice(0, 6)}…`);
   };
   await check('after sign-in');
-  for (const target of consolePages(world, seeded)) {
+  for (const target of [...consolePages(world, seeded), { path: `/admin/runs/${runId}`, heading: `Run ${runId}` }]) {
     await visit(page, patchbay, target);
     await check(target.path);
   }

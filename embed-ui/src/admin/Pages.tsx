@@ -1,3 +1,4 @@
+import { lazyPage } from './components/Lazy.tsx';
 import { matchRoute, useLocation } from './router.ts';
 import { AdminUsers } from './views/AdminUsers.tsx';
 import { ApiTokens } from './views/ApiTokens.tsx';
@@ -14,8 +15,14 @@ import { FlowDetail } from './views/FlowDetail.tsx';
 import { Flows } from './views/Flows.tsx';
 import { IntegrationDetail } from './views/IntegrationDetail.tsx';
 import { Integrations } from './views/Integrations.tsx';
-import { NotAvailable, NotFound } from './views/NotAvailable.tsx';
+import { NotFound } from './views/NotAvailable.tsx';
 import { Overview } from './views/Overview.tsx';
+import { Runs } from './views/Runs.tsx';
+
+// Loaded on first use, outside the first view's budget (docs/admin-console.md).
+const RunDetail = lazyPage(() => import('./views/RunDetail.tsx').then((m) => m.RunDetail));
+const Callbacks = lazyPage(() => import('./views/Callbacks.tsx').then((m) => m.Callbacks));
+const CallbackDetail = lazyPage(() => import('./views/CallbackDetail.tsx').then((m) => m.CallbackDetail));
 
 /** The page the URL names; keyed by path so moving between two objects starts the page afresh. */
 export function Pages() {
@@ -31,7 +38,9 @@ export function Pages() {
     case 'connectorAuths':
       return <ConnectorAuths key={pathname} search={search} />;
     case 'runs':
-      return <NotAvailable key={pathname} kind="runs" />;
+      return <Runs key={pathname} search={search} />;
+    case 'run':
+      return <RunDetail key={pathname} id={page.id} />;
     case 'connectors':
       return <Connectors key={pathname} />;
     case 'connectorNew':
@@ -51,7 +60,9 @@ export function Pages() {
     case 'flow':
       return <FlowDetail key={pathname} id={page.id} />;
     case 'callbacks':
-      return <NotAvailable key={pathname} kind="callbacks" />;
+      return <Callbacks key={pathname} search={search} />;
+    case 'callbackDelivery':
+      return <CallbackDetail key={pathname} id={page.id} />;
     case 'audit':
       return <AuditLog key={pathname} search={search} />;
     case 'adminUsers':

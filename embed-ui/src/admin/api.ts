@@ -28,6 +28,17 @@ export interface Endpoints {
   'GET /integrations/{id}': Ep<undefined, undefined, Out<typeof S.integrationSchema>>;
   'POST /integrations/{id}/disable': Ep<undefined, undefined, Out<typeof S.integrationSchema>>;
   'POST /integrations/{id}/enable': Ep<undefined, undefined, Out<typeof S.integrationSchema>>;
+  'POST /integrations/{id}/runs': Ep<undefined, In<typeof S.runStartSchema>, Out<typeof S.runAcceptedSchema>>;
+
+  'GET /runs': Ep<In<typeof S.runListQuerySchema>, undefined, Out<typeof S.runPageSchema>>;
+  'GET /runs/{id}': Ep<undefined, undefined, Out<typeof S.runSchema>>;
+  'POST /runs/{id}/cancel': Ep<undefined, undefined, Out<typeof S.runSchema>>;
+  'POST /runs/{id}/retry': Ep<undefined, undefined, Out<typeof S.runAcceptedSchema>>;
+
+  'GET /callback-deliveries': Ep<In<typeof S.callbackDeliveryListQuerySchema>, undefined, Out<typeof S.callbackDeliveryPageSchema>>;
+  'GET /callback-deliveries/{id}': Ep<undefined, undefined, Out<typeof S.callbackDeliveryDetailSchema>>;
+  'POST /callback-deliveries/{id}/redeliver': Ep<undefined, undefined, Out<typeof S.callbackRedeliveredSchema>>;
+  'POST /embed-configs/{id}/test-callback': Ep<undefined, undefined, Out<typeof S.callbackTestSchema>>;
 
   'GET /connector-auths': Ep<In<typeof S.connectorAuthListQuerySchema>, undefined, Out<typeof S.connectorAuthPageSchema>>;
   'GET /connector-auths/{id}': Ep<undefined, undefined, Out<typeof S.connectorAuthSchema>>;

@@ -1,6 +1,6 @@
-import type { ConnectorAuth, EmbedConfig, Flow, Integration } from '@patchbay/shared';
+import type { CallbackDelivery, ConnectorAuth, EmbedConfig, Flow, Integration, Run } from '@patchbay/shared';
 import { describe, expect, it } from 'vitest';
-import { type CellContext, CONNECTOR_AUTH_COLUMNS, INTEGRATION_COLUMNS } from './columns.ts';
+import { type CellContext, CONNECTOR_AUTH_COLUMNS, DELIVERY_COLUMNS, durationText, INTEGRATION_COLUMNS, RUN_COLUMNS } from './columns.ts';
 import { en, translator } from './i18n.ts';
 
 const config = {
@@ -140,5 +140,102 @@ describe('the Connector auths table', () => {
     const own = CONNECTOR_AUTH_COLUMNS.find((c) => c.key === 'proprietary');
     expect(own?.text({ ...auth, proprietary: false }, ctx)).toBe('No');
     expect(CONNECTOR_AUTH_COLUMNS[2]?.text({ ...auth, status: 'disabled', disabledBy: 'admin' }, ctx)).toBe('Disabled by an administrator');
+  });
+});
+
+const run: Run = {
+  id: 'run_0123456789ab',
+  integrationId: integration.id,
+  configId: config.id,
+  flowId: 'flow_sync',
+  accountId: 'acme',
+  userId: 'u1',
+  trigger: 'admin',
+  status: 'canceled',
+  attempt: 2,
+  maxAttempts: 3,
+  flowVersion: 2,
+  retryOf: null,
+  errorCode: null,
+  error: null,
+  createdAt: '2026-11-23T12:00:00.000Z',
+  startedAt: '2026-11-23T12:00:01.000Z',
+  finishedAt: '2026-11-23T12:00:13.300Z',
+  durationMs: 12_300,
+  cancelRequestedAt: null,
+  steps: [],
+  endUserLog: null,
+};
+
+describe('the Runs and Callbacks tables', () => {
+  it('show a run’s status, trigger, integration, flow, user, time, duration and attempt', () => {
+    expect(RUN_COLUMNS.map((c) => en[c.header])).toEqual([
+      'Run',
+      'Status',
+      'Trigger',
+      'Integration',
+      'Embed flow',
+      'User ID',
+      'Created',
+      'Duration',
+      'Attempt',
+    ]);
+    expect(RUN_COLUMNS.map((c) => c.text(run, ctx))).toEqual([
+      run.id,
+      'Canceled',
+      'Admin',
+      integration.id,
+      'Sync contacts',
+      'u1',
+      'at 2026-11-23T12:00:00.000Z',
+      '12.3 s',
+      '2 of 3',
+    ]);
+    expect(RUN_COLUMNS[2]?.text({ ...run, trigger: 'manual' }, ctx)).toBe('End user');
+    expect(RUN_COLUMNS[7]?.text({ ...run, durationMs: null }, ctx)).toBe('—');
+  });
+
+  it('formats durations in ms, s and min', () => {
+    expect([durationText(0), durationText(850), durationText(1000), durationText(245_000), durationText(null)]).toEqual([
+      '0 ms',
+      '850 ms',
+      '1.0 s',
+      '4 min 5 s',
+      '—',
+    ]);
+  });
+
+  it('show a delivery’s event, status, configuration, attempts, last status and when it is tried next or was delivered', () => {
+    const d: CallbackDelivery = {
+      id: 'msg_1',
+      configId: config.id,
+      eventType: 'run.failed',
+      status: 'failed',
+      attemptCount: 8,
+      lastStatusCode: 500,
+      lastError: null,
+      nextAttemptAt: null,
+      createdAt: '2026-11-23T12:00:00.000Z',
+      deliveredAt: null,
+    };
+    expect(DELIVERY_COLUMNS.map((c) => c.text(d, ctx))).toEqual([
+      'msg_1',
+      'run.failed',
+      'Failed',
+      'Acme CRM',
+      '8',
+      '500',
+      'at 2026-11-23T12:00:00.000Z',
+      '—',
+    ]);
+    const delivered = { ...d, status: 'delivered' as const, lastStatusCode: 204, deliveredAt: '2026-11-23T12:00:01.000Z' };
+    expect(DELIVERY_COLUMNS.map((c) => c.text(delivered, ctx)).slice(2)).toEqual([
+      'Delivered',
+      'Acme CRM',
+      '8',
+      '204',
+      'at 2026-11-23T12:00:00.000Z',
+      'Delivered at 2026-11-23T12:00:01.000Z',
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { ConnectorAuth, Integration } from '@patchbay/shared';
+import type { CallbackDelivery, ConnectorAuth, Integration, Run } from '@patchbay/shared';
 import type { Lookups } from './context.ts';
 import type { MessageKey, Translate } from './i18n.ts';
 
@@ -36,17 +36,73 @@ export function integrationStatusText(row: Pick<Integration, 'status' | 'disable
         : t('statusDisabled');
 }
 
-const RUN_STATUS: Record<NonNullable<Integration['latestRun']>['status'], MessageKey> = {
+const RUN_STATUS: Record<Run['status'], MessageKey> = {
   queued: 'runQueued',
   running: 'runRunning',
   success: 'runSuccess',
   error: 'runError',
+  canceled: 'runCanceled',
 };
+
+/** "Queued", "Running", "Succeeded", "Failed", "Canceled". */
+export const runStatusText = (status: Run['status'], t: Translate): string => t(RUN_STATUS[status]);
+
+/** The badge tone of a run status. */
+export const runTone = (status: Run['status']): 'ok' | 'bad' | 'info' | 'off' =>
+  status === 'success' ? 'ok' : status === 'error' ? 'bad' : status === 'canceled' ? 'off' : 'info';
+
+/** What started a run: "Schedule", "Webhook", "End user", "Admin", "Retry". */
+export const triggerText = (trigger: Run['trigger'], t: Translate): string => t(`trigger_${trigger}` as MessageKey);
+
+/** A duration for people: "850 ms", "12.3 s", "4 min 5 s"; "—" for none. */
+export function durationText(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return DASH;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** The Runs table: status, trigger, integration, duration, attempt (SPEC §12); the first column links to the run. */
+export const RUN_COLUMNS: readonly ColumnDef<Run>[] = [
+  { key: 'id', header: 'colRun', text: (r) => r.id },
+  { key: 'status', header: 'colStatus', text: (r, c) => runStatusText(r.status, c.t) },
+  { key: 'trigger', header: 'colTrigger', text: (r, c) => triggerText(r.trigger, c.t) },
+  { key: 'integration', header: 'colIntegration', text: (r) => r.integrationId },
+  { key: 'flow', header: 'colEmbedFlow', text: (r, c) => c.lookups.flows.get(r.flowId)?.name ?? r.flowId },
+  { key: 'userId', header: 'colUserId', text: (r) => r.userId },
+  { key: 'created', header: 'created', text: (r, c) => c.date(r.createdAt) },
+  { key: 'duration', header: 'colDuration', text: (r) => durationText(r.durationMs) },
+  { key: 'attempt', header: 'colAttempt', text: (r, c) => c.t('attemptOf', { n: r.attempt, max: r.maxAttempts }) },
+];
+
+/** "Pending", "Delivered", "Failed". */
+export const deliveryStatusText = (status: CallbackDelivery['status'], t: Translate): string => t(`delivery_${status}` as MessageKey);
+
+/** The badge tone of a delivery status. */
+export const deliveryTone = (status: CallbackDelivery['status']): 'ok' | 'bad' | 'info' =>
+  status === 'delivered' ? 'ok' : status === 'failed' ? 'bad' : 'info';
+
+/** The Callbacks table: each delivery with its status and attempts. */
+export const DELIVERY_COLUMNS: readonly ColumnDef<CallbackDelivery>[] = [
+  { key: 'id', header: 'colDelivery', text: (r) => r.id },
+  { key: 'eventType', header: 'colEventType', text: (r) => r.eventType },
+  { key: 'status', header: 'colStatus', text: (r, c) => deliveryStatusText(r.status, c.t) },
+  { key: 'configName', header: 'colConfigName', text: (r, c) => c.lookups.configs.get(r.configId)?.name ?? r.configId },
+  { key: 'attempts', header: 'colAttempts', text: (r) => String(r.attemptCount) },
+  { key: 'lastStatus', header: 'colLastStatusCode', text: (r) => (r.lastStatusCode === null ? DASH : String(r.lastStatusCode)) },
+  { key: 'created', header: 'created', text: (r, c) => c.date(r.createdAt) },
+  {
+    key: 'next',
+    header: 'colNextAttempt',
+    text: (r, c) => (r.status === 'delivered' ? `${c.t('colDelivered')} ${c.date(r.deliveredAt)}` : c.date(r.nextAttemptAt)),
+  },
+];
 
 /** The integration's latest run (`latestRun`): status and when, or "No runs yet". */
 export function latestRunText(row: Pick<Integration, 'latestRun'>, c: Pick<CellContext, 't' | 'date'>): string {
   if (!row.latestRun) return c.t('noRunsYet');
-  return `${c.t(RUN_STATUS[row.latestRun.status])} · ${c.date(row.latestRun.at)}`;
+  return `${runStatusText(row.latestRun.status, c.t)} · ${c.date(row.latestRun.at)}`;
 }
 
 /** "User" or "Account". */

@@ -45,6 +45,13 @@ describe('the console dictionaries', () => {
       'Push to existing integrations',
     ]);
     expect([en.sharingUser, en.sharingAccount, en.yes, en.no]).toEqual(['User', 'Account', 'Yes', 'No']);
+    expect([en.runNow, en.retryRun, en.cancelRun, en.redeliver, en.sendTestEvent]).toEqual([
+      'Run now',
+      'Retry',
+      'Cancel',
+      'Redeliver',
+      'Send test event',
+    ]);
   });
 });
 

@@ -9,6 +9,8 @@ describe('matchRoute', () => {
     ['/admin/integrations/int_0123456789ab', { name: 'integration', id: 'int_0123456789ab' }],
     ['/admin/connector-auths', { name: 'connectorAuths' }],
     ['/admin/runs', { name: 'runs' }],
+    ['/admin/runs/run_0123456789ab', { name: 'run', id: 'run_0123456789ab' }],
+    ['/admin/callbacks/msg_0123456789ab', { name: 'callbackDelivery', id: 'msg_0123456789ab' }],
     ['/admin/connectors/new', { name: 'connectorNew' }],
     ['/admin/connectors/crm', { name: 'connector', id: 'crm' }],
     ['/admin/embed-configs/new', { name: 'embedConfigNew' }],
@@ -25,7 +27,8 @@ describe('matchRoute', () => {
 
   it.each([
     '/admin/nope',
-    '/admin/runs/run_1',
+    '/admin/runs/new',
+    '/admin/runs/run_1/steps',
     '/admin/integrations/new',
     '/admin/integrations/a/b',
     '/admin/flows/%E0%A4%A',

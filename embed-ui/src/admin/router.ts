@@ -10,6 +10,7 @@ export type Page =
   | { name: 'integration'; id: string }
   | { name: 'connectorAuths' }
   | { name: 'runs' }
+  | { name: 'run'; id: string }
   | { name: 'connectors' }
   | { name: 'connectorNew' }
   | { name: 'connector'; id: string }
@@ -20,6 +21,7 @@ export type Page =
   | { name: 'flowNew' }
   | { name: 'flow'; id: string }
   | { name: 'callbacks' }
+  | { name: 'callbackDelivery'; id: string }
   | { name: 'audit' }
   | { name: 'adminUsers' }
   | { name: 'apiTokens' }
@@ -44,8 +46,12 @@ export const SECTION_PATHS = {
 /** A section of the navigation. */
 export type Section = keyof typeof SECTION_PATHS;
 
-const DETAIL: Partial<Record<Section, { name: 'integration' | 'connector' | 'embedConfig' | 'flow'; create?: PageName }>> = {
+const DETAIL: Partial<
+  Record<Section, { name: 'integration' | 'run' | 'connector' | 'embedConfig' | 'flow' | 'callbackDelivery'; create?: PageName }>
+> = {
   integrations: { name: 'integration' },
+  runs: { name: 'run' },
+  callbacks: { name: 'callbackDelivery' },
   connectors: { name: 'connector', create: 'connectorNew' },
   embedConfigs: { name: 'embedConfig', create: 'embedConfigNew' },
   flows: { name: 'flow', create: 'flowNew' },

@@ -94,7 +94,11 @@ export async function launchDemo(env: Env, io: CliIo): Promise<RunningDemo> {
     if (err instanceof DemoPortError) throw new CliError(err.message);
     throw err;
   }
-  const notes = [...demo.seed.created, ...demo.world.changed];
+  const notes = [
+    ...demo.seed.created,
+    ...demo.world.changed,
+    ...(demo.activity.created ? ['runs, a failed callback, a connection to reconnect'] : []),
+  ];
   io.err(notes.length > 0 ? `Seeded: ${notes.join(', ')}.` : 'Demo data was seeded before; reusing it.');
   await checkBuiltParts(demo, io);
   for (const line of demoBanner(demo)) io.out(line);

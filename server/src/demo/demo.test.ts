@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../testing/testDatabase.t
 import { acmeCsp } from './acmeApp.ts';
 import { seedDemo } from './demoSeed.ts';
 import { freePort } from './listen.ts';
+import { DEMO_ACTIVITY, seedDemoActivity } from './seedActivity.ts';
 import { seedDemoWorld } from './seedWorld.ts';
 import { type RunningDemo, startDemo } from './startDemo.ts';
 
@@ -159,6 +160,51 @@ describe('the demo stack', () => {
     expect(sync.body.definition.slots.map((s: { connectorId: string }) => s.connectorId)).toEqual(['crm', 'mailer']);
   });
 
+  it('gives every console page something to show: runs that succeeded and failed, a connection to reconnect, a failed callback', async () => {
+    const token = demo.seed.apiToken;
+    const { activity } = demo;
+    expect(activity.created).toBe(true);
+    const runs = await api('GET', `/api/v1/runs?integrationId=${activity.integrationId}`, { token });
+    expect(runs.status, runs.text).toBe(200);
+    expect(runs.body.items.map((r: { status: string }) => r.status)).toEqual(['error', 'success']);
+    const failed = await api('GET', `/api/v1/runs/${activity.runIds[1]}`, { token });
+    expect(failed.body).toMatchObject({
+      status: 'error',
+      trigger: 'schedule',
+      errorCode: 'upstream_status',
+      steps: [{ id: 'send', status: 'error', httpStatus: 401, requests: [{ method: 'POST', path: '/messages', status: 401 }] }],
+    });
+    const integration = await api('GET', `/api/v1/integrations/${activity.integrationId}`, { token });
+    expect(integration.body).toMatchObject({
+      flowId: demo.world.flowIds.weeklyDigest,
+      status: 'enabled',
+      latestRun: { id: activity.runIds[1], status: 'error' },
+      bindings: { mailer: activity.connectorAuthId },
+    });
+    const reauth = await api('GET', '/api/v1/connector-auths?status=needs_reauth', { token });
+    expect(reauth.body.items.map((a: { id: string; name: string }) => [a.id, a.name])).toEqual([
+      [activity.connectorAuthId, DEMO_ACTIVITY.authName],
+    ]);
+    const overview = await api('GET', '/api/v1/overview', { token });
+    expect(overview.body).toMatchObject({
+      connectorAuths: { needsReauth: 1 },
+      last24h: { runsFailed: 1, callbacksFailed: 1 },
+    });
+    const cli = await openCliContext(demo.config);
+    try {
+      const delivery = await cli.ctx.db.get<{ status: string; attempt: number; event_type: string }>(
+        sql`SELECT status, attempt, event_type FROM callback_deliveries WHERE id = ${activity.callbackDeliveryId}`,
+      );
+      expect(delivery).toEqual({ status: 'failed', attempt: 3, event_type: 'connectorAuth.needsReauth' });
+      const attempts = await cli.ctx.db.get<{ n: number }>(
+        sql`SELECT count(*) AS n FROM callback_delivery_attempts WHERE delivery_id = ${activity.callbackDeliveryId} AND status_code = 503`,
+      );
+      expect(Number(attempts?.n)).toBe(3);
+    } finally {
+      await cli.close();
+    }
+  });
+
   it('seeding is idempotent: a second run over the same database finds the same ids and changes nothing', async () => {
     const cli = await openCliContext(demo.config);
     try {
@@ -167,7 +213,9 @@ describe('the demo stack', () => {
           (SELECT count(*) FROM admin_users) AS admins, (SELECT count(*) FROM api_tokens) AS tokens,
           (SELECT count(*) FROM embed_configs) AS configs, (SELECT count(*) FROM embed_config_keys) AS keys,
           (SELECT count(*) FROM connectors) AS connectors, (SELECT count(*) FROM flows) AS flows,
-          (SELECT count(*) FROM embed_groups) AS groups, (SELECT count(*) FROM audit_events) AS audits`);
+          (SELECT count(*) FROM embed_groups) AS groups, (SELECT count(*) FROM audit_events) AS audits,
+          (SELECT count(*) FROM connector_auths) AS auths, (SELECT count(*) FROM integrations) AS integrations,
+          (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM callback_deliveries) AS deliveries`);
       const before = await count();
       const seed = await seedDemo(cli.ctx);
       const urls = {
@@ -185,6 +233,7 @@ describe('the demo stack', () => {
       const world = await seedDemoWorld(cli.ctx, seed.adminUserId, urls);
       expect(seed).toEqual({ ...demo.seed, created: [] });
       expect(world).toEqual({ ...demo.world, changed: [] });
+      expect(await seedDemoActivity(cli.ctx, seed.adminUserId, world)).toEqual({ ...demo.activity, created: false });
       expect(await count()).toEqual(before);
       expect(before).toMatchObject({ admins: 1, tokens: 1, configs: 1, keys: 1, connectors: 2, flows: 3, groups: 2 });
 

@@ -9,6 +9,7 @@ import { type DemoCrmProvider, startDemoCrmProvider } from './demoCrmProvider.ts
 import { type DemoMailerApi, startDemoMailerApi } from './demoMailerApi.ts';
 import { type DemoSeed, seedDemo } from './demoSeed.ts';
 import { freePort } from './listen.ts';
+import { type DemoActivity, seedDemoActivity } from './seedActivity.ts';
 import { type DemoWorld, seedDemoWorld } from './seedWorld.ts';
 
 /** The demo's ports. */
@@ -62,6 +63,8 @@ export interface RunningDemo {
   readonly config: Config;
   readonly seed: DemoSeed;
   readonly world: DemoWorld;
+  /** The runs, the connection needing reconnect and the failed callback the console shows. */
+  readonly activity: DemoActivity;
   readonly patchbay: RunningServer;
   readonly crmProvider: DemoCrmProvider;
   readonly crmApi: DemoCrmApi;
@@ -140,6 +143,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
     const cli = await openCliContext(config);
     let seed: DemoSeed;
     let world: DemoWorld;
+    let activity: DemoActivity;
     let callbackSecret: string;
     try {
       seed = await seedDemo(cli.ctx);
@@ -157,6 +161,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
       });
       // Acme's backend receives the callbacks too, beside the browser's events.
       callbackSecret = (await ensureDemoCallbacks(cli.ctx, seed.configId, ports.acme)).secret;
+      activity = await seedDemoActivity(cli.ctx, seed.adminUserId, world);
     } finally {
       await cli.close();
     }
@@ -186,6 +191,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
       config,
       seed,
       world,
+      activity,
       patchbay,
       crmProvider,
       crmApi,

@@ -40,6 +40,8 @@ export function ConfirmDialog(props: {
   id: string;
   title: string;
   confirmLabel: string;
+  /** The dismiss button's label (default "Cancel"). */
+  cancelLabel?: string;
   danger?: boolean;
   busy?: boolean;
   error?: unknown;
@@ -58,7 +60,7 @@ export function ConfirmDialog(props: {
       )}
       <div class="pb-actions pb-actions-end">
         <button type="button" class="pb-btn" onClick={props.onCancel} data-autofocus>
-          {t('cancel')}
+          {props.cancelLabel ?? t('cancel')}
         </button>
         <button
           type="button"

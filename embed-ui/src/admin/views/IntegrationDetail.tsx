@@ -1,17 +1,18 @@
-import type { ConnectorAuth } from '@patchbay/shared';
+import type { ConnectorAuth, Run } from '@patchbay/shared';
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { authStatusText, groupNames, integrationStatusText, latestRunText, sharingText } from '../columns.ts';
 import { CopyField } from '../components/Copy.tsx';
-import { Badge, Empty, ErrorAlert, Skeleton } from '../components/Feedback.tsx';
+import { Badge, ErrorAlert, Skeleton } from '../components/Feedback.tsx';
 import { Section } from '../components/Field.tsx';
 import { Link } from '../components/Link.tsx';
 import { PageHeader } from '../components/Page.tsx';
 import { useConsole } from '../context.ts';
 import { definitionView, inputValueText } from '../flowDefinition.ts';
-import { useLoad } from '../hooks.ts';
+import { useLoad, usePagedList } from '../hooks.ts';
 import { sectionPath, withFilters } from '../router.ts';
-import { IntegrationToggle } from './Integrations.tsx';
+import { IntegrationToggle, withQueuedRun } from './Integrations.tsx';
+import { QueuedRunNotice, RunNowButton, RunTable } from './Runs.tsx';
 
 /** One integration: who owns it, its bindings, its inputs (password inputs never shown), its webhook URL, its latest run. */
 export function IntegrationDetail({ id }: { id: string }) {
@@ -27,6 +28,12 @@ export function IntegrationDetail({ id }: { id: string }) {
     );
     return { integration, auths: new Map(auths.filter((a): a is ConnectorAuth => Boolean(a)).map((a) => [a.id, a])) };
   }, [id]);
+  const [queued, setQueued] = useState<Run>();
+  const runs = usePagedList(
+    (cursor) => api.call('GET /runs', { query: { integrationId: id, cursor, limit: 20 } }),
+    (r) => r.id,
+    [id],
+  );
   const row = loaded.data?.integration;
   const flow = row ? lookups.flows.get(row.flowId) : undefined;
   const def = definitionView(flow?.definition);
@@ -36,17 +43,30 @@ export function IntegrationDetail({ id }: { id: string }) {
         title={t('integrationTitle', { id })}
         actions={
           row && (
-            <IntegrationToggle
-              row={row}
-              onChanged={(i) => loaded.setData({ integration: i, auths: loaded.data?.auths ?? new Map() })}
-              onError={setActionError}
-            />
+            <>
+              <RunNowButton
+                row={row}
+                onQueued={(run) => {
+                  setActionError(undefined);
+                  setQueued(run);
+                  loaded.setData({ integration: withQueuedRun(row, run), auths: loaded.data?.auths ?? new Map() });
+                  void runs.reload();
+                }}
+                onError={setActionError}
+              />
+              <IntegrationToggle
+                row={row}
+                onChanged={(i) => loaded.setData({ integration: i, auths: loaded.data?.auths ?? new Map() })}
+                onError={setActionError}
+              />
+            </>
           )
         }
       >
         <Link href={sectionPath('integrations')}>{t('backToList', { list: t('navIntegrations') })}</Link>
       </PageHeader>
       <ErrorAlert error={actionError} />
+      <QueuedRunNotice run={queued} />
       <ErrorAlert error={loaded.error} onRetry={() => void loaded.reload()} />
       {!row && loaded.loading && <Skeleton rows={3} />}
       {row && (
@@ -145,11 +165,15 @@ export function IntegrationDetail({ id }: { id: string }) {
               )}
             </Section>
           )}
-          <Section title={t('runs')} id="int-runs">
+          <Section
+            title={t('runs')}
+            id="int-runs"
+            actions={<Link href={withFilters(sectionPath('runs'), { integrationId: row.id })}>{t('allRunsOf')}</Link>}
+          >
             <p>
               {t('colLatestRun')}: {latestRunText(row, c)}
             </p>
-            <Empty title={t('runsNotAvailable')} />
+            <RunTable list={runs} caption={t('runsOfIntegration', { id: row.id })} />
           </Section>
         </div>
       )}

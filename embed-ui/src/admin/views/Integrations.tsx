@@ -1,4 +1,4 @@
-import type { Integration } from '@patchbay/shared';
+import type { Integration, Run } from '@patchbay/shared';
 import { useState } from 'preact/hooks';
 import { type CellContext, INTEGRATION_COLUMNS } from '../columns.ts';
 import type { TableColumn } from '../components/DataTable.tsx';
@@ -11,6 +11,7 @@ import { type ConsoleContext, useConsole } from '../context.ts';
 import { usePagedList } from '../hooks.ts';
 import { canOnIntegration } from '../permissions.ts';
 import { readFilters, sectionPath } from '../router.ts';
+import { QueuedRunNotice, RunNowButton } from './Runs.tsx';
 
 /** The Integrations list's URL filters. */
 export const INTEGRATION_FILTERS = {
@@ -62,12 +63,19 @@ export function IntegrationToggle({
   );
 }
 
+/** The integration with a just-queued run as its latest run. */
+export const withQueuedRun = (row: Integration, run: Run): Integration => ({
+  ...row,
+  latestRun: { id: run.id, status: 'queued', at: run.createdAt },
+});
+
 /** Every end user's integrations (a member's: those of the groups it may view), filtered on the server, paged by cursor. */
 export function Integrations({ search }: { search: string }) {
   const c = useConsole();
   const { t, api, lookups } = c;
   const filters = readFilters(search, INTEGRATION_FILTERS);
   const [actionError, setActionError] = useState<unknown>();
+  const [queued, setQueued] = useState<Run>();
   const list = usePagedList(
     (cursor) => api.call('GET /integrations', { query: { ...filters, cursor, limit: 50 } }),
     (i) => i.id,
@@ -93,7 +101,20 @@ export function Integrations({ search }: { search: string }) {
     key: 'actions',
     header: t('colActions'),
     actions: true,
-    cell: (row) => <IntegrationToggle row={row} onChanged={list.replace} onError={setActionError} />,
+    cell: (row) => (
+      <div class="pb-actions">
+        <RunNowButton
+          row={row}
+          onQueued={(run) => {
+            setActionError(undefined);
+            setQueued(run);
+            list.replace(withQueuedRun(row, run));
+          }}
+          onError={setActionError}
+        />
+        <IntegrationToggle row={row} onChanged={list.replace} onError={setActionError} />
+      </div>
+    ),
   });
   const filtered = Object.keys(filters).length > 0;
   return (
@@ -130,6 +151,7 @@ export function Integrations({ search }: { search: string }) {
         ]}
       />
       <ErrorAlert error={actionError} />
+      <QueuedRunNotice run={queued} />
       <PagedTable
         list={list}
         caption={t('navIntegrations')}
