@@ -126,12 +126,19 @@ describe(`the demo's flows run (${TEST_DRIVER})`, () => {
       authorized: true,
     });
 
+    // The weekly digest is enabled for the account already (the demo's console activity seeds it on
+    // Ada's Mailer connection that needs reconnecting): Grace points it at the working connection.
     const grace = await sessionOf('grace');
-    const digest = await api('POST', '/embed/api/integrations', {
+    const existing = await api('POST', '/embed/api/integrations', {
       token: grace,
       body: { flowId: flowIds.weeklyDigest, bindings: { mailer }, inputs: { recipient: 'grace@acme.example' } },
     });
-    expect(digest.status, digest.text).toBe(201);
+    expect([existing.status, existing.body.error?.code], existing.text).toEqual([409, 'conflict']);
+    const digest = await api('PATCH', `/embed/api/integrations/${existing.body.error.details.integrationId}`, {
+      token: grace,
+      body: { bindings: { mailer }, inputs: { recipient: 'grace@acme.example' } },
+    });
+    expect(digest.status, digest.text).toBe(200);
     expect(digest.body.nextRunAt).not.toBeNull();
     expect((await runToEnd(grace, digest.body.id)).status).toBe('success');
     expect(demo.mailer.sent.at(-1)).toMatchObject({ to: 'grace@acme.example', subject: 'Your weekly Acme CRM digest' });
