@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../db/driver.ts';
+import type { Db, Queryable } from '../db/driver.ts';
 import { RUNS_QUEUE } from '../db/repos/runs.ts';
 import { sql } from '../db/sql.ts';
 import { TestClock } from '../testing/harness.ts';
@@ -162,6 +162,55 @@ describe(`the run queue on ${TEST_DRIVER}`, () => {
     // runs are not ordered within their integration: the due one goes
     const unordered = new LeaseQueue(db, RUNS_QUEUE, { clock });
     expect((await unordered.claim('w1', 10)).map((l) => l.id)).toEqual([due]);
+  });
+
+  it('commits settles that arrive together in one transaction, and one that fails is rolled back alone', async () => {
+    const { integrationIds } = await seedIntegrations(db, 10);
+    const ids = await enqueue(integrationIds);
+    // the queue's handle counts the transactions it opens
+    let transactions = 0;
+    const counted: Queryable = {
+      dialect: db.dialect,
+      all: (q) => db.all(q),
+      get: (q) => db.get(q),
+      run: (q) => db.run(q),
+      getUnsynced: (q) => db.getUnsynced(q),
+      exec: (script) => db.exec(script),
+      tx: (fn) => {
+        transactions += 1;
+        return db.tx(fn);
+      },
+    };
+    const queue = new LeaseQueue(counted, RUNS_QUEUE, { clock });
+    const leases = await queue.claim('w1', 10);
+    expect(leases).toHaveLength(10);
+    transactions = 0;
+    const broken = leases[5] as (typeof leases)[number];
+    const stale = { ...(leases[7] as (typeof leases)[number]), fence: 99 };
+    const marked: string[] = [];
+    const outcomes = await Promise.allSettled(
+      leases.map((lease, i) =>
+        queue.settle(i === 7 ? stale : lease, done, async (tx) => {
+          await tx.run(sql`UPDATE runs SET error = ${'also ran'} WHERE id = ${lease.id}`);
+          if (lease.id === broken.id) throw new Error('also failed');
+          marked.push(lease.id);
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : 'rejected'))).toEqual(
+      leases.map((_, i) => (i === 5 ? 'rejected' : i !== 7)),
+    );
+    const rows = await db.all<{ id: string; status: string; error: string | null }>(
+      sql`SELECT id, status, error FROM runs WHERE id IN (${sql.list(ids)}) ORDER BY id`,
+    );
+    for (const row of rows) {
+      // the failed one and the stale one keep their lease: nothing of theirs was written
+      if (row.id === broken.id || row.id === stale.id) expect([row.status, row.error]).toEqual(['running', null]);
+      else expect([row.status, row.error]).toEqual(['success', 'also ran']);
+    }
+    expect(marked.sort()).toEqual(ids.filter((id) => id !== broken.id && id !== stale.id).sort());
+    // the first settle commits alone; the nine that came while it committed commit together
+    expect(transactions).toBe(2);
   });
 
   it('executes every run exactly once with many claimers in this process and in a second process', async () => {
