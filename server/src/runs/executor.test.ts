@@ -10,7 +10,6 @@ import { newId } from '../crypto/tokens.ts';
 import type { Db } from '../db/driver.ts';
 import { insertRun, type RunRow, requestCancel } from '../db/repos/runs.ts';
 import { sql } from '../db/sql.ts';
-import { openSqlite } from '../db/sqliteDriver.ts';
 import { createLogger } from '../log.ts';
 import { type OpenedContext, openContext } from '../openContext.ts';
 import {
@@ -22,22 +21,22 @@ import {
   insertIntegration,
 } from '../testing/domainFixtures.ts';
 import { TestClock } from '../testing/harness.ts';
-import { TEST_DRIVER } from '../testing/testDatabase.ts';
+import { createTestDatabase, TEST_DRIVER, type TestDatabase } from '../testing/testDatabase.ts';
 import { type ReceivedRequest, startUpstream, type TestUpstream } from '../testing/upstream.ts';
 import { LeaseQueue } from './queue.ts';
 import { RunWorker } from './worker.ts';
 
 /*
  * The executor end to end: a real worker over a real database, calling a real loopback upstream
- * through the proxy's call path (credential injection, egress). SQLite only until the async merge:
- * `callUpstream` still reads today's synchronous AppContext, which only SQLite has; the run rows
- * go through the asynchronous handle (a second connection to the same file).
+ * through the proxy's call path (credential injection, egress), on the test driver's database
+ * (SQLite or PostgreSQL); the test reads the run rows through a second handle on it.
  */
 
 const API_KEY = 'sk-CANARY-apikey-0001';
 const PASSWORD_INPUT = 'pw-CANARY-input-0002';
 
 let dir: string;
+let database: TestDatabase;
 let opened: OpenedContext;
 let app: AppContext;
 let db: Db;
@@ -48,16 +47,16 @@ const clock = TestClock.realTime();
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchbay-runs-'));
-  const file = path.join(dir, 'patchbay.db');
+  database = await createTestDatabase(dir);
   const config = loadConfig({
-    PATCHBAY_DB: file,
+    ...database.env,
     PATCHBAY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
     PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
     PATCHBAY_LOG_LEVEL: 'silent',
   });
   opened = await openContext(config, { clock, log: createLogger('silent') });
   app = opened.ctx;
-  db = openSqlite(file);
+  db = database.open();
   handler = (r, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ ok: true, url: r.url }));
@@ -70,6 +69,7 @@ afterEach(async () => {
   await upstream.close();
   await db.close();
   await opened.close();
+  await database.drop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
