@@ -286,6 +286,44 @@ describe(`run acceptance on ${TEST_DRIVER}: secrets`, () => {
   });
 });
 
+describe(`run acceptance on ${TEST_DRIVER}: admin and retry triggers`, () => {
+  it('an admin run and its retry each call the upstream with the templated request and the injected credential', async () => {
+    const w = await world();
+    const auth = await insertConnectorAuth(s.app.ctx, {
+      configId: w.fx.configId,
+      connectorId: 'key',
+      endUserId: w.endUserId,
+      accountId: 'acme',
+      credentials: { type: 'api_key', apiKey: 'trigger-key', fields: {} },
+    });
+    const id = await enable(
+      w,
+      {
+        slots: [{ key: 'k', connectorId: 'key', label: 'K' }],
+        steps: [
+          { id: 's', type: 'http', slot: 'k', method: 'POST', path: '/trig/{{ embed.user_id }}', body: { n: '{{ trigger.payload.n }}' } },
+        ],
+      },
+      { k: auth },
+    );
+    const owner = await s.adminToken();
+    const first = await s.request('POST', `/api/v1/integrations/${id}/runs`, { token: owner, body: { payload: { n: 7 } } });
+    expect(first.status, first.text).toBe(202);
+    const firstId = first.body.run.id as string;
+    expect((await finished(w.token, firstId)).status).toBe('success');
+    const retried = await s.request('POST', `/api/v1/runs/${firstId}/retry`, { token: owner });
+    expect(retried.status, retried.text).toBe(202);
+    const retryId = retried.body.run.id as string;
+    const done = await finished(w.token, retryId);
+    expect([done.status, done.trigger]).toEqual(['success', 'retry']);
+    const calls = upstream.received.filter((r) => r.url.startsWith('/trig/'));
+    expect(calls.map((r) => [r.url, r.headers['x-api-key'], r.headers['idempotency-key'], JSON.parse(r.body.toString('utf8'))])).toEqual([
+      ['/trig/ada', 'trigger-key', `${firstId}.s`, { n: 7 }],
+      ['/trig/ada', 'trigger-key', `${retryId}.s`, { n: 7 }],
+    ]);
+  });
+});
+
 describe(`run acceptance on ${TEST_DRIVER}: isolation`, () => {
   it('another account’s or configuration’s end user gets 404 for the run and its integration', async () => {
     const w = await world();

@@ -261,6 +261,7 @@ describe(`the executor on ${TEST_DRIVER}`, () => {
     expect(run?.trigger).toBe('schedule');
     expect((await finished(run?.id ?? '')).status).toBe('success');
     expect(JSON.parse(upstream.received[0]?.body.toString('utf8') ?? '')).toEqual({ slot });
+    expect(upstream.received[0]?.headers['x-api-key']).toBe(API_KEY);
     const next = await app.db.get<{ next_run_at: string }>(sql`SELECT next_run_at FROM integrations WHERE id = ${w.integrationId}`);
     expect(next?.next_run_at).toBe(new Date(Date.parse(slot) + 60_000).toISOString());
   });
