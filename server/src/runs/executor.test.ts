@@ -266,6 +266,26 @@ describe(`the executor on ${TEST_DRIVER}`, () => {
     expect(next?.next_run_at).toBe(new Date(Date.parse(slot) + 60_000).toISOString());
   });
 
+  it('starts an everyMinutes run within 2 s of its slot with the default scheduler pass, once', async () => {
+    const w = await world({
+      trigger: { type: 'schedule', everyMinutes: 1 },
+      steps: [{ id: 'tick', type: 'http', slot: 'crm', method: 'POST', path: '/tick', body: {} }],
+    });
+    const slot = clock.now() + 1_500;
+    await app.db.run(sql`UPDATE integrations SET next_run_at = ${new Date(slot).toISOString()} WHERE id = ${w.integrationId}`);
+    startWorker({ scheduleEveryMs: 1_000 });
+    while (upstream.received.length === 0) await new Promise((r) => setTimeout(r, 20));
+    const [run] = await db.all<RunRow>(sql`SELECT * FROM runs WHERE integration_id = ${w.integrationId}`);
+    const done = await finished(run?.id ?? '');
+    const lag = Date.parse(done.started_at ?? '') - slot;
+    expect(lag).toBeGreaterThanOrEqual(0);
+    expect(lag).toBeLessThan(2_000);
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect((await db.all(sql`SELECT id FROM runs WHERE integration_id = ${w.integrationId}`)).length).toBe(1);
+    const next = await app.db.get<{ next_run_at: string }>(sql`SELECT next_run_at FROM integrations WHERE id = ${w.integrationId}`);
+    expect(next?.next_run_at).toBe(new Date(slot + 60_000).toISOString());
+  });
+
   it('retries 503 twice and succeeds on the third attempt, with the same Idempotency-Key each time', async () => {
     let n = 0;
     handler = (_r, res) => {
