@@ -10,7 +10,6 @@ import { newId } from '../crypto/tokens.ts';
 import type { Db } from '../db/driver.ts';
 import { insertRun, type RunRow, requestCancel } from '../db/repos/runs.ts';
 import { sql } from '../db/sql.ts';
-import { openSqlite } from '../db/sqliteDriver.ts';
 import { createLogger } from '../log.ts';
 import { type OpenedContext, openContext } from '../openContext.ts';
 import {
@@ -22,22 +21,22 @@ import {
   insertIntegration,
 } from '../testing/domainFixtures.ts';
 import { TestClock } from '../testing/harness.ts';
-import { TEST_DRIVER } from '../testing/testDatabase.ts';
+import { createTestDatabase, TEST_DRIVER, type TestDatabase } from '../testing/testDatabase.ts';
 import { type ReceivedRequest, startUpstream, type TestUpstream } from '../testing/upstream.ts';
 import { LeaseQueue } from './queue.ts';
 import { RunWorker } from './worker.ts';
 
 /*
  * The executor end to end: a real worker over a real database, calling a real loopback upstream
- * through the proxy's call path (credential injection, egress). SQLite only until the async merge:
- * `callUpstream` still reads today's synchronous AppContext, which only SQLite has; the run rows
- * go through the asynchronous handle (a second connection to the same file).
+ * through the proxy's call path (credential injection, egress), on the test driver's database
+ * (SQLite or PostgreSQL); the test reads the run rows through a second handle on it.
  */
 
 const API_KEY = 'sk-CANARY-apikey-0001';
 const PASSWORD_INPUT = 'pw-CANARY-input-0002';
 
 let dir: string;
+let database: TestDatabase;
 let opened: OpenedContext;
 let app: AppContext;
 let db: Db;
@@ -48,16 +47,16 @@ const clock = TestClock.realTime();
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchbay-runs-'));
-  const file = path.join(dir, 'patchbay.db');
+  database = await createTestDatabase(dir);
   const config = loadConfig({
-    PATCHBAY_DB: file,
+    ...database.env,
     PATCHBAY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
     PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
     PATCHBAY_LOG_LEVEL: 'silent',
   });
   opened = await openContext(config, { clock, log: createLogger('silent') });
   app = opened.ctx;
-  db = openSqlite(file);
+  db = database.open();
   handler = (r, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ ok: true, url: r.url }));
@@ -70,6 +69,7 @@ afterEach(async () => {
   await upstream.close();
   await db.close();
   await opened.close();
+  await database.drop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -261,8 +261,29 @@ describe(`the executor on ${TEST_DRIVER}`, () => {
     expect(run?.trigger).toBe('schedule');
     expect((await finished(run?.id ?? '')).status).toBe('success');
     expect(JSON.parse(upstream.received[0]?.body.toString('utf8') ?? '')).toEqual({ slot });
+    expect(upstream.received[0]?.headers['x-api-key']).toBe(API_KEY);
     const next = await app.db.get<{ next_run_at: string }>(sql`SELECT next_run_at FROM integrations WHERE id = ${w.integrationId}`);
     expect(next?.next_run_at).toBe(new Date(Date.parse(slot) + 60_000).toISOString());
+  });
+
+  it('starts an everyMinutes run within 2 s of its slot with the default scheduler pass, once', async () => {
+    const w = await world({
+      trigger: { type: 'schedule', everyMinutes: 1 },
+      steps: [{ id: 'tick', type: 'http', slot: 'crm', method: 'POST', path: '/tick', body: {} }],
+    });
+    const slot = clock.now() + 1_500;
+    await app.db.run(sql`UPDATE integrations SET next_run_at = ${new Date(slot).toISOString()} WHERE id = ${w.integrationId}`);
+    startWorker({ scheduleEveryMs: 1_000 });
+    while (upstream.received.length === 0) await new Promise((r) => setTimeout(r, 20));
+    const [run] = await db.all<RunRow>(sql`SELECT * FROM runs WHERE integration_id = ${w.integrationId}`);
+    const done = await finished(run?.id ?? '');
+    const lag = Date.parse(done.started_at ?? '') - slot;
+    expect(lag).toBeGreaterThanOrEqual(0);
+    expect(lag).toBeLessThan(2_000);
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect((await db.all(sql`SELECT id FROM runs WHERE integration_id = ${w.integrationId}`)).length).toBe(1);
+    const next = await app.db.get<{ next_run_at: string }>(sql`SELECT next_run_at FROM integrations WHERE id = ${w.integrationId}`);
+    expect(next?.next_run_at).toBe(new Date(slot + 60_000).toISOString());
   });
 
   it('retries 503 twice and succeeds on the third attempt, with the same Idempotency-Key each time', async () => {

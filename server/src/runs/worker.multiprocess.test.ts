@@ -13,7 +13,6 @@ import { newId } from '../crypto/tokens.ts';
 import type { Db } from '../db/driver.ts';
 import { insertRun } from '../db/repos/runs.ts';
 import { sql } from '../db/sql.ts';
-import { openSqlite } from '../db/sqliteDriver.ts';
 import { createLogger } from '../log.ts';
 import { type OpenedContext, openContext } from '../openContext.ts';
 import { webhookUrlsOf } from '../services/integrations/webhooks.ts';
@@ -26,16 +25,16 @@ import {
   insertIntegration,
 } from '../testing/domainFixtures.ts';
 import { TestClock } from '../testing/harness.ts';
-import { TEST_DRIVER } from '../testing/testDatabase.ts';
+import { createTestDatabase, TEST_DRIVER, type TestDatabase } from '../testing/testDatabase.ts';
 import { type ReceivedRequest, startUpstream, type TestUpstream } from '../testing/upstream.ts';
 
 /*
- * Workers as separate OS processes on one database (SQLite until the async merge: the proxy's call
- * path still reads today's synchronous AppContext). The `patchbay worker` command takes the place
- * of `testing/runWorkerProcess.ts` once the CLI is wired.
+ * Workers as separate OS processes on one database of the test driver (SQLite or PostgreSQL).
+ * The `patchbay worker` command takes the place of `testing/runWorkerProcess.ts` once the CLI is wired.
  */
 
 let dir: string;
+let database: TestDatabase;
 let config: Config;
 let file: string;
 let key: string;
@@ -50,17 +49,19 @@ const clock = TestClock.realTime();
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchbay-workers-'));
-  file = path.join(dir, 'patchbay.db');
+  database = await createTestDatabase(dir);
+  // the SQLite file, or the PostgreSQL URL: what the worker processes open
+  file = database.file ?? database.url ?? '';
   key = crypto.randomBytes(32).toString('base64');
   config = loadConfig({
-    PATCHBAY_DB: file,
+    ...database.env,
     PATCHBAY_ENCRYPTION_KEY: key,
     PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
     PATCHBAY_LOG_LEVEL: 'silent',
   });
   opened = await openContext(config, { clock, log: createLogger('silent') });
   app = opened.ctx;
-  db = openSqlite(file);
+  db = database.open();
   onRequest = (_r, res) => res.end('{}');
   upstream = await startUpstream((r, res) => onRequest(r, res));
 });
@@ -69,6 +70,7 @@ afterEach(async () => {
   await upstream.close();
   await db.close();
   await opened.close();
+  await database.drop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,8 +1,7 @@
 /**
  * A run worker in an OS process of its own, for the run engine's multi-process tests:
- * `node --import tsx src/testing/runWorkerProcess.ts <dbFile> <base64Key> <leaseMs> <concurrency>`.
- * Opens the SQLite file (today's synchronous context for the proxy's call path, the asynchronous
- * handle for the runs), starts a worker, prints `ready`, and runs until killed or until stdin ends
+ * `node --import tsx src/testing/runWorkerProcess.ts <dbFile|postgresUrl> <base64Key> <leaseMs> <concurrency>`.
+ * Opens the SQLite file or the PostgreSQL database, starts a worker, prints `ready`, and runs until killed or until stdin ends
  * (then it stops gracefully and prints `stopped`). The `patchbay worker` command replaces it once
  * the CLI is wired after the async merge.
  */
@@ -17,7 +16,8 @@ async function main(): Promise<void> {
   if (!dbFile || !key || !leaseMs || !concurrency)
     throw new Error('usage: runWorkerProcess.ts <dbFile> <base64Key> <leaseMs> <concurrency>');
   const config = loadConfig({
-    PATCHBAY_DB: dbFile,
+    // a PostgreSQL URL, or the SQLite file
+    ...(/^postgres(ql)?:\/\//.test(dbFile) ? { PATCHBAY_DATABASE_URL: dbFile } : { PATCHBAY_DB: dbFile }),
     PATCHBAY_ENCRYPTION_KEY: key,
     PATCHBAY_ALLOW_INSECURE_LOOPBACK: 'true',
     PATCHBAY_LOG_LEVEL: 'silent',
