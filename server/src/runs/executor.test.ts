@@ -346,7 +346,7 @@ describe(`the executor on ${TEST_DRIVER}`, () => {
       n += 1;
       if (n === 1) {
         res.statusCode = 429;
-        res.setHeader('retry-after', '2');
+        res.setHeader('retry-after', '3');
       }
       res.end('{}');
     };
@@ -363,7 +363,7 @@ describe(`the executor on ${TEST_DRIVER}`, () => {
     const runId = await enqueue(w.integrationId);
     startWorker();
     expect((await finished(runId)).status).toBe('success');
-    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(1_950);
+    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(2_950);
   });
 
   it('fails with connector_auth_inactive when the slot\u2019s auth needs reconnecting, without calling', async () => {
