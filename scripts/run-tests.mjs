@@ -30,7 +30,10 @@ function count(suite) {
   if (suite.kind === 'vitest')
     return {
       passed: r.numPassedTests,
-      failed: r.numFailedTests + (r.numFailedTestSuites ?? 0),
+      // a file that failed without a failed test (it did not load, a hook threw) counts once
+      failed:
+        r.numFailedTests +
+        (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed')).length,
       skipped: r.numPendingTests + r.numTodoTests,
     };
   const s = r.stats;
