@@ -27,7 +27,7 @@ export interface RunWorkerOptions {
   readonly pollMs?: number;
   /** How often cancel requests of the runs in hand are read (default 250 ms: a running run stops within a second). */
   readonly cancelPollMs?: number;
-  /** How often the scheduler runs; null: this worker does not schedule (default 1 s). */
+  /** How often the scheduler runs; null: this worker does not schedule (default 500 ms; an idle worker wakes for it). */
   readonly scheduleEveryMs?: number | null;
   /** Days finished runs are kept (`PATCHBAY_RUN_RETENTION_DAYS`, default 30); null: never purged here. */
   readonly retentionDays?: number | null;
@@ -54,6 +54,8 @@ export interface WorkerHeartbeat {
 
 const PURGE_BATCH = 500;
 const ARM_EVERY_MS = 60_000;
+/** How often the scheduler looks for due slots by default: half the 2 s a slot may start late. */
+const SCHEDULE_EVERY_MS = 500;
 /** How long a busy worker waits for more of its runs to end before it claims again. */
 const CLAIM_GATHER_MS = 5;
 
@@ -173,13 +175,24 @@ export class RunWorker {
         this.noteError(err);
       }
       if (this.state !== 'running') break;
-      if (!more) await this.queue.waitForWork(this.pollMs, this.wake.signal);
+      // idle: until the next poll or the scheduler's next pass, whichever is sooner
+      if (!more) await this.queue.waitForWork(Math.min(this.pollMs, this.untilNextSchedule()), this.wake.signal);
     }
+  }
+
+  /** How often the scheduler runs (null: not in this worker). */
+  private get scheduleEvery(): number | null {
+    return this.opts.scheduleEveryMs === undefined ? SCHEDULE_EVERY_MS : this.opts.scheduleEveryMs;
+  }
+
+  private untilNextSchedule(): number {
+    const every = this.scheduleEvery;
+    return every === null ? Number.POSITIVE_INFINITY : Math.max(0, this.lastSchedule + every - Date.now());
   }
 
   private async housekeeping(): Promise<void> {
     const now = Date.now();
-    const every = this.opts.scheduleEveryMs === undefined ? 1000 : this.opts.scheduleEveryMs;
+    const every = this.scheduleEvery;
     if (every !== null && now - this.lastSchedule >= every) {
       this.lastSchedule = now;
       // scheduled integrations without a slot (older data) get one: at start, then once a minute
