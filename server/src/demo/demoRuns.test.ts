@@ -126,12 +126,14 @@ describe(`the demo's flows run (${TEST_DRIVER})`, () => {
       authorized: true,
     });
 
+    // The demo's activity already enabled the Weekly digest for the account (bound to the Mailer
+    // connection that needs reconnecting): Grace, of the same account, binds it to the working one.
     const grace = await sessionOf('grace');
-    const digest = await api('POST', '/embed/api/integrations', {
+    const digest = await api('PATCH', `/embed/api/integrations/${demo.activity.integrationId}`, {
       token: grace,
-      body: { flowId: flowIds.weeklyDigest, bindings: { mailer }, inputs: { recipient: 'grace@acme.example' } },
+      body: { bindings: { mailer }, inputs: { recipient: 'grace@acme.example' } },
     });
-    expect(digest.status, digest.text).toBe(201);
+    expect(digest.status, digest.text).toBe(200);
     expect(digest.body.nextRunAt).not.toBeNull();
     expect((await runToEnd(grace, digest.body.id)).status).toBe('success');
     expect(demo.mailer.sent.at(-1)).toMatchObject({ to: 'grace@acme.example', subject: 'Your weekly Acme CRM digest' });
