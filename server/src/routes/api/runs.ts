@@ -30,7 +30,7 @@ export function runsRoutes(ctx: AppContext, worker: () => { cancelLocal(id: stri
       status: 202,
       response: runAcceptedSchema,
       errors: [403, 404, 409],
-      handler: ({ principal, params, body }) => startAdminRun(ctx, principal, params.id, body.payload),
+      handler: ({ principal, params, body, requestId }) => startAdminRun(ctx, principal, params.id, body.payload, requestId),
     }),
     defineRoute({
       method: 'get',
@@ -65,7 +65,7 @@ export function runsRoutes(ctx: AppContext, worker: () => { cancelLocal(id: stri
       params: runIdParamsSchema,
       response: runSchema,
       errors: [403, 404, 409],
-      handler: ({ principal, params }) => cancelRunFor(ctx, principal, params.id, worker()),
+      handler: ({ principal, params, requestId }) => cancelRunFor(ctx, principal, params.id, worker(), requestId),
     }),
     defineRoute({
       method: 'post',
@@ -78,7 +78,7 @@ export function runsRoutes(ctx: AppContext, worker: () => { cancelLocal(id: stri
       status: 202,
       response: runAcceptedSchema,
       errors: [403, 404, 409],
-      handler: ({ principal, params }) => retryRunFor(ctx, principal, params.id),
+      handler: ({ principal, params, requestId }) => retryRunFor(ctx, principal, params.id, requestId),
     }),
   ];
 }

@@ -21,7 +21,7 @@ export function embedRunsRoutes(ctx: AppContext): RouteDef[] {
       status: 202,
       response: embedRunAcceptedSchema,
       errors: [404, 409],
-      handler: ({ principal, params, log }) => startEmbedRun(ctx, principal, params.id, log),
+      handler: ({ principal, params, log, requestId }) => startEmbedRun(ctx, principal, params.id, log, requestId),
     }),
     defineRoute({
       method: 'get',

@@ -2,12 +2,13 @@ import type { Run, runListQuerySchema } from '@patchbay/shared';
 import type { z } from 'zod';
 import { assertObjectPermission, integrationVisible, type Permission } from '../../auth/permissions.ts';
 import type { AdminPrincipal } from '../../auth/principal.ts';
-import { type AppContext, nowIso } from '../../context.ts';
+import { type AppContext, inTransaction, nowIso } from '../../context.ts';
 import { afterCursor, toPage } from '../../db/keyset.ts';
 import { findRun, listRuns, type RunRow, requestCancel } from '../../db/repos/runs.ts';
 import { sql } from '../../db/sql.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { StepRecord } from '../../runs/record.ts';
+import { recordAudit } from '../audit/recordAudit.ts';
 import { runDurationMs } from '../integrations/forEmbed.ts';
 import { endUserLogOf, enqueueRun, stepStatuses } from './runs.ts';
 
@@ -89,8 +90,14 @@ export async function getRunFor(ctx: AppContext, p: AdminPrincipal, id: string):
   return runView(await findVisibleRun(ctx, p, id, 'view'));
 }
 
-/** `POST /api/v1/integrations/{id}/runs`: trigger `admin` (needs `run`). */
-export async function startAdminRun(ctx: AppContext, p: AdminPrincipal, integrationId: string, payload: unknown) {
+/** `POST /api/v1/integrations/{id}/runs`: trigger `admin` (needs `run`); audited `run.started`. */
+export async function startAdminRun(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  integrationId: string,
+  payload: unknown,
+  requestId: string | null = null,
+) {
   await assertObjectPermission(
     p,
     'run',
@@ -98,23 +105,45 @@ export async function startAdminRun(ctx: AppContext, p: AdminPrincipal, integrat
       (await ctx.db.get(sql`SELECT 1 AS one FROM integrations i WHERE i.id = ${integrationId} AND ${visible(p, q)}`)) !== undefined,
     () => notFound('Integration', integrationId),
   );
-  const seen = await enqueueRun(ctx, integrationId, visible(p, 'run'), 'admin', payload);
+  const seen = await enqueueRun(ctx, integrationId, visible(p, 'run'), 'admin', payload, null, { actor: p, requestId });
   return { run: runView(seen) };
 }
 
-/** `POST /api/v1/runs/{id}/retry`: a new run (trigger `retry`) with the same payload on the integration's current flow version. */
-export async function retryRunFor(ctx: AppContext, p: AdminPrincipal, id: string) {
+/**
+ * `POST /api/v1/runs/{id}/retry`: a new run (trigger `retry`) with the same payload on the
+ * integration's current flow version; audited `run.retried` on the new run.
+ */
+export async function retryRunFor(ctx: AppContext, p: AdminPrincipal, id: string, requestId: string | null = null) {
   const row = await findVisibleRun(ctx, p, id, 'run');
   if (row.status === 'queued' || row.status === 'running') throw new AppError('conflict', 'The run has not finished yet; cancel it first');
   const payload = row.trigger_payload === null ? undefined : (JSON.parse(row.trigger_payload) as unknown);
-  const run = await enqueueRun(ctx, row.integration_id, visible(p, 'run'), 'retry', payload, row.id);
+  const run = await enqueueRun(ctx, row.integration_id, visible(p, 'run'), 'retry', payload, row.id, { actor: p, requestId });
   return { run: runView(run) };
 }
 
-/** `POST /api/v1/runs/{id}/cancel`: a queued run ends at once, a running one within a second. */
-export async function cancelRunFor(ctx: AppContext, p: AdminPrincipal, id: string, worker?: { cancelLocal(id: string): boolean } | null) {
-  await findVisibleRun(ctx, p, id, 'run');
-  const outcome = await requestCancel(ctx.db, id, nowIso(ctx));
+/** `POST /api/v1/runs/{id}/cancel`: a queued run ends at once, a running one within a second; audited `run.canceled`. */
+export async function cancelRunFor(
+  ctx: AppContext,
+  p: AdminPrincipal,
+  id: string,
+  worker?: { cancelLocal(id: string): boolean } | null,
+  requestId: string | null = null,
+) {
+  const before = await findVisibleRun(ctx, p, id, 'run');
+  const outcome = await inTransaction(ctx, async (txCtx) => {
+    const result = await requestCancel(txCtx.db, id, nowIso(txCtx));
+    if (result === 'canceled' || result === 'requested') {
+      await recordAudit(txCtx, p, {
+        action: 'run.canceled',
+        objectType: 'run',
+        objectId: id,
+        configId: before.config_id,
+        requestId,
+        details: { integrationId: before.integration_id, flowId: before.flow_id, previousStatus: before.status },
+      });
+    }
+    return result;
+  });
   if (outcome === 'finished') throw new AppError('conflict', 'The run has already finished');
   if (outcome === 'not_found') throw notFound('Run', id);
   if (outcome === 'requested') worker?.cancelLocal(id);

@@ -9,6 +9,7 @@ import { sql } from '../../db/sql.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { StepRecord } from '../../runs/record.ts';
+import { type Actor, recordAudit } from '../audit/recordAudit.ts';
 import { runDurationMs, runLogs } from '../integrations/forEmbed.ts';
 
 /**
@@ -17,7 +18,16 @@ import { runDurationMs, runLogs } from '../integrations/forEmbed.ts';
  * request or response bodies, or anything a call injected.
  */
 
-/** The run a trigger queued, or why not. */
+/** Who asked for a run a person started (an admin's "Run now" or retry, an end user's "Run now"): audited with the run. */
+export interface RunAudit {
+  readonly actor: Actor;
+  readonly requestId: string | null;
+}
+
+/**
+ * The run a trigger queued, or why not. With `audit`, the audit event `run.started` (`run.retried`
+ * for a retry) is written in the same transaction as the run.
+ */
 export async function enqueueRun(
   ctx: AppContext,
   integrationId: string,
@@ -25,10 +35,12 @@ export async function enqueueRun(
   trigger: Exclude<RunTrigger, 'schedule'>,
   payload: unknown,
   retryOf: string | null = null,
+  audit?: RunAudit,
 ): Promise<RunRow> {
   const id = newId('run');
   await ctx.db.tx(async (tx) => {
-    const row = await tx.get<{ status: string; definition: string | null }>(sql`SELECT i.status,
+    const row = await tx.get<{ status: string; config_id: string; flow_id: string; definition: string | null }>(sql`SELECT i.status,
+        i.config_id, i.flow_id,
         (SELECT v.definition FROM flow_versions v WHERE v.flow_id = i.flow_id AND v.version = i.flow_version) AS definition
       FROM integrations i WHERE i.id = ${integrationId} AND ${visible}`);
     if (!row) throw notFound('Integration', integrationId);
@@ -48,6 +60,16 @@ export async function enqueueRun(
       not_before: now,
       created_at: now,
     });
+    if (audit) {
+      await recordAudit({ ...ctx, db: tx }, audit.actor, {
+        action: trigger === 'retry' ? 'run.retried' : 'run.started',
+        objectType: 'run',
+        objectId: id,
+        configId: row.config_id,
+        requestId: audit.requestId,
+        details: { integrationId, flowId: row.flow_id, trigger, ...(retryOf ? { retryOf } : {}) },
+      });
+    }
   });
   const run = await findRun(ctx.db, id, sql`1 = 1`);
   if (!run) throw new AppError('server_error', 'The run just queued is gone');
@@ -104,8 +126,14 @@ export function embedRunView(row: RunRow, log: Logger) {
 }
 
 /** `POST /embed/api/integrations/{id}/runs`: the end user's "Run now" (trigger `manual`). */
-export async function startEmbedRun(ctx: AppContext, p: EndUserPrincipal, integrationId: string, log: Logger) {
-  const run = await enqueueRun(ctx, integrationId, integrationUsableBy(p), 'manual', undefined);
+export async function startEmbedRun(
+  ctx: AppContext,
+  p: EndUserPrincipal,
+  integrationId: string,
+  log: Logger,
+  requestId: string | null = null,
+) {
+  const run = await enqueueRun(ctx, integrationId, integrationUsableBy(p), 'manual', undefined, null, { actor: p, requestId });
   return { run: embedRunView(run, log) };
 }
 
