@@ -21,7 +21,19 @@ test.setTimeout(120_000);
 const FLOW = 'Contacts to a list';
 const GROUP = 'Contacts';
 
+/** axe on the view as it is (light, English), then again in dark and German, and back. */
 async function expectAxeClean(page: Page, view: string): Promise<void> {
+  await expectAxeCleanNow(page, `${view} (light, en)`);
+  await page.evaluate(() => Promise.all([(window as any).__portal.setTheme({ mode: 'dark' }), (window as any).__portal.setLanguage('de')]));
+  await expect(page.frameLocator('#portal iframe').locator('html')).toHaveAttribute('lang', 'de');
+  await expectAxeCleanNow(page, `${view} (dark, de)`);
+  await page.evaluate(() =>
+    Promise.all([(window as any).__portal.setTheme({ mode: 'light' }), (window as any).__portal.setLanguage('en')]),
+  );
+  await expect(page.frameLocator('#portal iframe').locator('html')).toHaveAttribute('lang', 'en');
+}
+
+async function expectAxeCleanNow(page: Page, view: string): Promise<void> {
   // axe's injection into the iframe sometimes misses on a loaded machine: analyse again (at most 3 times) until it
   // reached the iframe's document, which shows as nodes inside the frame among the passes
   const reached = (r: Awaited<ReturnType<AxeBuilder['analyze']>>) =>

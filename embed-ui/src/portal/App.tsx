@@ -46,12 +46,18 @@ export function App() {
   // portal waits for it rather than flash English; should it fail to load, the portal speaks English.
   const [langSettled, setLangSettled] = useState<Language[]>([]);
   const langReady = hasLanguage(lang) || langSettled.includes(lang);
+  // Only the first view waits for its language; a switch later keeps what is on screen (open
+  // dialogs, a half-filled form) in the language it had until the new one is in.
+  const spokeOnce = useRef(false);
+  if (langReady) spokeOnce.current = true;
   useEffect(() => {
     if (hasLanguage(lang)) return;
     const settle = () => setLangSettled((done) => [...done, lang]);
     loadLanguage(lang).then(settle, settle);
   }, [lang]);
-  const t = useMemo(() => translator(langReady ? lang : 'en'), [lang, langReady]);
+  // what the iframe speaks now: the language asked for once its dictionary is in, English until then
+  const shown: Language = langReady ? lang : 'en';
+  const t = useMemo(() => translator(shown), [shown]);
   const branding: Branding | undefined = session?.config.branding;
   const mode = resolveMode(themeOverride, branding, prefersDark);
 
@@ -147,8 +153,8 @@ export function App() {
     for (const [name, value] of Object.entries(themeVariables(branding, mode))) root.style.setProperty(name, value);
     root.style.colorScheme = mode;
     root.dataset.mode = mode;
-    root.lang = lang;
-  }, [branding, mode, lang]);
+    root.lang = shown;
+  }, [branding, mode, shown]);
 
   // The configuration's custom CSS as a constructed stylesheet (no inline <style>, so no CSP nonce needed).
   useEffect(() => {
@@ -204,7 +210,7 @@ export function App() {
         </div>
       </main>
     );
-  } else if (phase.kind === 'starting' || !session || !langReady) {
+  } else if (phase.kind === 'starting' || !session || !spokeOnce.current) {
     body = (
       <main class="pb-main" aria-busy="true">
         <span class="pb-sr">{t('loading')}</span>
@@ -212,7 +218,7 @@ export function App() {
       </main>
     );
   } else {
-    const context: PortalContext = { t, lang, api, session, emit, consentRequired: () => setConsentDemanded(true) };
+    const context: PortalContext = { t, lang: shown, api, session, emit, consentRequired: () => setConsentDemanded(true) };
     const needsConsent = consentDemanded || (session.config.consent.enabled && !session.config.consent.given && !consented);
     const title = branding?.title ?? session.config.name;
     body = (
