@@ -9,6 +9,7 @@ import { portal } from '../fixtures/acme.ts';
 import {
   cell,
   createConsoleUser,
+  finishedRun,
   grant,
   NAMES,
   OWNER,
@@ -16,6 +17,7 @@ import {
   rowWith,
   seedConsoleWorld,
   signIn,
+  startRunWorker,
   status,
   table,
 } from '../fixtures/console.ts';
@@ -212,4 +214,39 @@ test('a cross-site POST to /admin/api from a page of another origin (same site: 
   expect(await res.json()).toMatchObject({ error: { code: 'forbidden' } });
   const after = await patchbay.request('GET', `/api/v1/integrations/${seeded.integrations.u1Sync.id}`, { token: seeded.token });
   expect(after.body.status).toBe('enabled');
+});
+
+test('"Run now" with a worker running: the run itself shows in Runs, finishes, and its page lists its steps and calls', async ({
+  page,
+  patchbay,
+  world,
+}) => {
+  const seeded = await seedConsoleWorld(patchbay, world);
+  const { u1Sync } = seeded.integrations;
+  const worker = startRunWorker(patchbay);
+  try {
+    await signIn(page, patchbay, OWNER);
+    await openSection(page, 'Integrations');
+    const t = table(page, 'Integrations');
+    await rowWith(t, u1Sync.id).getByRole('button', { name: 'Run now' }).click();
+    await expect(status(page)).toHaveText(/^Run run_\w+ is queued\.$/);
+    const runId = /(run_\w+)/.exec((await status(page).textContent()) ?? '')?.[1] ?? '';
+    const done = await finishedRun(patchbay, seeded.token, runId);
+    const shown = done.status === 'success' ? 'Succeeded' : 'Failed';
+
+    await openSection(page, 'Runs');
+    const runs = table(page, 'Runs');
+    const row = rowWith(runs, runId);
+    await expect(await cell(runs, row, 'Status')).toHaveText(shown);
+    await expect(await cell(runs, row, 'Trigger')).toHaveText('Admin');
+    await row.getByRole('link', { name: runId }).click();
+    await expect(page.getByRole('heading', { level: 1, name: `Run ${runId}` })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Details', exact: true })).toContainText(shown);
+    await expect(rowWith(table(page, 'Steps'), 'contacts')).toBeVisible();
+    await expect(rowWith(table(page, 'Calls of step contacts'), '/contacts')).toBeVisible();
+    const html = await page.content();
+    for (const secret of seeded.secrets) expect(html).not.toContain(secret);
+  } finally {
+    await worker.stop();
+  }
 });
